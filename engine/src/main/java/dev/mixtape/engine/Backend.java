@@ -1,0 +1,162 @@
+package dev.mixtape.engine;
+
+/**
+ * The kernels a tensor engine needs, implemented once per device. Ops ({@link Tensor}'s methods and
+ * {@link F}) allocate their outputs, call these primitives and record their backward on the tape; a
+ * backend only computes. Two implementations exist: {@code VectorBackend} (JDK Vector API, the
+ * default) and {@code Nd4jBackend} (ND4J on CPU or CUDA); {@link Backends} chooses between them.
+ *
+ * <p>Conventions for every primitive:
+ * <ul>
+ *   <li>Inputs may be any view (strides, offset) unless marked "contiguous"; outputs are contiguous
+ *       tensors allocated by the caller, of the stated shape and of the inputs' dtype.</li>
+ *   <li>All tensors of one call share this backend and one dtype ({@link DType#F32}, or
+ *       {@link DType#F64} where {@link #supports} says so).</li>
+ *   <li>"rows" means the tensor viewed as {@code [numel / lastDim, lastDim]}.</li>
+ * </ul>
+ */
+public interface Backend {
+
+    /** Short name used by the {@code mixtape.backend} switch: {@code vector} or {@code nd4j}. */
+    String name();
+
+    /** Whether tensors of this dtype can live here. Every backend supports F32. */
+    boolean supports(DType dtype);
+
+    // ---- storage --------------------------------------------------------------------------
+
+    /** A zero-filled storage of {@code size} elements. */
+    Storage allocate(DType dtype, int size);
+
+    /** A storage holding a copy of {@code data} in the given dtype (F32 or F64). */
+    Storage fromArray(DType dtype, double[] data);
+
+    /** A storage holding a copy of {@code data} as F32. */
+    Storage fromArray(float[] data);
+
+    /** Copies the elements of {@code t} (any view) in row-major order into a new float array. */
+    float[] toFloatArray(Tensor t);
+
+    /** Copies the elements of {@code t} (any view) in row-major order into a new double array. */
+    double[] toDoubleArray(Tensor t);
+
+    // ---- data movement and elementwise ----------------------------------------------------
+
+    /**
+     * Copies {@code src} into {@code dst}, element for element in row-major order of their common
+     * shape. Both may be views; a stride of 0 in {@code src} broadcasts it. {@code dst} must not
+     * overlap {@code src} unless they are the same view.
+     */
+    void copy(Tensor src, Tensor dst);
+
+    /** Sets every element of the view {@code dst} to {@code value}. */
+    void fill(Tensor dst, double value);
+
+    /** {@code out = op(x)} elementwise; {@code x} has {@code out}'s shape (it may be {@code out} itself). */
+    void unary(UnaryOp op, Tensor x, Tensor out);
+
+    /** {@code out = op(x, c)} elementwise with a scalar {@code c}; {@code x} may be {@code out}. */
+    void scalar(ScalarOp op, Tensor x, double c, Tensor out);
+
+    /**
+     * {@code out = op(a, b)} elementwise. {@code a} and {@code b} have {@code out}'s shape, possibly as
+     * broadcast views (stride 0 on the broadcast dimensions); either may be {@code out} itself.
+     */
+    void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+    /**
+     * Sums {@code x} into {@code out}, whose shape has {@code x}'s rank with some dimensions 1: every
+     * dimension where {@code out} has 1 and {@code x} does not is summed over.
+     */
+    void sumTo(Tensor x, Tensor out);
+
+    /** The sum of squares of all elements of {@code x}, accumulated in double. */
+    double sumOfSquares(Tensor x);
+
+    // ---- matmul -----------------------------------------------------------------------------
+
+    /**
+     * Batched matrix product {@code out = op(a)·op(b)} (plus {@code out} when {@code accumulate}),
+     * where {@code op} transposes the last two dimensions when its flag is set. {@code a} is
+     * {@code [batch…, m, k]} ({@code [batch…, k, m]} if {@code transA}); {@code b} is
+     * {@code [batch…, k, n]} or {@code [k, n]} shared by all batches ({@code n, k} if {@code transB});
+     * {@code out} is contiguous {@code [batch…, m, n]}. {@code a} and {@code b} are contiguous.
+     */
+    void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor out, boolean accumulate);
+
+    // ---- fused kernels ------------------------------------------------------------------------
+
+    /**
+     * RMSNorm over the last dimension: {@code out = w ⊙ x / sqrt(mean(x²) + eps)}; stores
+     * {@code 1/sqrt(mean(x²) + eps)} per row in {@code invRms} (contiguous {@code [rows]}).
+     * {@code x} and {@code weight} are contiguous.
+     */
+    void rmsNorm(Tensor x, Tensor weight, double eps, Tensor out, Tensor invRms);
+
+    /**
+     * Backward of {@link #rmsNorm}: writes {@code dx} and adds the weight gradient into {@code dWeight}
+     * (contiguous, same shape as the weight). All inputs contiguous.
+     */
+    void rmsNormBackward(Tensor x, Tensor weight, Tensor invRms, Tensor dOut, Tensor dx, Tensor dWeight);
+
+    /**
+     * Rotary position embedding on contiguous {@code x [batch…, T, headDim]}: position of row t is
+     * {@code positionOffset + t}; {@code cos}, {@code sin} are contiguous {@code [maxPositions, headDim/2]}.
+     * {@code inverse} rotates by the negative angle (the backward of the forward rotation).
+     */
+    void rope(Tensor x, Tensor cos, Tensor sin, RopeLayout layout, int positionOffset, boolean inverse, Tensor out);
+
+    /**
+     * Softmax over the last dimension of contiguous {@code x}. With {@code causalPeriod > 0}, row r is
+     * the query at position {@code r % causalPeriod + causalOffset} and columns beyond that position
+     * get weight 0 (masked before the softmax).
+     */
+    void softmax(Tensor x, int causalPeriod, int causalOffset, Tensor out);
+
+    /** Backward of {@link #softmax} from its output {@code y}: {@code dx = y ⊙ (dy − Σ(dy ⊙ y))} per row. */
+    void softmaxBackward(Tensor y, Tensor dy, Tensor dx);
+
+    /**
+     * Fused log-softmax + negative log-likelihood on contiguous {@code logits [N, V]}: writes
+     * {@code losses[i] = logsumexp(logits[i]) − logits[i, targets[i]]} (0 where the target is
+     * {@code ignoreIndex}) and {@code logSumExp[i]}, both contiguous {@code [N]}.
+     */
+    void crossEntropy(Tensor logits, int[] targets, int ignoreIndex, Tensor losses, Tensor logSumExp);
+
+    /**
+     * Backward of {@link #crossEntropy} for {@code loss = scale · Σ losses}: {@code dLogits[i] =
+     * scale · (softmax(logits[i]) − onehot(targets[i]))}, zero rows where the target is ignored.
+     */
+    void crossEntropyBackward(Tensor logits, int[] targets, int ignoreIndex, Tensor logSumExp, double scale,
+                              Tensor dLogits);
+
+    /** {@code out[i] = table[ids[i]]} for contiguous {@code table [V, D]}, {@code out [N, D]}. */
+    void gatherRows(Tensor table, int[] ids, Tensor out);
+
+    /** {@code dTable[ids[i]] += dOut[i]} for contiguous {@code dOut [N, D]}, {@code dTable [V, D]}. */
+    void scatterAddRows(Tensor dOut, int[] ids, Tensor dTable);
+
+    /** SwiGLU: {@code out = silu(gate) ⊙ up}, all contiguous and of one shape. */
+    void swiglu(Tensor gate, Tensor up, Tensor out);
+
+    /** Backward of {@link #swiglu}: writes {@code dGate} and {@code dUp}. */
+    void swigluBackward(Tensor gate, Tensor up, Tensor dOut, Tensor dGate, Tensor dUp);
+
+    // ---- optimizer steps (in place on contiguous tensors) -----------------------------------
+
+    /**
+     * One AdamW step, PyTorch's formulas: {@code p −= lr·wd·p; m = β1·m + (1−β1)·g;
+     * v = β2·v + (1−β2)·g²; p −= lr · (m/bc1) / (sqrt(v/bc2) + eps)}, with {@code bc1 = 1 − β1^t},
+     * {@code bc2 = 1 − β2^t}.
+     */
+    void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
+                   double eps, double weightDecay, double biasCorrection1, double biasCorrection2);
+
+    /**
+     * One SGD step, PyTorch's formulas: {@code g += wd·p}; with momentum {@code buf = μ·buf + g} (the
+     * first step sets {@code buf = g}, signalled by {@code firstStep}); {@code g = nesterov ? g + μ·buf : buf};
+     * {@code p −= lr·g}. {@code momentumBuffer} is null when {@code momentum == 0}.
+     */
+    void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, double lr, double momentum, double weightDecay,
+                 boolean nesterov, boolean firstStep);
+}

@@ -1,0 +1,87 @@
+package dev.mixtape.engine;
+
+import java.util.List;
+
+/**
+ * The functional ops a Llama and its adapters need beyond {@link Tensor}'s arithmetic, in the
+ * spirit of {@code torch.nn.functional}. Each records its backward on the tape.
+ */
+public final class F {
+    private F() {
+    }
+
+    /** {@code x·Wᵀ (+ bias)} for a weight {@code [out, in]}, without materialising the transpose. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        Tensor y = x.matmul(weight.transpose(0, 1));
+        return bias == null ? y : y.add(bias);
+    }
+
+    /** SiLU, {@code x·σ(x)}. */
+    public static Tensor silu(Tensor x) {
+        return Elementwise.unary(UnaryOp.SILU, x);
+    }
+
+    /** SwiGLU, {@code silu(gate) ⊙ up}, fused. */
+    public static Tensor swiglu(Tensor gate, Tensor up) {
+        return SwigluOp.apply(gate, up);
+    }
+
+    /** RMSNorm over the last dimension, fused. */
+    public static Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
+        return RmsNormOp.apply(x, weight, eps);
+    }
+
+    /** Rotary position embedding of {@code x [..., T, headDim]} at positions {@code offset..offset+T-1}. */
+    public static Tensor rope(Tensor x, RopeTable table, int positionOffset) {
+        return RopeOp.apply(x, table, positionOffset);
+    }
+
+    /** Softmax over the last dimension. */
+    public static Tensor softmax(Tensor x) {
+        return SoftmaxOp.apply(x, 0, 0);
+    }
+
+    /**
+     * Causal attention of {@code q [B, nH, T, d]} over {@code k, v [B, nKV, S, d]} (GQA when
+     * {@code nKV < nH}); query t sits at position {@code positionOffset + t} and sees keys up to it.
+     */
+    public static Tensor causalAttention(Tensor q, Tensor k, Tensor v, int positionOffset) {
+        return AttentionOp.apply(q, k, v, positionOffset);
+    }
+
+    /** Mean cross-entropy of {@code logits [..., V]} against one target per row; rows with {@code ignoreIndex} do not count. */
+    public static Tensor crossEntropy(Tensor logits, int[] targets, int ignoreIndex) {
+        return CrossEntropyOp.apply(logits, targets, ignoreIndex);
+    }
+
+    /** Rows of {@code table [V, D]} for each id: {@code [ids.length, D]}. */
+    public static Tensor embedding(Tensor table, int[] ids) {
+        return EmbeddingOp.apply(table, ids);
+    }
+
+    /** Inverted dropout: zeroes each element with probability p and scales the rest by {@code 1/(1−p)}. */
+    public static Tensor dropout(Tensor x, double p, Rng rng) {
+        if (p < 0 || p >= 1) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        }
+        if (p == 0) {
+            return x;
+        }
+        float[] keep = rng.dropoutMask(x.numel(), p);
+        double[] mask = new double[keep.length];
+        for (int i = 0; i < keep.length; i++) {
+            mask[i] = keep[i];
+        }
+        return x.mul(Tensor.of(x.backend(), x.dtype(), mask, x.shape()));
+    }
+
+    /** Concatenation along {@code axis}. */
+    public static Tensor concat(List<Tensor> parts, int axis) {
+        return ShapeOps.concat(parts, axis);
+    }
+
+    /** Splits along {@code axis} into parts of the given sizes (views). */
+    public static List<Tensor> split(Tensor x, int axis, int... sizes) {
+        return ShapeOps.split(x, axis, sizes);
+    }
+}

@@ -1,0 +1,111 @@
+package dev.mixtape.engine;
+
+import java.util.Arrays;
+
+/**
+ * Batched matrix product with its backward. Operands that are transposed views of contiguous data
+ * (for example {@code w.transpose(0, 1)} in a linear layer) are handed to the backend with a
+ * transpose flag instead of being copied, and gradients are computed directly in the layout of the
+ * data they belong to: a linear layer's weight gradient comes out as {@code dYᵀ·X}, already
+ * {@code [out, in]}.
+ */
+final class MatmulOp {
+    private MatmulOp() {
+    }
+
+    /** Contiguous data read as a matrix (batch), or as its transpose when {@code transposed}. */
+    private record Operand(Tensor data, boolean transposed) {
+        static Operand of(Tensor t) {
+            if (t.isContiguous()) {
+                return new Operand(t, false);
+            }
+            Tensor swapped = t.transpose(-2, -1);
+            if (swapped.isContiguous()) {
+                return new Operand(swapped, true);
+            }
+            return new Operand(t.contiguous(), false);
+        }
+
+        Operand flipped() {
+            return new Operand(data, !transposed);
+        }
+
+        int rows() {
+            return data.dim(transposed ? -1 : -2);
+        }
+
+        int cols() {
+            return data.dim(transposed ? -2 : -1);
+        }
+    }
+
+    static Tensor matmul(Tensor a, Tensor b) {
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new IllegalArgumentException("matmul needs matrices, got " + Shapes.str(a.shape()) + " and " + Shapes.str(b.shape()));
+        }
+        if (a.backend() != b.backend() || a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException("matmul operands on different backends or dtypes");
+        }
+        Operand oa;
+        Operand ob;
+        Tensor out;
+        try (var scope = Grad.off()) {
+            oa = Operand.of(a);
+            ob = Operand.of(b);
+            out = product(oa, ob);
+        }
+        return Tape.record("matmul", out, g -> {
+            Operand og = new Operand(g.contiguous(), false);
+            Tensor ga = a.requiresGrad() ? gradA(oa, ob, og) : null;
+            Tensor gb = b.requiresGrad() ? gradB(oa, ob, og) : null;
+            return new Tensor[] {ga, gb};
+        }, a, b);
+    }
+
+    /** dA = G·Bᵀ, computed as (B·Gᵀ)ᵀ when A's data is transposed. */
+    private static Tensor gradA(Operand a, Operand b, Operand g) {
+        if (a.transposed() && b.data().rank() == g.data().rank()) {
+            return product(b, g.flipped()).transpose(-2, -1);
+        }
+        return product(g, b.flipped());
+    }
+
+    /** dB = Aᵀ·G, computed as (Gᵀ·A)ᵀ when B's data is transposed; summed over batches when B is shared. */
+    private static Tensor gradB(Operand a, Operand b, Operand g) {
+        if (b.data().rank() == 2 && a.data().rank() > 2) {
+            Tensor flatA = (a.transposed() ? a.data().transpose(-2, -1).contiguous() : a.data()).reshape(-1, a.cols());
+            a = new Operand(flatA, false);
+            g = new Operand(g.data().reshape(-1, g.cols()), false);
+        }
+        if (b.transposed()) {
+            return product(g.flipped(), a).transpose(-2, -1);
+        }
+        return product(a.flipped(), g);
+    }
+
+    /** The unrecorded product of two operands: {@code [batch…, m, n]}. */
+    private static Tensor product(Operand a, Operand b) {
+        int[] aShape = a.data().shape();
+        int[] bShape = b.data().shape();
+        int m = a.rows();
+        int k = a.cols();
+        int n = b.cols();
+        if (b.rows() != k) {
+            throw new IllegalArgumentException("matmul: inner dimensions differ: " + describe(a) + " · " + describe(b));
+        }
+        int[] batch = Arrays.copyOf(aShape, aShape.length - 2);
+        if (bShape.length > 2 && !Arrays.equals(batch, Arrays.copyOf(bShape, bShape.length - 2))) {
+            throw new IllegalArgumentException("matmul: batch dimensions differ: " + describe(a) + " · " + describe(b));
+        }
+        int[] outShape = Arrays.copyOf(batch, batch.length + 2);
+        outShape[batch.length] = m;
+        outShape[batch.length + 1] = n;
+        Tensor out = Tensor.zeros(a.data().backend(), a.data().dtype(), outShape);
+        a.data().backend().matmul(a.data(), a.transposed(), b.data(), b.transposed(), out, false);
+        return out;
+    }
+
+    private static String describe(Operand o) {
+        return Shapes.str(o.data().shape()) + (o.transposed() ? "ᵀ" : "");
+    }
+}

@@ -1,0 +1,64 @@
+package dev.mixtape.engine;
+
+import java.util.Arrays;
+
+/** Small helpers for shapes and row-major strides. */
+public final class Shapes {
+    private Shapes() {
+    }
+
+    /** Number of elements of a shape; throws on negative dimensions or overflow past int. */
+    public static int numel(int... shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            }
+            n *= d;
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than 2^31-1 elements");
+            }
+        }
+        return (int) n;
+    }
+
+    /** Row-major (C order) strides of a shape. */
+    public static int[] contiguousStrides(int... shape) {
+        int[] strides = new int[shape.length];
+        int s = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            strides[i] = s;
+            s *= shape[i];
+        }
+        return strides;
+    }
+
+    /** The shape two shapes broadcast to, NumPy rules (align right, 1 stretches). */
+    public static int[] broadcast(int[] a, int[] b) {
+        int rank = Math.max(a.length, b.length);
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
+            int db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("shapes " + str(a) + " and " + str(b) + " do not broadcast");
+            }
+            out[i] = Math.max(da, db);
+        }
+        return out;
+    }
+
+    /** Normalises a possibly negative axis against a rank. */
+    public static int axis(int axis, int rank) {
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new IllegalArgumentException("axis " + axis + " out of range for rank " + rank);
+        }
+        return a;
+    }
+
+    /** The shape as text, e.g. {@code [2, 3]}. */
+    public static String str(int... shape) {
+        return Arrays.toString(shape);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.mixtape.engine;
+
+import java.util.Arrays;
+
+/** Fused SwiGLU, {@code silu(gate) ⊙ up}, the Llama MLP's activation, with its backward. */
+final class SwigluOp {
+    private SwigluOp() {
+    }
+
+    static Tensor apply(Tensor gate, Tensor up) {
+        if (!Arrays.equals(gate.shape(), up.shape())) {
+            throw new IllegalArgumentException("swiglu: gate " + Shapes.str(gate.shape()) + " and up " + Shapes.str(up.shape()));
+        }
+        Tensor gc;
+        Tensor uc;
+        try (var scope = Grad.off()) {
+            gc = gate.contiguous();
+            uc = up.contiguous();
+        }
+        Backend backend = gate.backend();
+        Tensor out = Tensor.zeros(backend, gate.dtype(), gate.shape());
+        backend.swiglu(gc, uc, out);
+        return Tape.record("swiglu", out, g -> {
+            Tensor dGate = Tensor.zeros(backend, gate.dtype(), gate.shape());
+            Tensor dUp = Tensor.zeros(backend, gate.dtype(), gate.shape());
+            backend.swigluBackward(gc, uc, g.contiguous(), dGate, dUp);
+            return new Tensor[] {dGate, dUp};
+        }, gate, up);
+    }
+}

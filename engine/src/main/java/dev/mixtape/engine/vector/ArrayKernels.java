@@ -1,0 +1,41 @@
+package dev.mixtape.engine.vector;
+
+import dev.mixtape.engine.BinaryOp;
+import dev.mixtape.engine.ScalarOp;
+import dev.mixtape.engine.UnaryOp;
+
+/**
+ * Loops over dense float arrays (offset + length) that the Vector backend builds every op from. Two
+ * implementations: {@link SimdArrayKernels} (Vector API) and {@link ScalarArrayKernels}, used when
+ * the JVM was started without {@code --add-modules jdk.incubator.vector}.
+ */
+interface ArrayKernels {
+
+    /** {@code out[i] = op(a[i], b[i])}. */
+    void binary(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
+
+    /** {@code out[i] = op(x[i], c)}. */
+    void scalar(ScalarOp op, float[] x, int xOff, float c, float[] out, int outOff, int n);
+
+    /** {@code out[i] = op(x[i])}. */
+    void unary(UnaryOp op, float[] x, int xOff, float[] out, int outOff, int n);
+
+    /** {@code Σ x[i]}. */
+    float sum(float[] x, int off, int n);
+
+    /** {@code Σ x[i]·y[i]}. */
+    float dot(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** {@code max x[i]}. */
+    float max(float[] x, int off, int n);
+
+    /** {@code y[i] += alpha·x[i]}. */
+    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** {@code out[i] = exp(x[i] − shift)}, returning {@code Σ out[i]}. */
+    float expShifted(float[] x, int xOff, float shift, float[] out, int outOff, int n);
+
+    /** One AdamW update over {@code n} elements; see {@link dev.mixtape.engine.Backend#adamwStep}. */
+    void adamw(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
+               float lr, float beta1, float beta2, float eps, float decay, float bc1, float bc2);
+}

@@ -1,0 +1,210 @@
+package dev.mixtape.engine.vector;
+
+import dev.mixtape.engine.BinaryOp;
+import dev.mixtape.engine.ScalarOp;
+import dev.mixtape.engine.UnaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The array loops written with the Vector API at the platform's preferred species (8 floats on
+ * AVX2, 16 on AVX-512); the last {@code n % lanes} elements go through {@link ScalarArrayKernels}.
+ * This class is loaded only when {@code jdk.incubator.vector} is present.
+ */
+final class SimdArrayKernels implements ArrayKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    @Override
+    public void binary(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, a, aOff + i).sub(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, a, aOff + i).mul(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, a, aOff + i).div(FloatVector.fromArray(S, b, bOff + i)).intoArray(out, outOff + i);
+                }
+            }
+        }
+        ScalarArrayKernels.binary(op, a, aOff, b, bOff, out, outOff, i, n);
+    }
+
+    @Override
+    public void scalar(ScalarOp op, float[] x, int xOff, float c, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xOff + i).add(c).intoArray(out, outOff + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xOff + i).mul(c).intoArray(out, outOff + i);
+                }
+            }
+            case SUBTRACT_FROM -> {
+                FloatVector cv = FloatVector.broadcast(S, c);
+                for (; i < bound; i += S.length()) {
+                    cv.sub(FloatVector.fromArray(S, x, xOff + i)).intoArray(out, outOff + i);
+                }
+            }
+            case DIVIDE_INTO -> {
+                FloatVector cv = FloatVector.broadcast(S, c);
+                for (; i < bound; i += S.length()) {
+                    cv.div(FloatVector.fromArray(S, x, xOff + i)).intoArray(out, outOff + i);
+                }
+            }
+            case POW -> {
+            }
+        }
+        ScalarArrayKernels.scalar(op, x, xOff, c, out, outOff, i, n);
+    }
+
+    @Override
+    public void unary(UnaryOp op, float[] x, int xOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        switch (op) {
+            case NEG -> {
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xOff + i).neg().intoArray(out, outOff + i);
+                }
+            }
+            case EXP -> {
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xOff + i).lanewise(VectorOperators.EXP).intoArray(out, outOff + i);
+                }
+            }
+            case SQRT -> {
+                for (; i < bound; i += S.length()) {
+                    FloatVector.fromArray(S, x, xOff + i).sqrt().intoArray(out, outOff + i);
+                }
+            }
+            case SQUARE -> {
+                for (; i < bound; i += S.length()) {
+                    FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+                    v.mul(v).intoArray(out, outOff + i);
+                }
+            }
+            case SILU -> {
+                for (; i < bound; i += S.length()) {
+                    FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+                    v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, outOff + i);
+                }
+            }
+            default -> {
+            }
+        }
+        ScalarArrayKernels.unary(op, x, xOff, out, outOff, i, n);
+    }
+
+    @Override
+    public float sum(float[] x, int off, int n) {
+        int bound = S.loopBound(n);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            acc = acc.add(FloatVector.fromArray(S, x, off + i));
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += x[off + i];
+        }
+        return s;
+    }
+
+    @Override
+    public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += x[xOff + i] * y[yOff + i];
+        }
+        return s;
+    }
+
+    @Override
+    public float max(float[] x, int off, int n) {
+        int bound = S.loopBound(n);
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            acc = acc.max(FloatVector.fromArray(S, x, off + i));
+        }
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        return m;
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    @Override
+    public float expShifted(float[] x, int xOff, float shift, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector e = FloatVector.fromArray(S, x, xOff + i).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(out, outOff + i);
+            acc = acc.add(e);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[xOff + i] - shift);
+            out[outOff + i] = e;
+            s += e;
+        }
+        return s;
+    }
+
+    @Override
+    public void adamw(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
+                      float lr, float beta1, float beta2, float eps, float decay, float bc1, float bc2) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector grad = FloatVector.fromArray(S, g, gOff + i);
+            FloatVector param = FloatVector.fromArray(S, p, pOff + i).mul(decay);
+            FloatVector mi = FloatVector.fromArray(S, m, mOff + i).mul(beta1).add(grad.mul(1 - beta1));
+            FloatVector vi = FloatVector.fromArray(S, v, vOff + i).mul(beta2).add(grad.mul(grad).mul(1 - beta2));
+            mi.intoArray(m, mOff + i);
+            vi.intoArray(v, vOff + i);
+            param.sub(mi.div(bc1).mul(lr).div(vi.div(bc2).sqrt().add(eps))).intoArray(p, pOff + i);
+        }
+        ScalarArrayKernels.adamw(p, pOff, g, gOff, m, mOff, v, vOff, i, n, lr, beta1, beta2, eps, decay, bc1, bc2);
+    }
+}

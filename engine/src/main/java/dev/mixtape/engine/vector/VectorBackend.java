@@ -1,0 +1,531 @@
+package dev.mixtape.engine.vector;
+
+import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.BinaryOp;
+import dev.mixtape.engine.DType;
+import dev.mixtape.engine.RopeLayout;
+import dev.mixtape.engine.ScalarOp;
+import dev.mixtape.engine.Storage;
+import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.UnaryOp;
+
+import java.util.Arrays;
+
+/**
+ * The default backend: f32 tensors in heap arrays, kernels written with the JDK Vector API and
+ * split over a fixed pool of threads. On a JVM started without {@code --add-modules
+ * jdk.incubator.vector} it runs the same algorithms on scalar loops and says so once in the log.
+ */
+public final class VectorBackend implements Backend, AutoCloseable {
+    /** Rows smaller than this many elements per task are not worth a thread hop. */
+    private static final int MIN_ELEMENTS_PER_TASK = 1 << 14;
+
+    private final Parallel parallel;
+    private final ArrayKernels kernels;
+    private final Sgemm sgemm;
+
+    /** A backend using {@code threads} threads (the caller's plus {@code threads − 1} workers). */
+    public VectorBackend(int threads) {
+        this.parallel = new Parallel(threads);
+        this.kernels = VectorSupport.available() ? VectorSupport.simdKernels() : new ScalarArrayKernels();
+        this.sgemm = new Sgemm(parallel, kernels);
+    }
+
+    /** Whether this backend runs Vector API kernels (false: scalar fallback). */
+    public boolean simd() {
+        return !(kernels instanceof ScalarArrayKernels);
+    }
+
+    /** Number of threads kernels are split over. */
+    public int threads() {
+        return parallel.threads();
+    }
+
+    @Override
+    public String name() {
+        return "vector";
+    }
+
+    @Override
+    public boolean supports(DType dtype) {
+        return dtype == DType.F32;
+    }
+
+    @Override
+    public void close() {
+        parallel.close();
+    }
+
+    // ---- storage ----------------------------------------------------------------------------------
+
+    private float[] data(Tensor t) {
+        if (!(t.storage() instanceof HeapStorage heap) || heap.owner() != this) {
+            throw new IllegalArgumentException("tensor " + Arrays.toString(t.shape()) + " belongs to backend "
+                    + t.backend().name() + ", not to this vector backend");
+        }
+        return heap.data();
+    }
+
+    private static void requireF32(DType dtype) {
+        if (dtype != DType.F32) {
+            throw new UnsupportedOperationException("the vector backend computes in F32 only, not " + dtype
+                    + " (F64 is available on the nd4j backend)");
+        }
+    }
+
+    @Override
+    public Storage allocate(DType dtype, int size) {
+        requireF32(dtype);
+        return new HeapStorage(this, new float[size]);
+    }
+
+    @Override
+    public Storage fromArray(DType dtype, double[] data) {
+        requireF32(dtype);
+        float[] values = new float[data.length];
+        for (int i = 0; i < data.length; i++) {
+            values[i] = (float) data[i];
+        }
+        return new HeapStorage(this, values);
+    }
+
+    @Override
+    public Storage fromArray(float[] data) {
+        return new HeapStorage(this, data.clone());
+    }
+
+    @Override
+    public float[] toFloatArray(Tensor t) {
+        float[] src = data(t);
+        if (t.isContiguous()) {
+            return Arrays.copyOfRange(src, t.offset(), t.offset() + t.numel());
+        }
+        float[] out = new float[t.numel()];
+        Tensor dense = Tensor.of(this, out, t.shape());
+        StridedLoops.copy(t, src, dense, data(dense));
+        return data(dense);
+    }
+
+    @Override
+    public double[] toDoubleArray(Tensor t) {
+        float[] values = toFloatArray(t);
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+
+    // ---- elementwise ------------------------------------------------------------------------------
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        float[] s = data(src);
+        float[] d = data(dst);
+        if (src.isContiguous() && dst.isContiguous()) {
+            System.arraycopy(s, src.offset(), d, dst.offset(), dst.numel());
+        } else {
+            StridedLoops.copy(src, s, dst, d);
+        }
+    }
+
+    @Override
+    public void fill(Tensor dst, double value) {
+        float[] d = data(dst);
+        if (dst.isContiguous()) {
+            Arrays.fill(d, dst.offset(), dst.offset() + dst.numel(), (float) value);
+        } else {
+            Tensor source = Tensor.of(this, new float[] {(float) value}).expand(dst.shape());
+            StridedLoops.copy(source, data(source), dst, d);
+        }
+    }
+
+    @Override
+    public void unary(UnaryOp op, Tensor x, Tensor out) {
+        float[] xv = data(contiguousOrCopy(x));
+        int xOff = x.isContiguous() ? x.offset() : 0;
+        float[] ov = data(out);
+        int oOff = out.offset();
+        parallel.forRange(out.numel(), MIN_ELEMENTS_PER_TASK,
+                (from, to) -> kernels.unary(op, xv, xOff + from, ov, oOff + from, to - from));
+    }
+
+    @Override
+    public void scalar(ScalarOp op, Tensor x, double c, Tensor out) {
+        float[] xv = data(contiguousOrCopy(x));
+        int xOff = x.isContiguous() ? x.offset() : 0;
+        float[] ov = data(out);
+        int oOff = out.offset();
+        float cf = (float) c;
+        parallel.forRange(out.numel(), MIN_ELEMENTS_PER_TASK,
+                (from, to) -> kernels.scalar(op, xv, xOff + from, cf, ov, oOff + from, to - from));
+    }
+
+    private Tensor contiguousOrCopy(Tensor x) {
+        return x.isContiguous() ? x : x.copy();
+    }
+
+    @Override
+    public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        float[] av = data(a);
+        float[] bv = data(b);
+        float[] ov = data(out);
+        int n = out.numel();
+        if (a.isContiguous() && b.isContiguous() && out.isContiguous()) {
+            int aOff = a.offset();
+            int bOff = b.offset();
+            int oOff = out.offset();
+            parallel.forRange(n, MIN_ELEMENTS_PER_TASK,
+                    (from, to) -> kernels.binary(op, av, aOff + from, bv, bOff + from, ov, oOff + from, to - from));
+            return;
+        }
+        int row = out.rank() == 0 ? 1 : out.dim(-1);
+        if (out.isContiguous() && a.isContiguous() && isRepeatedRow(b) && row > 1) {
+            parallel.forRange(n / row, Math.max(1, MIN_ELEMENTS_PER_TASK / row), (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    kernels.binary(op, av, a.offset() + r * row, bv, b.offset(), ov, out.offset() + r * row, row);
+                }
+            });
+            return;
+        }
+        StridedLoops.binary(op, a, av, b, bv, out, ov);
+    }
+
+    /** Whether {@code t} is one dense last-dimension row broadcast over all leading dimensions. */
+    private static boolean isRepeatedRow(Tensor t) {
+        int[] strides = t.strides();
+        int[] shape = t.shape();
+        if (strides.length == 0 || strides[strides.length - 1] != 1) {
+            return false;
+        }
+        for (int i = 0; i < strides.length - 1; i++) {
+            if (strides[i] != 0 && shape[i] != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void sumTo(Tensor x, Tensor out) {
+        float[] xv = data(x);
+        float[] ov = data(out);
+        Arrays.fill(ov, out.offset(), out.offset() + out.numel(), 0f);
+        int rank = x.rank();
+        if (x.isContiguous() && rank > 0) {
+            int[] outShape = out.shape();
+            int[] xShape = x.shape();
+            int row = xShape[rank - 1];
+            boolean lastReduced = outShape[rank - 1] == 1 && row != 1;
+            boolean onlyLast = lastReduced;
+            boolean allButLast = !lastReduced;
+            for (int i = 0; i < rank - 1; i++) {
+                boolean reduced = outShape[i] == 1 && xShape[i] != 1;
+                onlyLast &= !reduced;
+                allButLast &= reduced || xShape[i] == 1;
+            }
+            if (onlyLast) {
+                int rows = x.numel() / row;
+                parallel.forRange(rows, Math.max(1, MIN_ELEMENTS_PER_TASK / row), (from, to) -> {
+                    for (int r = from; r < to; r++) {
+                        ov[out.offset() + r] = kernels.sum(xv, x.offset() + r * row, row);
+                    }
+                });
+                return;
+            }
+            if (allButLast) {
+                int rows = x.numel() / row;
+                for (int r = 0; r < rows; r++) {
+                    kernels.axpy(1f, xv, x.offset() + r * row, ov, out.offset(), row);
+                }
+                return;
+            }
+        }
+        StridedLoops.sumTo(x, xv, out, ov);
+    }
+
+    @Override
+    public double sumOfSquares(Tensor x) {
+        Tensor dense = contiguousOrCopy(x);
+        float[] xv = data(dense);
+        int off = dense.offset();
+        int n = dense.numel();
+        double total = 0;
+        int chunk = 4096;
+        for (int i = 0; i < n; i += chunk) {
+            int len = Math.min(chunk, n - i);
+            total += kernels.dot(xv, off + i, xv, off + i, len);
+        }
+        return total;
+    }
+
+    // ---- matmul -----------------------------------------------------------------------------------
+
+    @Override
+    public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor out, boolean accumulate) {
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        int rank = as.length;
+        int m = transA ? as[rank - 1] : as[rank - 2];
+        int k = transA ? as[rank - 2] : as[rank - 1];
+        int n = transB ? bs[bs.length - 2] : bs[bs.length - 1];
+        int batch = a.numel() / (m * k == 0 ? 1 : m * k);
+        if (m * k == 0) {
+            batch = out.numel() / Math.max(1, m * n);
+        }
+        int strideB = bs.length == 2 ? 0 : k * n;
+        sgemm.multiply(batch, transA, transB, m, n, k,
+                data(a), a.offset(), m * k, as[rank - 1],
+                data(b), b.offset(), strideB, bs[bs.length - 1],
+                data(out), out.offset(), m * n, n, accumulate);
+    }
+
+    // ---- fused kernels ----------------------------------------------------------------------------
+
+    @Override
+    public void rmsNorm(Tensor x, Tensor weight, double eps, Tensor out, Tensor invRms) {
+        float[] xv = data(x);
+        float[] wv = data(weight);
+        float[] ov = data(out);
+        float[] rv = data(invRms);
+        int dim = x.dim(-1);
+        int rows = x.numel() / dim;
+        parallel.forRange(rows, Math.max(1, MIN_ELEMENTS_PER_TASK / dim), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int xo = x.offset() + r * dim;
+                int oo = out.offset() + r * dim;
+                float inv = (float) (1.0 / Math.sqrt(kernels.dot(xv, xo, xv, xo, dim) / dim + eps));
+                rv[invRms.offset() + r] = inv;
+                kernels.binary(BinaryOp.MUL, xv, xo, wv, weight.offset(), ov, oo, dim);
+                kernels.scalar(ScalarOp.MUL, ov, oo, inv, ov, oo, dim);
+            }
+        });
+    }
+
+    @Override
+    public void rmsNormBackward(Tensor x, Tensor weight, Tensor invRms, Tensor dOut, Tensor dx, Tensor dWeight) {
+        float[] xv = data(x);
+        float[] wv = data(weight);
+        float[] rv = data(invRms);
+        float[] gv = data(dOut);
+        float[] dxv = data(dx);
+        float[] dwv = data(dWeight);
+        int dim = x.dim(-1);
+        int rows = x.numel() / dim;
+        parallel.forRange(rows, Math.max(1, MIN_ELEMENTS_PER_TASK / dim), (from, to) -> {
+            float[] gw = new float[dim];
+            for (int r = from; r < to; r++) {
+                int xo = x.offset() + r * dim;
+                int go = dOut.offset() + r * dim;
+                int dxo = dx.offset() + r * dim;
+                float inv = rv[invRms.offset() + r];
+                kernels.binary(BinaryOp.MUL, gv, go, wv, weight.offset(), gw, 0, dim);
+                float c = kernels.dot(gw, 0, xv, xo, dim) * inv * inv * inv / dim;
+                kernels.scalar(ScalarOp.MUL, gw, 0, inv, dxv, dxo, dim);
+                kernels.axpy(-c, xv, xo, dxv, dxo, dim);
+            }
+        });
+        float[] gx = new float[dim];
+        for (int r = 0; r < rows; r++) {
+            kernels.binary(BinaryOp.MUL, gv, dOut.offset() + r * dim, xv, x.offset() + r * dim, gx, 0, dim);
+            kernels.axpy(rv[invRms.offset() + r], gx, 0, dwv, dWeight.offset(), dim);
+        }
+    }
+
+    @Override
+    public void rope(Tensor x, Tensor cos, Tensor sin, RopeLayout layout, int positionOffset, boolean inverse, Tensor out) {
+        float[] xv = data(x);
+        float[] cv = data(cos);
+        float[] sv = data(sin);
+        float[] ov = data(out);
+        int headDim = x.dim(-1);
+        int half = headDim / 2;
+        int seq = x.rank() >= 2 ? x.dim(-2) : 1;
+        int rows = x.numel() / headDim;
+        float sign = inverse ? -1f : 1f;
+        parallel.forRange(rows, Math.max(1, MIN_ELEMENTS_PER_TASK / headDim), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int pos = positionOffset + r % seq;
+                int xo = x.offset() + r * headDim;
+                int oo = out.offset() + r * headDim;
+                int to0 = cos.offset() + pos * half;
+                int so0 = sin.offset() + pos * half;
+                for (int j = 0; j < half; j++) {
+                    float c = cv[to0 + j];
+                    float s = sign * sv[so0 + j];
+                    int i0 = layout == RopeLayout.HALF ? j : 2 * j;
+                    int i1 = layout == RopeLayout.HALF ? j + half : 2 * j + 1;
+                    float x0 = xv[xo + i0];
+                    float x1 = xv[xo + i1];
+                    ov[oo + i0] = x0 * c - x1 * s;
+                    ov[oo + i1] = x0 * s + x1 * c;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void softmax(Tensor x, int causalPeriod, int causalOffset, Tensor out) {
+        float[] xv = data(x);
+        float[] ov = data(out);
+        int cols = x.dim(-1);
+        int rows = x.numel() / cols;
+        parallel.forRange(rows, Math.max(1, MIN_ELEMENTS_PER_TASK / cols), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int xo = x.offset() + r * cols;
+                int oo = out.offset() + r * cols;
+                int valid = causalPeriod > 0 ? Math.min(cols, r % causalPeriod + causalOffset + 1) : cols;
+                float max = kernels.max(xv, xo, valid);
+                float sum = kernels.expShifted(xv, xo, max, ov, oo, valid);
+                kernels.scalar(ScalarOp.MUL, ov, oo, 1f / sum, ov, oo, valid);
+                Arrays.fill(ov, oo + valid, oo + cols, 0f);
+            }
+        });
+    }
+
+    @Override
+    public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
+        float[] yv = data(y);
+        float[] gv = data(dy);
+        float[] dv = data(dx);
+        int cols = y.dim(-1);
+        int rows = y.numel() / cols;
+        parallel.forRange(rows, Math.max(1, MIN_ELEMENTS_PER_TASK / cols), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int yo = y.offset() + r * cols;
+                int go = dy.offset() + r * cols;
+                int o = dx.offset() + r * cols;
+                float dot = kernels.dot(yv, yo, gv, go, cols);
+                kernels.scalar(ScalarOp.ADD, gv, go, -dot, dv, o, cols);
+                kernels.binary(BinaryOp.MUL, dv, o, yv, yo, dv, o, cols);
+            }
+        });
+    }
+
+    @Override
+    public void crossEntropy(Tensor logits, int[] targets, int ignoreIndex, Tensor losses, Tensor logSumExp) {
+        float[] lv = data(logits);
+        float[] loss = data(losses);
+        float[] lse = data(logSumExp);
+        int vocab = logits.dim(-1);
+        int rows = targets.length;
+        parallel.forRange(rows, Math.max(1, MIN_ELEMENTS_PER_TASK / vocab), (from, to) -> {
+            float[] scratch = new float[vocab];
+            for (int r = from; r < to; r++) {
+                int lo = logits.offset() + r * vocab;
+                float max = kernels.max(lv, lo, vocab);
+                float value = max + (float) Math.log(kernels.expShifted(lv, lo, max, scratch, 0, vocab));
+                lse[logSumExp.offset() + r] = value;
+                loss[losses.offset() + r] = targets[r] == ignoreIndex ? 0f : value - lv[lo + targets[r]];
+            }
+        });
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor logits, int[] targets, int ignoreIndex, Tensor logSumExp, double scale,
+                                     Tensor dLogits) {
+        float[] lv = data(logits);
+        float[] lse = data(logSumExp);
+        float[] dv = data(dLogits);
+        int vocab = logits.dim(-1);
+        float s = (float) scale;
+        parallel.forRange(targets.length, Math.max(1, MIN_ELEMENTS_PER_TASK / vocab), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = dLogits.offset() + r * vocab;
+                if (targets[r] == ignoreIndex) {
+                    Arrays.fill(dv, o, o + vocab, 0f);
+                    continue;
+                }
+                kernels.expShifted(lv, logits.offset() + r * vocab, lse[logSumExp.offset() + r], dv, o, vocab);
+                dv[o + targets[r]] -= 1f;
+                kernels.scalar(ScalarOp.MUL, dv, o, s, dv, o, vocab);
+            }
+        });
+    }
+
+    @Override
+    public void gatherRows(Tensor table, int[] ids, Tensor out) {
+        float[] tv = data(table);
+        float[] ov = data(out);
+        int dim = table.dim(1);
+        for (int i = 0; i < ids.length; i++) {
+            System.arraycopy(tv, table.offset() + ids[i] * dim, ov, out.offset() + i * dim, dim);
+        }
+    }
+
+    @Override
+    public void scatterAddRows(Tensor dOut, int[] ids, Tensor dTable) {
+        float[] gv = data(dOut);
+        float[] tv = data(dTable);
+        int dim = dTable.dim(1);
+        for (int i = 0; i < ids.length; i++) {
+            kernels.axpy(1f, gv, dOut.offset() + i * dim, tv, dTable.offset() + ids[i] * dim, dim);
+        }
+    }
+
+    @Override
+    public void swiglu(Tensor gate, Tensor up, Tensor out) {
+        float[] gv = data(gate);
+        float[] uv = data(up);
+        float[] ov = data(out);
+        parallel.forRange(out.numel(), MIN_ELEMENTS_PER_TASK, (from, to) -> {
+            kernels.unary(UnaryOp.SILU, gv, gate.offset() + from, ov, out.offset() + from, to - from);
+            kernels.binary(BinaryOp.MUL, ov, out.offset() + from, uv, up.offset() + from, ov, out.offset() + from, to - from);
+        });
+    }
+
+    @Override
+    public void swigluBackward(Tensor gate, Tensor up, Tensor dOut, Tensor dGate, Tensor dUp) {
+        float[] gv = data(gate);
+        float[] uv = data(up);
+        float[] dv = data(dOut);
+        float[] dgv = data(dGate);
+        float[] duv = data(dUp);
+        parallel.forRange(dOut.numel(), MIN_ELEMENTS_PER_TASK, (from, to) -> {
+            int n = to - from;
+            kernels.unary(UnaryOp.SILU, gv, gate.offset() + from, duv, dUp.offset() + from, n);
+            kernels.binary(BinaryOp.MUL, duv, dUp.offset() + from, dv, dOut.offset() + from, duv, dUp.offset() + from, n);
+            kernels.unary(UnaryOp.SILU_DERIVATIVE, gv, gate.offset() + from, dgv, dGate.offset() + from, n);
+            kernels.binary(BinaryOp.MUL, dgv, dGate.offset() + from, dv, dOut.offset() + from, dgv, dGate.offset() + from, n);
+            kernels.binary(BinaryOp.MUL, dgv, dGate.offset() + from, uv, up.offset() + from, dgv, dGate.offset() + from, n);
+        });
+    }
+
+    // ---- optimizer steps --------------------------------------------------------------------------
+
+    @Override
+    public void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
+                          double eps, double weightDecay, double biasCorrection1, double biasCorrection2) {
+        float[] pv = data(param);
+        float[] gv = data(contiguousOrCopy(grad));
+        int gOff = grad.isContiguous() ? grad.offset() : 0;
+        float[] mv = data(m);
+        float[] vv = data(v);
+        float decay = (float) (1 - lr * weightDecay);
+        parallel.forRange(param.numel(), MIN_ELEMENTS_PER_TASK, (from, to) ->
+                kernels.adamw(pv, param.offset() + from, gv, gOff + from, mv, m.offset() + from, vv, v.offset() + from,
+                        to - from, (float) lr, (float) beta1, (float) beta2, (float) eps, decay,
+                        (float) biasCorrection1, (float) biasCorrection2));
+    }
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, double lr, double momentum, double weightDecay,
+                        boolean nesterov, boolean firstStep) {
+        float[] pv = data(param);
+        Tensor g = contiguousOrCopy(grad);
+        float[] gv = data(g);
+        float[] bv = momentumBuffer == null ? null : data(momentumBuffer);
+        int n = param.numel();
+        for (int i = 0; i < n; i++) {
+            float p = pv[param.offset() + i];
+            float d = gv[g.offset() + i] + (float) weightDecay * p;
+            if (bv != null) {
+                int bi = momentumBuffer.offset() + i;
+                float buf = firstStep ? d : (float) momentum * bv[bi] + d;
+                bv[bi] = buf;
+                d = nesterov ? d + (float) momentum * buf : buf;
+            }
+            pv[param.offset() + i] = p - (float) lr * d;
+        }
+    }
+}

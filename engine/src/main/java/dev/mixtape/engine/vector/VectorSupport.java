@@ -1,0 +1,33 @@
+package dev.mixtape.engine.vector;
+
+import java.util.logging.Logger;
+
+/**
+ * Detects whether the JVM was started with {@code --add-modules jdk.incubator.vector}. Without it the
+ * Vector backend falls back to scalar kernels and logs that once per JVM; nothing else changes.
+ */
+final class VectorSupport {
+    private static final Logger LOG = Logger.getLogger(VectorSupport.class.getName());
+    private static final boolean AVAILABLE = detect();
+
+    private VectorSupport() {
+    }
+
+    static boolean available() {
+        return AVAILABLE;
+    }
+
+    /** The SIMD kernels; only call when {@link #available()}, so the class is never loaded otherwise. */
+    static ArrayKernels simdKernels() {
+        return new SimdArrayKernels();
+    }
+
+    private static boolean detect() {
+        boolean present = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        if (!present) {
+            LOG.warning("jdk.incubator.vector is not enabled: Mixtape runs on scalar kernels, several times slower. "
+                    + "Start the JVM with --add-modules jdk.incubator.vector for the Vector API kernels.");
+        }
+        return present;
+    }
+}
