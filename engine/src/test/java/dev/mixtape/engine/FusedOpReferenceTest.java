@@ -1,0 +1,167 @@
+package dev.mixtape.engine;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+
+import static dev.mixtape.engine.GradCheck.random;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Forward results of the fused ops against straightforward double-precision loops. */
+class FusedOpReferenceTest {
+    private static final double TOL = 2e-5;
+
+    static List<Precision> precisions() {
+        return Precision.all();
+    }
+
+    @ParameterizedTest
+    @MethodSource("precisions")
+    void rmsNormMatchesDefinition(Precision p) {
+        int rows = 3;
+        int dim = 10;
+        double[] x = random(1, -2, 2, rows, dim);
+        double[] w = random(2, 0.5, 1.5, dim);
+        double[] expected = new double[rows * dim];
+        for (int r = 0; r < rows; r++) {
+            double ss = 0;
+            for (int i = 0; i < dim; i++) {
+                ss += x[r * dim + i] * x[r * dim + i];
+            }
+            double inv = 1 / Math.sqrt(ss / dim + 1e-5);
+            for (int i = 0; i < dim; i++) {
+                expected[r * dim + i] = w[i] * x[r * dim + i] * inv;
+            }
+        }
+        Tensor out = F.rmsNorm(p.tensor(x, rows, dim), p.tensor(w, dim), 1e-5);
+        assertArrayEquals(expected, out.toDoubleArray(), TOL);
+    }
+
+    @ParameterizedTest
+    @MethodSource("precisions")
+    void ropeLayoutsAgreeUnderTheHfPermutation(Precision p) {
+        int headDim = 8;
+        int seq = 5;
+        double[] meta = random(3, -1, 1, seq, headDim);
+        double[] hf = new double[meta.length];
+        for (int t = 0; t < seq; t++) {
+            for (int k = 0; k < 2; k++) {
+                for (int j = 0; j < headDim / 2; j++) {
+                    hf[t * headDim + k * headDim / 2 + j] = meta[t * headDim + 2 * j + k];
+                }
+            }
+        }
+        Tensor rotatedMeta = F.rope(p.tensor(meta, seq, headDim),
+                RopeTable.of(p.backend(), p.dtype(), headDim, 16, 10000, RopeLayout.INTERLEAVED), 2);
+        Tensor rotatedHf = F.rope(p.tensor(hf, seq, headDim),
+                RopeTable.of(p.backend(), p.dtype(), headDim, 16, 10000, RopeLayout.HALF), 2);
+        double[] m = rotatedMeta.toDoubleArray();
+        double[] h = rotatedHf.toDoubleArray();
+        for (int t = 0; t < seq; t++) {
+            for (int k = 0; k < 2; k++) {
+                for (int j = 0; j < headDim / 2; j++) {
+                    assertEquals(m[t * headDim + 2 * j + k], h[t * headDim + k * headDim / 2 + j], TOL);
+                }
+            }
+            double angle = (2 + t) * Math.pow(10000, -2.0 * 1 / headDim);
+            double x0 = meta[t * headDim + 2];
+            double x1 = meta[t * headDim + 3];
+            assertEquals(x0 * Math.cos(angle) - x1 * Math.sin(angle), m[t * headDim + 2], TOL);
+            assertEquals(x0 * Math.sin(angle) + x1 * Math.cos(angle), m[t * headDim + 3], TOL);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("precisions")
+    void attentionMatchesNaiveGroupedQueryLoops(Precision p) {
+        int batch = 2;
+        int heads = 4;
+        int kvHeads = 2;
+        int seq = 3;
+        int offset = 2;
+        int keys = offset + seq;
+        int d = 4;
+        double[] q = random(4, -1, 1, batch, heads, seq, d);
+        double[] k = random(5, -1, 1, batch, kvHeads, keys, d);
+        double[] v = random(6, -1, 1, batch, kvHeads, keys, d);
+        double[] expected = new double[q.length];
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                int kv = h / (heads / kvHeads);
+                for (int t = 0; t < seq; t++) {
+                    int visible = offset + t + 1;
+                    double[] scores = new double[visible];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int s = 0; s < visible; s++) {
+                        double dot = 0;
+                        for (int i = 0; i < d; i++) {
+                            dot += q[((b * heads + h) * seq + t) * d + i] * k[((b * kvHeads + kv) * keys + s) * d + i];
+                        }
+                        scores[s] = dot / Math.sqrt(d);
+                        max = Math.max(max, scores[s]);
+                    }
+                    double sum = 0;
+                    for (int s = 0; s < visible; s++) {
+                        scores[s] = Math.exp(scores[s] - max);
+                        sum += scores[s];
+                    }
+                    for (int i = 0; i < d; i++) {
+                        double acc = 0;
+                        for (int s = 0; s < visible; s++) {
+                            acc += scores[s] / sum * v[((b * kvHeads + kv) * keys + s) * d + i];
+                        }
+                        expected[((b * heads + h) * seq + t) * d + i] = acc;
+                    }
+                }
+            }
+        }
+        Tensor out = F.causalAttention(p.tensor(q, batch, heads, seq, d), p.tensor(k, batch, kvHeads, keys, d),
+                p.tensor(v, batch, kvHeads, keys, d), offset);
+        assertArrayEquals(expected, out.toDoubleArray(), TOL);
+    }
+
+    @ParameterizedTest
+    @MethodSource("precisions")
+    void crossEntropyIsStableAndIgnoresPadding(Precision p) {
+        double[] logits = {1000, 999, 998, -5, 0, 5, 3, 3, 3};
+        int[] targets = {1, -100, 2};
+        Tensor loss = F.crossEntropy(p.tensor(logits, 3, 3), targets, -100);
+        double lse0 = 1000 + Math.log(1 + Math.exp(-1) + Math.exp(-2));
+        double expected = ((lse0 - 999) + (3 + Math.log(3) - 3)) / 2;
+        assertEquals(expected, loss.item(), 1e-4);
+        Tensor none = F.crossEntropy(p.tensor(logits, 3, 3), new int[] {-100, -100, -100}, -100);
+        assertEquals(0, none.item());
+        assertThrows(IllegalArgumentException.class, () -> F.crossEntropy(p.tensor(logits, 3, 3), new int[] {0, 3, 1}, -100));
+    }
+
+    @ParameterizedTest
+    @MethodSource("precisions")
+    void causalSoftmaxZeroesTheFuture(Precision p) {
+        double[] x = random(8, -1, 1, 3, 3);
+        double[] y = SoftmaxOp.apply(p.tensor(x, 3, 3), 3, 0).toDoubleArray();
+        assertEquals(1, y[0], TOL);
+        assertEquals(0, y[1]);
+        assertEquals(0, y[2]);
+        assertEquals(Math.exp(x[3]) / (Math.exp(x[3]) + Math.exp(x[4])), y[3], TOL);
+        assertEquals(0, y[5]);
+        assertEquals(1, y[6] + y[7] + y[8], TOL);
+    }
+
+    @ParameterizedTest
+    @MethodSource("precisions")
+    void swigluAndEmbedding(Precision p) {
+        double[] g = random(9, -3, 3, 7);
+        double[] u = random(10, -3, 3, 7);
+        double[] out = F.swiglu(p.tensor(g, 7), p.tensor(u, 7)).toDoubleArray();
+        for (int i = 0; i < 7; i++) {
+            assertEquals(g[i] / (1 + Math.exp(-g[i])) * u[i], out[i], TOL);
+        }
+        double[] table = random(11, -1, 1, 4, 3);
+        double[] rows = F.embedding(p.tensor(table, 4, 3), new int[] {3, 0}).toDoubleArray();
+        assertArrayEquals(new double[] {table[9], table[10], table[11], table[0], table[1], table[2]}, rows, 1e-7);
+        assertThrows(IllegalArgumentException.class, () -> F.embedding(p.tensor(table, 4, 3), new int[] {4}));
+    }
+}

@@ -1,0 +1,83 @@
+package dev.mixtape.engine;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The tape's contract: accumulation, no-grad scopes, detach, zeroGrad, graph release. */
+class TapeTest {
+    private final Backend backend = Precision.vectorF32().backend();
+
+    private Tensor param(float... values) {
+        return Tensor.of(backend, values, values.length).requiresGrad(true);
+    }
+
+    @Test
+    void gradientsOfATensorUsedTwiceAreSummed() {
+        Tensor x = param(1, 2, 3);
+        x.mul(x).add(x.mul(3)).sum().backward();
+        assertArrayEquals(new float[] {5, 7, 9}, x.grad().toFloatArray());
+    }
+
+    @Test
+    void gradientsAccumulateAcrossBackwardCallsUntilZeroed() {
+        Tensor x = param(1, 2);
+        x.mul(2).sum().backward();
+        x.mul(2).sum().backward();
+        assertArrayEquals(new float[] {4, 4}, x.grad().toFloatArray());
+        x.zeroGrad();
+        assertNull(x.grad());
+    }
+
+    @Test
+    void noGradScopeRecordsNothing() {
+        Tensor x = param(1, 2);
+        Tensor y;
+        try (var scope = Grad.off()) {
+            y = x.mul(2).sum();
+        }
+        assertFalse(y.requiresGrad());
+        assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(Grad.isEnabled());
+    }
+
+    @Test
+    void detachCutsTheGraph() {
+        Tensor x = param(1, 2);
+        Tensor y = x.mul(x).detach().mul(x).sum();
+        y.backward();
+        assertArrayEquals(new float[] {1, 4}, x.grad().toFloatArray());
+    }
+
+    @Test
+    void theGraphIsReleasedAfterBackward() {
+        Tensor x = param(1, 2);
+        Tensor hidden = x.mul(3);
+        Tensor loss = hidden.sum();
+        assertTrue(hidden.hasGradFn());
+        loss.backward();
+        assertFalse(hidden.hasGradFn());
+        assertFalse(loss.hasGradFn());
+    }
+
+    @Test
+    void onlyLeavesTakeRequiresGradAndOnlyScalarsBackward() {
+        Tensor x = param(1, 2);
+        Tensor y = x.mul(2);
+        assertThrows(IllegalStateException.class, () -> y.requiresGrad(true));
+        assertThrows(IllegalStateException.class, y::backward);
+    }
+
+    @Test
+    void frozenInputsGetNoGradient() {
+        Tensor w = param(1, 2);
+        Tensor frozen = Tensor.of(backend, new float[] {3, 4}, 2);
+        w.mul(frozen).sum().backward();
+        assertNull(frozen.grad());
+        assertArrayEquals(new float[] {3, 4}, w.grad().toFloatArray());
+    }
+}
