@@ -42,6 +42,11 @@ public final class Tensor {
         return zeros(Backends.defaultBackend(), DType.F32, shape);
     }
 
+    /** A new f32 tensor of ones on the default backend. */
+    public static Tensor ones(int... shape) {
+        return full(Backends.defaultBackend(), DType.F32, 1.0, shape);
+    }
+
     /** A new contiguous tensor with every element {@code value}. */
     public static Tensor full(Backend backend, DType dtype, double value, int... shape) {
         Tensor t = zeros(backend, dtype, shape);

@@ -30,11 +30,8 @@ final class Parallel implements AutoCloseable {
         this.threads = threads;
         int pool = POOLS.incrementAndGet();
         AtomicInteger count = new AtomicInteger();
-        this.workers = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "mixtape-vector-" + pool + "-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1,
+                r -> new Worker(r, "mixtape-vector-" + pool + "-" + count.incrementAndGet()));
     }
 
     int threads() {
@@ -51,7 +48,6 @@ final class Parallel implements AutoCloseable {
             body.run(0, n);
             return;
         }
-        @SuppressWarnings("unchecked")
         Future<?>[] pending = new Future<?>[tasks - 1];
         for (int t = 1; t < tasks; t++) {
             int from = (int) ((long) n * t / tasks);
@@ -74,8 +70,16 @@ final class Parallel implements AutoCloseable {
         }
     }
 
+    /** A kernel already running on a worker splits no further: nested loops run inline. */
     private static boolean isWorkerThread() {
-        return Thread.currentThread().getName().startsWith("mixtape-vector-");
+        return Thread.currentThread() instanceof Worker;
+    }
+
+    private static final class Worker extends Thread {
+        Worker(Runnable task, String name) {
+            super(task, name);
+            setDaemon(true);
+        }
     }
 
     @Override
