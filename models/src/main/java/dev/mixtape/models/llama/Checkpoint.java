@@ -1,0 +1,30 @@
+package dev.mixtape.models.llama;
+
+import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.Tensor;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * A Llama checkpoint opened from any format, seen through one vocabulary: Hugging Face tensor names
+ * ({@code model.layers.0.self_attn.q_proj.weight}, ...) and the HF ("rotate-half") RoPE layout of the
+ * q and k rows. Loaders for formats in the Meta layout permute those rows as they read them.
+ */
+public interface Checkpoint extends AutoCloseable {
+
+    /** The model's shape and constants. */
+    LlamaConfig config();
+
+    /** The weight names present, HF naming ({@code lm_head.weight} absent when tied). */
+    List<String> names();
+
+    /** Reads one weight as an f32 tensor on {@code backend}; errors name the file and the tensor. */
+    Tensor read(String name, Backend backend) throws IOException;
+
+    /** Where the checkpoint was read from, for messages. */
+    String source();
+
+    @Override
+    void close() throws IOException;
+}

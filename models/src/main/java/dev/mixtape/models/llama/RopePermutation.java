@@ -1,0 +1,28 @@
+package dev.mixtape.models.llama;
+
+/**
+ * Converts q/k projection rows between the Meta layout (RoPE pairs adjacent: {@code 2j, 2j+1}) used
+ * by llama2.c and GGUF files and the Hugging Face layout (pairs {@code j, j + headDim/2}): HF row
+ * {@code h·hd + k·hd/2 + j} holds Meta row {@code h·hd + 2j + k}. With the rows permuted, HF's
+ * rotate-half RoPE gives exactly the logits of Meta's interleaved RoPE.
+ */
+final class RopePermutation {
+    private RopePermutation() {
+    }
+
+    /** Rows of a Meta-layout {@code [heads·headDim, cols]} matrix, rearranged into the HF layout. */
+    static float[] metaToHf(float[] meta, int heads, int headDim, int cols) {
+        float[] hf = new float[meta.length];
+        int half = headDim / 2;
+        for (int h = 0; h < heads; h++) {
+            for (int k = 0; k < 2; k++) {
+                for (int j = 0; j < half; j++) {
+                    int hfRow = h * headDim + k * half + j;
+                    int metaRow = h * headDim + 2 * j + k;
+                    System.arraycopy(meta, metaRow * cols, hf, hfRow * cols, cols);
+                }
+            }
+        }
+        return hf;
+    }
+}
