@@ -1,0 +1,145 @@
+package dev.mixtape.models.llama;
+
+import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.DType;
+import dev.mixtape.engine.F;
+import dev.mixtape.engine.Grad;
+import dev.mixtape.engine.Rng;
+import dev.mixtape.engine.RopeLayout;
+import dev.mixtape.engine.RopeTable;
+import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.nn.Linear;
+import dev.mixtape.engine.nn.Module;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * A Llama causal language model, with parameters named exactly as Hugging Face's
+ * {@code LlamaForCausalLM} ({@code model.layers.0.self_attn.q_proj.weight}, ..., {@code lm_head.weight}
+ * unless tied). Two paths over the same weights: {@link #forward} runs whole sequences through the
+ * tape (training, evaluation), and {@link #newSession} decodes incrementally with a KV cache and no
+ * tape (generation). The model itself is not modified by either, so one loaded model can serve
+ * several threads, each with its own session.
+ */
+public final class Llama extends Module {
+    private final LlamaConfig config;
+    private final Backend backend;
+    private final LlamaDecoder model;
+    private final Linear lmHead;
+    private final RopeTable rope;
+
+    private Llama(LlamaConfig config, Backend backend, Rng rng) {
+        this.config = config;
+        this.backend = backend;
+        model = registerModule("model", new LlamaDecoder(config, backend, rng));
+        lmHead = config.tieWordEmbeddings() ? null : registerModule("lm_head", new Linear(backend, config.dim(), config.vocabSize(), false, rng));
+        rope = RopeTable.of(backend, DType.F32, config.ropeInverseFrequencies(), config.maxPositions(), RopeLayout.HALF);
+    }
+
+    /** A model of this shape with PyTorch's default initialisation from {@code seed} (benchmarks, pretraining). */
+    public static Llama random(LlamaConfig config, Backend backend, long seed) {
+        return new Llama(config, backend, new Rng(seed));
+    }
+
+    /**
+     * Loads every weight of {@code checkpoint}. Each parameter must be present with its exact shape;
+     * a missing, extra or misshapen tensor is an error naming the checkpoint and the tensor.
+     */
+    public static Llama load(Checkpoint checkpoint, Backend backend) throws IOException {
+        Llama llama = new Llama(checkpoint.config(), backend, new Rng(0));
+        Set<String> available = new HashSet<>(checkpoint.names());
+        for (String name : llama.namedParameters().keySet()) {
+            if (!available.remove(name)) {
+                throw new IOException(checkpoint.source() + ": missing tensor '" + name + "'");
+            }
+            Tensor weight = checkpoint.read(name, backend);
+            int[] expected = llama.parameter(name).shape();
+            if (!Arrays.equals(expected, weight.shape())) {
+                throw new IOException(checkpoint.source() + ": tensor '" + name + "' has shape " + Arrays.toString(weight.shape())
+                        + " but the config implies " + Arrays.toString(expected));
+            }
+            llama.setParameter(name, weight);
+        }
+        available.remove("lm_head.weight");
+        if (!available.isEmpty()) {
+            throw new IOException(checkpoint.source() + ": tensors the config does not account for: " + available);
+        }
+        return llama;
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /** The backend holding the weights. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Logits {@code [batch, seq, vocab]} for {@code ids} (row-major {@code [batch, seq]}), recorded on the tape. */
+    public Tensor forward(int[] ids, int batch, int seq) {
+        if (ids.length != batch * seq) {
+            throw new IllegalArgumentException(ids.length + " ids for a batch of " + batch + " × " + seq);
+        }
+        if (seq > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence of " + seq + " tokens exceeds the model's " + config.maxPositions() + " positions");
+        }
+        Tensor x = model.embedTokens.forward(ids).reshape(batch, seq, config.dim());
+        for (DecoderLayer layer : model.layers) {
+            x = layer.forward(x, rope);
+        }
+        return head(model.norm.forward(x));
+    }
+
+    /** Mean next-token cross-entropy of {@code [batch, seq]} ids against {@code targets}; {@code ignoreIndex} rows do not count. */
+    public Tensor loss(int[] ids, int[] targets, int batch, int seq, int ignoreIndex) {
+        return F.crossEntropy(forward(ids, batch, seq), targets, ignoreIndex);
+    }
+
+    private Tensor head(Tensor hidden) {
+        return lmHead == null ? F.linear(hidden, model.embedTokens.weight(), null) : lmHead.forward(hidden);
+    }
+
+    /** A new incremental-decoding session holding up to {@code capacity} positions. */
+    public Session newSession(int capacity) {
+        if (capacity < 1 || capacity > config.maxPositions()) {
+            throw new IllegalArgumentException("session capacity must be in 1.." + config.maxPositions() + ", got " + capacity);
+        }
+        return new Session(capacity);
+    }
+
+    /**
+     * One generation's state: a KV cache and the position reached. Not thread-safe; give each thread
+     * its own session over the shared model.
+     */
+    public final class Session {
+        private final KvCache cache;
+
+        private Session(int capacity) {
+            cache = new KvCache(config, backend, capacity);
+        }
+
+        /** Number of positions processed so far. */
+        public int position() {
+            return cache.length();
+        }
+
+        /** Processes {@code tokens} at the next positions in one batched pass; returns the logits of the last. */
+        public float[] forward(int... tokens) {
+            if (tokens.length == 0) {
+                throw new IllegalArgumentException("no tokens to process");
+            }
+            try (var scope = Grad.off()) {
+                Tensor x = model.embedTokens.forward(tokens).reshape(1, tokens.length, config.dim());
+                for (int i = 0; i < model.layers.size(); i++) {
+                    x = model.layers.get(i).forward(x, rope, cache.layer(i));
+                }
+                Tensor last = x.slice(1, tokens.length - 1, tokens.length);
+                return head(model.norm.forward(last)).toFloatArray();
+            }
+        }
+    }
+}

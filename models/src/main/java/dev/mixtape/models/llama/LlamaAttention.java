@@ -1,0 +1,63 @@
+package dev.mixtape.models.llama;
+
+import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.F;
+import dev.mixtape.engine.Rng;
+import dev.mixtape.engine.RopeTable;
+import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.nn.Linear;
+import dev.mixtape.engine.nn.Module;
+
+/**
+ * Grouped-query self-attention of one decoder block: projections {@code q_proj}, {@code k_proj},
+ * {@code v_proj}, {@code o_proj} (HF names), RoPE on queries and keys, causal softmax attention.
+ */
+final class LlamaAttention extends Module {
+    private final LlamaConfig config;
+    private final Linear qProj;
+    private final Linear kProj;
+    private final Linear vProj;
+    private final Linear oProj;
+
+    LlamaAttention(LlamaConfig config, Backend backend, Rng rng) {
+        this.config = config;
+        qProj = registerModule("q_proj", new Linear(backend, config.dim(), config.qDim(), false, rng));
+        kProj = registerModule("k_proj", new Linear(backend, config.dim(), config.kvDim(), false, rng));
+        vProj = registerModule("v_proj", new Linear(backend, config.dim(), config.kvDim(), false, rng));
+        oProj = registerModule("o_proj", new Linear(backend, config.qDim(), config.dim(), false, rng));
+    }
+
+    /** Attention over the whole sequence of {@code x [B, T, dim]} (training and prompt processing without a cache). */
+    Tensor forward(Tensor x, RopeTable rope) {
+        int batch = x.dim(0);
+        int seq = x.dim(1);
+        Tensor q = F.rope(heads(qProj.forward(x), batch, seq, config.heads()), rope, 0);
+        Tensor k = F.rope(heads(kProj.forward(x), batch, seq, config.kvHeads()), rope, 0);
+        Tensor v = heads(vProj.forward(x), batch, seq, config.kvHeads());
+        return oProj.forward(merge(F.causalAttention(q, k, v, 0), batch, seq));
+    }
+
+    /**
+     * Attention of {@code x [1, n, dim]} at positions {@code cache.length()..+n-1}, appending this
+     * step's keys and values to {@code cache} and attending over everything cached.
+     */
+    Tensor forward(Tensor x, RopeTable rope, KvCache.Layer cache) {
+        int seq = x.dim(1);
+        int position = cache.length();
+        Tensor q = F.rope(heads(qProj.forward(x), 1, seq, config.heads()), rope, position);
+        Tensor k = F.rope(heads(kProj.forward(x), 1, seq, config.kvHeads()), rope, position);
+        Tensor v = heads(vProj.forward(x), 1, seq, config.kvHeads());
+        cache.append(k, v);
+        return oProj.forward(merge(F.causalAttention(q, cache.keys(), cache.values(), position), 1, seq));
+    }
+
+    /** {@code [B, T, heads·hd]} → {@code [B, heads, T, hd]}. */
+    private Tensor heads(Tensor projected, int batch, int seq, int heads) {
+        return projected.reshape(batch, seq, heads, config.headDim()).transpose(1, 2).contiguous();
+    }
+
+    /** {@code [B, heads, T, hd]} → {@code [B, T, heads·hd]}. */
+    private Tensor merge(Tensor perHead, int batch, int seq) {
+        return perHead.transpose(1, 2).reshape(batch, seq, config.qDim());
+    }
+}
