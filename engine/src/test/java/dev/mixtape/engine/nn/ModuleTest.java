@@ -2,11 +2,14 @@ package dev.mixtape.engine.nn;
 
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.Backends;
+import dev.mixtape.engine.DType;
 import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -134,7 +137,7 @@ class ModuleTest {
     void registrationRejectsDuplicateAndDottedNames() {
         class Twice extends Module {
             Twice(String second) {
-                registerParameter("w", Tensor.zeros(BACKEND, dev.mixtape.engine.DType.F32, 1));
+                registerParameter("w", Tensor.zeros(BACKEND, DType.F32, 1));
                 registerModule(second, new RMSNorm(BACKEND, 1, 1e-5));
             }
         }
@@ -156,7 +159,7 @@ class ModuleTest {
         toy.layers.get(0).freeze();
         List<Tensor> expected = toy.namedParameters().entrySet().stream()
                 .filter(e -> !e.getKey().startsWith("layers.0."))
-                .map(java.util.Map.Entry::getValue)
+                .map(Map.Entry::getValue)
                 .toList();
         assertEquals(7, expected.size());
         assertEquals(expected, toy.trainableParameters());
@@ -195,7 +198,7 @@ class ModuleTest {
         assertEquals(2, list.size());
         assertSame(first, list.get(0));
         assertSame(second, list.get(1));
-        assertEquals(List.of(first, second), java.util.stream.StreamSupport.stream(list.spliterator(), false).toList());
+        assertEquals(List.of(first, second), StreamSupport.stream(list.spliterator(), false).toList());
         assertEquals(List.of("0.weight", "1.weight"), List.copyOf(list.namedParameters().keySet()));
         var e = assertThrows(IndexOutOfBoundsException.class, () -> list.get(2));
         assertEquals("module index 2 outside a list of 2", e.getMessage());
