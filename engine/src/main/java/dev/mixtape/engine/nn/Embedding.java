@@ -1,0 +1,38 @@
+package dev.mixtape.engine.nn;
+
+import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.Backends;
+import dev.mixtape.engine.F;
+import dev.mixtape.engine.Rng;
+import dev.mixtape.engine.Tensor;
+
+/**
+ * A lookup table of {@code numEmbeddings} vectors of size {@code embeddingDim}, like PyTorch's
+ * {@code nn.Embedding}: parameter {@code weight} is {@code [numEmbeddings, embeddingDim]},
+ * initialised from N(0, 1) as PyTorch does.
+ */
+public final class Embedding extends Module {
+    /** A table on {@code backend} drawn from N(0, 1) with {@code rng}. */
+    public Embedding(Backend backend, int numEmbeddings, int embeddingDim, Rng rng) {
+        if (numEmbeddings <= 0 || embeddingDim <= 0) {
+            throw new IllegalArgumentException("Embedding needs positive sizes, got numEmbeddings=" + numEmbeddings
+                    + ", embeddingDim=" + embeddingDim);
+        }
+        registerParameter("weight", rng.normal(backend, 0, 1, numEmbeddings, embeddingDim));
+    }
+
+    /** The same table on the default backend. */
+    public Embedding(int numEmbeddings, int embeddingDim, Rng rng) {
+        this(Backends.defaultBackend(), numEmbeddings, embeddingDim, rng);
+    }
+
+    /** The rows for {@code ids}: {@code [ids.length, embeddingDim]}. */
+    public Tensor forward(int[] ids) {
+        return F.embedding(weight(), ids);
+    }
+
+    /** The table {@code [numEmbeddings, embeddingDim]}. */
+    public Tensor weight() {
+        return parameter("weight");
+    }
+}

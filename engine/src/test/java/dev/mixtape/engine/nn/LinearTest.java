@@ -1,0 +1,92 @@
+package dev.mixtape.engine.nn;
+
+import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.Backends;
+import dev.mixtape.engine.Rng;
+import dev.mixtape.engine.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LinearTest {
+    private static final Backend BACKEND = Backends.defaultBackend();
+
+    /** A 2 → 3 layer with W = [[1, 0], [0, 1], [1, 1]] and b = [0.5, −1, 2]. */
+    private static Linear handMadeLayer() {
+        Linear linear = new Linear(BACKEND, 2, 3, true, new Rng(0));
+        linear.weight().assign(Tensor.of(BACKEND, new float[] {1, 0, 0, 1, 1, 1}, 3, 2));
+        linear.bias().assign(Tensor.of(BACKEND, new float[] {0.5f, -1, 2}, 3));
+        return linear;
+    }
+
+    @Test
+    void forwardIsXTimesWTransposedPlusBias() {
+        Tensor x = Tensor.of(BACKEND, new float[] {1, 2, 3, 4}, 2, 2);
+        // row [1, 2]: W·x = [1, 2, 1+2] = [1, 2, 3]; + b = [1.5, 1, 5]
+        // row [3, 4]: W·x = [3, 4, 3+4] = [3, 4, 7]; + b = [3.5, 3, 9]
+        Tensor y = handMadeLayer().forward(x);
+        assertArrayEquals(new int[] {2, 3}, y.shape());
+        assertArrayEquals(new float[] {1.5f, 1, 5, 3.5f, 3, 9}, y.toFloatArray());
+    }
+
+    @Test
+    void forwardKeepsLeadingDimensions() {
+        Tensor x = Tensor.of(BACKEND, new float[] {1, 2, 3, 4}, 2, 1, 2);
+        Tensor y = handMadeLayer().forward(x);
+        assertArrayEquals(new int[] {2, 1, 3}, y.shape());
+        assertArrayEquals(new float[] {1.5f, 1, 5, 3.5f, 3, 9}, y.toFloatArray());
+    }
+
+    @Test
+    void gradientsOfTheSumAreColumnSumsOfXAndTheRowCount() {
+        Linear linear = handMadeLayer();
+        Tensor x = Tensor.of(BACKEND, new float[] {1, 2, 3, 4}, 2, 2);
+        linear.forward(x).sum().backward();
+        // d(sum y)/dW[o, i] = Σ_n x[n, i] = [1+3, 2+4] = [4, 6] for every output o; d/db[o] = 2 rows.
+        assertArrayEquals(new float[] {4, 6, 4, 6, 4, 6}, linear.weight().grad().toFloatArray());
+        assertArrayEquals(new float[] {2, 2, 2}, linear.bias().grad().toFloatArray());
+    }
+
+    @Test
+    void initialisationIsPyTorchsUniformWithBoundOneOverSqrtFanIn() {
+        int in = 9;
+        int out = 4;
+        Linear linear = new Linear(BACKEND, in, out, true, new Rng(42));
+        // kaiming_uniform_(a=√5): bound = sqrt(6 / ((1 + 5)·in)) = 1/sqrt(in) = 1/3; bias: U(−1/sqrt(in), 1/sqrt(in)).
+        double bound = 1.0 / 3.0;
+        Rng same = new Rng(42);
+        float[] expectedWeight = same.uniform(out * in, -bound, bound);
+        float[] expectedBias = same.uniform(out, -bound, bound);
+        assertArrayEquals(expectedWeight, linear.weight().toFloatArray());
+        assertArrayEquals(expectedBias, linear.bias().toFloatArray());
+        for (float w : linear.weight().toFloatArray()) {
+            assertTrue(Math.abs(w) <= bound, "weight " + w + " outside ±1/3");
+        }
+        assertArrayEquals(new int[] {out, in}, linear.weight().shape());
+        assertArrayEquals(new int[] {out}, linear.bias().shape());
+    }
+
+    @Test
+    void withoutBiasThereIsOnlyAWeight() {
+        Linear linear = new Linear(BACKEND, 2, 3, false, new Rng(1));
+        assertNull(linear.bias());
+        assertEquals(List.of("weight"), List.copyOf(linear.namedParameters().keySet()));
+        linear.weight().assign(Tensor.of(BACKEND, new float[] {1, 0, 0, 1, 1, 1}, 3, 2));
+        assertArrayEquals(new float[] {1, 2, 3}, linear.forward(Tensor.of(BACKEND, new float[] {1, 2}, 1, 2)).toFloatArray());
+    }
+
+    @Test
+    void aWrongInputSizeNamesBothSizes() {
+        Linear linear = new Linear(BACKEND, 2, 3, true, new Rng(1));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> linear.forward(Tensor.of(BACKEND, new float[] {1, 2, 3}, 1, 3)));
+        assertEquals("Linear(2 -> 3) expects input [..., 2], got [1, 3]", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Linear(BACKEND, 0, 3, true, new Rng(1)));
+    }
+}
