@@ -89,7 +89,7 @@ final class SimdArrayKernels implements ArrayKernels {
             }
             case EXP -> {
                 for (; i < bound; i += S.length()) {
-                    FloatVector.fromArray(S, x, xOff + i).lanewise(VectorOperators.EXP).intoArray(out, outOff + i);
+                    SimdMath.exp(FloatVector.fromArray(S, x, xOff + i)).intoArray(out, outOff + i);
                 }
             }
             case SQRT -> {
@@ -106,7 +106,7 @@ final class SimdArrayKernels implements ArrayKernels {
             case SILU -> {
                 for (; i < bound; i += S.length()) {
                     FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-                    v.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, outOff + i);
+                    v.div(SimdMath.exp(v.neg()).add(1f)).intoArray(out, outOff + i);
                 }
             }
             default -> {
@@ -123,7 +123,7 @@ final class SimdArrayKernels implements ArrayKernels {
         for (; i < bound; i += S.length()) {
             acc = acc.add(FloatVector.fromArray(S, x, off + i));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = SimdMath.sumLanes(acc);
         for (; i < n; i++) {
             s += x[off + i];
         }
@@ -138,7 +138,7 @@ final class SimdArrayKernels implements ArrayKernels {
         for (; i < bound; i += S.length()) {
             acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = SimdMath.sumLanes(acc);
         for (; i < n; i++) {
             s += x[xOff + i] * y[yOff + i];
         }
@@ -178,11 +178,11 @@ final class SimdArrayKernels implements ArrayKernels {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (; i < bound; i += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, xOff + i).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = SimdMath.exp(FloatVector.fromArray(S, x, xOff + i).sub(shift));
             e.intoArray(out, outOff + i);
             acc = acc.add(e);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = SimdMath.sumLanes(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(x[xOff + i] - shift);
             out[outOff + i] = e;

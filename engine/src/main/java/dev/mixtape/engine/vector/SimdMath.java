@@ -1,0 +1,52 @@
+package dev.mixtape.engine.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Vector functions whose results do not depend on the JIT. The Vector API's own {@code EXP} and
+ * {@code reduceLanes(ADD)} give different roundings when C2 has intrinsified them than in the
+ * interpreter, so a training run would not repeat bit for bit; these use only basic lanewise
+ * arithmetic (exactly rounded in every mode) in a fixed order.
+ */
+final class SimdMath {
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUNDING_MAGIC = 12582912f;
+    private static final float MAX_ARG = 88.3762626647949f;
+    private static final float MIN_ARG = -87.3365447504f;
+
+    private SimdMath() {
+    }
+
+    /**
+     * {@code e^x} per lane, within about 2 ulp: {@code x = n·ln2 + r} with {@code |r| ≤ ln2/2}, a
+     * degree-6 Taylor polynomial for {@code e^r}, and {@code 2^n} built from the exponent bits.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector clamped = x.max(MIN_ARG).min(MAX_ARG);
+        FloatVector n = clamped.mul(LOG2E).add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC);
+        FloatVector r = n.mul(-LN2_HI).add(clamped).add(n.mul(-LN2_LO));
+        FloatVector p = r.mul(1f / 720).add(1f / 120);
+        p = p.fma(r, FloatVector.broadcast(r.species(), 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(r.species(), 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(r.species(), 0.5f));
+        p = p.fma(r, FloatVector.broadcast(r.species(), 1f));
+        p = p.fma(r, FloatVector.broadcast(r.species(), 1f));
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector scale = bits.reinterpretAsFloats();
+        FloatVector result = p.mul(scale);
+        return result.blend(0f, x.compare(VectorOperators.LT, MIN_ARG));
+    }
+
+    /** The sum of the lanes, always added left to right. */
+    static float sumLanes(FloatVector v) {
+        float s = 0;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+}

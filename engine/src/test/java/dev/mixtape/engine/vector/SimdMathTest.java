@@ -1,0 +1,56 @@
+package dev.mixtape.engine.vector;
+
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The JIT-independent vector exp against {@link Math#exp}, and the fixed-order lane sum. */
+class SimdMathTest {
+    private static final int LANES = FloatVector.SPECIES_PREFERRED.length();
+
+    @Test
+    void expIsWithinAFewUlpAcrossTheFloatRange() {
+        float[] in = new float[LANES];
+        float[] out = new float[LANES];
+        for (float x = -87f; x < 88f; x += 0.0137f) {
+            for (int i = 0; i < LANES; i++) {
+                in[i] = x + i * 1e-3f;
+            }
+            SimdMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, in, 0)).intoArray(out, 0);
+            for (int i = 0; i < LANES; i++) {
+                double expected = Math.exp(in[i]);
+                assertTrue(Math.abs(out[i] - expected) <= 4 * Math.ulp((float) expected), "exp(" + in[i] + ") = " + out[i] + ", expected " + expected);
+            }
+        }
+    }
+
+    @Test
+    void expHandlesTheEdges() {
+        float[] in = new float[LANES];
+        float[] out = new float[LANES];
+        java.util.Arrays.fill(in, -1000f);
+        in[0] = Float.NaN;
+        in[1] = 0f;
+        in[2] = 1000f;
+        SimdMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, in, 0)).intoArray(out, 0);
+        assertTrue(Float.isNaN(out[0]));
+        assertEquals(1f, out[1]);
+        assertTrue(out[2] > 1e38f);
+        assertEquals(0f, out[3]);
+    }
+
+    @Test
+    void lanesAreSummedLeftToRight() {
+        float[] values = new float[LANES];
+        values[0] = 1e8f;
+        values[1] = 1f;
+        values[2] = -1e8f;
+        float expected = 0;
+        for (float v : values) {
+            expected += v;
+        }
+        assertEquals(expected, SimdMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, values, 0)));
+    }
+}
