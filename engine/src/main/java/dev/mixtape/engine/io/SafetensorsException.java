@@ -1,5 +1,6 @@
 package dev.mixtape.engine.io;
 
+import java.io.Serial;
 import java.nio.file.Path;
 
 /**
@@ -9,6 +10,8 @@ import java.nio.file.Path;
  * still arrive as {@link java.io.IOException}.
  */
 public final class SafetensorsException extends RuntimeException {
+    @Serial
+    private static final long serialVersionUID = 1L;
 
     SafetensorsException(Path file, String problem) {
         super(file + ": " + problem);

@@ -49,6 +49,8 @@ public final class SafetensorsWriter {
             throws IOException {
         SafetensorsDtype stored = storedType(target, storeAs);
         byte[] header = header(target, tensors, metadata, stored);
+        // Same directory, so that the rename cannot cross file systems; not Files.createTempFile, whose
+        // owner-only permissions the renamed file would keep.
         Path directory = target.toAbsolutePath().getParent();
         Path temporary = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {

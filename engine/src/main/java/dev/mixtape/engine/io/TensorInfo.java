@@ -38,6 +38,7 @@ public record TensorInfo(String name, SafetensorsDtype dtype, int[] shape, long 
         return end - begin;
     }
 
+    /** Equal when every component is, shapes compared element by element. */
     @Override
     public boolean equals(Object other) {
         return other instanceof TensorInfo that && name.equals(that.name) && dtype == that.dtype
