@@ -1,0 +1,10 @@
+package dev.mixtape.models.gguf;
+
+import java.io.IOException;
+
+/** A GGUF file that breaks the format: the message names the file and the key, tensor or offset at fault. */
+public final class GgufFormatException extends IOException {
+    GgufFormatException(String message) {
+        super(message);
+    }
+}
