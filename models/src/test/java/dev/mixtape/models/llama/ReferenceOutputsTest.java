@@ -60,16 +60,19 @@ class ReferenceOutputsTest {
         Path bin = SharedFiles.require("models/stories260K/stories260K.bin");
         Path folder = SharedFiles.require("models/stories260K/hf");
         int[] prompt = {1, 403, 407, 261, 378};
-        float[] fromBin;
-        float[] fromHf;
-        try (Llama2cCheckpoint checkpoint = Llama2cCheckpoint.open(bin)) {
-            fromBin = Llama.load(checkpoint, backend).newSession(16).forward(prompt);
+        Path gguf = SharedFiles.require("models/stories260K/stories260K.gguf");
+        float[] fromHf = lastLogits(folder, prompt);
+        for (Path other : new Path[] {bin, gguf}) {
+            float[] logits = lastLogits(other, prompt);
+            assertArrayEquals(fromHf, logits, 1e-5f, other.toString());
+            assertEquals(Sampler.argmax(fromHf), Sampler.argmax(logits));
         }
-        try (HfCheckpoint checkpoint = HfCheckpoint.open(folder)) {
-            fromHf = Llama.load(checkpoint, backend).newSession(16).forward(prompt);
+    }
+
+    private float[] lastLogits(Path model, int[] prompt) throws IOException {
+        try (Checkpoint checkpoint = Checkpoints.open(model)) {
+            return Llama.load(checkpoint, backend).newSession(16).forward(prompt);
         }
-        assertArrayEquals(fromHf, fromBin, 1e-5f);
-        assertEquals(Sampler.argmax(fromHf), Sampler.argmax(fromBin));
     }
 
     @Test

@@ -1,0 +1,143 @@
+package dev.mixtape.models.llama;
+
+import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.Tensor;
+import dev.mixtape.models.gguf.GgufFile;
+import dev.mixtape.models.gguf.GgufMetadata;
+import dev.mixtape.models.gguf.GgufTensorInfo;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A llama.cpp GGUF file with {@code general.architecture = llama}: the config from the {@code llama.*}
+ * metadata, tensors renamed from GGUF's names ({@code blk.0.attn_q.weight}) to HF's, dequantised to
+ * f32 as they are read (F32, F16, BF16, Q8_0, Q4_0), and q/k rows permuted from the Meta layout that
+ * llama.cpp's converters write to HF's.
+ */
+public final class GgufCheckpoint implements Checkpoint {
+    private static final Map<String, String> LAYER_NAMES = Map.of(
+            "attn_q", "self_attn.q_proj", "attn_k", "self_attn.k_proj", "attn_v", "self_attn.v_proj",
+            "attn_output", "self_attn.o_proj", "attn_norm", "input_layernorm", "ffn_norm", "post_attention_layernorm",
+            "ffn_gate", "mlp.gate_proj", "ffn_up", "mlp.up_proj", "ffn_down", "mlp.down_proj");
+    private static final Map<String, String> GLOBAL_NAMES = Map.of(
+            "token_embd.weight", "model.embed_tokens.weight", "output_norm.weight", "model.norm.weight",
+            "output.weight", "lm_head.weight");
+
+    private final GgufFile file;
+    private final LlamaConfig config;
+    private final Map<String, String> ggufNameOf;
+
+    private GgufCheckpoint(GgufFile file, LlamaConfig config, Map<String, String> ggufNameOf) {
+        this.file = file;
+        this.config = config;
+        this.ggufNameOf = ggufNameOf;
+    }
+
+    /** Opens and validates {@code path}; errors name the file and the key or tensor at fault. */
+    public static GgufCheckpoint open(Path path) throws IOException {
+        GgufFile file = GgufFile.open(path);
+        try {
+            LlamaConfig config = configOf(file);
+            Map<String, String> names = new LinkedHashMap<>();
+            for (GgufTensorInfo info : file.tensors()) {
+                names.put(hfName(path, info.name()), info.name());
+            }
+            return new GgufCheckpoint(file, config, names);
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private static LlamaConfig configOf(GgufFile file) throws IOException {
+        GgufMetadata meta = file.metadata();
+        Path path = file.path();
+        String architecture = meta.has("general.architecture") ? meta.getString("general.architecture") : "(none)";
+        if (!architecture.equals("llama")) {
+            throw new IOException(path + ": general.architecture is '" + architecture + "', not llama");
+        }
+        for (String key : new String[] {"llama.embedding_length", "llama.feed_forward_length", "llama.block_count",
+                "llama.attention.head_count"}) {
+            if (!meta.has(key)) {
+                throw new IOException(path + ": metadata key '" + key + "' is missing");
+            }
+        }
+        int dim = meta.getInt("llama.embedding_length");
+        int heads = meta.getInt("llama.attention.head_count");
+        int kvHeads = meta.has("llama.attention.head_count_kv") ? meta.getInt("llama.attention.head_count_kv") : heads;
+        int headDim = meta.has("llama.attention.key_length") ? meta.getInt("llama.attention.key_length")
+                : meta.has("llama.rope.dimension_count") ? meta.getInt("llama.rope.dimension_count") : dim / heads;
+        if (!file.hasTensor("token_embd.weight")) {
+            throw new IOException(path + ": tensor 'token_embd.weight' is missing");
+        }
+        int vocab = (int) file.tensor("token_embd.weight").rowMajorShape()[0];
+        int context = meta.has("llama.context_length") ? meta.getInt("llama.context_length") : 2048;
+        double eps = meta.has("llama.attention.layer_norm_rms_epsilon") ? meta.getFloat("llama.attention.layer_norm_rms_epsilon") : 1e-5;
+        double theta = meta.has("llama.rope.freq_base") ? meta.getFloat("llama.rope.freq_base") : 10000.0;
+        int bos = meta.has("tokenizer.ggml.bos_token_id") ? meta.getInt("tokenizer.ggml.bos_token_id") : 1;
+        int eos = meta.has("tokenizer.ggml.eos_token_id") ? meta.getInt("tokenizer.ggml.eos_token_id") : 2;
+        try {
+            return new LlamaConfig(dim, meta.getInt("llama.feed_forward_length"), meta.getInt("llama.block_count"), heads,
+                    kvHeads, headDim, vocab, context, eps, theta, null, !file.hasTensor("output.weight"), bos, eos);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String hfName(Path path, String ggufName) throws IOException {
+        String global = GLOBAL_NAMES.get(ggufName);
+        if (global != null) {
+            return global;
+        }
+        String[] parts = ggufName.split("\\.");
+        if (parts.length == 4 && parts[0].equals("blk") && parts[3].equals("weight") && LAYER_NAMES.containsKey(parts[2])) {
+            return "model.layers." + parts[1] + "." + LAYER_NAMES.get(parts[2]) + ".weight";
+        }
+        throw new IOException(path + ": tensor '" + ggufName + "' is not part of a Llama");
+    }
+
+    @Override
+    public LlamaConfig config() {
+        return config;
+    }
+
+    @Override
+    public List<String> names() {
+        return new ArrayList<>(ggufNameOf.keySet());
+    }
+
+    @Override
+    public Tensor read(String name, Backend backend) throws IOException {
+        String ggufName = ggufNameOf.get(name);
+        if (ggufName == null) {
+            throw new IOException(file.path() + ": no tensor for '" + name + "'");
+        }
+        long[] shape = file.tensor(ggufName).rowMajorShape();
+        float[] values = file.readFloats(ggufName);
+        if (name.endsWith("self_attn.q_proj.weight")) {
+            values = RopePermutation.metaToHf(values, config.heads(), config.headDim(), config.dim());
+        } else if (name.endsWith("self_attn.k_proj.weight")) {
+            values = RopePermutation.metaToHf(values, config.kvHeads(), config.headDim(), config.dim());
+        }
+        int[] dims = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            dims[i] = Math.toIntExact(shape[i]);
+        }
+        return Tensor.of(backend, values, dims);
+    }
+
+    @Override
+    public String source() {
+        return file.path().toString();
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}
