@@ -5,6 +5,7 @@ import dev.mixtape.engine.Tensor;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A Llama checkpoint opened from any format, seen through one vocabulary: Hugging Face tensor names
@@ -21,6 +22,9 @@ public interface Checkpoint extends AutoCloseable {
 
     /** Reads one weight as an f32 tensor on {@code backend}; errors name the file and the tensor. */
     Tensor read(String name, Backend backend) throws IOException;
+
+    /** The element types the weights are stored in (F32, BF16, Q8_0, ...). */
+    Set<String> dtypes();
 
     /** Where the checkpoint was read from, for messages. */
     String source();

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A llama.cpp GGUF file with {@code general.architecture = llama}: the config from the {@code llama.*}
@@ -129,6 +131,15 @@ public final class GgufCheckpoint implements Checkpoint {
             dims[i] = Math.toIntExact(shape[i]);
         }
         return Tensor.of(backend, values, dims);
+    }
+
+    @Override
+    public Set<String> dtypes() {
+        Set<String> types = new TreeSet<>();
+        for (GgufTensorInfo info : file.tensors()) {
+            types.add(info.type().name());
+        }
+        return types;
     }
 
     @Override

@@ -14,6 +14,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A Hugging Face model folder: {@code config.json} plus either one {@code model.safetensors} or
@@ -115,6 +117,15 @@ public final class HfCheckpoint implements Checkpoint {
             throw new IOException(folder + ": no tensor '" + name + "'");
         }
         return file.read(name, backend);
+    }
+
+    @Override
+    public Set<String> dtypes() {
+        Set<String> types = new TreeSet<>();
+        for (Map.Entry<String, SafetensorsFile> entry : fileOf.entrySet()) {
+            types.add(entry.getValue().info(entry.getKey()).dtype().name());
+        }
+        return types;
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A llama2.c {@code .bin} checkpoint (version 0): a header of seven int32 (dim, hidden_dim, n_layers,
@@ -172,6 +173,11 @@ public final class Llama2cCheckpoint implements Checkpoint {
             values = RopePermutation.metaToHf(values, config.kvHeads(), config.headDim(), config.dim());
         }
         return slab.rows() == 1 ? Tensor.of(backend, values, slab.cols()) : Tensor.of(backend, values, slab.rows(), slab.cols());
+    }
+
+    @Override
+    public Set<String> dtypes() {
+        return Set.of("F32");
     }
 
     @Override
