@@ -12,7 +12,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.SplittableRandom;
 
-import static dev.mixtape.engine.nd4j.Conformance.positive;
 import static dev.mixtape.engine.nd4j.Conformance.tensor;
 import static dev.mixtape.engine.nd4j.Conformance.values;
 import static dev.mixtape.engine.nd4j.Conformance.valuesFor;
@@ -187,13 +186,36 @@ class FusedKernelConformanceTest {
 
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F64"})
-    void rmsNormOfPositiveRowsOfOne(DType dtype) {
-        double[] x = positive(new SplittableRandom(13), 4);
+    void rmsNormOfRowsOfOneElement(DType dtype) {
+        SplittableRandom random = new SplittableRandom(13);
+        double[] x = values(random, 4);
+        double[] dOut = values(random, 4);
         conformance.check(dtype, "rmsNorm of rows of one element", (backend, type) -> {
             Tensor out = zeros(backend, type, 4, 1);
             Tensor invRms = zeros(backend, type, 4);
-            backend.rmsNorm(tensor(backend, type, x, 4, 1), tensor(backend, type, new double[] {2}, 1), 1e-6, out, invRms);
-            return new Tensor[] {out, invRms};
+            Tensor weight = tensor(backend, type, new double[] {2}, 1);
+            backend.rmsNorm(tensor(backend, type, x, 4, 1), weight, 1e-6, out, invRms);
+            Tensor dx = zeros(backend, type, 4, 1);
+            Tensor dWeight = zeros(backend, type, 1);
+            backend.rmsNormBackward(tensor(backend, type, x, 4, 1), weight, invRms, tensor(backend, type, dOut, 4, 1),
+                    dx, dWeight);
+            return new Tensor[] {out, invRms, dx, dWeight};
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F64"})
+    void crossEntropyWithEveryRowIgnored(DType dtype) {
+        int[] targets = {-1, -1, -1};
+        double[] logits = values(new SplittableRandom(14), 3 * 4);
+        conformance.check(dtype, "crossEntropy, all ignored", (backend, type) -> {
+            Tensor z = tensor(backend, type, logits, 3, 4);
+            Tensor losses = tensor(backend, type, new double[] {5, 5, 5}, 3);
+            Tensor logSumExp = zeros(backend, type, 3);
+            backend.crossEntropy(z, targets, -1, losses, logSumExp);
+            Tensor dLogits = tensor(backend, type, logits, 3, 4);
+            backend.crossEntropyBackward(z, targets, -1, logSumExp, 1.0, dLogits);
+            return new Tensor[] {losses, logSumExp, dLogits};
         });
     }
 }
