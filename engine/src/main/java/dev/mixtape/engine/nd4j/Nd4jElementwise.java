@@ -50,8 +50,8 @@ final class Nd4jElementwise {
 
     /**
      * {@code out = σ(x)·(1 + x·(1 − σ(x)))}, composed from ND4J ops. ND4J's own SwishDerivative
-     * evaluates {@code eˣ(x + eˣ + 1)/(eˣ + 1)²}, whose square overflows f32 from x ≈ 44 and returns 0
-     * where the derivative is 1.
+     * evaluates {@code eˣ(x + eˣ + 1)/(eˣ + 1)²}, which overflows in f32 and gives NaN for x above
+     * about 44 (1.0.0-M2.1: NaN at x = 50), where the derivative is 1.
      */
     private static void siluDerivative(INDArray x, INDArray out) {
         INDArray sigmoid = x.ulike();
