@@ -3,6 +3,8 @@ package dev.mixtape.engine.vector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector functions whose results do not depend on the JIT. The Vector API's own {@code EXP} and
@@ -41,12 +43,27 @@ final class SimdMath {
         return result.blend(0f, x.compare(VectorOperators.LT, MIN_ARG));
     }
 
-    /** The sum of the lanes, always added left to right. */
+    /**
+     * The sum of the lanes in a fixed tree order: fold the upper half onto the lower half until one
+     * lane is left. Each fold is a lanewise add of a rearranged copy, exact in every JIT mode.
+     */
     static float sumLanes(FloatVector v) {
-        float s = 0;
-        for (int i = 0; i < v.length(); i++) {
-            s += v.lane(i);
+        VectorShuffle<Float>[] folds = FOLDS;
+        for (VectorShuffle<Float> fold : folds) {
+            v = v.add(v.rearrange(fold));
         }
-        return s;
+        return v.lane(0);
+    }
+
+    private static final VectorShuffle<Float>[] FOLDS = folds(FloatVector.SPECIES_PREFERRED);
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds(VectorSpecies<Float> species) {
+        int steps = Integer.numberOfTrailingZeros(species.length());
+        VectorShuffle<Float>[] folds = new VectorShuffle[steps];
+        for (int i = 0; i < steps; i++) {
+            folds[i] = VectorShuffle.iota(species, species.length() >> (i + 1), 1, true);
+        }
+        return folds;
     }
 }

@@ -23,12 +23,14 @@ public final class VectorBackend implements Backend, AutoCloseable {
     private final Parallel parallel;
     private final ArrayKernels kernels;
     private final Sgemm sgemm;
+    private final Gemv gemv;
 
     /** A backend using {@code threads} threads (the caller's plus {@code threads − 1} workers). */
     public VectorBackend(int threads) {
         this.parallel = new Parallel(threads);
         this.kernels = VectorSupport.available() ? VectorSupport.simdKernels() : new ScalarArrayKernels();
         this.sgemm = new Sgemm(parallel, kernels);
+        this.gemv = VectorSupport.available() ? VectorSupport.simdGemv() : new ScalarGemv();
     }
 
     /** Whether this backend runs Vector API kernels (false: scalar fallback). */
@@ -274,10 +276,30 @@ public final class VectorBackend implements Backend, AutoCloseable {
             batch = out.numel() / Math.max(1, m * n);
         }
         int strideB = bs.length == 2 ? 0 : k * n;
+        if (!transA && transB && m <= Gemv.MAX_ROWS) {
+            rowsTimesTransposed(batch, m, n, k, data(a), a.offset(), data(b), b.offset(), strideB, data(out), out.offset(), accumulate);
+            return;
+        }
         sgemm.multiply(batch, transA, transB, m, n, k,
                 data(a), a.offset(), m * k, as[rank - 1],
                 data(b), b.offset(), strideB, bs[bs.length - 1],
                 data(out), out.offset(), m * n, n, accumulate);
+    }
+
+    /** Decoding-shaped products (few rows times a transposed weight): split over batch × output columns. */
+    private void rowsTimesTransposed(int batch, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, int strideB,
+                                     float[] c, int cOff, boolean accumulate) {
+        int columnsPerTask = Math.max(1, MIN_ELEMENTS_PER_TASK / Math.max(1, k * m));
+        parallel.forRange(batch * n, columnsPerTask, (from, to) -> {
+            for (int cell = from; cell < to; ) {
+                int t = cell / n;
+                int first = cell % n;
+                int last = Math.min(n, first + (to - cell));
+                gemv.rowsTimesTransposed(m, k, a, aOff + t * m * k, k, b, bOff + t * strideB, k,
+                        c, cOff + t * m * n, n, accumulate, first, last);
+                cell += last - first;
+            }
+        });
     }
 
     // ---- fused kernels ----------------------------------------------------------------------------

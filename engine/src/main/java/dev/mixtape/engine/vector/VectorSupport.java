@@ -22,6 +22,11 @@ final class VectorSupport {
         return new SimdArrayKernels();
     }
 
+    /** The SIMD matrix-vector kernel; only call when {@link #available()}. */
+    static Gemv simdGemv() {
+        return new SimdGemv();
+    }
+
     private static boolean detect() {
         boolean present = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
         if (!present) {

@@ -42,15 +42,17 @@ class SimdMathTest {
     }
 
     @Test
-    void lanesAreSummedLeftToRight() {
+    void lanesAreSummedInAFixedTree() {
         float[] values = new float[LANES];
-        values[0] = 1e8f;
-        values[1] = 1f;
-        values[2] = -1e8f;
-        float expected = 0;
-        for (float v : values) {
-            expected += v;
+        for (int i = 0; i < LANES; i++) {
+            values[i] = (float) Math.pow(-1.7, i) + i * 1e-3f;
         }
-        assertEquals(expected, SimdMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, values, 0)));
+        float[] level = values.clone();
+        for (int width = LANES / 2; width >= 1; width /= 2) {
+            for (int i = 0; i < width; i++) {
+                level[i] = level[i] + level[i + width];
+            }
+        }
+        assertEquals(level[0], SimdMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, values, 0)));
     }
 }
