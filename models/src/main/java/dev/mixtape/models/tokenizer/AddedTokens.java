@@ -18,7 +18,7 @@ import java.util.Map;
  */
 final class AddedTokens {
     /** One added token. */
-    record Token(int id, String content, boolean special, boolean lstrip, boolean rstrip, boolean singleWord, boolean normalized) {
+    record Token(int id, String content, boolean lstrip, boolean rstrip, boolean singleWord, boolean normalized) {
     }
 
     /** A stretch of the input: either an added token's id, or text still to be tokenized. */
@@ -29,13 +29,11 @@ final class AddedTokens {
     }
 
     private final List<Token> tokens;
-    private final Map<Integer, Token> byId = new HashMap<>();
     private final Map<Character, List<Token>> byFirstChar = new HashMap<>();
 
     private AddedTokens(List<Token> tokens) {
         this.tokens = tokens;
         for (Token token : tokens) {
-            byId.put(token.id(), token);
             byFirstChar.computeIfAbsent(token.content().charAt(0), c -> new ArrayList<>()).add(token);
         }
     }
@@ -47,17 +45,12 @@ final class AddedTokens {
             if (content.isEmpty() || !node.path("id").canConvertToInt()) {
                 throw new IllegalArgumentException(source + " has an added token without id or content: " + node);
             }
-            tokens.add(new Token(node.get("id").asInt(), content, node.path("special").asBoolean(false),
+            tokens.add(new Token(node.get("id").asInt(), content,
                     node.path("lstrip").asBoolean(false), node.path("rstrip").asBoolean(false),
                     node.path("single_word").asBoolean(false), node.path("normalized").asBoolean(!node.path("special").asBoolean(false))));
         }
         tokens.sort(Comparator.comparingInt((Token t) -> t.content().length()).reversed());
         return new AddedTokens(List.copyOf(tokens));
-    }
-
-    /** The added token with this id, or null. */
-    Token byId(int id) {
-        return byId.get(id);
     }
 
     /** The added token whose content is {@code content}, or null. */
