@@ -1,8 +1,7 @@
 package dev.mixtape.models.cli;
 
-import dev.mixtape.models.tokenizer.Llama2cTokenizer;
-import dev.mixtape.models.tokenizer.SentencePieceTokenizer;
 import dev.mixtape.models.tokenizer.Tokenizer;
+import dev.mixtape.models.tokenizer.Tokenizers;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,14 +20,7 @@ final class TokenizerFiles {
     }
 
     static Tokenizer load(Path file) throws IOException {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".gguf")) {
-            return SentencePieceTokenizer.load(file);
-        }
-        if (name.endsWith(".bin")) {
-            return Llama2cTokenizer.load(file);
-        }
-        throw new IOException(file + ": unknown tokenizer format (expected tokenizer.json, a llama2.c .bin or a .gguf)");
+        return Tokenizers.load(file);
     }
 
     static Tokenizer forModel(Path model) throws IOException {
