@@ -13,7 +13,7 @@ import dev.mixtape.engine.Tensor;
  * PyTorch does: {@code kaiming_uniform_(weight, a=√5)}, which is U(−1/√in, 1/√in), then the bias from
  * the same U(−1/√in, 1/√in), both drawn from the given {@link Rng} in that order.
  */
-public final class Linear extends Module {
+public final class Linear extends Module implements Layer {
     private final int inFeatures;
     private final int outFeatures;
     private final boolean hasBias;
@@ -40,6 +40,7 @@ public final class Linear extends Module {
     }
 
     /** {@code x·Wᵀ + b} for {@code x [..., in]}, giving {@code [..., out]}. */
+    @Override
     public Tensor forward(Tensor x) {
         if (x.rank() == 0 || x.dim(-1) != inFeatures) {
             throw new IllegalArgumentException("Linear(" + inFeatures + " -> " + outFeatures

@@ -132,6 +132,35 @@ public abstract class Module {
         }
     }
 
+    // ---- replacing children (adapters) ---------------------------------------------------------
+
+    /** The direct child registered as {@code name}, to call in a forward pass (it may have been replaced). */
+    protected final Module child(String name) {
+        Module child = children.get(name);
+        if (child == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no child '" + name + "', only " + children.keySet());
+        }
+        return child;
+    }
+
+    /**
+     * Replaces the module at dotted path {@code name} (e.g. {@code model.layers.0.self_attn.q_proj})
+     * with {@code replacement}, keeping its place in the naming order: how adapters wrap a layer.
+     * Forward passes that read their children through {@link #child} use the replacement at once.
+     */
+    public void replaceModule(String name, Module replacement) {
+        if (replacement == null) {
+            throw new IllegalArgumentException("replacement for module '" + name + "' is null");
+        }
+        int dot = name.lastIndexOf('.');
+        Module parent = dot < 0 ? this : namedModules().get(name.substring(0, dot));
+        String local = name.substring(dot + 1);
+        if (parent == null || !parent.children.containsKey(local)) {
+            throw new IllegalArgumentException("no module named '" + name + "' to replace");
+        }
+        parent.children.put(local, replacement);
+    }
+
     // ---- access by name ------------------------------------------------------------------------
 
     /** The parameter with dotted name {@code name}, e.g. {@code layers.0.mlp.up_proj.weight}. */

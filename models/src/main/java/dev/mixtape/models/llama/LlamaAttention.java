@@ -5,6 +5,7 @@ import dev.mixtape.engine.F;
 import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.RopeTable;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.nn.Layer;
 import dev.mixtape.engine.nn.Linear;
 import dev.mixtape.engine.nn.Module;
 
@@ -14,27 +15,28 @@ import dev.mixtape.engine.nn.Module;
  */
 final class LlamaAttention extends Module {
     private final LlamaConfig config;
-    private final Linear qProj;
-    private final Linear kProj;
-    private final Linear vProj;
-    private final Linear oProj;
 
     LlamaAttention(LlamaConfig config, Backend backend, Rng rng) {
         this.config = config;
-        qProj = registerModule("q_proj", new Linear(backend, config.dim(), config.qDim(), false, rng));
-        kProj = registerModule("k_proj", new Linear(backend, config.dim(), config.kvDim(), false, rng));
-        vProj = registerModule("v_proj", new Linear(backend, config.dim(), config.kvDim(), false, rng));
-        oProj = registerModule("o_proj", new Linear(backend, config.qDim(), config.dim(), false, rng));
+        registerModule("q_proj", new Linear(backend, config.dim(), config.qDim(), false, rng));
+        registerModule("k_proj", new Linear(backend, config.dim(), config.kvDim(), false, rng));
+        registerModule("v_proj", new Linear(backend, config.dim(), config.kvDim(), false, rng));
+        registerModule("o_proj", new Linear(backend, config.qDim(), config.dim(), false, rng));
+    }
+
+    /** The projection registered as {@code name}: a Linear, or an adapter that replaced it. */
+    private Layer projection(String name) {
+        return (Layer) child(name);
     }
 
     /** Attention over the whole sequence of {@code x [B, T, dim]} (training and prompt processing without a cache). */
     Tensor forward(Tensor x, RopeTable rope) {
         int batch = x.dim(0);
         int seq = x.dim(1);
-        Tensor q = F.rope(heads(qProj.forward(x), batch, seq, config.heads()), rope, 0);
-        Tensor k = F.rope(heads(kProj.forward(x), batch, seq, config.kvHeads()), rope, 0);
-        Tensor v = heads(vProj.forward(x), batch, seq, config.kvHeads());
-        return oProj.forward(merge(F.causalAttention(q, k, v, 0), batch, seq));
+        Tensor q = F.rope(heads(projection("q_proj").forward(x), batch, seq, config.heads()), rope, 0);
+        Tensor k = F.rope(heads(projection("k_proj").forward(x), batch, seq, config.kvHeads()), rope, 0);
+        Tensor v = heads(projection("v_proj").forward(x), batch, seq, config.kvHeads());
+        return projection("o_proj").forward(merge(F.causalAttention(q, k, v, 0), batch, seq));
     }
 
     /**
@@ -44,11 +46,11 @@ final class LlamaAttention extends Module {
     Tensor forward(Tensor x, RopeTable rope, KvCache.Layer cache) {
         int seq = x.dim(1);
         int position = cache.length();
-        Tensor q = F.rope(heads(qProj.forward(x), 1, seq, config.heads()), rope, position);
-        Tensor k = F.rope(heads(kProj.forward(x), 1, seq, config.kvHeads()), rope, position);
-        Tensor v = heads(vProj.forward(x), 1, seq, config.kvHeads());
+        Tensor q = F.rope(heads(projection("q_proj").forward(x), 1, seq, config.heads()), rope, position);
+        Tensor k = F.rope(heads(projection("k_proj").forward(x), 1, seq, config.kvHeads()), rope, position);
+        Tensor v = heads(projection("v_proj").forward(x), 1, seq, config.kvHeads());
         cache.append(k, v);
-        return oProj.forward(merge(F.causalAttention(q, cache.keys(), cache.values(), position), 1, seq));
+        return projection("o_proj").forward(merge(F.causalAttention(q, cache.keys(), cache.values(), position), 1, seq));
     }
 
     /** {@code [B, T, heads·hd]} → {@code [B, heads, T, hd]}. */
