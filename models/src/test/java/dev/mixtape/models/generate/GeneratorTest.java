@@ -48,6 +48,21 @@ class GeneratorTest {
     }
 
     @Test
+    void theThreeFormatsAgreeTokenForTokenWithPrompts() throws IOException {
+        Tokenizer tokenizer = tokenizer();
+        Llama[] models = {load("models/stories260K/stories260K.bin"), load("models/stories260K/stories260K.gguf"),
+            load("models/stories260K/hf")};
+        for (String prompt : new String[] {"Once upon a time", "Tom and Lily went to the park. They saw", "The sun"}) {
+            for (SamplingSettings sampling : new SamplingSettings[] {SamplingSettings.greedy(), new SamplingSettings(0.9, 0, 0.9, 5)}) {
+                int[] reference = Generator.generate(models[2], tokenizer, prompt, 80, sampling, s -> { }).generatedIds();
+                for (Llama other : new Llama[] {models[0], models[1]}) {
+                    assertArrayEquals(reference, Generator.generate(other, tokenizer, prompt, 80, sampling, s -> { }).generatedIds(), prompt);
+                }
+            }
+        }
+    }
+
+    @Test
     void samplingIsReproducibleBySeed() throws IOException {
         Llama llama = load("models/stories260K/stories260K.gguf");
         Tokenizer tokenizer = tokenizer();
