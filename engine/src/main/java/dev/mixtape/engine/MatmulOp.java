@@ -13,17 +13,24 @@ final class MatmulOp {
     private MatmulOp() {
     }
 
-    /** Contiguous data read as a matrix (batch), or as its transpose when {@code transposed}. */
+    /**
+     * Data read as a stack of dense row-major matrices (possibly a slice of a larger stack, such as
+     * the filled part of a KV cache), or as their transposes when {@code transposed}.
+     */
     private record Operand(Tensor data, boolean transposed) {
         static Operand of(Tensor t) {
-            if (t.isContiguous()) {
+            if (isStackOfMatrices(t)) {
                 return new Operand(t, false);
             }
             Tensor swapped = t.transpose(-2, -1);
-            if (swapped.isContiguous()) {
+            if (isStackOfMatrices(swapped)) {
                 return new Operand(swapped, true);
             }
             return new Operand(t.contiguous(), false);
+        }
+
+        private static boolean isStackOfMatrices(Tensor t) {
+            return t.isContiguous() || (t.rank() > 2 && Shapes.matrixBatchStride(t.shape(), t.strides()) >= 0);
         }
 
         Operand flipped() {

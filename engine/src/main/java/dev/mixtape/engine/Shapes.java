@@ -57,6 +57,35 @@ public final class Shapes {
         return a;
     }
 
+    /**
+     * For a view of a stack of matrices (the last two dimensions): the element distance between one
+     * matrix and the next when every matrix is dense row-major and the batch dimensions step
+     * uniformly, as in a slice of a larger stack; -1 otherwise. A single matrix gives rows × cols.
+     */
+    public static int matrixBatchStride(int[] shape, int[] strides) {
+        int rank = shape.length;
+        int rows = shape[rank - 2];
+        int cols = shape[rank - 1];
+        boolean denseRows = (cols == 1 || strides[rank - 1] == 1) && (rows == 1 || strides[rank - 2] == cols);
+        if (!denseRows) {
+            return -1;
+        }
+        int stride = rows * cols;
+        int expectedNext = -1;
+        for (int i = rank - 3; i >= 0; i--) {
+            if (shape[i] == 1) {
+                continue;
+            }
+            if (expectedNext == -1) {
+                stride = strides[i];
+            } else if (strides[i] != expectedNext) {
+                return -1;
+            }
+            expectedNext = strides[i] * shape[i];
+        }
+        return stride;
+    }
+
     /** The shape as text, e.g. {@code [2, 3]}. */
     public static String str(int... shape) {
         return Arrays.toString(shape);

@@ -80,6 +80,10 @@ class OpGradientTest {
         check("batched with shared B", p, t -> t.get(0).matmul(t.get(1)), new int[] {2, 3, 5}, new int[] {5, 4});
         check("batched with shared Bᵀ", p, t -> t.get(0).matmul(t.get(1).transpose(0, 1)), new int[] {2, 3, 5}, new int[] {4, 5});
         check("batched Aᵀ·Bᵀ", p, t -> t.get(0).transpose(1, 2).matmul(t.get(1).transpose(1, 2)), new int[] {2, 5, 3}, new int[] {2, 4, 5});
+        check("slice of a stack (KV cache)", p, t -> t.get(0).matmul(t.get(1).slice(2, 0, 3).transpose(2, 3)),
+                new int[] {1, 2, 2, 4}, new int[] {1, 2, 5, 4});
+        check("slice of a stack times it", p, t -> t.get(0).matmul(t.get(1).slice(2, 1, 4)),
+                new int[] {2, 2, 2, 3}, new int[] {2, 2, 5, 4});
         check("linear with bias", p, t -> F.linear(t.get(0), t.get(1), t.get(2)), new int[] {2, 3, 5}, new int[] {4, 5}, new int[] {4});
     }
 

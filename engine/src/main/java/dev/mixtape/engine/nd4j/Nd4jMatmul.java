@@ -29,7 +29,7 @@ final class Nd4jMatmul {
         double beta = accumulate ? 1.0 : 0.0;
         if (a.rank() == 2) {
             Nd4j.gemm(views.of(a), views.of(b), views.of(out), transA, transB, 1.0, beta);
-        } else if (b.rank() == 2 && !transA) {
+        } else if (b.rank() == 2 && !transA && a.isContiguous()) {
             // A shared B (a linear layer): [batch…, m, k]·[k, n] is one gemm on [batch·m, k].
             Nd4j.gemm(views.rows(a), views.of(b), views.rows(out), false, transB, 1.0, beta);
         } else {

@@ -5,6 +5,7 @@ import dev.mixtape.engine.BinaryOp;
 import dev.mixtape.engine.DType;
 import dev.mixtape.engine.RopeLayout;
 import dev.mixtape.engine.ScalarOp;
+import dev.mixtape.engine.Shapes;
 import dev.mixtape.engine.Storage;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.UnaryOp;
@@ -271,31 +272,33 @@ public final class VectorBackend implements Backend, AutoCloseable {
         int m = transA ? as[rank - 1] : as[rank - 2];
         int k = transA ? as[rank - 2] : as[rank - 1];
         int n = transB ? bs[bs.length - 2] : bs[bs.length - 1];
-        int batch = a.numel() / (m * k == 0 ? 1 : m * k);
-        if (m * k == 0) {
-            batch = out.numel() / Math.max(1, m * n);
+        int batch = out.numel() / Math.max(1, m * n);
+        int strideA = Shapes.matrixBatchStride(as, a.strides());
+        int strideB = bs.length == 2 ? 0 : Shapes.matrixBatchStride(bs, b.strides());
+        if (strideA < 0 || strideB < 0) {
+            throw new IllegalArgumentException("matmul operands must be stacks of dense matrices: " + Shapes.str(as)
+                    + " strides " + Shapes.str(a.strides()) + ", " + Shapes.str(bs) + " strides " + Shapes.str(b.strides()));
         }
-        int strideB = bs.length == 2 ? 0 : k * n;
         if (!transA && transB && m <= Gemv.MAX_ROWS) {
-            rowsTimesTransposed(batch, m, n, k, data(a), a.offset(), data(b), b.offset(), strideB, data(out), out.offset(), accumulate);
+            rowsTimesTransposed(batch, m, n, k, data(a), a.offset(), strideA, data(b), b.offset(), strideB, data(out), out.offset(), accumulate);
             return;
         }
         sgemm.multiply(batch, transA, transB, m, n, k,
-                data(a), a.offset(), m * k, as[rank - 1],
+                data(a), a.offset(), strideA, as[rank - 1],
                 data(b), b.offset(), strideB, bs[bs.length - 1],
                 data(out), out.offset(), m * n, n, accumulate);
     }
 
     /** Decoding-shaped products (few rows times a transposed weight): split over batch × output columns. */
-    private void rowsTimesTransposed(int batch, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, int strideB,
-                                     float[] c, int cOff, boolean accumulate) {
+    private void rowsTimesTransposed(int batch, int m, int n, int k, float[] a, int aOff, int strideA, float[] b, int bOff,
+                                     int strideB, float[] c, int cOff, boolean accumulate) {
         int columnsPerTask = Math.max(1, MIN_ELEMENTS_PER_TASK / Math.max(1, k * m));
         parallel.forRange(batch * n, columnsPerTask, (from, to) -> {
             for (int cell = from; cell < to; ) {
                 int t = cell / n;
                 int first = cell % n;
                 int last = Math.min(n, first + (to - cell));
-                gemv.rowsTimesTransposed(m, k, a, aOff + t * m * k, k, b, bOff + t * strideB, k,
+                gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, k,
                         c, cOff + t * m * n, n, accumulate, first, last);
                 cell += last - first;
             }
