@@ -28,7 +28,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
     public VectorBackend(int threads) {
         this.parallel = new Parallel(threads);
         this.kernels = VectorSupport.available() ? VectorSupport.simdKernels() : new ScalarArrayKernels();
-        this.sgemm = new Sgemm(parallel, kernels);
+        this.sgemm = new Sgemm(parallel);
     }
 
     /** Whether this backend runs Vector API kernels (false: scalar fallback). */
