@@ -3,8 +3,8 @@ package dev.mixtape.engine.vector;
 /**
  * Copies a block of an operand into the order the {@link MicroKernel} reads it: slivers of
  * {@code width} rows, each sliver {@code depth} steps of {@code width} consecutive values
- * ({@code dst[s·depth·width + p·width + r] = M(row0 + s·width + r, col0 + p)}), zero-padded past the
- * last row. A is packed as the m×k matrix it is, B as the n×k matrix {@code Bᵀ}; with the strides of
+ * ({@code dst[dstOff + s·depth·width + p·width + r] = M(row0 + s·width + r, col0 + p)}), zero-padded
+ * past the last row. A is packed as the m×k matrix it is, B as the n×k matrix {@code Bᵀ}; with the strides of
  * {@link StridedMatrix} a stored transpose costs nothing extra, so all four transpose combinations
  * end up with identical packed panels.
  */
@@ -14,14 +14,15 @@ final class PanelPacking {
 
     /**
      * Packs rows {@code [row0, row0 + rows)} and columns {@code [col0, col0 + depth)} of matrix
-     * {@code t} of {@code src} into {@code dst} from index 0.
+     * {@code t} of {@code src} into {@code dst} from index {@code dstOff}.
      */
-    static void pack(StridedMatrix src, int t, int row0, int rows, int col0, int depth, int width, float[] dst) {
+    static void pack(StridedMatrix src, int t, int row0, int rows, int col0, int depth, int width,
+                     float[] dst, int dstOff) {
         int sliverSize = depth * width;
         for (int s = 0; s * width < rows; s++) {
             int sliverRows = Math.min(width, rows - s * width);
             int from = src.index(t, row0 + s * width, col0);
-            packSliver(src, from, sliverRows, depth, width, dst, s * sliverSize);
+            packSliver(src, from, sliverRows, depth, width, dst, dstOff + s * sliverSize);
         }
     }
 

@@ -1,35 +1,42 @@
 package dev.mixtape.engine.vector;
 
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Single-precision matrix multiply for the Vector backend: {@code C (+)= op(A)·op(B)} over a batch
- * of row-major matrices, organised the way BLIS and GotoBLAS do it.
+ * of row-major matrices, organised the way BLIS and GotoBLAS do it, in three steps.
  *
  * <ol>
- *   <li>Split the work: the batch, and each matrix into row (or column) ranges of whole tiles, so
- *       that every thread of the pool gets an equal share; each share runs the steps below alone.</li>
- *   <li>Cache blocking ({@link GemmBlocking}): for each {@code nc}-wide column block and each
- *       {@code kc}-deep slice of k, pack the {@code kc × nc} panel of B; for each {@code mc}-high row
- *       block, pack the {@code mc × kc} block of A ({@link PanelPacking}).</li>
- *   <li>Sweep the packed block tile by tile with the {@link MicroKernel}. Tiles that stick out of C
- *       at the right or bottom edge are computed into a scratch tile and the valid part copied.</li>
+ *   <li>Pack B: every {@link GemmBlocking#kc()}-deep slice of B becomes a row of column slivers in
+ *       the order the micro-kernel reads them ({@link PanelPacking}). The threads share this work and
+ *       then share the packed B.</li>
+ *   <li>Cut C into pieces (a matrix of the batch, a block of at most {@link GemmBlocking#mc()} rows,
+ *       a range of columns), a few per thread; each thread claims the next unclaimed piece until none
+ *       are left, so a thread that gets less CPU time (a busy machine) simply does fewer.</li>
+ *   <li>For each piece and k-slice, pack the piece's rows of A and sweep the tiles of C with the
+ *       {@link MicroKernel}: each B sliver is loaded into L1 once and reused for all rows of the piece.
+ *       Tiles that stick out of C at the right or bottom edge go through a scratch tile.</li>
  * </ol>
  * Transposed operands are read through swapped strides while packing, so {@code x·Wᵀ}, {@code dY·W}
  * and {@code dYᵀ·X} never materialise a transpose. One instance may be used by several threads at
- * once: all per-call state lives in {@link PackBuffers} taken from a pool.
+ * once: each call takes its buffers from a {@link BufferPool} and gives them back.
  */
 final class Sgemm {
     /** Below this many flops a task is not worth handing to another thread. */
     private static final long MIN_FLOPS_PER_TASK = 1L << 21;
+    /** Below this many packed floats a packing task is not worth handing to another thread. */
+    private static final long MIN_PACKED_FLOATS_PER_TASK = 1L << 15;
+    /** Pieces of C per thread: enough that an unlucky thread's share can be taken over by the others. */
+    private static final int PIECES_PER_THREAD = 4;
+    /** B slivers packed per unit of packing work. */
+    private static final int SLIVERS_PER_PACKING_UNIT = 8;
 
     private final Parallel parallel;
     private final MicroKernel kernel;
     private final int kc;
     private final int mc;
-    private final int nc;
-    private final ConcurrentLinkedQueue<PackBuffers> idleBuffers = new ConcurrentLinkedQueue<>();
+    private final BufferPool buffers = new BufferPool();
 
     /**
      * A multiply on the Vector API micro-kernel when {@code jdk.incubator.vector} is present, on the
@@ -45,7 +52,6 @@ final class Sgemm {
         this.kernel = kernel;
         this.kc = blocking.kc();
         this.mc = Math.max(1, blocking.mc() / kernel.rows()) * kernel.rows();
-        this.nc = Math.max(1, blocking.nc() / kernel.cols()) * kernel.cols();
     }
 
     /**
@@ -65,14 +71,12 @@ final class Sgemm {
         requireRowLength("A", lda, transA ? m : k);
         requireRowLength("B", ldb, transB ? k : n);
         requireRowLength("C", ldc, n);
-        Product product = new Product(
-                new StridedMatrix("A", a, aOff, strideA, transA ? 1 : lda, transA ? lda : 1),
-                new StridedMatrix("B", b, bOff, strideB, transB ? ldb : 1, transB ? 1 : ldb),
-                new StridedMatrix("C", c, cOff, strideC, ldc, 1),
-                m, n, k, accumulate);
-        product.a().requireInside(batch, m, k);
-        product.bT().requireInside(batch, n, k);
-        product.c().requireInside(batch, m, n);
+        StridedMatrix left = new StridedMatrix("A", a, aOff, strideA, transA ? 1 : lda, transA ? lda : 1);
+        StridedMatrix rightT = new StridedMatrix("B", b, bOff, strideB, transB ? ldb : 1, transB ? 1 : ldb);
+        StridedMatrix out = new StridedMatrix("C", c, cOff, strideC, ldc, 1);
+        left.requireInside(batch, m, k);
+        rightT.requireInside(batch, n, k);
+        out.requireInside(batch, m, n);
         if (batch > 1 && m > 0 && n > 0 && strideC < (m - 1) * ldc + n) {
             throw new IllegalArgumentException("matmul output C: batch stride " + strideC + " makes the " + batch
                     + " matrices of " + m + "×" + n + " (row length " + ldc + ") overlap");
@@ -84,14 +88,29 @@ final class Sgemm {
             if (!accumulate) {
                 for (int t = 0; t < batch; t++) {
                     for (int i = 0; i < m; i++) {
-                        int row = product.c().index(t, i, 0);
+                        int row = out.index(t, i, 0);
                         Arrays.fill(c, row, row + n, 0f);
                     }
                 }
             }
             return;
         }
-        multiplyInParallel(batch, product);
+        boolean rowsFollowOn = strideB == 0 && !transA && strideA == m * lda && strideC == m * ldc;
+        Product product = rowsFollowOn
+                ? new Product(left, rightT, out, 1, batch * m, n, k, true, accumulate)
+                : new Product(left, rightT, out, batch, m, n, k, strideB == 0, accumulate);
+        long packedSize = (long) product.matricesOfB() * k * product.paddedN(kernel.cols());
+        if (packedSize > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("matmul operand B: " + product.matricesOfB() + " matrices of " + k + "×" + n
+                    + " are too large to pack into one Java array");
+        }
+        float[] packedB = buffers.take((int) packedSize);
+        try {
+            packB(product, packedB);
+            multiplyPieces(product, packedB);
+        } finally {
+            buffers.give(packedB);
+        }
     }
 
     private static void requireRowLength(String operand, int ld, int rowLength) {
@@ -101,114 +120,118 @@ final class Sgemm {
         }
     }
 
-    /** The operands of one call: A as m×k, B as the n×k matrix Bᵀ, and C. */
-    private record Product(StridedMatrix a, StridedMatrix bT, StridedMatrix c, int m, int n, int k,
-                           boolean accumulate) {
+    /**
+     * The operands of one call: A as m×k, B as the n×k matrix Bᵀ, and C. When B is shared and the
+     * rows of A and C run on from one matrix to the next, the batch is folded into the rows
+     * ({@code batch = 1}, {@code m = batch·m}) so that B is packed once.
+     */
+    private record Product(StridedMatrix a, StridedMatrix bT, StridedMatrix c, int batch, int m, int n, int k,
+                           boolean sharedB, boolean accumulate) {
+        int matricesOfB() {
+            return sharedB ? 1 : batch;
+        }
+
+        /** n rounded up to whole slivers of {@code nr} columns. */
+        int paddedN(int nr) {
+            return ceilDiv(n, nr) * nr;
+        }
     }
 
-    /**
-     * Step 1: each of the {@code batch} matrices is cut into {@code parts} ranges of whole tiles along
-     * its longer side (in tiles); the {@code batch·parts} pieces go to the pool in contiguous runs.
-     */
-    private void multiplyInParallel(int batch, Product product) {
-        int m = product.m();
+    /** Index in the packed B of sliver {@code sliver} of the k-slice starting at {@code pc} of matrix {@code t}. */
+    private int packedOffset(Product product, int t, int pc, int sliver, int depth) {
+        int nr = kernel.cols();
+        return (t * product.k() + pc) * product.paddedN(nr) + sliver * depth * nr;
+    }
+
+    /** Step 1: packs every k-slice of every B of the batch, in units of a few slivers shared by the pool. */
+    private void packB(Product product, float[] packedB) {
+        int nr = kernel.cols();
         int n = product.n();
-        int rowTiles = ceilDiv(m, kernel.rows());
-        int colTiles = ceilDiv(n, kernel.cols());
-        boolean splitRows = rowTiles >= colTiles;
-        int tiles = splitRows ? rowTiles : colTiles;
-        long flopsPerMatrix = 2L * m * n * product.k();
-        int parts = partsPerMatrix(batch, tiles, flopsPerMatrix);
-        long flopsPerPiece = Math.max(1, flopsPerMatrix / parts);
-        int pieces = batch * parts;
-        int minPiecesPerTask = (int) Math.min(pieces, ceilDiv(MIN_FLOPS_PER_TASK, flopsPerPiece));
-        parallel.forRange(pieces, minPiecesPerTask, (from, to) -> {
-            PackBuffers buffers = takeBuffers();
-            try {
-                for (int piece = from; piece < to; piece++) {
-                    int t = piece / parts;
-                    int part = piece % parts;
-                    int firstTile = (int) ((long) tiles * part / parts);
-                    int endTile = (int) ((long) tiles * (part + 1) / parts);
-                    if (splitRows) {
-                        multiplyRectangle(product, t, firstTile * kernel.rows(), Math.min(m, endTile * kernel.rows()),
-                                0, n, buffers);
-                    } else {
-                        multiplyRectangle(product, t, 0, m,
-                                firstTile * kernel.cols(), Math.min(n, endTile * kernel.cols()), buffers);
-                    }
-                }
-            } finally {
-                idleBuffers.offer(buffers);
+        int k = product.k();
+        int groups = ceilDiv(ceilDiv(n, nr), SLIVERS_PER_PACKING_UNIT);
+        int slices = ceilDiv(k, kc);
+        int units = product.matricesOfB() * slices * groups;
+        long floatsPerUnit = (long) Math.min(kc, k) * nr * SLIVERS_PER_PACKING_UNIT;
+        int minUnitsPerTask = (int) Math.max(1, MIN_PACKED_FLOATS_PER_TASK / floatsPerUnit);
+        parallel.forRange(units, minUnitsPerTask, (from, to) -> {
+            for (int unit = from; unit < to; unit++) {
+                int t = unit / (slices * groups);
+                int pc = unit / groups % slices * kc;
+                int firstSliver = unit % groups * SLIVERS_PER_PACKING_UNIT;
+                int depth = Math.min(kc, k - pc);
+                int col0 = firstSliver * nr;
+                PanelPacking.pack(product.bT(), t, col0, Math.min(SLIVERS_PER_PACKING_UNIT * nr, n - col0), pc, depth,
+                        nr, packedB, packedOffset(product, t, pc, firstSliver, depth));
             }
         });
     }
 
     /**
-     * How many pieces to cut each matrix into: none when the batch alone spreads evenly over the
-     * threads or the whole job is too small to share; otherwise just enough that
-     * {@code batch·parts} is a multiple of the thread count, limited by the tiles and the work there is.
+     * Step 2: cuts C into pieces of {@code rowHeight} rows and {@code colParts} column ranges per
+     * matrix, at least {@link #PIECES_PER_THREAD} per thread where the sizes allow, and lets the
+     * threads claim them one by one.
      */
-    private int partsPerMatrix(int batch, int tiles, long flopsPerMatrix) {
-        int threads = parallel.threads();
-        if (batch % threads == 0) {
-            return 1;
-        }
-        int parts = threads / gcd(batch, threads);
-        long worthwhile = Math.max(1, flopsPerMatrix / MIN_FLOPS_PER_TASK);
-        return (int) Math.min(Math.min(parts, tiles), worthwhile);
-    }
-
-    private PackBuffers takeBuffers() {
-        PackBuffers buffers = idleBuffers.poll();
-        return buffers != null ? buffers : new PackBuffers();
-    }
-
-    /** Steps 2 and 3 for rows {@code [rowFrom, rowTo)} and columns {@code [colFrom, colTo)} of C_t. */
-    private void multiplyRectangle(Product product, int t, int rowFrom, int rowTo, int colFrom, int colTo,
-                                   PackBuffers buffers) {
+    private void multiplyPieces(Product product, float[] packedB) {
         int mr = kernel.rows();
-        int nr = kernel.cols();
-        int k = product.k();
-        int depthBlock = Math.min(kc, k);
-        int rowBlock = Math.min(mc, ceilDiv(rowTo - rowFrom, mr) * mr);
-        int colBlock = Math.min(nc, ceilDiv(colTo - colFrom, nr) * nr);
-        buffers.ensure(rowBlock * depthBlock, depthBlock * colBlock, mr * nr);
-        float[] packedA = buffers.a();
-        float[] packedB = buffers.b();
-        for (int jc = colFrom; jc < colTo; jc += nc) {
-            int cols = Math.min(nc, colTo - jc);
-            for (int pc = 0; pc < k; pc += kc) {
-                int depth = Math.min(kc, k - pc);
-                boolean addToC = product.accumulate() || pc > 0;
-                PanelPacking.pack(product.bT(), t, jc, cols, pc, depth, nr, packedB);
-                for (int ic = rowFrom; ic < rowTo; ic += mc) {
-                    int rows = Math.min(mc, rowTo - ic);
-                    PanelPacking.pack(product.a(), t, ic, rows, pc, depth, mr, packedA);
-                    multiplyPackedBlock(product.c(), t, ic, rows, jc, cols, depth, addToC, buffers);
+        int m = product.m();
+        int batch = product.batch();
+        int slivers = ceilDiv(product.n(), kernel.cols());
+        long flops = 2L * batch * m * product.n() * product.k();
+        int tasks = (int) Math.min(parallel.threads(), Math.max(1, flops / MIN_FLOPS_PER_TASK));
+        int wanted = tasks == 1 ? 1 : PIECES_PER_THREAD * tasks;
+        int blocksPerMatrix = Math.max(ceilDiv(m, mc), ceilDiv(wanted, batch));
+        int rowHeight = Math.min(mc, Math.max(mr, ceilDiv(ceilDiv(m, blocksPerMatrix), mr) * mr));
+        int rowBlocks = ceilDiv(m, rowHeight);
+        int colParts = Math.max(1, Math.min(slivers, ceilDiv(wanted, batch * rowBlocks)));
+        int pieces = batch * rowBlocks * colParts;
+        AtomicInteger nextPiece = new AtomicInteger();
+        parallel.forRange(tasks, 1, (from, to) -> {
+            float[] packedA = buffers.take(rowHeight * Math.min(kc, product.k()));
+            float[] edgeTile = buffers.take(mr * kernel.cols());
+            try {
+                for (int piece = nextPiece.getAndIncrement(); piece < pieces; piece = nextPiece.getAndIncrement()) {
+                    int t = piece / (rowBlocks * colParts);
+                    int row0 = piece / colParts % rowBlocks * rowHeight;
+                    int colPart = piece % colParts;
+                    multiplyPiece(product, packedB, t, row0, Math.min(rowHeight, m - row0),
+                            (int) ((long) slivers * colPart / colParts), (int) ((long) slivers * (colPart + 1) / colParts),
+                            packedA, edgeTile);
                 }
+            } finally {
+                buffers.give(packedA);
+                buffers.give(edgeTile);
             }
-        }
+        });
     }
 
-    /** Step 3: every tile of the {@code rows × cols} block of C at {@code (row0, col0)}. */
-    private void multiplyPackedBlock(StridedMatrix c, int t, int row0, int rows, int col0, int cols, int depth,
-                                     boolean addToC, PackBuffers buffers) {
+    /** Step 3 for rows {@code [row0, row0 + rows)} and B slivers {@code [sliverFrom, sliverTo)} of C_t. */
+    private void multiplyPiece(Product product, float[] packedB, int t, int row0, int rows, int sliverFrom, int sliverTo,
+                               float[] packedA, float[] edgeTile) {
         int mr = kernel.rows();
         int nr = kernel.cols();
+        int n = product.n();
+        int k = product.k();
+        StridedMatrix c = product.c();
         float[] out = c.data();
-        for (int jr = 0; jr < cols; jr += nr) {
-            int tileCols = Math.min(nr, cols - jr);
-            int bSliver = jr * depth;
-            for (int ir = 0; ir < rows; ir += mr) {
-                int tileRows = Math.min(mr, rows - ir);
-                int aSliver = ir * depth;
-                int cIndex = c.index(t, row0 + ir, col0 + jr);
-                if (tileRows == mr && tileCols == nr) {
-                    kernel.multiply(depth, buffers.a(), aSliver, buffers.b(), bSliver, out, cIndex, c.rowStride(), addToC);
-                } else {
-                    kernel.multiply(depth, buffers.a(), aSliver, buffers.b(), bSliver, buffers.tile(), 0, nr, false);
-                    copyEdgeTile(buffers.tile(), nr, tileRows, tileCols, out, cIndex, c.rowStride(), addToC);
+        int ldc = c.rowStride();
+        int matrixOfB = product.sharedB() ? 0 : t;
+        for (int pc = 0; pc < k; pc += kc) {
+            int depth = Math.min(kc, k - pc);
+            boolean addToC = product.accumulate() || pc > 0;
+            PanelPacking.pack(product.a(), t, row0, rows, pc, depth, mr, packedA, 0);
+            for (int sliver = sliverFrom; sliver < sliverTo; sliver++) {
+                int col0 = sliver * nr;
+                int tileCols = Math.min(nr, n - col0);
+                int bOff = packedOffset(product, matrixOfB, pc, sliver, depth);
+                for (int ir = 0; ir < rows; ir += mr) {
+                    int tileRows = Math.min(mr, rows - ir);
+                    int cIndex = c.index(t, row0 + ir, col0);
+                    if (tileRows == mr && tileCols == nr) {
+                        kernel.multiply(depth, packedA, ir * depth, packedB, bOff, out, cIndex, ldc, addToC);
+                    } else {
+                        kernel.multiply(depth, packedA, ir * depth, packedB, bOff, edgeTile, 0, nr, false);
+                        copyEdgeTile(edgeTile, nr, tileRows, tileCols, out, cIndex, ldc, addToC);
+                    }
                 }
             }
         }
@@ -227,13 +250,5 @@ final class Sgemm {
 
     private static int ceilDiv(int x, int y) {
         return (x + y - 1) / y;
-    }
-
-    private static long ceilDiv(long x, long y) {
-        return (x + y - 1) / y;
-    }
-
-    private static int gcd(int x, int y) {
-        return y == 0 ? x : gcd(y, x % y);
     }
 }

@@ -32,12 +32,16 @@ import static org.junit.jupiter.api.Assertions.fail;
  * that every blocking loop runs more than once.
  */
 class SgemmTest {
-    /** {m, n, k} triples mixing sizes around tile and block edges. */
+    /**
+     * {m, n, k} triples mixing sizes around tile and block edges; the last three are large enough
+     * (over 4 Mflop) to be split over two threads, by rows and, for m = 4, by columns.
+     */
     private static final int[][] SHAPES = {
             {1, 1, 1}, {7, 13, 17}, {13, 7, 31}, {17, 33, 1}, {31, 65, 13}, {33, 17, 127}, {65, 127, 7},
             {127, 31, 65}, {257, 33, 17}, {17, 257, 33}, {33, 31, 257}, {1, 257, 65}, {257, 1, 127}, {4, 16, 256},
+            {257, 127, 257}, {127, 65, 300}, {4, 1031, 600},
     };
-    private static final GemmBlocking TINY_BLOCKS = new GemmBlocking(16, 12, 40);
+    private static final GemmBlocking TINY_BLOCKS = new GemmBlocking(16, 12);
 
     private static Parallel oneThread;
     private static Parallel twoThreads;
@@ -91,7 +95,7 @@ class SgemmTest {
     @ParameterizedTest(name = "{0} m={1} n={2} k={3} transA={4} transB={5}")
     @MethodSource("singleMatrices")
     void matchesReferenceOnDenseMatrices(Engine engine, int m, int n, int k, boolean transA, boolean transB) {
-        Problem problem = Problem.dense(1, m, n, k, transA, transB, m * 31L + n * 7L + k);
+        Problem problem = Problem.dense(1, m, n, k, transA, transB, false, m * 31L + n * 7L + k);
         problem.check(engine.create(), false);
         problem.check(engine.create(), true);
     }
@@ -122,9 +126,23 @@ class SgemmTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void sharedWeightBatchIsFoldedIntoRows(Engine engine) {
+        for (int form = 0; form < 4; form++) {
+            Problem problem = Problem.dense(3, 61, 37, 401, (form & 2) != 0, (form & 1) != 0, true, form);
+            problem.check(engine.create(), false);
+            problem.check(engine.create(), true);
+        }
+    }
+
+    static Stream<Engine> engines() {
+        return Stream.of(Engine.values());
+    }
+
     @Test
     void attentionShapedBatchUsesBothThreads() {
-        Problem problem = Problem.padded(12, 64, 16, 64, false, false, false, 99);
+        Problem problem = Problem.padded(12, 128, 64, 128, false, false, false, 99);
         problem.check(Engine.SIMD_2_THREADS.create(), false);
         problem.check(Engine.SCALAR_2_THREADS.create(), false);
     }
@@ -167,7 +185,7 @@ class SgemmTest {
                 int seed = caller;
                 pending.add(callers.submit(() -> {
                     for (int round = 0; round < 5; round++) {
-                        Problem problem = Problem.padded(2, 37 + seed, 45 + round, 300, seed % 2 == 0, round % 2 == 0,
+                        Problem problem = Problem.padded(2, 61 + seed, 77 + round, 400, seed % 2 == 0, round % 2 == 0,
                                 false, seed * 100L + round);
                         problem.check(shared, round % 2 == 1);
                     }
@@ -219,8 +237,8 @@ class SgemmTest {
                    float[] c, int cOff, int strideC, int ldc) {
         private static final float SENTINEL = 12345f;
 
-        static Problem dense(int batch, int m, int n, int k, boolean transA, boolean transB, long seed) {
-            return build(batch, m, n, k, transA, transB, false, 0, 0, 0, seed);
+        static Problem dense(int batch, int m, int n, int k, boolean transA, boolean transB, boolean sharedB, long seed) {
+            return build(batch, m, n, k, transA, transB, sharedB, 0, 0, 0, seed);
         }
 
         static Problem padded(int batch, int m, int n, int k, boolean transA, boolean transB, boolean sharedB,
