@@ -3,9 +3,10 @@ package dev.mixtape.engine.vector;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Float arrays for packed panels, kept between calls so that a matrix multiply allocates nothing in
- * the steady state. Thread-safe: an array taken is owned by the taker until it is given back. The
- * pool holds at most as many arrays as were ever in use at once.
+ * Float arrays of one kind (packed B, packed A blocks, edge tiles), kept between calls so that a
+ * matrix multiply allocates nothing in the steady state. Thread-safe: an array taken is owned by the
+ * taker until it is given back. An array too small for a request is dropped and a larger one made,
+ * so the arrays grow to the largest request; the pool holds at most as many as were ever in use at once.
  */
 final class BufferPool {
     private final ConcurrentLinkedQueue<float[]> idle = new ConcurrentLinkedQueue<>();

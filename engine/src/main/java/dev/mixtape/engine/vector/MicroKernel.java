@@ -5,10 +5,10 @@ package dev.mixtape.engine.vector;
  * A and a packed sliver of B. Everything else in the matrix multiply exists to feed this loop with
  * data that sits in L1/L2 cache in exactly the order it is read.
  *
- * <p>Packed layouts (see {@link PanelPacking}): the A sliver holds {@code kc} steps of
- * {@code rows()} values, {@code a[aOff + p·rows() + i] = A(i, p)}; the B sliver holds {@code kc}
- * steps of {@code cols()} values, {@code b[bOff + p·cols() + j] = B(p, j)}. Slivers at the matrix
- * edges are zero-padded to the full tile, so the kernel never checks bounds.
+ * <p>Packed layouts (see {@link PanelPacking}): the A sliver is {@code rows()} rows of {@code kc}
+ * values, {@code a[aOff + i·kc + p] = A(i, p)}; the B sliver holds {@code kc} steps of
+ * {@code cols()} values, {@code b[bOff + p·cols() + j] = B(p, j)}. Slivers at the matrix edges are
+ * zero-padded to the full tile, so the kernel never checks bounds.
  */
 interface MicroKernel {
 

@@ -31,7 +31,7 @@ final class ScalarMicroKernel implements MicroKernel {
         for (int p = 0; p < kc; p++) {
             int bp = bOff + p * NR;
             for (int i = 0; i < MR; i++) {
-                float ai = a[aOff + p * MR + i];
+                float ai = a[aOff + i * kc + p];
                 int row = cOff + i * ldc;
                 for (int j = 0; j < NR; j++) {
                     c[row + j] += ai * b[bp + j];

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ol>
  * Transposed operands are read through swapped strides while packing, so {@code x·Wᵀ}, {@code dY·W}
  * and {@code dYᵀ·X} never materialise a transpose. One instance may be used by several threads at
- * once: each call takes its buffers from a {@link BufferPool} and gives them back.
+ * once: each call takes its buffers from {@link BufferPool}s and gives them back.
  */
 final class Sgemm {
     /** Below this many flops a task is not worth handing to another thread. */
@@ -36,7 +36,10 @@ final class Sgemm {
     private final MicroKernel kernel;
     private final int kc;
     private final int mc;
-    private final BufferPool buffers = new BufferPool();
+    /** One pool per kind of buffer, so that a request is met by an array of its own kind's size. */
+    private final BufferPool packedBPool = new BufferPool();
+    private final BufferPool packedAPool = new BufferPool();
+    private final BufferPool edgeTilePool = new BufferPool();
 
     /**
      * A multiply on the Vector API micro-kernel when {@code jdk.incubator.vector} is present, on the
@@ -104,12 +107,12 @@ final class Sgemm {
             throw new IllegalArgumentException("matmul operand B: " + product.matricesOfB() + " matrices of " + k + "×" + n
                     + " are too large to pack into one Java array");
         }
-        float[] packedB = buffers.take((int) packedSize);
+        float[] packedB = packedBPool.take((int) packedSize);
         try {
             packB(product, packedB);
             multiplyPieces(product, packedB);
         } finally {
-            buffers.give(packedB);
+            packedBPool.give(packedB);
         }
     }
 
@@ -160,8 +163,8 @@ final class Sgemm {
                 int firstSliver = unit % groups * SLIVERS_PER_PACKING_UNIT;
                 int depth = Math.min(kc, k - pc);
                 int col0 = firstSliver * nr;
-                PanelPacking.pack(product.bT(), t, col0, Math.min(SLIVERS_PER_PACKING_UNIT * nr, n - col0), pc, depth,
-                        nr, packedB, packedOffset(product, t, pc, firstSliver, depth));
+                PanelPacking.packSlivers(product.bT(), t, col0, Math.min(SLIVERS_PER_PACKING_UNIT * nr, n - col0), pc,
+                        depth, nr, packedB, packedOffset(product, t, pc, firstSliver, depth));
             }
         });
     }
@@ -186,8 +189,8 @@ final class Sgemm {
         int pieces = batch * rowBlocks * colParts;
         AtomicInteger nextPiece = new AtomicInteger();
         parallel.forRange(tasks, 1, (from, to) -> {
-            float[] packedA = buffers.take(rowHeight * Math.min(kc, product.k()));
-            float[] edgeTile = buffers.take(mr * kernel.cols());
+            float[] packedA = packedAPool.take(rowHeight * Math.min(kc, product.k()));
+            float[] edgeTile = edgeTilePool.take(mr * kernel.cols());
             try {
                 for (int piece = nextPiece.getAndIncrement(); piece < pieces; piece = nextPiece.getAndIncrement()) {
                     int t = piece / (rowBlocks * colParts);
@@ -198,8 +201,8 @@ final class Sgemm {
                             packedA, edgeTile);
                 }
             } finally {
-                buffers.give(packedA);
-                buffers.give(edgeTile);
+                packedAPool.give(packedA);
+                edgeTilePool.give(edgeTile);
             }
         });
     }
@@ -218,7 +221,7 @@ final class Sgemm {
         for (int pc = 0; pc < k; pc += kc) {
             int depth = Math.min(kc, k - pc);
             boolean addToC = product.accumulate() || pc > 0;
-            PanelPacking.pack(product.a(), t, row0, rows, pc, depth, mr, packedA, 0);
+            PanelPacking.packRows(product.a(), t, row0, rows, pc, depth, mr, packedA);
             for (int sliver = sliverFrom; sliver < sliverTo; sliver++) {
                 int col0 = sliver * nr;
                 int tileCols = Math.min(nr, n - col0);
