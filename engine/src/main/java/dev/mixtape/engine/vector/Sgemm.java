@@ -1,16 +1,60 @@
 package dev.mixtape.engine.vector;
 
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * Single-precision matrix multiply for the Vector backend: {@code C (+)= op(A)·op(B)} over a batch
- * of row-major matrices. Placeholder loop order (i, p, j) until the packed, blocked kernel lands.
+ * of row-major matrices, organised the way BLIS and GotoBLAS do it, in three steps.
+ *
+ * <ol>
+ *   <li>Pack B: every {@link GemmBlocking#kc()}-deep slice of B becomes a row of column slivers in
+ *       the order the micro-kernel reads them ({@link PanelPacking}). The threads share this work and
+ *       then share the packed B.</li>
+ *   <li>Cut C into pieces (a matrix of the batch, a block of at most {@link GemmBlocking#mc()} rows,
+ *       a range of columns), a few per thread; each thread claims the next unclaimed piece until none
+ *       are left, so a thread that gets less CPU time (a busy machine) simply does fewer.</li>
+ *   <li>For each piece and k-slice, pack the piece's rows of A and sweep the tiles of C with the
+ *       {@link MicroKernel}: each B sliver is loaded into L1 once and reused for all rows of the piece.
+ *       Tiles that stick out of C at the right or bottom edge go through a scratch tile.</li>
+ * </ol>
+ * Transposed operands are read through swapped strides while packing, so {@code x·Wᵀ}, {@code dY·W}
+ * and {@code dYᵀ·X} never materialise a transpose. One instance may be used by several threads at
+ * once: each call takes its buffers from {@link BufferPool}s and gives them back.
  */
 final class Sgemm {
-    private final Parallel parallel;
-    private final ArrayKernels kernels;
+    /** Below this many flops a task is not worth handing to another thread. */
+    private static final long MIN_FLOPS_PER_TASK = 1L << 21;
+    /** Below this many packed floats a packing task is not worth handing to another thread. */
+    private static final long MIN_PACKED_FLOATS_PER_TASK = 1L << 15;
+    /** Pieces of C per thread: enough that an unlucky thread's share can be taken over by the others. */
+    private static final int PIECES_PER_THREAD = 4;
+    /** B slivers packed per unit of packing work. */
+    private static final int SLIVERS_PER_PACKING_UNIT = 8;
 
-    Sgemm(Parallel parallel, ArrayKernels kernels) {
+    private final Parallel parallel;
+    private final MicroKernel kernel;
+    private final int kc;
+    private final int mc;
+    /** One pool per kind of buffer, so that a request is met by an array of its own kind's size. */
+    private final BufferPool packedBPool = new BufferPool();
+    private final BufferPool packedAPool = new BufferPool();
+    private final BufferPool edgeTilePool = new BufferPool();
+
+    /**
+     * A multiply on the Vector API micro-kernel when {@code jdk.incubator.vector} is present, on the
+     * scalar one otherwise ({@link SimdMicroKernel} is then never loaded), with the default blocking.
+     */
+    Sgemm(Parallel parallel) {
+        this(parallel, VectorSupport.available() ? new SimdMicroKernel() : new ScalarMicroKernel(), GemmBlocking.DEFAULT);
+    }
+
+    /** A multiply with a chosen micro-kernel and block sizes (tests use tiny blocks to reach every edge). */
+    Sgemm(Parallel parallel, MicroKernel kernel, GemmBlocking blocking) {
         this.parallel = parallel;
-        this.kernels = kernels;
+        this.kernel = kernel;
+        this.kc = blocking.kc();
+        this.mc = Math.max(1, blocking.mc() / kernel.rows()) * kernel.rows();
     }
 
     /**
@@ -23,30 +67,191 @@ final class Sgemm {
                   float[] a, int aOff, int strideA, int lda,
                   float[] b, int bOff, int strideB, int ldb,
                   float[] c, int cOff, int strideC, int ldc, boolean accumulate) {
-        parallel.forRange(batch * m, 16, (from, to) -> {
-            float[] column = new float[k];
-            for (int row = from; row < to; row++) {
-                int t = row / m;
-                int i = row % m;
-                int aBase = aOff + t * strideA;
-                int bBase = bOff + t * strideB;
-                int cRow = cOff + t * strideC + i * ldc;
-                if (!accumulate) {
-                    java.util.Arrays.fill(c, cRow, cRow + n, 0f);
-                }
-                for (int p = 0; p < k; p++) {
-                    column[p] = transA ? a[aBase + p * lda + i] : a[aBase + i * lda + p];
-                }
-                if (transB) {
-                    for (int j = 0; j < n; j++) {
-                        c[cRow + j] += kernels.dot(column, 0, b, bBase + j * ldb, k);
-                    }
-                } else {
-                    for (int p = 0; p < k; p++) {
-                        kernels.axpy(column[p], b, bBase + p * ldb, c, cRow, n);
+        if (batch < 0 || m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("matmul sizes must not be negative: batch=" + batch
+                    + ", m=" + m + ", n=" + n + ", k=" + k);
+        }
+        requireRowLength("A", lda, transA ? m : k);
+        requireRowLength("B", ldb, transB ? k : n);
+        requireRowLength("C", ldc, n);
+        StridedMatrix left = new StridedMatrix("A", a, aOff, strideA, transA ? 1 : lda, transA ? lda : 1);
+        StridedMatrix rightT = new StridedMatrix("B", b, bOff, strideB, transB ? ldb : 1, transB ? 1 : ldb);
+        StridedMatrix out = new StridedMatrix("C", c, cOff, strideC, ldc, 1);
+        left.requireInside(batch, m, k);
+        rightT.requireInside(batch, n, k);
+        out.requireInside(batch, m, n);
+        if (batch > 1 && m > 0 && n > 0 && strideC < (m - 1) * ldc + n) {
+            throw new IllegalArgumentException("matmul output C: batch stride " + strideC + " makes the " + batch
+                    + " matrices of " + m + "×" + n + " (row length " + ldc + ") overlap");
+        }
+        if (batch == 0 || m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                for (int t = 0; t < batch; t++) {
+                    for (int i = 0; i < m; i++) {
+                        int row = out.index(t, i, 0);
+                        Arrays.fill(c, row, row + n, 0f);
                     }
                 }
             }
+            return;
+        }
+        boolean rowsFollowOn = strideB == 0 && !transA && strideA == m * lda && strideC == m * ldc;
+        Product product = rowsFollowOn
+                ? new Product(left, rightT, out, 1, batch * m, n, k, true, accumulate)
+                : new Product(left, rightT, out, batch, m, n, k, strideB == 0, accumulate);
+        long packedSize = (long) product.matricesOfB() * k * product.paddedN(kernel.cols());
+        if (packedSize > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("matmul operand B: " + product.matricesOfB() + " matrices of " + k + "×" + n
+                    + " are too large to pack into one Java array");
+        }
+        float[] packedB = packedBPool.take((int) packedSize);
+        try {
+            packB(product, packedB);
+            multiplyPieces(product, packedB);
+        } finally {
+            packedBPool.give(packedB);
+        }
+    }
+
+    private static void requireRowLength(String operand, int ld, int rowLength) {
+        if (ld < Math.max(1, rowLength)) {
+            throw new IllegalArgumentException("matmul operand " + operand + ": row length (ld) " + ld
+                    + " is shorter than its " + rowLength + " columns");
+        }
+    }
+
+    /**
+     * The operands of one call: A as m×k, B as the n×k matrix Bᵀ, and C. When B is shared and the
+     * rows of A and C run on from one matrix to the next, the batch is folded into the rows
+     * ({@code batch = 1}, {@code m = batch·m}) so that B is packed once.
+     */
+    private record Product(StridedMatrix a, StridedMatrix bT, StridedMatrix c, int batch, int m, int n, int k,
+                           boolean sharedB, boolean accumulate) {
+        int matricesOfB() {
+            return sharedB ? 1 : batch;
+        }
+
+        /** n rounded up to whole slivers of {@code nr} columns. */
+        int paddedN(int nr) {
+            return ceilDiv(n, nr) * nr;
+        }
+    }
+
+    /** Index in the packed B of sliver {@code sliver} of the k-slice starting at {@code pc} of matrix {@code t}. */
+    private int packedOffset(Product product, int t, int pc, int sliver, int depth) {
+        int nr = kernel.cols();
+        return (t * product.k() + pc) * product.paddedN(nr) + sliver * depth * nr;
+    }
+
+    /** Step 1: packs every k-slice of every B of the batch, in units of a few slivers shared by the pool. */
+    private void packB(Product product, float[] packedB) {
+        int nr = kernel.cols();
+        int n = product.n();
+        int k = product.k();
+        int groups = ceilDiv(ceilDiv(n, nr), SLIVERS_PER_PACKING_UNIT);
+        int slices = ceilDiv(k, kc);
+        int units = product.matricesOfB() * slices * groups;
+        long floatsPerUnit = (long) Math.min(kc, k) * nr * SLIVERS_PER_PACKING_UNIT;
+        int minUnitsPerTask = (int) Math.max(1, MIN_PACKED_FLOATS_PER_TASK / floatsPerUnit);
+        parallel.forRange(units, minUnitsPerTask, (from, to) -> {
+            for (int unit = from; unit < to; unit++) {
+                int t = unit / (slices * groups);
+                int pc = unit / groups % slices * kc;
+                int firstSliver = unit % groups * SLIVERS_PER_PACKING_UNIT;
+                int depth = Math.min(kc, k - pc);
+                int col0 = firstSliver * nr;
+                PanelPacking.packSlivers(product.bT(), t, col0, Math.min(SLIVERS_PER_PACKING_UNIT * nr, n - col0), pc,
+                        depth, nr, packedB, packedOffset(product, t, pc, firstSliver, depth));
+            }
         });
+    }
+
+    /**
+     * Step 2: cuts C into pieces of {@code rowHeight} rows and {@code colParts} column ranges per
+     * matrix, at least {@link #PIECES_PER_THREAD} per thread where the sizes allow, and lets the
+     * threads claim them one by one.
+     */
+    private void multiplyPieces(Product product, float[] packedB) {
+        int mr = kernel.rows();
+        int m = product.m();
+        int batch = product.batch();
+        int slivers = ceilDiv(product.n(), kernel.cols());
+        long flops = 2L * batch * m * product.n() * product.k();
+        int tasks = (int) Math.min(parallel.threads(), Math.max(1, flops / MIN_FLOPS_PER_TASK));
+        int wanted = tasks == 1 ? 1 : PIECES_PER_THREAD * tasks;
+        int blocksPerMatrix = Math.max(ceilDiv(m, mc), ceilDiv(wanted, batch));
+        int rowHeight = Math.min(mc, Math.max(mr, ceilDiv(ceilDiv(m, blocksPerMatrix), mr) * mr));
+        int rowBlocks = ceilDiv(m, rowHeight);
+        int colParts = Math.max(1, Math.min(slivers, ceilDiv(wanted, batch * rowBlocks)));
+        int pieces = batch * rowBlocks * colParts;
+        AtomicInteger nextPiece = new AtomicInteger();
+        parallel.forRange(tasks, 1, (from, to) -> {
+            float[] packedA = packedAPool.take(rowHeight * Math.min(kc, product.k()));
+            float[] edgeTile = edgeTilePool.take(mr * kernel.cols());
+            try {
+                for (int piece = nextPiece.getAndIncrement(); piece < pieces; piece = nextPiece.getAndIncrement()) {
+                    int t = piece / (rowBlocks * colParts);
+                    int row0 = piece / colParts % rowBlocks * rowHeight;
+                    int colPart = piece % colParts;
+                    multiplyPiece(product, packedB, t, row0, Math.min(rowHeight, m - row0),
+                            (int) ((long) slivers * colPart / colParts), (int) ((long) slivers * (colPart + 1) / colParts),
+                            packedA, edgeTile);
+                }
+            } finally {
+                packedAPool.give(packedA);
+                edgeTilePool.give(edgeTile);
+            }
+        });
+    }
+
+    /** Step 3 for rows {@code [row0, row0 + rows)} and B slivers {@code [sliverFrom, sliverTo)} of C_t. */
+    private void multiplyPiece(Product product, float[] packedB, int t, int row0, int rows, int sliverFrom, int sliverTo,
+                               float[] packedA, float[] edgeTile) {
+        int mr = kernel.rows();
+        int nr = kernel.cols();
+        int n = product.n();
+        int k = product.k();
+        StridedMatrix c = product.c();
+        float[] out = c.data();
+        int ldc = c.rowStride();
+        int matrixOfB = product.sharedB() ? 0 : t;
+        for (int pc = 0; pc < k; pc += kc) {
+            int depth = Math.min(kc, k - pc);
+            boolean addToC = product.accumulate() || pc > 0;
+            PanelPacking.packRows(product.a(), t, row0, rows, pc, depth, mr, packedA);
+            for (int sliver = sliverFrom; sliver < sliverTo; sliver++) {
+                int col0 = sliver * nr;
+                int tileCols = Math.min(nr, n - col0);
+                int bOff = packedOffset(product, matrixOfB, pc, sliver, depth);
+                for (int ir = 0; ir < rows; ir += mr) {
+                    int tileRows = Math.min(mr, rows - ir);
+                    int cIndex = c.index(t, row0 + ir, col0);
+                    if (tileRows == mr && tileCols == nr) {
+                        kernel.multiply(depth, packedA, ir * depth, packedB, bOff, out, cIndex, ldc, addToC);
+                    } else {
+                        kernel.multiply(depth, packedA, ir * depth, packedB, bOff, edgeTile, 0, nr, false);
+                        copyEdgeTile(edgeTile, nr, tileRows, tileCols, out, cIndex, ldc, addToC);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void copyEdgeTile(float[] tile, int tileStride, int rows, int cols,
+                                     float[] c, int cIndex, int ldc, boolean addToC) {
+        for (int i = 0; i < rows; i++) {
+            int row = cIndex + i * ldc;
+            for (int j = 0; j < cols; j++) {
+                float value = tile[i * tileStride + j];
+                c[row + j] = addToC ? c[row + j] + value : value;
+            }
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
     }
 }

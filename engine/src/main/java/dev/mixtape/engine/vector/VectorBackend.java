@@ -30,7 +30,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
     public VectorBackend(int threads) {
         this.parallel = new Parallel(threads);
         this.kernels = VectorSupport.available() ? VectorSupport.simdKernels() : new ScalarArrayKernels();
-        this.sgemm = new Sgemm(parallel, kernels);
+        this.sgemm = new Sgemm(parallel);
         this.gemv = VectorSupport.available() ? VectorSupport.simdGemv() : new ScalarGemv();
     }
 
@@ -272,7 +272,16 @@ public final class VectorBackend implements Backend, AutoCloseable {
         int m = transA ? as[rank - 1] : as[rank - 2];
         int k = transA ? as[rank - 2] : as[rank - 1];
         int n = transB ? bs[bs.length - 2] : bs[bs.length - 1];
-        int batch = out.numel() / Math.max(1, m * n);
+        if (out.numel() == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                fill(out, 0);
+            }
+            return;
+        }
+        int batch = out.numel() / (m * n);
         int strideA = Shapes.matrixBatchStride(as, a.strides());
         int strideB = bs.length == 2 ? 0 : Shapes.matrixBatchStride(bs, b.strides());
         if (strideA < 0 || strideB < 0) {

@@ -1,0 +1,26 @@
+package dev.mixtape.engine.vector;
+
+/**
+ * The innermost step of {@link Sgemm}: one {@code rows()×cols()} tile of C from a packed sliver of
+ * A and a packed sliver of B. Everything else in the matrix multiply exists to feed this loop with
+ * data that sits in L1/L2 cache in exactly the order it is read.
+ *
+ * <p>Packed layouts (see {@link PanelPacking}): the A sliver is {@code rows()} rows of {@code kc}
+ * values, {@code a[aOff + i·kc + p] = A(i, p)}; the B sliver holds {@code kc} steps of
+ * {@code cols()} values, {@code b[bOff + p·cols() + j] = B(p, j)}. Slivers at the matrix edges are
+ * zero-padded to the full tile, so the kernel never checks bounds.
+ */
+interface MicroKernel {
+
+    /** Rows of C per tile (MR). */
+    int rows();
+
+    /** Columns of C per tile (NR). */
+    int cols();
+
+    /**
+     * {@code C[i][j] = Σ_p A(i,p)·B(p,j)} for the full tile, where {@code C[i][j]} is
+     * {@code c[cOff + i·ldc + j]}; with {@code addToC} the sum is added to what C holds.
+     */
+    void multiply(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, boolean addToC);
+}

@@ -1,0 +1,94 @@
+package dev.mixtape.engine.vector;
+
+import java.util.Arrays;
+
+/**
+ * Copies blocks of the operands into the layouts the {@link MicroKernel} reads, zero-padded to whole
+ * tiles. A is read through {@link StridedMatrix} as the m×k matrix it is, B as the n×k matrix Bᵀ, so
+ * a stored transpose costs nothing extra and all four transpose combinations end up with identical
+ * packed panels.
+ *
+ * <ul>
+ *   <li>A block: its rows one after another, {@code dst[i·depth + p] = A(row0 + i, col0 + p)}. From a
+ *       row-major A (the usual {@code x} or {@code dY}) that is a plain copy of row segments.</li>
+ *   <li>B slivers: for each group of {@code width} columns of C, {@code depth} steps of {@code width}
+ *       consecutive values, {@code dst[s·depth·width + p·width + r] = Bᵀ(row0 + s·width + r, col0 + p)},
+ *       so that one step of the micro-kernel is one contiguous load.</li>
+ * </ul>
+ * Each method follows the source's storage order (the loop over the stride-1 dimension innermost),
+ * so packing reads memory sequentially whichever way the operand is stored.
+ */
+final class PanelPacking {
+    private PanelPacking() {
+    }
+
+    /**
+     * Packs rows {@code [row0, row0 + rows)} and columns {@code [col0, col0 + depth)} of matrix
+     * {@code t} of {@code a} row after row into {@code dst} from index 0, then zero rows up to a
+     * multiple of {@code tileRows}.
+     */
+    static void packRows(StridedMatrix a, int t, int row0, int rows, int col0, int depth, int tileRows, float[] dst) {
+        float[] data = a.data();
+        int from = a.index(t, row0, col0);
+        if (a.colStride() == 1) {
+            for (int i = 0; i < rows; i++) {
+                System.arraycopy(data, from + i * a.rowStride(), dst, i * depth, depth);
+            }
+        } else {
+            int rowStride = a.rowStride();
+            int colStride = a.colStride();
+            for (int p = 0; p < depth; p++) {
+                int in = from + p * colStride;
+                for (int i = 0; i < rows; i++) {
+                    dst[i * depth + p] = data[in + i * rowStride];
+                }
+            }
+        }
+        int paddedRows = (rows + tileRows - 1) / tileRows * tileRows;
+        Arrays.fill(dst, rows * depth, paddedRows * depth, 0f);
+    }
+
+    /**
+     * Packs rows {@code [row0, row0 + rows)} and columns {@code [col0, col0 + depth)} of matrix
+     * {@code t} of {@code bT} into slivers of {@code width} rows at {@code dst[dstOff…]}, the last
+     * sliver zero-padded to {@code width}.
+     */
+    static void packSlivers(StridedMatrix bT, int t, int row0, int rows, int col0, int depth, int width,
+                            float[] dst, int dstOff) {
+        float[] data = bT.data();
+        int from = bT.index(t, row0, col0);
+        int rowStride = bT.rowStride();
+        int colStride = bT.colStride();
+        int sliverSize = depth * width;
+        int fullSlivers = rows / width;
+        int tail = rows - fullSlivers * width;
+        if (rowStride == 1) {
+            for (int p = 0; p < depth; p++) {
+                int in = from + p * colStride;
+                int out = dstOff + p * width;
+                for (int s = 0; s < fullSlivers; s++) {
+                    System.arraycopy(data, in + s * width, dst, out + s * sliverSize, width);
+                }
+                if (tail > 0) {
+                    int tailOut = out + fullSlivers * sliverSize;
+                    System.arraycopy(data, in + fullSlivers * width, dst, tailOut, tail);
+                    Arrays.fill(dst, tailOut + tail, tailOut + width, 0f);
+                }
+            }
+        } else {
+            for (int r = 0; r < rows; r++) {
+                int in = from + r * rowStride;
+                int out = dstOff + r / width * sliverSize + r % width;
+                for (int p = 0; p < depth; p++) {
+                    dst[out + p * width] = data[in + p * colStride];
+                }
+            }
+            if (tail > 0) {
+                int out = dstOff + fullSlivers * sliverSize;
+                for (int p = 0; p < depth; p++) {
+                    Arrays.fill(dst, out + p * width + tail, out + (p + 1) * width, 0f);
+                }
+            }
+        }
+    }
+}

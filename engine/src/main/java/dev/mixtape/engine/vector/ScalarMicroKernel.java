@@ -1,0 +1,42 @@
+package dev.mixtape.engine.vector;
+
+import java.util.Arrays;
+
+/**
+ * The plain-Java micro-kernel for JVMs without the Vector API: a 4×8 tile of C, updated in place one
+ * step of the packed slivers at a time (the 8-wide inner loop is simple enough for the JIT to
+ * vectorise on its own). Same packed layouts and same results up to rounding as {@link SimdMicroKernel}.
+ */
+final class ScalarMicroKernel implements MicroKernel {
+    private static final int MR = 4;
+    private static final int NR = 8;
+
+    @Override
+    public int rows() {
+        return MR;
+    }
+
+    @Override
+    public int cols() {
+        return NR;
+    }
+
+    @Override
+    public void multiply(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, boolean addToC) {
+        if (!addToC) {
+            for (int i = 0; i < MR; i++) {
+                Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + NR, 0f);
+            }
+        }
+        for (int p = 0; p < kc; p++) {
+            int bp = bOff + p * NR;
+            for (int i = 0; i < MR; i++) {
+                float ai = a[aOff + i * kc + p];
+                int row = cOff + i * ldc;
+                for (int j = 0; j < NR; j++) {
+                    c[row + j] += ai * b[bp + j];
+                }
+            }
+        }
+    }
+}

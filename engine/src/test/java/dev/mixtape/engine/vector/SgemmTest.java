@@ -1,0 +1,329 @@
+package dev.mixtape.engine.vector;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Checks {@link Sgemm} against a double-precision triple loop: all four transpose combinations, odd
+ * sizes that leave partial tiles at every edge, batches with a shared B, offsets, row lengths longer
+ * than the rows, accumulation, one and two threads, both micro-kernels, and block sizes tiny enough
+ * that every blocking loop runs more than once.
+ */
+class SgemmTest {
+    /**
+     * {m, n, k} triples mixing sizes around tile and block edges; the last three are large enough
+     * (over 4 Mflop) to be split over two threads, by rows and, for m = 4, by columns.
+     */
+    private static final int[][] SHAPES = {
+            {1, 1, 1}, {7, 13, 17}, {13, 7, 31}, {17, 33, 1}, {31, 65, 13}, {33, 17, 127}, {65, 127, 7},
+            {127, 31, 65}, {257, 33, 17}, {17, 257, 33}, {33, 31, 257}, {1, 257, 65}, {257, 1, 127}, {4, 16, 256},
+            {257, 127, 257}, {127, 65, 300}, {4, 1031, 600},
+    };
+    private static final GemmBlocking TINY_BLOCKS = new GemmBlocking(16, 12);
+
+    private static Parallel oneThread;
+    private static Parallel twoThreads;
+
+    @BeforeAll
+    static void startPools() {
+        oneThread = new Parallel(1);
+        twoThreads = new Parallel(2);
+    }
+
+    @AfterAll
+    static void stopPools() {
+        oneThread.close();
+        twoThreads.close();
+    }
+
+    /** The engines under test: micro-kernel × threads × blocking. */
+    enum Engine {
+        SIMD_1_THREAD(true, 1, false), SIMD_2_THREADS(true, 2, false), SIMD_TINY_BLOCKS(true, 2, true),
+        SCALAR_1_THREAD(false, 1, false), SCALAR_2_THREADS(false, 2, false), SCALAR_TINY_BLOCKS(false, 2, true);
+
+        private final boolean simd;
+        private final int threads;
+        private final boolean tinyBlocks;
+
+        Engine(boolean simd, int threads, boolean tinyBlocks) {
+            this.simd = simd;
+            this.threads = threads;
+            this.tinyBlocks = tinyBlocks;
+        }
+
+        Sgemm create() {
+            return new Sgemm(threads == 1 ? oneThread : twoThreads,
+                    simd ? new SimdMicroKernel() : new ScalarMicroKernel(),
+                    tinyBlocks ? TINY_BLOCKS : GemmBlocking.DEFAULT);
+        }
+    }
+
+    static Stream<Arguments> singleMatrices() {
+        List<Arguments> cases = new ArrayList<>();
+        for (int[] shape : SHAPES) {
+            for (int form = 0; form < 4; form++) {
+                for (Engine engine : Engine.values()) {
+                    cases.add(Arguments.of(engine, shape[0], shape[1], shape[2], (form & 2) != 0, (form & 1) != 0));
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3} transA={4} transB={5}")
+    @MethodSource("singleMatrices")
+    void matchesReferenceOnDenseMatrices(Engine engine, int m, int n, int k, boolean transA, boolean transB) {
+        Problem problem = Problem.dense(1, m, n, k, transA, transB, false, m * 31L + n * 7L + k);
+        problem.check(engine.create(), false);
+        problem.check(engine.create(), true);
+    }
+
+    static Stream<Arguments> batches() {
+        List<Arguments> cases = new ArrayList<>();
+        int[][] shapes = {{7, 13, 17}, {33, 65, 31}, {65, 17, 129}};
+        for (int[] shape : shapes) {
+            for (int form = 0; form < 4; form++) {
+                for (Engine engine : Engine.values()) {
+                    for (boolean sharedB : new boolean[] {false, true}) {
+                        cases.add(Arguments.of(engine, shape[0], shape[1], shape[2], (form & 2) != 0, (form & 1) != 0, sharedB));
+                    }
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3} transA={4} transB={5} sharedB={6}")
+    @MethodSource("batches")
+    void matchesReferenceOnPaddedBatches(Engine engine, int m, int n, int k, boolean transA, boolean transB,
+                                         boolean sharedB) {
+        for (int batch : new int[] {2, 3, 5}) {
+            Problem problem = Problem.padded(batch, m, n, k, transA, transB, sharedB, batch * 1000L + m + n + k);
+            problem.check(engine.create(), false);
+            problem.check(engine.create(), true);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void sharedWeightBatchIsFoldedIntoRows(Engine engine) {
+        for (int form = 0; form < 4; form++) {
+            Problem problem = Problem.dense(3, 61, 37, 401, (form & 2) != 0, (form & 1) != 0, true, form);
+            problem.check(engine.create(), false);
+            problem.check(engine.create(), true);
+        }
+    }
+
+    static Stream<Engine> engines() {
+        return Stream.of(Engine.values());
+    }
+
+    @Test
+    void attentionShapedBatchUsesBothThreads() {
+        Problem problem = Problem.padded(12, 128, 64, 128, false, false, false, 99);
+        problem.check(Engine.SIMD_2_THREADS.create(), false);
+        problem.check(Engine.SCALAR_2_THREADS.create(), false);
+    }
+
+    @Test
+    void emptyDepthZeroesOrKeepsC() {
+        Sgemm sgemm = Engine.SIMD_2_THREADS.create();
+        float[] c = {1, 2, 3, 4, 5, 6};
+        sgemm.multiply(1, false, false, 2, 3, 0, new float[0], 0, 0, 1, new float[0], 0, 0, 3, c, 0, 0, 3, true);
+        assertEquals(List.of(1f, 2f, 3f, 4f, 5f, 6f), boxed(c));
+        sgemm.multiply(1, false, false, 2, 3, 0, new float[0], 0, 0, 1, new float[0], 0, 0, 3, c, 0, 0, 3, false);
+        assertEquals(List.of(0f, 0f, 0f, 0f, 0f, 0f), boxed(c));
+    }
+
+    @Test
+    void rejectsOperandsOutsideTheirArrays() {
+        Sgemm sgemm = Engine.SIMD_1_THREAD.create();
+        float[] a = new float[6];
+        float[] b = new float[6];
+        float[] c = new float[4];
+        IllegalArgumentException shortB = assertThrows(IllegalArgumentException.class,
+                () -> sgemm.multiply(1, false, false, 2, 2, 3, a, 0, 0, 3, b, 1, 0, 2, c, 0, 0, 2, false));
+        assertTrue(shortB.getMessage().contains("operand B") && shortB.getMessage().contains("length 6"),
+                shortB.getMessage());
+        IllegalArgumentException shortRow = assertThrows(IllegalArgumentException.class,
+                () -> sgemm.multiply(1, false, false, 2, 2, 3, a, 0, 0, 2, b, 0, 0, 2, c, 0, 0, 2, false));
+        assertTrue(shortRow.getMessage().contains("operand A"), shortRow.getMessage());
+        IllegalArgumentException overlap = assertThrows(IllegalArgumentException.class,
+                () -> sgemm.multiply(2, false, false, 2, 2, 3, a, 0, 0, 3, b, 0, 0, 2, new float[8], 0, 2, 2, false));
+        assertTrue(overlap.getMessage().contains("overlap"), overlap.getMessage());
+    }
+
+    @Test
+    void oneInstanceServesSeveralCallersAtOnce() throws Exception {
+        Sgemm shared = Engine.SIMD_2_THREADS.create();
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> pending = new ArrayList<>();
+            for (int caller = 0; caller < 4; caller++) {
+                int seed = caller;
+                pending.add(callers.submit(() -> {
+                    for (int round = 0; round < 5; round++) {
+                        Problem problem = Problem.padded(2, 61 + seed, 77 + round, 400, seed % 2 == 0, round % 2 == 0,
+                                false, seed * 100L + round);
+                        problem.check(shared, round % 2 == 1);
+                    }
+                }));
+            }
+            for (Future<?> f : pending) {
+                f.get();
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+    }
+
+    @Test
+    void runsWithoutTheVectorApiModuleAndNeverLoadsIt() throws IOException, InterruptedException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process child = new ProcessBuilder(java.toString(), "-Xlog:class+load=info", "-cp",
+                System.getProperty("java.class.path"), SgemmFallbackCheck.class.getName())
+                .redirectErrorStream(true).start();
+        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = child.waitFor();
+        assertEquals(0, exit, "the scalar fallback run failed:\n" + tail(output));
+        assertTrue(output.contains(SgemmFallbackCheck.PASSED), tail(output));
+        assertTrue(output.contains(ScalarMicroKernel.class.getName() + " "), "the scalar micro-kernel was not used");
+        assertFalse(output.contains(SimdMicroKernel.class.getName() + " "), "SimdMicroKernel was loaded");
+        assertFalse(output.contains("jdk.incubator.vector."), "a jdk.incubator.vector class was loaded");
+    }
+
+    private static String tail(String text) {
+        return text.length() <= 4000 ? text : text.substring(text.length() - 4000);
+    }
+
+    private static List<Float> boxed(float[] values) {
+        List<Float> out = new ArrayList<>();
+        for (float v : values) {
+            out.add(v);
+        }
+        return out;
+    }
+
+    /**
+     * Operands laid out in arrays the way a caller might: with an offset, row lengths longer than the
+     * rows (the gaps hold NaN in A and B, so reading one poisons the result, and a sentinel in C that
+     * must survive), and gaps between the matrices of a batch.
+     */
+    record Problem(int batch, int m, int n, int k, boolean transA, boolean transB,
+                   float[] a, int aOff, int strideA, int lda,
+                   float[] b, int bOff, int strideB, int ldb,
+                   float[] c, int cOff, int strideC, int ldc) {
+        private static final float SENTINEL = 12345f;
+
+        static Problem dense(int batch, int m, int n, int k, boolean transA, boolean transB, boolean sharedB, long seed) {
+            return build(batch, m, n, k, transA, transB, sharedB, 0, 0, 0, seed);
+        }
+
+        static Problem padded(int batch, int m, int n, int k, boolean transA, boolean transB, boolean sharedB,
+                              long seed) {
+            return build(batch, m, n, k, transA, transB, sharedB, 5, 3, 11, seed);
+        }
+
+        private static Problem build(int batch, int m, int n, int k, boolean transA, boolean transB, boolean sharedB,
+                                     int offset, int rowPad, int gap, long seed) {
+            Random random = new Random(seed);
+            int aRows = transA ? k : m;
+            int lda = (transA ? m : k) + rowPad;
+            int strideA = aRows * lda + gap;
+            int bRows = transB ? n : k;
+            int ldb = (transB ? k : n) + rowPad;
+            int strideB = sharedB ? 0 : bRows * ldb + gap;
+            int ldc = n + rowPad;
+            int strideC = m * ldc + gap;
+            float[] a = new float[offset + batch * strideA];
+            float[] b = new float[offset + (sharedB ? 1 : batch) * (bRows * ldb + gap)];
+            float[] c = new float[offset + batch * strideC];
+            Arrays.fill(a, Float.NaN);
+            Arrays.fill(b, Float.NaN);
+            Arrays.fill(c, SENTINEL);
+            fill(a, offset, batch, strideA, aRows, transA ? m : k, lda, random);
+            fill(b, offset, sharedB ? 1 : batch, strideB, bRows, transB ? k : n, ldb, random);
+            fill(c, offset, batch, strideC, m, n, ldc, random);
+            return new Problem(batch, m, n, k, transA, transB, a, offset, strideA, lda, b, offset, strideB, ldb,
+                    c, offset, strideC, ldc);
+        }
+
+        private static void fill(float[] x, int offset, int batch, int stride, int rows, int cols, int ld, Random random) {
+            for (int t = 0; t < batch; t++) {
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        x[offset + t * stride + i * ld + j] = random.nextFloat() * 2 - 1;
+                    }
+                }
+            }
+        }
+
+        float opA(int t, int i, int p) {
+            return transA ? a[aOff + t * strideA + p * lda + i] : a[aOff + t * strideA + i * lda + p];
+        }
+
+        float opB(int t, int p, int j) {
+            return transB ? b[bOff + t * strideB + j * ldb + p] : b[bOff + t * strideB + p * ldb + j];
+        }
+
+        /** Runs {@code sgemm} on a copy of C and compares every element of it with the reference. */
+        void check(Sgemm sgemm, boolean accumulate) {
+            float[] out = c.clone();
+            sgemm.multiply(batch, transA, transB, m, n, k, a, aOff, strideA, lda, b, bOff, strideB, ldb,
+                    out, cOff, strideC, ldc, accumulate);
+            double tolerance = 1e-5 * Math.sqrt(Math.max(1, k));
+            boolean[] inside = new boolean[out.length];
+            for (int t = 0; t < batch; t++) {
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        int index = cOff + t * strideC + i * ldc + j;
+                        inside[index] = true;
+                        double sum = accumulate ? c[index] : 0;
+                        double magnitude = accumulate ? Math.abs(c[index]) : 0;
+                        for (int p = 0; p < k; p++) {
+                            double product = (double) opA(t, i, p) * opB(t, p, j);
+                            sum += product;
+                            magnitude += Math.abs(product);
+                        }
+                        if (!(Math.abs(out[index] - sum) <= tolerance * magnitude + 1e-30)) {
+                            fail(describe() + " accumulate=" + accumulate + ": C[" + t + "][" + i + "][" + j + "] = "
+                                    + out[index] + ", expected " + sum + " (tolerance " + tolerance * magnitude + ")");
+                        }
+                    }
+                }
+            }
+            for (int index = 0; index < out.length; index++) {
+                if (!inside[index] && out[index] != SENTINEL) {
+                    fail(describe() + ": wrote " + out[index] + " at index " + index + ", outside C");
+                }
+            }
+        }
+
+        private String describe() {
+            return "batch=" + batch + " m=" + m + " n=" + n + " k=" + k + " transA=" + transA + " transB=" + transB
+                    + " strideB=" + strideB + " lda=" + lda + " ldb=" + ldb + " ldc=" + ldc;
+        }
+    }
+}
