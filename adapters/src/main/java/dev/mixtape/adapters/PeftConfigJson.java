@@ -90,7 +90,7 @@ final class PeftConfigJson {
                         .useRslora(bool("use_rslora", false))
                         .init(init())
                         .layersToTransform(layers())
-                        .layersPattern(strings("layers_pattern"))
+                        .layersPattern(layers().isEmpty() ? List.of() : strings("layers_pattern"))
                         .rankPattern(integerMap("rank_pattern"))
                         .alphaPattern(numberMap("alpha_pattern"))
                         .baseModelNameOrPath(text("base_model_name_or_path", null));

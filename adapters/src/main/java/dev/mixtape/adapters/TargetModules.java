@@ -15,6 +15,8 @@ public sealed interface TargetModules {
      * A list of names: a module matches when its name equals an entry or ends with {@code "."} + entry
      * (so {@code "q_proj"} matches every layer's {@code q_proj}). Every entry must match at least one
      * module, so that a misspelt name is an error instead of a silently smaller adapter.
+     *
+     * @param names the entries, in the order given
      */
     record Names(List<String> names) implements TargetModules {
         /** Keeps an unmodifiable copy; the list must be non-empty and every entry non-blank. */
@@ -31,7 +33,12 @@ public sealed interface TargetModules {
         }
     }
 
-    /** A Java regular expression that must match a module's whole name (Python's {@code re.fullmatch}). */
+    /**
+     * A regular expression that must match a module's whole name (Python's {@code re.fullmatch}),
+     * compiled by {@link java.util.regex.Pattern}, whose syntax agrees with Python's for the usual patterns.
+     *
+     * @param pattern the expression
+     */
     record Regex(String pattern) implements TargetModules {
         /** Checks that {@code pattern} compiles. */
         public Regex {

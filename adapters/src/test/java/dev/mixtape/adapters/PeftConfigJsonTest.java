@@ -94,6 +94,8 @@ class PeftConfigJsonTest {
         assertEquals(new TargetModules.AllLinear(),
                 PeftConfigJson.read(file("{\"peft_type\": \"LORA\", \"target_modules\": \"all-linear\"}")).targetModules());
         assertEquals(MixerInit.KAIMING, read(", \"lora_use_mixer\": true").mixer());
+        assertEquals(List.of(), read(", \"layers_pattern\": \"layers\"").layersPattern(),
+                "without layers_to_transform, layers_pattern means nothing (PEFT ignores it too)");
     }
 
     @Test
