@@ -82,7 +82,8 @@ public final class Adapter {
     /**
      * Adds {@code s·B·M·A} (or {@code s·B·A}) into each adapted layer's base weight and makes this the
      * active adapter; forward passes then cost what the base model costs. The original weights are kept
-     * for {@link #unmerge}. Refused in training mode and while any adapter is merged.
+     * for an exact {@link #unmerge}, so while merged each adapted layer holds its weight twice. Refused
+     * in training mode and while any adapter is merged.
      */
     public void merge() {
         Adapters.loraLayers(model).forEach((layer, lora) -> {
