@@ -1,0 +1,47 @@
+package dev.mixtape.adapters;
+
+import dev.mixtape.engine.F;
+import dev.mixtape.engine.Grad;
+import dev.mixtape.engine.Rng;
+import dev.mixtape.engine.Tensor;
+
+/**
+ * One adapter's low-rank update inside one {@link LoraLinear}: {@code s · dropout(x)·Aᵀ·Mᵀ·Bᵀ}, the
+ * mixer M present for MoSLoRA only. Computed as thin products ({@code [.., in] → [.., r] → [.., out]}),
+ * never forming the {@code [out, in]} matrix B·M·A except to {@link #delta merge} it.
+ */
+final class LoraBranch {
+    final LoraConfig config;
+    final int rank;
+    final double scaling;
+    final Factor a;
+    final Factor mixer;
+    final Factor b;
+
+    LoraBranch(LoraConfig config, int rank, double scaling, Factor a, Factor mixer, Factor b) {
+        this.config = config;
+        this.rank = rank;
+        this.scaling = scaling;
+        this.a = a;
+        this.mixer = mixer;
+        this.b = b;
+    }
+
+    /** The branch's output for {@code x [.., in]}; dropout applies when {@code dropoutRng} is non-null (training). */
+    Tensor forward(Tensor x, Rng dropoutRng) {
+        Tensor h = dropoutRng == null ? x : F.dropout(x, config.dropout(), dropoutRng);
+        h = a.forward(h);
+        if (mixer != null) {
+            h = mixer.forward(h);
+        }
+        return b.forward(h.mul(scaling));
+    }
+
+    /** {@code s·B·M·A} (or {@code s·B·A}), {@code [out, in]}, off the tape: what merging adds to the base weight. */
+    Tensor delta() {
+        try (var _ = Grad.off()) {
+            Tensor mixed = mixer == null ? a.weight() : mixer.weight().matmul(a.weight());
+            return b.weight().matmul(mixed).mul(scaling);
+        }
+    }
+}
