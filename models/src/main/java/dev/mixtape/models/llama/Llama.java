@@ -79,7 +79,12 @@ public final class Llama extends Module {
         return backend;
     }
 
-    /** Logits {@code [batch, seq, vocab]} for {@code ids} (row-major {@code [batch, seq]}), recorded on the tape. */
+    /**
+     * Logits {@code [batch, seq, vocab]} for {@code ids} (row-major {@code [batch, seq]}), recorded on
+     * the tape. Sequences of different lengths are padded on the right with any id: the causal mask
+     * keeps every real position from attending to later padding, and giving padded positions the
+     * ignore index as target keeps them out of {@link #loss}.
+     */
     public Tensor forward(int[] ids, int batch, int seq) {
         if (ids.length != batch * seq) {
             throw new IllegalArgumentException(ids.length + " ids for a batch of " + batch + " × " + seq);
