@@ -1,15 +1,20 @@
 package dev.mixtape.engine.vector;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A fixed pool of worker threads for splitting one kernel over ranges of rows. The calling thread
- * takes the first range itself, so a pool of {@code threads} runs {@code threads} ranges at once.
- * Workers are daemon threads: an engine that is never closed does not keep the JVM alive.
+ * A fixed team of worker threads for splitting one kernel over ranges of indices. The calling thread
+ * takes the first range itself, so a team of {@code threads} runs {@code threads} ranges at once.
+ *
+ * <p>Kernels are short (a decoded token runs hundreds of them in a millisecond), so a hand-off
+ * through an executor's queue would cost more than many kernels take. Instead the caller publishes
+ * the job by bumping a generation counter; workers spin briefly on it before parking, and the
+ * caller spins until every worker has finished its range. One job runs at a time: a second thread
+ * that finds the team busy, or a kernel started from inside a worker, runs its loop inline.
+ * Workers are daemon threads, so an engine that is never closed does not keep the JVM alive.
  */
 final class Parallel implements AutoCloseable {
     /** The body of a parallel loop: handles indices {@code from} (inclusive) to {@code to} (exclusive). */
@@ -18,20 +23,32 @@ final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
-    private static final AtomicInteger POOLS = new AtomicInteger();
+    /** Spin iterations before a waiting thread parks or yields (a few microseconds). */
+    private static final int SPINS_BEFORE_PARKING = 1 << 11;
+    private static final AtomicInteger TEAMS = new AtomicInteger();
 
     private final int threads;
-    private final ExecutorService workers;
+    private final Worker[] workers;
+    private final ReentrantLock submitting = new ReentrantLock();
+    private final AtomicInteger unfinished = new AtomicInteger();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile int generation;
+    private volatile boolean closed;
+    private RangeBody job;
+    private int jobSize;
+    private int jobTasks;
 
     Parallel(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("thread count must be at least 1, got " + threads);
         }
         this.threads = threads;
-        int pool = POOLS.incrementAndGet();
-        AtomicInteger count = new AtomicInteger();
-        this.workers = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1,
-                r -> new Worker(r, "mixtape-vector-" + pool + "-" + count.incrementAndGet()));
+        int team = TEAMS.incrementAndGet();
+        workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i + 1, "mixtape-vector-" + team + "-" + (i + 1));
+            workers[i].start();
+        }
     }
 
     int threads() {
@@ -44,48 +61,90 @@ final class Parallel implements AutoCloseable {
      */
     void forRange(int n, int minPerTask, RangeBody body) {
         int tasks = Math.min(threads, Math.max(1, n / Math.max(1, minPerTask)));
-        if (tasks <= 1 || isWorkerThread()) {
+        if (tasks <= 1 || closed || Thread.currentThread() instanceof Worker || !submitting.tryLock()) {
             body.run(0, n);
             return;
         }
-        Future<?>[] pending = new Future<?>[tasks - 1];
-        for (int t = 1; t < tasks; t++) {
-            int from = (int) ((long) n * t / tasks);
-            int to = (int) ((long) n * (t + 1) / tasks);
-            pending[t - 1] = workers.submit(() -> body.run(from, to));
-        }
-        body.run(0, (int) ((long) n / tasks));
-        for (Future<?> f : pending) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for a kernel", e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IllegalStateException(e.getCause());
+        try {
+            job = body;
+            jobSize = n;
+            jobTasks = tasks;
+            failure.set(null);
+            unfinished.set(workers.length);
+            generation++;
+            for (Worker worker : workers) {
+                LockSupport.unpark(worker);
             }
+            body.run(0, rangeStart(1));
+            for (int spins = 0; unfinished.get() > 0; spins++) {
+                if (spins < SPINS_BEFORE_PARKING) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+            Throwable thrown = failure.get();
+            if (thrown instanceof RuntimeException e) {
+                throw e;
+            }
+            if (thrown instanceof Error e) {
+                throw e;
+            }
+        } finally {
+            job = null;
+            submitting.unlock();
         }
     }
 
-    /** A kernel already running on a worker splits no further: nested loops run inline. */
-    private static boolean isWorkerThread() {
-        return Thread.currentThread() instanceof Worker;
-    }
-
-    private static final class Worker extends Thread {
-        Worker(Runnable task, String name) {
-            super(task, name);
-            setDaemon(true);
-        }
+    /** First index of range {@code task} of the current job; range {@code task} ends where {@code task + 1} starts. */
+    private int rangeStart(int task) {
+        return task >= jobTasks ? jobSize : (int) ((long) jobSize * task / jobTasks);
     }
 
     @Override
     public void close() {
-        if (workers != null) {
-            workers.shutdownNow();
+        closed = true;
+        for (Worker worker : workers) {
+            LockSupport.unpark(worker);
+        }
+    }
+
+    /** A team member: waits for a new generation, runs its range of the job, reports back. */
+    private final class Worker extends Thread {
+        private final int index;
+
+        Worker(int index, String name) {
+            super(name);
+            this.index = index;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            int seen = generation;
+            while (true) {
+                int spins = 0;
+                while (generation == seen && !closed) {
+                    if (spins++ < SPINS_BEFORE_PARKING) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.park(this);
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                seen = generation;
+                try {
+                    if (index < jobTasks) {
+                        job.run(Parallel.this.rangeStart(index), Parallel.this.rangeStart(index + 1));
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    unfinished.decrementAndGet();
+                }
+            }
         }
     }
 }
