@@ -69,4 +69,29 @@ final class SimdGemv implements Gemv {
         c[cAt] = accumulate ? c[cAt] + d0 : d0;
         c[cAt + 1] = accumulate ? c[cAt + 1] + d1 : d1;
     }
+
+    @Override
+    public void rowsTimes(int m, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                          float[] c, int cOff, int ldc, boolean accumulate, int fromCol, int toCol) {
+        int width = toCol - fromCol;
+        int bound = S.loopBound(width);
+        for (int i = 0; i < m; i++) {
+            int cRow = cOff + i * ldc + fromCol;
+            if (!accumulate) {
+                java.util.Arrays.fill(c, cRow, cRow + width, 0f);
+            }
+            for (int p = 0; p < k; p++) {
+                float weight = a[aOff + i * lda + p];
+                FloatVector w = FloatVector.broadcast(S, weight);
+                int bRow = bOff + p * ldb + fromCol;
+                int j = 0;
+                for (; j < bound; j += S.length()) {
+                    FloatVector.fromArray(S, b, bRow + j).fma(w, FloatVector.fromArray(S, c, cRow + j)).intoArray(c, cRow + j);
+                }
+                for (; j < width; j++) {
+                    c[cRow + j] += weight * b[bRow + j];
+                }
+            }
+        }
+    }
 }

@@ -288,8 +288,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
             throw new IllegalArgumentException("matmul operands must be stacks of dense matrices: " + Shapes.str(as)
                     + " strides " + Shapes.str(a.strides()) + ", " + Shapes.str(bs) + " strides " + Shapes.str(b.strides()));
         }
-        if (!transA && transB && m <= Gemv.MAX_ROWS) {
-            rowsTimesTransposed(batch, m, n, k, data(a), a.offset(), strideA, data(b), b.offset(), strideB, data(out), out.offset(), accumulate);
+        if (!transA && m <= Gemv.MAX_ROWS) {
+            fewRows(transB, batch, m, n, k, data(a), a.offset(), strideA, data(b), b.offset(), strideB, data(out), out.offset(), accumulate);
             return;
         }
         sgemm.multiply(batch, transA, transB, m, n, k,
@@ -298,17 +298,22 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 data(out), out.offset(), m * n, n, accumulate);
     }
 
-    /** Decoding-shaped products (few rows times a transposed weight): split over batch × output columns. */
-    private void rowsTimesTransposed(int batch, int m, int n, int k, float[] a, int aOff, int strideA, float[] b, int bOff,
-                                     int strideB, float[] c, int cOff, boolean accumulate) {
+    /** Decoding-shaped products (a few rows of A): split over batch × output columns. */
+    private void fewRows(boolean transB, int batch, int m, int n, int k, float[] a, int aOff, int strideA, float[] b, int bOff,
+                         int strideB, float[] c, int cOff, boolean accumulate) {
         int columnsPerTask = Math.max(1, MIN_ELEMENTS_PER_TASK / Math.max(1, k * m));
         parallel.forRange(batch * n, columnsPerTask, (from, to) -> {
             for (int cell = from; cell < to; ) {
                 int t = cell / n;
                 int first = cell % n;
                 int last = Math.min(n, first + (to - cell));
-                gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, k,
-                        c, cOff + t * m * n, n, accumulate, first, last);
+                if (transB) {
+                    gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, k,
+                            c, cOff + t * m * n, n, accumulate, first, last);
+                } else {
+                    gemv.rowsTimes(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, n,
+                            c, cOff + t * m * n, n, accumulate, first, last);
+                }
                 cell += last - first;
             }
         });
