@@ -5,20 +5,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mixtape.engine.io.AtomicFile;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * {@code adapter_config.json} to {@link LoraConfig} and back, with PEFT's keys. Unknown keys are
@@ -326,7 +322,7 @@ final class PeftConfigJson {
             root.put("lora_use_mixer", true);
             root.put(MIXER_INIT_KEY, config.mixer().name().toLowerCase(Locale.ROOT));
         }
-        writeAtomically(file, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        AtomicFile.write(file, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
 
     /** An integral value as a JSON integer (PEFT's {@code lora_alpha} is an int), anything else as a double. */
@@ -335,27 +331,6 @@ final class PeftConfigJson {
             node.put(key, (long) value);
         } else {
             node.put(key, value);
-        }
-    }
-
-    private static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path temporary = file.toAbsolutePath().getParent().resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                Files.deleteIfExists(temporary);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
         }
     }
 }

@@ -8,14 +8,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.StringJoiner;
-import java.util.UUID;
 
 /**
  * Writes tensors to a safetensors file, atomically: the bytes go to a temporary file beside the
@@ -49,29 +45,14 @@ public final class SafetensorsWriter {
             throws IOException {
         SafetensorsDtype stored = storedType(target, storeAs);
         byte[] header = header(target, tensors, metadata, stored);
-        // Same directory, so that the rename cannot cross file systems; not Files.createTempFile, whose
-        // owner-only permissions the renamed file would keep.
-        Path directory = target.toAbsolutePath().getParent();
-        Path temporary = directory.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writeFully(channel, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length));
-                writeFully(channel, ByteBuffer.wrap(header));
-                ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                for (Map.Entry<String, Tensor> entry : tensors.entrySet()) {
-                    writeValues(target, entry.getKey(), entry.getValue().toFloatArray(), stored, channel, chunk);
-                }
-                channel.force(true);
+        AtomicFile.write(target, channel -> {
+            AtomicFile.writeFully(channel, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length));
+            AtomicFile.writeFully(channel, ByteBuffer.wrap(header));
+            ByteBuffer chunk = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (Map.Entry<String, Tensor> entry : tensors.entrySet()) {
+                writeValues(target, entry.getKey(), entry.getValue().toFloatArray(), stored, channel, chunk);
             }
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                Files.deleteIfExists(temporary);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
+        });
     }
 
     private static SafetensorsDtype storedType(Path target, DType storeAs) {
@@ -120,7 +101,7 @@ public final class SafetensorsWriter {
         chunk.clear();
         for (int i = 0; i < values.length; i++) {
             if (chunk.remaining() < stored.bytes()) {
-                writeFully(channel, chunk.flip());
+                AtomicFile.writeFully(channel, chunk.flip());
                 chunk.clear();
             }
             float value = values[i];
@@ -130,7 +111,7 @@ public final class SafetensorsWriter {
                 default -> chunk.putShort(checkFinite(target, name, i, value, DType.floatToBf16(value), stored));
             }
         }
-        writeFully(channel, chunk.flip());
+        AtomicFile.writeFully(channel, chunk.flip());
     }
 
     /** {@code narrowed}, unless a finite {@code value} became infinite on the way (too large for the type). */
@@ -142,11 +123,5 @@ public final class SafetensorsWriter {
                     + ", too large for " + stored + " (it would become infinite)");
         }
         return narrowed;
-    }
-
-    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
-        }
     }
 }
