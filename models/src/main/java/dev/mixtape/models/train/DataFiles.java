@@ -1,0 +1,98 @@
+package dev.mixtape.models.train;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads training data. A file whose name ends in {@code .jsonl} holds one JSON object per line
+ * (blank lines are skipped), all of one kind:
+ * <ul>
+ * <li>{@code {"text": ...}}: texts;</li>
+ * <li>{@code {"prompt": ..., "completion": ...}}: prompt/completion pairs;</li>
+ * <li>{@code {"instruction": ..., "input": ..., "output": ...}} ({@code input} optional): turned into
+ *     prompt/completion pairs by {@link InstructionPrompt}.</li>
+ * </ul>
+ * Any other file is plain UTF-8 text and is one text record, whole. Errors name the file and line.
+ */
+public final class DataFiles {
+    private DataFiles() {
+    }
+
+    /** The records of {@code file}; at least one, else an error naming the file. */
+    public static List<DataRecord> read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": no such data file");
+        }
+        List<DataRecord> records = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonl")
+                ? readJsonLines(file) : List.of(new DataRecord.Text(Files.readString(file, StandardCharsets.UTF_8), file.toString()));
+        if (records.isEmpty() || records.getFirst() instanceof DataRecord.Text text && text.text().isEmpty()) {
+            throw new IOException(file + ": no data in the file");
+        }
+        return records;
+    }
+
+    private static List<DataRecord> readJsonLines(Path file) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        List<DataRecord> records = new ArrayList<>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) {
+                continue;
+            }
+            String origin = file + ":" + (i + 1);
+            JsonNode node;
+            try {
+                node = json.readTree(lines.get(i));
+            } catch (JsonProcessingException e) {
+                throw new IOException(origin + ": not valid JSON: " + e.getOriginalMessage(), e);
+            }
+            DataRecord record = record(node, origin);
+            if (!records.isEmpty() && records.getFirst().getClass() != record.getClass()) {
+                throw new IOException(origin + ": a " + kind(record) + " record in a file of " + kind(records.getFirst()) + " records");
+            }
+            records.add(record);
+        }
+        return records;
+    }
+
+    private static DataRecord record(JsonNode node, String origin) throws IOException {
+        if (node == null || !node.isObject()) {
+            throw new IOException(origin + ": expected a JSON object");
+        }
+        if (node.has("text")) {
+            return new DataRecord.Text(string(node, "text", origin), origin);
+        }
+        if (node.has("prompt") || node.has("completion")) {
+            return new DataRecord.PromptCompletion(string(node, "prompt", origin), string(node, "completion", origin), origin);
+        }
+        if (node.has("instruction") || node.has("output")) {
+            String input = node.has("input") ? string(node, "input", origin) : "";
+            return new DataRecord.PromptCompletion(InstructionPrompt.of(string(node, "instruction", origin), input),
+                    string(node, "output", origin), origin);
+        }
+        throw new IOException(origin + ": expected \"text\", \"prompt\"/\"completion\" or \"instruction\"/\"input\"/\"output\", found "
+                + node.properties().stream().map(Map.Entry::getKey).toList());
+    }
+
+    private static String string(JsonNode node, String key, String origin) throws IOException {
+        JsonNode value = node.get(key);
+        if (value == null || !value.isTextual()) {
+            throw new IOException(origin + ": \"" + key + "\" must be a string" + (value == null ? ", and is missing" : ", got " + value));
+        }
+        return value.asText();
+    }
+
+    private static String kind(DataRecord record) {
+        return record instanceof DataRecord.Text ? "text" : "prompt/completion";
+    }
+}

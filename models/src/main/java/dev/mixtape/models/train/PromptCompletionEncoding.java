@@ -1,0 +1,41 @@
+package dev.mixtape.models.train;
+
+import dev.mixtape.models.tokenizer.Tokenizer;
+
+import java.util.Arrays;
+
+/**
+ * Encodes a prompt/completion record as {@code BOS + prompt + completion + EOS} (prompt and
+ * completion tokenised apart, without the tokenizer's own special tokens), truncated at the right to
+ * {@code seqLen + 1} tokens. Only positions that predict a completion token or the EOS have a
+ * target; the prompt's are {@link TrainingSequence#IGNORE}.
+ */
+final class PromptCompletionEncoding {
+    /** A record encoded for training and for exact-match accuracy; {@code sequence} is null when nothing of the completion fits. */
+    record Encoded(TrainingSequence sequence, PromptExample example) {
+    }
+
+    private PromptCompletionEncoding() {
+    }
+
+    static Encoded encode(DataRecord.PromptCompletion record, Tokenizer tokenizer, SpecialIds special, int seqLen) {
+        int[] prompt = append(new int[] {special.bos()}, tokenizer.encode(record.prompt(), false));
+        int[] completion = append(tokenizer.encode(record.completion(), false), special.eos());
+        PromptExample example = new PromptExample(prompt, record.completion(), completion.length, record.origin());
+        int tokens = Math.min(prompt.length + completion.length, seqLen + 1);
+        if (tokens <= prompt.length) {
+            return new Encoded(null, example);
+        }
+        int[] all = append(prompt, completion);
+        int[] ids = Arrays.copyOfRange(all, 0, tokens - 1);
+        int[] targets = Arrays.copyOfRange(all, 1, tokens);
+        Arrays.fill(targets, 0, prompt.length - 1, TrainingSequence.IGNORE);
+        return new Encoded(new TrainingSequence(ids, targets), example);
+    }
+
+    private static int[] append(int[] head, int... tail) {
+        int[] out = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, out, head.length, tail.length);
+        return out;
+    }
+}

@@ -1,0 +1,14 @@
+package dev.mixtape.models.train;
+
+/**
+ * What one optimizer step did.
+ *
+ * @param step            the step's number, from 1
+ * @param loss            mean cross-entropy over the step's predicted tokens
+ * @param learningRate    the rate the step used
+ * @param gradNorm        global gradient norm before clipping
+ * @param tokens          real (unpadded) positions the step read
+ * @param tokensPerSecond {@code tokens} over the step's wall time
+ */
+public record StepMetrics(int step, double loss, double learningRate, double gradNorm, long tokens, double tokensPerSecond) {
+}

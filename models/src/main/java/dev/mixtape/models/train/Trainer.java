@@ -1,0 +1,224 @@
+package dev.mixtape.models.train;
+
+import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.optim.GradClip;
+import dev.mixtape.engine.optim.Optimizer;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains the parameters of a {@link Llama} that require a gradient, whatever they are: all of them
+ * for pretraining, or only the adapters a caller injected after freezing the base. One step:
+ * <ol>
+ * <li>the learning rate of the step from the schedule;</li>
+ * <li>{@code gradientAccumulation} micro-batches from the shuffled data, each's loss scaled by its
+ *     share of the step's predicted tokens and back-propagated, so the gradients add up to those of
+ *     the token-weighted mean loss of the whole step;</li>
+ * <li>a loss or gradient norm that is NaN or infinite stops the run with a
+ *     {@link TrainingDivergedException} naming the step, before anything is updated (and so do
+ *     parameters that an update made non-finite, found before they would be checkpointed, so that
+ *     every checkpoint holds finite values);</li>
+ * <li>global-norm clipping, the optimizer step, gradients cleared.</li>
+ * </ol>
+ * Every {@code evalEvery} steps (and before the first and after the last) the held-out data is
+ * {@link Evaluator evaluated}; every {@code saveEvery} steps (and after the last) a
+ * {@link TrainingCheckpoint} is written. The run folder holds {@value #CHECKPOINT}, {@value #METRICS}
+ * (see {@link MetricsLog}) and, at the end, {@value #CURVES}. {@link #resume()} continues from the
+ * checkpoint so that the losses that follow are bit for bit those of a run that never stopped.
+ */
+public final class Trainer {
+    /** The checkpoint's file name in the run folder. */
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+    /** The metrics log's file name in the run folder. */
+    public static final String METRICS = "metrics.jsonl";
+    /** The loss plot's file name in the run folder. */
+    public static final String CURVES = "curves.png";
+
+    private final Llama model;
+    private final Tokenizer tokenizer;
+    private final Dataset train;
+    private final Dataset eval;
+    private final TrainingConfig config;
+    private final Path runFolder;
+    private final TrainingListener listener;
+    private final SpecialIds special;
+    private final Map<String, Tensor> trainable = new LinkedHashMap<>();
+    private final Optimizer optimizer;
+    private int lastCheckpointStep = -1;
+
+    /**
+     * A trainer; nothing runs until {@link #train()} or {@link #resume()}.
+     *
+     * @param eval      held-out data, or null for none
+     * @param runFolder where the checkpoint, metrics and plot go (created if needed)
+     */
+    public Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
+                   TrainingListener listener) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.train = train;
+        this.eval = eval;
+        this.config = config;
+        this.runFolder = runFolder;
+        this.listener = listener;
+        this.special = SpecialIds.of(tokenizer, model.config());
+        model.namedParameters().forEach((name, tensor) -> {
+            if (tensor.requiresGrad()) {
+                trainable.put(name, tensor);
+            }
+        });
+        if (trainable.isEmpty()) {
+            throw new IllegalArgumentException("the model has no parameter that requires a gradient: nothing to train");
+        }
+        for (Dataset data : eval == null ? List.of(train) : List.of(train, eval)) {
+            int longest = data.sequences().stream().mapToInt(TrainingSequence::length).max().orElseThrow();
+            if (longest > model.config().maxPositions()) {
+                throw new IllegalArgumentException(data.source() + ": sequences of " + longest + " tokens exceed the model's "
+                        + model.config().maxPositions() + " positions; lower the sequence length");
+            }
+        }
+        this.optimizer = config.optimizer().create(new ArrayList<>(trainable.values()));
+    }
+
+    /** Trains from the model as it is, for {@code steps} steps; an earlier run's checkpoint and metrics in the folder are deleted. */
+    public void train() throws IOException {
+        Files.createDirectories(runFolder);
+        Files.deleteIfExists(runFolder.resolve(CHECKPOINT));
+        BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
+        try (MetricsLog metrics = MetricsLog.start(runFolder.resolve(METRICS))) {
+            if (eval != null && config.evalEvery() > 0) {
+                evaluate(0, metrics);
+            }
+            run(0, cursor, metrics);
+        }
+    }
+
+    /**
+     * Continues the run whose checkpoint is in the run folder: restores the trainable parameters, the
+     * optimizer state and the data position, then trains the remaining steps. The model must be the
+     * one the run started from (same frozen weights, same trainable parameter names).
+     */
+    public void resume() throws IOException {
+        Path file = runFolder.resolve(CHECKPOINT);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": no checkpoint to resume from");
+        }
+        TrainingCheckpoint.Resumed resumed = TrainingCheckpoint.restore(file, trainable, optimizer, settings());
+        lastCheckpointStep = resumed.step();
+        BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
+        cursor.seek(resumed.position());
+        try (MetricsLog metrics = MetricsLog.resume(runFolder.resolve(METRICS), resumed.step())) {
+            run(resumed.step(), cursor, metrics);
+        }
+    }
+
+    private void run(int firstStep, BatchCursor cursor, MetricsLog metrics) throws IOException {
+        listener.onStart(firstStep, config.steps());
+        for (int step = firstStep + 1; step <= config.steps(); step++) {
+            StepMetrics done = step(step, cursor);
+            metrics.step(done);
+            listener.onStep(done);
+            boolean last = step == config.steps();
+            if (eval != null && (last || (config.evalEvery() > 0 && step % config.evalEvery() == 0))) {
+                evaluate(step, metrics);
+            }
+            if (last || (config.saveEvery() > 0 && step % config.saveEvery() == 0)) {
+                double parameterNorm = norm(List.copyOf(trainable.values()));
+                if (!Double.isFinite(parameterNorm)) {
+                    throw diverged(step, "norm of the updated parameters", parameterNorm);
+                }
+                Path file = runFolder.resolve(CHECKPOINT);
+                TrainingCheckpoint.write(file, trainable, optimizer, step, cursor.position(), settings());
+                lastCheckpointStep = step;
+                listener.onCheckpoint(step, file);
+            }
+        }
+        LossCurves.write(runFolder.resolve(METRICS), runFolder.resolve(CURVES));
+    }
+
+    private StepMetrics step(int step, BatchCursor cursor) {
+        long start = System.nanoTime();
+        double learningRate = config.schedule().lr(step - 1);
+        optimizer.setLr(learningRate);
+        List<Batch> batches = new ArrayList<>();
+        long predicted = 0;
+        long tokens = 0;
+        for (int i = 0; i < config.gradientAccumulation(); i++) {
+            Batch batch = nextBatch(cursor);
+            batches.add(batch);
+            predicted += batch.predictedTokens();
+            tokens += batch.tokens();
+        }
+        double loss = 0;
+        for (Batch batch : batches) {
+            if (batch.predictedTokens() == 0) {
+                continue;
+            }
+            double weight = (double) batch.predictedTokens() / predicted;
+            Tensor batchLoss = model.loss(batch.ids(), batch.targets(), batch.size(), batch.length(), TrainingSequence.IGNORE);
+            double value = batchLoss.item();
+            if (!Double.isFinite(value)) {
+                throw diverged(step, "loss", value);
+            }
+            (weight == 1 ? batchLoss : batchLoss.mul(weight)).backward();
+            loss += weight * value;
+        }
+        double gradNorm = config.clipNorm() > 0 ? GradClip.clipGlobalNorm(trainable.values(), config.clipNorm()) : norm(trainable.values().stream().map(Tensor::grad).toList());
+        if (!Double.isFinite(gradNorm)) {
+            throw diverged(step, "gradient norm", gradNorm);
+        }
+        optimizer.step();
+        optimizer.zeroGrad();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9));
+    }
+
+    private Batch nextBatch(BatchCursor cursor) {
+        List<TrainingSequence> rows = new ArrayList<>();
+        for (int index : cursor.next()) {
+            rows.add(train.sequences().get(index));
+        }
+        return Batch.of(rows, special.eos());
+    }
+
+    /** The L2 norm of {@code tensors} taken as one vector; nulls (parameters without a gradient) count as zero. */
+    private static double norm(List<Tensor> tensors) {
+        double sumOfSquares = 0;
+        for (Tensor tensor : tensors) {
+            if (tensor != null) {
+                sumOfSquares += tensor.backend().sumOfSquares(tensor);
+            }
+        }
+        return Math.sqrt(sumOfSquares);
+    }
+
+    private TrainingDivergedException diverged(int step, String quantity, double value) {
+        optimizer.zeroGrad();
+        return new TrainingDivergedException(step, quantity, value,
+                lastCheckpointStep < 0 ? null : runFolder.resolve(CHECKPOINT) + " (after step " + lastCheckpointStep + ")");
+    }
+
+    private void evaluate(int step, MetricsLog metrics) throws IOException {
+        Evaluation evaluation = Evaluator.evaluate(model, tokenizer, eval, special, config.batchSize());
+        metrics.evaluation(step, evaluation);
+        listener.onEvaluation(step, evaluation);
+    }
+
+    /** What a resumed run must share with the checkpoint's run. */
+    private Map<String, String> settings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("seed", Long.toString(config.seed()));
+        settings.put("batch_size", Integer.toString(config.batchSize()));
+        settings.put("gradient_accumulation", Integer.toString(config.gradientAccumulation()));
+        settings.put("sequences", Integer.toString(train.sequences().size()));
+        return settings;
+    }
+}

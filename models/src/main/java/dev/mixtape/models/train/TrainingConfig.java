@@ -1,0 +1,120 @@
+package dev.mixtape.models.train;
+
+import dev.mixtape.engine.optim.LrSchedule;
+
+/**
+ * How a {@link Trainer} runs. Build one with {@link #builder(int)}; unset fields keep the defaults
+ * shown there.
+ *
+ * @param steps                 optimizer steps in the whole run
+ * @param batchSize             sequences per forward pass (micro-batch)
+ * @param gradientAccumulation  micro-batches whose gradients add up to one step
+ * @param optimizer             the optimizer and its hyperparameters
+ * @param schedule              the learning rate of each step
+ * @param clipNorm              global gradient-norm limit; 0 for no clipping
+ * @param evalEvery             evaluate every this many steps (and at the end); 0: only at the end
+ * @param saveEvery             checkpoint every this many steps (and at the end); 0: only at the end
+ * @param seed                  seed of the data order
+ */
+public record TrainingConfig(int steps, int batchSize, int gradientAccumulation, OptimizerSettings optimizer,
+                             LrSchedule schedule, double clipNorm, int evalEvery, int saveEvery, long seed) {
+
+    public TrainingConfig {
+        requireAtLeast("steps", steps, 1);
+        requireAtLeast("batch size", batchSize, 1);
+        requireAtLeast("gradient accumulation", gradientAccumulation, 1);
+        requireAtLeast("evaluation interval", evalEvery, 0);
+        requireAtLeast("checkpoint interval", saveEvery, 0);
+        if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
+            throw new IllegalArgumentException("gradient clipping norm must be finite and >= 0, got " + clipNorm);
+        }
+        if (optimizer == null || schedule == null) {
+            throw new IllegalArgumentException("an optimizer and a learning-rate schedule are required");
+        }
+    }
+
+    private static void requireAtLeast(String name, int value, int least) {
+        if (value < least) {
+            throw new IllegalArgumentException(name + " must be >= " + least + ", got " + value);
+        }
+    }
+
+    /**
+     * A builder for a run of {@code steps} steps with defaults: batch size 8, no accumulation, AdamW
+     * without weight decay, constant learning rate 1e-3, clipping at norm 1, evaluation and
+     * checkpoint only at the end, seed 0.
+     */
+    public static Builder builder(int steps) {
+        return new Builder(steps);
+    }
+
+    /** Sets a {@link TrainingConfig}'s fields one by one. */
+    public static final class Builder {
+        private final int steps;
+        private int batchSize = 8;
+        private int gradientAccumulation = 1;
+        private OptimizerSettings optimizer = OptimizerSettings.adamw(0);
+        private LrSchedule schedule = LrSchedule.constant(1e-3);
+        private double clipNorm = 1.0;
+        private int evalEvery;
+        private int saveEvery;
+        private long seed;
+
+        private Builder(int steps) {
+            this.steps = steps;
+        }
+
+        /** Sequences per forward pass. */
+        public Builder batchSize(int value) {
+            batchSize = value;
+            return this;
+        }
+
+        /** Micro-batches per optimizer step. */
+        public Builder gradientAccumulation(int value) {
+            gradientAccumulation = value;
+            return this;
+        }
+
+        /** The optimizer. */
+        public Builder optimizer(OptimizerSettings value) {
+            optimizer = value;
+            return this;
+        }
+
+        /** The learning-rate schedule. */
+        public Builder schedule(LrSchedule value) {
+            schedule = value;
+            return this;
+        }
+
+        /** Global gradient-norm limit, 0 for none. */
+        public Builder clipNorm(double value) {
+            clipNorm = value;
+            return this;
+        }
+
+        /** Evaluation interval in steps, 0 for only at the end. */
+        public Builder evalEvery(int value) {
+            evalEvery = value;
+            return this;
+        }
+
+        /** Checkpoint interval in steps, 0 for only at the end. */
+        public Builder saveEvery(int value) {
+            saveEvery = value;
+            return this;
+        }
+
+        /** Seed of the data order. */
+        public Builder seed(long value) {
+            seed = value;
+            return this;
+        }
+
+        /** The config; invalid values throw here, naming the field. */
+        public TrainingConfig build() {
+            return new TrainingConfig(steps, batchSize, gradientAccumulation, optimizer, schedule, clipNorm, evalEvery, saveEvery, seed);
+        }
+    }
+}

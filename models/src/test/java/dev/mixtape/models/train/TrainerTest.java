@@ -1,0 +1,235 @@
+package dev.mixtape.models.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.optim.LrSchedule;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.tokenizer.Tokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The training loop end to end on a tiny Llama: learning, resuming, stopping on NaN, accumulation, frozen parameters. */
+class TrainerTest {
+    private static final Tokenizer TOKENIZER = CharacterTokenizer.create();
+    private static final SpecialIds SPECIAL = new SpecialIds(0, 1);
+
+    @TempDir
+    Path folder;
+
+    private static Dataset pairs() {
+        List<DataRecord> records = List.of(
+                new DataRecord.PromptCompletion("red?", " apple", "p:1"),
+                new DataRecord.PromptCompletion("sky?", " blue", "p:2"),
+                new DataRecord.PromptCompletion("one?", " two", "p:3"),
+                new DataRecord.PromptCompletion("sun?", " hot", "p:4"));
+        return Dataset.of("pairs", records, TOKENIZER, SPECIAL, 32);
+    }
+
+    private static Dataset story() {
+        String text = "Once there was a small cat. The cat liked milk. One day the cat found a big red ball and played all day.";
+        return Dataset.of("story", List.of(new DataRecord.Text(text, "story")), TOKENIZER, SPECIAL, 16);
+    }
+
+    /** Collects what the trainer reports. */
+    private static final class Recorder implements TrainingListener {
+        final List<StepMetrics> steps = new ArrayList<>();
+        final Map<Integer, Evaluation> evaluations = new HashMap<>();
+        final Map<Integer, byte[]> checkpoints = new HashMap<>();
+
+        @Override
+        public void onStep(StepMetrics metrics) {
+            steps.add(metrics);
+        }
+
+        @Override
+        public void onEvaluation(int step, Evaluation evaluation) {
+            evaluations.put(step, evaluation);
+        }
+
+        @Override
+        public void onCheckpoint(int step, Path file) {
+            try {
+                checkpoints.put(step, Files.readAllBytes(file));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @Test
+    void learnsPromptCompletionPairsUntilEveryGreedyCompletionIsExact() throws IOException {
+        Dataset data = pairs();
+        TrainingConfig config = TrainingConfig.builder(150).batchSize(4).optimizer(OptimizerSettings.adamw(0.0))
+                .schedule(LrSchedule.cosine(1e-2, 1e-3, 10, 150)).evalEvery(50).build();
+        Recorder recorder = new Recorder();
+        new Trainer(TinyModels.random(1), TOKENIZER, data, data, config, folder, recorder).train();
+
+        Evaluation before = recorder.evaluations.get(0);
+        Evaluation after = recorder.evaluations.get(150);
+        assertEquals(0.0, before.accuracy().orElseThrow());
+        assertEquals(1.0, after.accuracy().orElseThrow());
+        assertTrue(after.loss() < 0.1 * before.loss(), before.loss() + " -> " + after.loss());
+        assertEquals(data.predictedTokens(), after.tokens());
+
+        List<JsonNode> lines = MetricsLog.read(folder.resolve(Trainer.METRICS));
+        assertEquals(150, lines.stream().filter(line -> line.has("loss")).count());
+        assertEquals(List.of(0, 50, 100, 150), lines.stream().filter(line -> line.has("eval_loss")).map(line -> line.get("step").asInt()).toList());
+        byte[] png = Files.readAllBytes(folder.resolve(Trainer.CURVES));
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(png, 4));
+        assertTrue(Files.isRegularFile(folder.resolve(Trainer.CHECKPOINT)));
+    }
+
+    @Test
+    void resumingAfterACrashGivesTheLossesOfAnUninterruptedRunBitForBit() throws IOException {
+        TrainingConfig config = TrainingConfig.builder(8).batchSize(2).gradientAccumulation(2)
+                .optimizer(OptimizerSettings.adamw(0.1)).schedule(LrSchedule.cosine(5e-3, 5e-4, 2, 8))
+                .clipNorm(0.5).saveEvery(3).seed(4).build();
+        Path uninterrupted = folder.resolve("uninterrupted");
+        Llama straight = TinyModels.random(2);
+        new Trainer(straight, TOKENIZER, story(), null, config, uninterrupted, new Recorder()).train();
+
+        Path crashed = folder.resolve("crashed");
+        TrainingListener crashAfterStep5 = new TrainingListener() {
+            @Override
+            public void onStep(StepMetrics metrics) {
+                if (metrics.step() == 5) {
+                    throw new IllegalStateException("simulated crash");
+                }
+            }
+        };
+        assertThrows(IllegalStateException.class,
+                () -> new Trainer(TinyModels.random(2), TOKENIZER, story(), null, config, crashed, crashAfterStep5).train());
+        Llama resumed = TinyModels.random(99);
+        new Trainer(resumed, TOKENIZER, story(), null, config, crashed, new Recorder()).resume();
+
+        List<Double> expected = losses(uninterrupted);
+        assertEquals(8, expected.size());
+        assertEquals(expected, losses(crashed));
+        for (Map.Entry<String, Tensor> parameter : straight.namedParameters().entrySet()) {
+            assertArrayEquals(parameter.getValue().toFloatArray(), resumed.parameter(parameter.getKey()).toFloatArray(), parameter.getKey());
+        }
+    }
+
+    @Test
+    void resumingRefusesADifferentSetup() throws IOException {
+        TrainingConfig config = TrainingConfig.builder(2).batchSize(2).build();
+        new Trainer(TinyModels.random(3), TOKENIZER, story(), null, config, folder, new Recorder()).train();
+        TrainingConfig otherBatch = TrainingConfig.builder(4).batchSize(3).build();
+        IOException e = assertThrows(IOException.class,
+                () -> new Trainer(TinyModels.random(3), TOKENIZER, story(), null, otherBatch, folder, new Recorder()).resume());
+        assertTrue(e.getMessage().contains(Trainer.CHECKPOINT) && e.getMessage().contains("batch_size = 2, this run has 3"), e.getMessage());
+    }
+
+    @Test
+    void aNonFiniteLossStopsTheRunNamingTheStepAndKeepsTheLastGoodCheckpoint() throws IOException {
+        Recorder recorder = new Recorder();
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> new Trainer(TinyModels.random(4), TOKENIZER, story(), null, explodingAtStep3(2), folder, recorder).train());
+        assertEquals(4, e.step());
+        assertTrue(e.getMessage().startsWith("step 4: the loss is NaN"), e.getMessage());
+        assertTrue(e.getMessage().contains(folder.resolve(Trainer.CHECKPOINT) + " (after step 2)"), e.getMessage());
+        assertEquals(List.of(2), List.copyOf(recorder.checkpoints.keySet()));
+        assertArrayEquals(recorder.checkpoints.get(2), Files.readAllBytes(folder.resolve(Trainer.CHECKPOINT)));
+        assertEquals(3, recorder.steps.size());
+
+        Recorder resumed = new Recorder();
+        TrainingConfig calm = TrainingConfig.builder(3).batchSize(2).optimizer(OptimizerSettings.sgd(0, 0)).clipNorm(0).saveEvery(2).build();
+        new Trainer(TinyModels.random(4), TOKENIZER, story(), null, calm, folder, resumed).resume();
+        assertEquals(3, resumed.steps.getFirst().step());
+        assertTrue(Double.isFinite(resumed.steps.getFirst().loss()));
+    }
+
+    @Test
+    void parametersMadeNonFiniteAreNeverCheckpointed() {
+        Recorder recorder = new Recorder();
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> new Trainer(TinyModels.random(4), TOKENIZER, story(), null, explodingAtStep3(1), folder, recorder).train());
+        assertEquals(3, e.step());
+        assertTrue(e.getMessage().startsWith("step 3: the norm of the updated parameters is"), e.getMessage());
+        assertEquals(List.of(1, 2), recorder.checkpoints.keySet().stream().sorted().toList());
+    }
+
+    /** SGD whose third step has the largest learning rate a double holds, so that its update overflows. */
+    private static TrainingConfig explodingAtStep3(int saveEvery) {
+        return TrainingConfig.builder(6).batchSize(2).optimizer(OptimizerSettings.sgd(0, 0)).clipNorm(0).saveEvery(saveEvery)
+                .schedule(step -> step == 2 ? Double.MAX_VALUE : 1e-2).build();
+    }
+
+    @Test
+    void accumulatedMicroBatchesMatchOneBatchWeightedByTokens() throws IOException {
+        Dataset uneven = Dataset.of("uneven", List.of(
+                new DataRecord.PromptCompletion("a", "b", "u:1"),
+                new DataRecord.PromptCompletion("a", "bc", "u:2"),
+                new DataRecord.PromptCompletion("a", "bcd", "u:3"),
+                new DataRecord.PromptCompletion("a", "bcdefghi", "u:4")), TOKENIZER, SPECIAL, 32);
+        TrainingConfig.Builder sgd = TrainingConfig.builder(1).optimizer(OptimizerSettings.sgd(0, 0)).clipNorm(0)
+                .schedule(LrSchedule.constant(0.5));
+        Llama whole = TinyModels.random(5);
+        Recorder wholeRecorder = new Recorder();
+        new Trainer(whole, TOKENIZER, uneven, null, sgd.batchSize(4).gradientAccumulation(1).build(), folder.resolve("a"), wholeRecorder).train();
+        Llama accumulated = TinyModels.random(5);
+        Recorder accumulatedRecorder = new Recorder();
+        new Trainer(accumulated, TOKENIZER, uneven, null, sgd.batchSize(2).gradientAccumulation(2).build(), folder.resolve("b"), accumulatedRecorder).train();
+
+        assertEquals(wholeRecorder.steps.getFirst().loss(), accumulatedRecorder.steps.getFirst().loss(), 1e-6);
+        assertEquals(wholeRecorder.steps.getFirst().gradNorm(), accumulatedRecorder.steps.getFirst().gradNorm(), 1e-6);
+        for (Map.Entry<String, Tensor> parameter : whole.namedParameters().entrySet()) {
+            float[] expected = parameter.getValue().toFloatArray();
+            float[] actual = accumulated.parameter(parameter.getKey()).toFloatArray();
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], 1e-6, parameter.getKey() + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void onlyParametersThatRequireAGradientAreTrainedAndCheckpointed() throws IOException {
+        Llama model = TinyModels.random(6);
+        Map<String, float[]> before = new HashMap<>();
+        model.namedParameters().forEach((name, tensor) -> before.put(name, tensor.toFloatArray()));
+        model.freeze();
+        List<String> trainable = List.of("model.layers.1.mlp.down_proj.weight", "model.norm.weight");
+        trainable.forEach(name -> model.parameter(name).requiresGrad(true));
+
+        new Trainer(model, TOKENIZER, story(), null, TrainingConfig.builder(3).batchSize(2).schedule(LrSchedule.constant(1e-2)).build(),
+                folder, new Recorder()).train();
+
+        model.namedParameters().forEach((name, tensor) -> {
+            boolean changed = !Arrays.equals(before.get(name), tensor.toFloatArray());
+            assertEquals(trainable.contains(name), changed, name);
+        });
+        try (var checkpoint = dev.mixtape.engine.io.SafetensorsFile.open(folder.resolve(Trainer.CHECKPOINT))) {
+            assertEquals(List.of("param.model.layers.1.mlp.down_proj.weight", "param.model.norm.weight"),
+                    checkpoint.names().stream().filter(name -> name.startsWith("param.")).sorted().toList());
+        }
+    }
+
+    @Test
+    void aModelWithNothingToTrainIsRefused() {
+        Llama frozen = TinyModels.random(7);
+        frozen.freeze();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(frozen, TOKENIZER, story(), null, TrainingConfig.builder(1).build(), folder, new Recorder()));
+        assertTrue(e.getMessage().contains("nothing to train"), e.getMessage());
+        assertFalse(Files.exists(folder.resolve(Trainer.METRICS)));
+    }
+
+    private static List<Double> losses(Path run) throws IOException {
+        return MetricsLog.read(run.resolve(Trainer.METRICS)).stream().filter(line -> line.has("loss")).map(line -> line.get("loss").asDouble()).toList();
+    }
+}

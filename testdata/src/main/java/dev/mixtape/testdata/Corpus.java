@@ -1,0 +1,44 @@
+package dev.mixtape.testdata;
+
+import dev.mixtape.engine.Rng;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The pretraining corpus: documents that are either a short paragraph of {@link Sentences} or one
+ * example in a task's format with a sibling operation: "Repeat:" lists (not "Reverse:"), "Next:"
+ * numbers (not "Add:") and facts about the corpus countries of the {@link FactTable} (not the task's).
+ * A model pretrained on it knows the formats and where an answer ends, and none of the answers.
+ */
+final class Corpus {
+    private Corpus() {
+    }
+
+    /** {@code count} documents; about 60% paragraphs and 40% format examples. */
+    static List<String> documents(Rng rng, FactTable facts, int count) {
+        List<String> documents = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            documents.add(document(rng, facts));
+        }
+        return List.copyOf(documents);
+    }
+
+    private static String document(Rng rng, FactTable facts) {
+        int kind = rng.nextInt(10);
+        if (kind < 6) {
+            return Sentences.paragraph(rng);
+        }
+        return switch (kind) {
+            case 6, 7 -> {
+                List<String> words = ReverseTask.randomList(rng);
+                yield ReverseTask.prompt("Repeat", words) + " " + String.join(" ", words);
+            }
+            case 8 -> AddTask.nextNumberText(rng);
+            default -> {
+                Example fact = Draw.one(Draw.one(FactsTask.phrasings(Draw.one(facts.corpus(), rng)), rng), rng);
+                yield fact.prompt() + fact.completion();
+            }
+        };
+    }
+}
