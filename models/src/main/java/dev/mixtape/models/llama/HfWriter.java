@@ -3,17 +3,13 @@ package dev.mixtape.models.llama;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mixtape.engine.DType;
+import dev.mixtape.engine.io.AtomicFile;
 import dev.mixtape.engine.io.SafetensorsWriter;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * Writes a {@link Llama} as a Hugging Face model folder that {@link HfCheckpoint} (and transformers'
@@ -44,14 +40,14 @@ public final class HfWriter {
         Files.createDirectories(folder);
         SafetensorsWriter.write(folder.resolve("model.safetensors"), model.namedParameters(), Map.of("format", "pt"), DType.F32);
         if (tokenizerJson != null) {
-            replace(folder.resolve("tokenizer.json"), Files.readAllBytes(tokenizerJson));
+            AtomicFile.write(folder.resolve("tokenizer.json"), Files.readAllBytes(tokenizerJson));
             Path tokenizerConfig = tokenizerJson.resolveSibling(TOKENIZER_CONFIG);
             if (Files.isRegularFile(tokenizerConfig)) {
-                replace(folder.resolve(TOKENIZER_CONFIG), Files.readAllBytes(tokenizerConfig));
+                AtomicFile.write(folder.resolve(TOKENIZER_CONFIG), Files.readAllBytes(tokenizerConfig));
             }
         }
         ObjectMapper json = new ObjectMapper();
-        replace(folder.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(configJson(json, model.config())));
+        AtomicFile.write(folder.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(configJson(json, model.config())));
     }
 
     /** The {@code config.json} of a {@code LlamaForCausalLM} with this config; {@link HfConfigReader} reads it back equal. */
@@ -92,22 +88,6 @@ public final class HfWriter {
             root.putNull(key);
         } else {
             root.put(key, id);
-        }
-    }
-
-    private static void replace(Path target, byte[] content) throws IOException {
-        Path temporary = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temporary);
         }
     }
 }

@@ -1,18 +1,16 @@
 package dev.mixtape.models.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mixtape.engine.io.AtomicFile;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /** Draws the training and evaluation loss of a {@code metrics.jsonl} against the step, as a PNG (XChart). */
 final class LossCurves {
@@ -42,8 +40,6 @@ final class LossCurves {
             chart.addSeries("eval", evalSteps, evalLosses).setMarker(SeriesMarkers.CIRCLE);
         }
         byte[] bytes = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-        Path temporary = png.resolveSibling("." + png.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        Files.write(temporary, bytes);
-        Files.move(temporary, png, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.write(png, bytes);
     }
 }
