@@ -19,7 +19,8 @@ import java.util.Map;
  * </pre>
  * Into FOLDER:
  * <ul>
- * <li>{@code corpus/train.jsonl}, {@code corpus/eval.jsonl}: pretraining documents {@code {"text": ...}};</li>
+ * <li>{@code corpus/train.jsonl}, {@code corpus/eval.jsonl}: pretraining documents {@code {"text": ...}},
+ *     each ending with {@code <|eos|>};</li>
  * <li>{@code tasks/<name>/train.jsonl}, {@code tasks/<name>/eval.jsonl} for {@code reverse}, {@code add}
  *     and {@code facts}: {@code {"prompt": ..., "completion": ...}}, and {@code tasks/facts/table.tsv};</li>
  * <li>{@code tokenizer/tokenizer.json} and {@code tokenizer_config.json}: a byte-level BPE of
@@ -30,7 +31,7 @@ import java.util.Map;
 public final class MakeTestdata {
     static final long SEED = 7;
     static final int VOCAB_SIZE = 512;
-    static final int CORPUS_TRAIN = 3000;
+    static final int CORPUS_TRAIN = 6000;
     static final int CORPUS_EVAL = 200;
     static final int TASK_TRAIN = 1000;
     static final int TASK_EVAL = 100;
@@ -57,8 +58,8 @@ public final class MakeTestdata {
         List<String> corpusTrain = Corpus.documents(new Rng(SEED + 4), facts, CORPUS_TRAIN);
         List<String> corpusEval = Corpus.documents(new Rng(SEED + 5), facts, CORPUS_EVAL);
 
-        writeTexts(folder.resolve("corpus/train.jsonl"), corpusTrain);
-        writeTexts(folder.resolve("corpus/eval.jsonl"), corpusEval);
+        writeDocuments(folder.resolve("corpus/train.jsonl"), corpusTrain);
+        writeDocuments(folder.resolve("corpus/eval.jsonl"), corpusEval);
         for (TaskSplit task : tasks) {
             writeExamples(folder.resolve("tasks/" + task.name() + "/train.jsonl"), task.train());
             writeExamples(folder.resolve("tasks/" + task.name() + "/eval.jsonl"), task.eval());
@@ -74,9 +75,15 @@ public final class MakeTestdata {
         TokenizerFiles.write(BpeTrainer.train(tokenizerTexts, merges), tokenizer);
     }
 
-    private static void writeTexts(Path file, List<String> texts) throws IOException {
+    /**
+     * Writes documents as {@code {"text": ...}} lines, each ending with the end-of-sequence token as
+     * text ({@code <|eos|>}, which the tokenizer turns into its id, as GPT-2's corpora end documents
+     * with {@code <|endoftext|>}). The tokenizer adds BOS in front, so a model pretrained on it sees
+     * {@code BOS document EOS}: the shape of a fine-tuning example, and where an answer ends.
+     */
+    private static void writeDocuments(Path file, List<String> documents) throws IOException {
         List<Map<String, String>> records = new ArrayList<>();
-        texts.forEach(text -> records.add(Map.of("text", text)));
+        documents.forEach(document -> records.add(Map.of("text", document + TokenizerFiles.EOS)));
         writeJsonLines(file, records);
     }
 

@@ -64,12 +64,14 @@ class TokenizerTest {
     private static List<String> allTexts() throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<String> texts = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(MakeTestdataTest.COMMITTED)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList()) {
-                for (String line : Files.readAllLines(file)) {
-                    JsonNode record = json.readTree(line);
-                    texts.add(record.has("text") ? record.get("text").asText()
-                            : record.get("prompt").asText() + record.get("completion").asText());
+        for (String data : List.of("corpus", "tasks")) {
+            try (Stream<Path> files = Files.walk(MakeTestdataTest.COMMITTED.resolve(data))) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList()) {
+                    for (String line : Files.readAllLines(file)) {
+                        JsonNode record = json.readTree(line);
+                        texts.add(record.has("text") ? record.get("text").asText()
+                                : record.get("prompt").asText() + record.get("completion").asText());
+                    }
                 }
             }
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,18 +34,24 @@ public final class DataFiles {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": no such data file");
         }
-        List<DataRecord> records = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonl")
-                ? readJsonLines(file) : List.of(new DataRecord.Text(Files.readString(file, StandardCharsets.UTF_8), file.toString()));
-        if (records.isEmpty() || records.getFirst() instanceof DataRecord.Text text && text.text().isEmpty()) {
-            throw new IOException(file + ": no data in the file");
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
+            List<DataRecord> records = readJsonLines(file);
+            if (records.isEmpty()) {
+                throw new IOException(file + ": no records in the file");
+            }
+            return records;
         }
-        return records;
+        String text = readUtf8(file);
+        if (text.isEmpty()) {
+            throw new IOException(file + ": the file is empty");
+        }
+        return List.of(new DataRecord.Text(text, file.toString()));
     }
 
     private static List<DataRecord> readJsonLines(Path file) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<DataRecord> records = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = readUtf8(file).lines().toList();
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).isBlank()) {
                 continue;
@@ -63,6 +70,14 @@ public final class DataFiles {
             records.add(record);
         }
         return records;
+    }
+
+    private static String readUtf8(Path file) throws IOException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not UTF-8 text", e);
+        }
     }
 
     private static DataRecord record(JsonNode node, String origin) throws IOException {

@@ -93,6 +93,7 @@ public final class Trainer {
         Files.createDirectories(runFolder);
         Files.deleteIfExists(runFolder.resolve(CHECKPOINT));
         BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
+        listener.onStart(0, config.steps());
         try (MetricsLog metrics = MetricsLog.start(runFolder.resolve(METRICS))) {
             if (eval != null && config.evalEvery() > 0) {
                 evaluate(0, metrics);
@@ -115,13 +116,13 @@ public final class Trainer {
         lastCheckpointStep = resumed.step();
         BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
         cursor.seek(resumed.position());
+        listener.onStart(resumed.step(), config.steps());
         try (MetricsLog metrics = MetricsLog.resume(runFolder.resolve(METRICS), resumed.step())) {
             run(resumed.step(), cursor, metrics);
         }
     }
 
     private void run(int firstStep, BatchCursor cursor, MetricsLog metrics) throws IOException {
-        listener.onStart(firstStep, config.steps());
         for (int step = firstStep + 1; step <= config.steps(); step++) {
             StepMetrics done = step(step, cursor);
             metrics.step(done);

@@ -49,9 +49,7 @@ class HfWriterTest {
 
     @Test
     void theTokenizerAndItsConfigAreCopiedAndNoTemporaryFileRemains() throws IOException {
-        Path tokenizerFolder = folder.resolve("tokenizer");
-        Path tokenizerJson = CharacterTokenizer.write(tokenizerFolder);
-        Files.writeString(tokenizerFolder.resolve("tokenizer_config.json"), "{\"bos_token\": \"<s>\", \"eos_token\": \"</s>\"}");
+        Path tokenizerJson = CharacterTokenizer.write(folder.resolve("tokenizer"));
         Llama model = Llama.random(new LlamaConfig(8, 16, 1, 2, 2, 4, CharacterTokenizer.VOCAB_SIZE, 16, 1e-5, 10000, null, true, 0, 1), backend, 2);
         Path out = folder.resolve("model");
         HfWriter.write(model, tokenizerJson, out);

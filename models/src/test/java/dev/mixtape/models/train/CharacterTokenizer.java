@@ -21,15 +21,16 @@ public final class CharacterTokenizer {
     private CharacterTokenizer() {
     }
 
-    /** Writes {@code tokenizer.json} into {@code folder} and returns its path. */
+    /** Writes {@code tokenizer.json} and a {@code tokenizer_config.json} naming BOS and EOS into {@code folder}; returns the first. */
     public static Path write(Path folder) throws IOException {
         Path file = folder.resolve("tokenizer.json");
         Files.createDirectories(folder);
         new ObjectMapper().writeValue(file.toFile(), json());
+        Files.writeString(folder.resolve("tokenizer_config.json"), "{\"bos_token\": \"<s>\", \"eos_token\": \"</s>\"}");
         return file;
     }
 
-    /** The tokenizer, read through the Hugging Face reader. */
+    /** The tokenizer, read through the Hugging Face reader, without a config: it names BOS (by its template) but no EOS. */
     public static Tokenizer create() {
         return HfBpeTokenizer.fromJson(json(), null, "test character tokenizer");
     }

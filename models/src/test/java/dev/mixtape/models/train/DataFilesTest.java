@@ -51,8 +51,10 @@ class DataFilesTest {
                 ":2: a prompt/completion record in a file of text records");
         assertError(write("other.jsonl", "{\"question\": \"Q\"}\n"), ":1: expected \"text\"");
         assertError(write("array.jsonl", "[1, 2]\n"), ":1: expected a JSON object");
-        assertError(write("empty.txt", ""), ": no data in the file");
+        assertError(write("empty.txt", ""), ": the file is empty");
+        assertError(write("blank.jsonl", "\n\n"), ": no records in the file");
         assertError(folder.resolve("absent.jsonl"), ": no such data file");
+        assertError(Files.write(folder.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xE9}), ": not UTF-8 text");
     }
 
     /** Reading {@code file} fails with a message that starts with its path followed by {@code rest}. */

@@ -1,0 +1,162 @@
+package dev.mixtape.models.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mixtape.engine.vector.VectorBackend;
+import dev.mixtape.models.llama.Checkpoint;
+import dev.mixtape.models.llama.Checkpoints;
+import dev.mixtape.models.llama.HfWriter;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.train.CharacterTokenizer;
+import dev.mixtape.models.train.TinyModels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code mixtape eval} and {@code mixtape pretrain} in-process. */
+class TrainCommandsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path folder;
+
+    private record Run(int status, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int status = Mixtape.run(args);
+            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private Path tinyModelFolder() throws IOException {
+        Path model = folder.resolve("model");
+        HfWriter.write(TinyModels.random(1), CharacterTokenizer.write(folder.resolve("tokenizer")), model);
+        return model;
+    }
+
+    @Test
+    void evalOfATextShorterThanTheWindowScoresExactlyTheIdsOfTokenizeAddSpecial() throws IOException {
+        Path model = tinyModelFolder();
+        String text = "The cat sat on the mat.\nIt was warm.\n";
+        Path file = Files.writeString(folder.resolve("story.txt"), text);
+
+        Run tokenized = run("tokenize", "--tokenizer", model.resolve("tokenizer.json").toString(), "--add-special", text);
+        assertEquals(0, tokenized.status(), tokenized.err());
+        int[] ids = JSON.readValue(tokenized.out(), int[].class);
+        Run evaluated = run("eval", "--model", model.toString(), "--data", file.toString(), "--seq-len", "64");
+        assertEquals(0, evaluated.status(), evaluated.err());
+        JsonNode result = JSON.readTree(evaluated.out());
+
+        double expected;
+        try (Checkpoint checkpoint = Checkpoints.open(model)) {
+            Llama llama = Llama.load(checkpoint, new VectorBackend(1));
+            expected = llama.loss(Arrays.copyOf(ids, ids.length - 1), Arrays.copyOfRange(ids, 1, ids.length), 1, ids.length - 1, -100).item();
+        }
+        assertEquals(List.of("loss", "perplexity", "tokens"), fieldNames(result));
+        assertEquals(ids.length - 1, result.get("tokens").asInt());
+        assertEquals(expected, result.get("loss").asDouble(), 1e-9);
+        assertEquals(Math.exp(result.get("loss").asDouble()), result.get("perplexity").asDouble(), 1e-9);
+    }
+
+    @Test
+    void evalOfPromptCompletionDataAddsAccuracy() throws IOException {
+        Path model = tinyModelFolder();
+        Path file = Files.writeString(folder.resolve("pairs.jsonl"), """
+                {"prompt": "red?", "completion": " apple"}
+                {"prompt": "sky?", "completion": " blue"}
+                """);
+        Run evaluated = run("eval", "--model", model.toString(), "--data", file.toString());
+        assertEquals(0, evaluated.status(), evaluated.err());
+        JsonNode result = JSON.readTree(evaluated.out());
+        assertEquals(" apple".length() + 1 + " blue".length() + 1, result.get("tokens").asInt());
+        double accuracy = result.get("accuracy").asDouble();
+        assertTrue(accuracy == 0 || accuracy == 0.5 || accuracy == 1, result.toString());
+    }
+
+    @Test
+    void badDataIsOneLineNamingTheFileAndLine() throws IOException {
+        Path model = tinyModelFolder();
+        Path file = Files.writeString(folder.resolve("bad.jsonl"), "{\"text\": \"fine\"}\n{\"text\": \"cut\n");
+        Run evaluated = run("eval", "--model", model.toString(), "--data", file.toString());
+        assertEquals(1, evaluated.status());
+        assertEquals(1, evaluated.err().strip().lines().count(), evaluated.err());
+        assertTrue(evaluated.err().startsWith("mixtape: " + file + ":2: not valid JSON"), evaluated.err());
+    }
+
+    @Test
+    void pretrainWritesAModelFolderThatLoadsGeneratesAndResumesBitForBit() throws IOException {
+        Path tokenizer = CharacterTokenizer.write(folder.resolve("tokenizer"));
+        Path data = Files.writeString(folder.resolve("corpus.txt"),
+                "The cat sat on the mat. The dog ran to the park. A bird sang in the tree. The sun was warm and the sky was blue.\n");
+        List<String> common = List.of("pretrain", "--data", data.toString(), "--eval-data", data.toString(), "--tokenizer", tokenizer.toString(),
+                "--dim", "16", "--layers", "1", "--heads", "2", "--seq-len", "16", "--batch-size", "2", "--lr", "1e-2",
+                "--schedule", "constant", "--save-every", "3", "--seed", "5");
+        Path straight = folder.resolve("straight");
+        Run uninterrupted = run(with(common, "--out", straight.toString(), "--steps", "6"));
+        assertEquals(0, uninterrupted.status(), uninterrupted.err());
+        assertEquals(straight.toString(), uninterrupted.out().strip());
+
+        Path stopped = folder.resolve("stopped");
+        assertEquals(0, run(with(common, "--out", stopped.toString(), "--steps", "3")).status());
+        Run resumed = run(with(common, "--out", stopped.toString(), "--steps", "6", "--resume"));
+        assertEquals(0, resumed.status(), resumed.err());
+        assertEquals(losses(straight), losses(stopped));
+        assertEquals(6, losses(straight).size());
+        assertArrayEquals(Files.readAllBytes(straight.resolve("model.safetensors")), Files.readAllBytes(stopped.resolve("model.safetensors")));
+
+        try (Checkpoint checkpoint = Checkpoints.open(straight)) {
+            assertEquals(CharacterTokenizer.VOCAB_SIZE, checkpoint.config().vocabSize());
+            assertEquals(16, checkpoint.config().maxPositions());
+        }
+        assertTrue(Files.isRegularFile(straight.resolve("training/curves.png")));
+        Run generated = run("generate", "--model", straight.toString(), "--prompt", "The", "--temperature", "0", "--steps", "8");
+        assertEquals(0, generated.status(), generated.err());
+        assertTrue(generated.out().startsWith("The"), generated.out());
+    }
+
+    private static String[] with(List<String> common, String... more) {
+        List<String> all = new ArrayList<>(common);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    private static List<Double> losses(Path modelFolder) throws IOException {
+        List<Double> losses = new ArrayList<>();
+        for (String line : Files.readAllLines(modelFolder.resolve("training/metrics.jsonl"))) {
+            JsonNode node = JSON.readTree(line);
+            if (node.has("loss")) {
+                losses.add(node.get("loss").asDouble());
+            }
+        }
+        return losses;
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        return node.properties().stream().map(Map.Entry::getKey).toList();
+    }
+}
