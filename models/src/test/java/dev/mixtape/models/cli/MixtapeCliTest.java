@@ -4,10 +4,7 @@ import dev.mixtape.engine.SharedFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -18,43 +15,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The command line in-process: stdout contracts and one-line errors. */
 class MixtapeCliTest {
 
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Mixtape.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void generatePrintsThePromptThenTheContinuation() throws IOException {
         Path model = SharedFiles.require("models/stories260K/stories260K.gguf");
         String expected = Files.readString(SharedFiles.require("models/stories260K/reference/greedy-bos-200.txt"));
-        Run greedy = run("generate", "--model", model.toString(), "--temperature", "0", "--steps", "200", "--stats");
+        CliRun greedy = run("generate", "--model", model.toString(), "--temperature", "0", "--steps", "200", "--stats");
         assertEquals(0, greedy.status(), greedy.err());
         assertEquals(expected.strip(), greedy.out().strip());
         assertTrue(greedy.err().matches("(?s).*stats: prompt_tokens=1 prompt_tok_s=[0-9.]+ gen_tokens=200 gen_tok_s=[0-9.]+ peak_rss_mb=[0-9]+\\s*"), greedy.err());
 
-        Run prompted = run("generate", "--model", model.toString(), "--prompt", "Once upon a time", "--steps", "20", "--seed", "3");
+        CliRun prompted = run("generate", "--model", model.toString(), "--prompt", "Once upon a time", "--steps", "20", "--seed", "3");
         assertTrue(prompted.out().startsWith("Once upon a time"), prompted.out());
     }
 
     @Test
     void tokenizePrintsAJsonArray() {
         Path tok = SharedFiles.require("models/stories260K/tok512.bin");
-        Run plain = run("tokenize", "--tokenizer", tok.toString(), "Hello");
-        Run special = run("tokenize", "--tokenizer", tok.toString(), "--add-special", "Hello");
+        CliRun plain = run("tokenize", "--tokenizer", tok.toString(), "Hello");
+        CliRun special = run("tokenize", "--tokenizer", tok.toString(), "--add-special", "Hello");
         assertEquals(0, plain.status(), plain.err());
         assertTrue(plain.out().strip().matches("\\[\\d+(,\\d+)*]"), plain.out());
         assertEquals("[1," + plain.out().strip().substring(1), special.out().strip());
@@ -65,12 +47,12 @@ class MixtapeCliTest {
         Path model = SharedFiles.require("models/stories260K/stories260K.bin");
         Path truncated = dir.resolve("cut.bin");
         Files.write(truncated, Arrays.copyOf(Files.readAllBytes(model), 4000));
-        Run cut = run("generate", "--model", truncated.toString(), "--tokenizer", SharedFiles.require("models/stories260K/tok512.bin").toString());
+        CliRun cut = run("generate", "--model", truncated.toString(), "--tokenizer", SharedFiles.require("models/stories260K/tok512.bin").toString());
         assertEquals(1, cut.status());
         assertEquals(1, cut.err().strip().lines().count(), cut.err());
         assertTrue(cut.err().startsWith("mixtape: ") && cut.err().contains("cut.bin") && cut.err().contains("truncated"), cut.err());
 
-        Run verbose = run("generate", "--model", truncated.toString(), "--verbose", "--tokenizer", SharedFiles.require("models/stories260K/tok512.bin").toString());
+        CliRun verbose = run("generate", "--model", truncated.toString(), "--verbose", "--tokenizer", SharedFiles.require("models/stories260K/tok512.bin").toString());
         assertTrue(verbose.err().lines().count() > 1 && verbose.err().contains("at dev.mixtape"), verbose.err());
     }
 }

@@ -12,10 +12,7 @@ import dev.mixtape.models.train.TinyModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,23 +31,8 @@ class TrainCommandsTest {
     @TempDir
     Path folder;
 
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Mixtape.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private Path tinyModelFolder() throws IOException {
@@ -65,10 +47,10 @@ class TrainCommandsTest {
         String text = "The cat sat on the mat.\nIt was warm.\n";
         Path file = Files.writeString(folder.resolve("story.txt"), text);
 
-        Run tokenized = run("tokenize", "--tokenizer", model.resolve("tokenizer.json").toString(), "--add-special", text);
+        CliRun tokenized = run("tokenize", "--tokenizer", model.resolve("tokenizer.json").toString(), "--add-special", text);
         assertEquals(0, tokenized.status(), tokenized.err());
         int[] ids = JSON.readValue(tokenized.out(), int[].class);
-        Run evaluated = run("eval", "--model", model.toString(), "--data", file.toString(), "--seq-len", "64");
+        CliRun evaluated = run("eval", "--model", model.toString(), "--data", file.toString(), "--seq-len", "64");
         assertEquals(0, evaluated.status(), evaluated.err());
         JsonNode result = JSON.readTree(evaluated.out());
 
@@ -90,7 +72,7 @@ class TrainCommandsTest {
                 {"prompt": "red?", "completion": " apple"}
                 {"prompt": "sky?", "completion": " blue"}
                 """);
-        Run evaluated = run("eval", "--model", model.toString(), "--data", file.toString());
+        CliRun evaluated = run("eval", "--model", model.toString(), "--data", file.toString());
         assertEquals(0, evaluated.status(), evaluated.err());
         JsonNode result = JSON.readTree(evaluated.out());
         assertEquals(" apple".length() + 1 + " blue".length() + 1, result.get("tokens").asInt());
@@ -102,7 +84,7 @@ class TrainCommandsTest {
     void badDataIsOneLineNamingTheFileAndLine() throws IOException {
         Path model = tinyModelFolder();
         Path file = Files.writeString(folder.resolve("bad.jsonl"), "{\"text\": \"fine\"}\n{\"text\": \"cut\n");
-        Run evaluated = run("eval", "--model", model.toString(), "--data", file.toString());
+        CliRun evaluated = run("eval", "--model", model.toString(), "--data", file.toString());
         assertEquals(1, evaluated.status());
         assertEquals(1, evaluated.err().strip().lines().count(), evaluated.err());
         assertTrue(evaluated.err().startsWith("mixtape: " + file + ":2: not valid JSON"), evaluated.err());
@@ -117,13 +99,13 @@ class TrainCommandsTest {
                 "--dim", "16", "--layers", "1", "--heads", "2", "--seq-len", "16", "--batch-size", "2", "--lr", "1e-2",
                 "--schedule", "constant", "--save-every", "3", "--seed", "5");
         Path straight = folder.resolve("straight");
-        Run uninterrupted = run(with(common, "--out", straight.toString(), "--steps", "6"));
+        CliRun uninterrupted = run(with(common, "--out", straight.toString(), "--steps", "6"));
         assertEquals(0, uninterrupted.status(), uninterrupted.err());
         assertEquals(straight.toString(), uninterrupted.out().strip());
 
         Path stopped = folder.resolve("stopped");
         assertEquals(0, run(with(common, "--out", stopped.toString(), "--steps", "3")).status());
-        Run resumed = run(with(common, "--out", stopped.toString(), "--steps", "6", "--resume"));
+        CliRun resumed = run(with(common, "--out", stopped.toString(), "--steps", "6", "--resume"));
         assertEquals(0, resumed.status(), resumed.err());
         assertEquals(losses(straight), losses(stopped));
         assertEquals(6, losses(straight).size());
@@ -134,7 +116,7 @@ class TrainCommandsTest {
             assertEquals(16, checkpoint.config().maxPositions());
         }
         assertTrue(Files.isRegularFile(straight.resolve("training/curves.png")));
-        Run generated = run("generate", "--model", straight.toString(), "--prompt", "The", "--temperature", "0", "--steps", "8");
+        CliRun generated = run("generate", "--model", straight.toString(), "--prompt", "The", "--temperature", "0", "--steps", "8");
         assertEquals(0, generated.status(), generated.err());
         assertTrue(generated.out().startsWith("The"), generated.out());
     }
