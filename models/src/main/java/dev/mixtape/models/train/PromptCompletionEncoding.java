@@ -21,7 +21,7 @@ final class PromptCompletionEncoding {
     static Encoded encode(DataRecord.PromptCompletion record, Tokenizer tokenizer, SpecialIds special, int seqLen) {
         int[] prompt = append(new int[] {special.bos()}, tokenizer.encode(record.prompt(), false));
         int[] completion = append(tokenizer.encode(record.completion(), false), special.eos());
-        PromptExample example = new PromptExample(prompt, record.completion(), completion.length, record.origin());
+        PromptExample example = new PromptExample(prompt, record.completion(), completion.length);
         int tokens = Math.min(prompt.length + completion.length, seqLen + 1);
         if (tokens <= prompt.length) {
             return new Encoded(null, example);

@@ -5,5 +5,5 @@ package dev.mixtape.models.train;
  * (BOS and the prompt, as in training), the completion text it should produce, and how many tokens
  * that completion and its EOS take.
  */
-public record PromptExample(int[] promptIds, String completion, int completionTokens, String origin) {
+public record PromptExample(int[] promptIds, String completion, int completionTokens) {
 }
