@@ -75,11 +75,6 @@ public final class Tensor {
         return new Tensor(backend.fromArray(dtype, data), s, Shapes.contiguousStrides(s), 0);
     }
 
-    /** A zero-dimensional tensor holding one value, on {@code like}'s backend and dtype. */
-    public static Tensor scalarLike(Tensor like, double value) {
-        return full(like.backend(), like.dtype(), value);
-    }
-
     private static void checkLength(int length, int[] shape) {
         if (length != Shapes.numel(shape)) {
             throw new IllegalArgumentException(length + " values do not fill shape " + Shapes.str(shape));
