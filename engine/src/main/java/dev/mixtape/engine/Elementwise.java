@@ -79,5 +79,4 @@ final class Elementwise {
             case DIV -> g.mul(a).div(b.mul(b)).neg();
         };
     }
-
 }

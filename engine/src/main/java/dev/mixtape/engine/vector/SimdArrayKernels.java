@@ -72,6 +72,7 @@ final class SimdArrayKernels implements ArrayKernels {
                 }
             }
             case POW -> {
+                // No lanewise pow here: the scalar loop below computes every element.
             }
         }
         ScalarArrayKernels.scalar(op, x, xOff, c, out, outOff, i, n);
@@ -110,6 +111,7 @@ final class SimdArrayKernels implements ArrayKernels {
                 }
             }
             default -> {
+                // LOG, RSQRT, RECIPROCAL, SILU_DERIVATIVE: the scalar loop below computes every element.
             }
         }
         ScalarArrayKernels.unary(op, x, xOff, out, outOff, i, n);

@@ -103,8 +103,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
         if (t.isContiguous()) {
             return Arrays.copyOfRange(src, t.offset(), t.offset() + t.numel());
         }
-        float[] out = new float[t.numel()];
-        Tensor dense = Tensor.of(this, out, t.shape());
+        Tensor dense = Tensor.zeros(this, DType.F32, t.shape());
         StridedLoops.copy(t, src, dense, data(dense));
         return data(dense);
     }
