@@ -77,6 +77,20 @@ public final class Adapters {
         return new ArrayList<>(names);
     }
 
+    /**
+     * PEFT's {@code merge_and_unload}: merges adapter {@code name} into the base weights and puts every
+     * adapted layer's plain {@link Linear} back in its place, so the model holds no adapters at all
+     * (the others are dropped) and has the parameter names of the base model: what an HF folder of the
+     * fine-tuned model is written from. Refused in training mode.
+     */
+    public static void mergeAndUnload(Module model, String name) {
+        Adapter adapter = get(model, name);
+        if (!adapter.isMerged()) {
+            adapter.merge();
+        }
+        loraLayers(model).forEach((layer, lora) -> model.replaceModule(layer, lora.base()));
+    }
+
     /** Makes no adapter active: the model computes as its base. Refused while an adapter is merged. */
     public static void deactivate(Module model) {
         Map<String, LoraLinear> layers = loraLayers(model);

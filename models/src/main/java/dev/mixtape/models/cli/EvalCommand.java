@@ -42,7 +42,7 @@ final class EvalCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
-        Llama llama = model.loadModel();
+        Llama llama = model.loadModel(false);
         Tokenizer tokenizer = model.loadTokenizer();
         int positions = llama.config().maxPositions();
         if (seqLen != null && seqLen > positions) {

@@ -47,7 +47,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (steps < 0) {
             throw new IllegalArgumentException("--steps must be >= 0, got " + steps);
         }
-        Llama llama = model.loadModel();
+        Llama llama = model.loadModel(true);
         Tokenizer tokenizer = model.loadTokenizer();
         SamplingSettings sampling = new SamplingSettings(temperature, topK, topP, seed != null ? seed : System.currentTimeMillis());
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);

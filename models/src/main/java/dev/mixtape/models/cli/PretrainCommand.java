@@ -6,6 +6,7 @@ import dev.mixtape.models.llama.HfWriter;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.llama.LlamaConfig;
 import dev.mixtape.models.tokenizer.Tokenizer;
+import dev.mixtape.models.tokenizer.Tokenizers;
 import dev.mixtape.models.train.Dataset;
 import dev.mixtape.models.train.InitialWeights;
 import dev.mixtape.models.train.SpecialIds;
@@ -26,6 +27,8 @@ import java.util.concurrent.Callable;
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = "Train a small Llama from scratch; write it as a Hugging Face folder.")
 final class PretrainCommand implements Callable<Integer> {
+    private static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults(100, 1e-3, 0);
+
     @Option(names = "--data", required = true, description = "Training data: .jsonl (text, prompt/completion, instruction) or plain text.")
     Path data;
 
@@ -73,8 +76,7 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainingConfig config = training.toConfig();
-        Tokenizer loaded = TokenizerFiles.load(tokenizer);
+        Tokenizer loaded = Tokenizers.load(tokenizer);
         int bos = loaded.bosId().orElseThrow(() -> new IllegalArgumentException(tokenizer + " names no beginning-of-sequence token"));
         int eos = loaded.eosId().orElseThrow(() -> new IllegalArgumentException(tokenizer + " names no end-of-sequence token"));
         int mlp = hiddenDim != null ? hiddenDim : (8 * dim / 3 + 31) / 32 * 32;
@@ -90,6 +92,7 @@ final class PretrainCommand implements Callable<Integer> {
         SpecialIds special = new SpecialIds(bos, eos);
         Dataset train = Dataset.load(data, loaded, special, seqLen);
         Dataset eval = evalData == null ? null : Dataset.load(evalData, loaded, special, seqLen);
+        TrainingConfig config = training.toConfig(train.sequences().size(), DEFAULTS);
         System.err.printf("pretrain: %,d parameters, %d training sequences (%,d tokens)%n", shape.parameterCount(),
                 train.sequences().size(), train.predictedTokens());
         try (ProgressReporter progress = new ProgressReporter("pretrain", System.err)) {

@@ -1,6 +1,7 @@
 package dev.mixtape.models.cli;
 
 import dev.mixtape.models.tokenizer.Tokenizer;
+import dev.mixtape.models.tokenizer.Tokenizers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,7 +28,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Tokenizer loaded = TokenizerFiles.load(tokenizer);
+        Tokenizer loaded = Tokenizers.load(tokenizer);
         int[] ids = loaded.encode(text, addSpecial);
         System.out.println(Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]")));
         return 0;

@@ -7,12 +7,16 @@ import picocli.CommandLine.Option;
 
 import java.util.Locale;
 
+
 /** The options of every training command: steps, batches, optimizer, schedule, evaluation, checkpoints. */
 final class TrainingOptions {
-    @Option(names = "--steps", defaultValue = "100", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--steps", description = "Optimizer steps (default: 600 for finetune, 100 for pretrain; see also --epochs).")
+    Integer steps;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", description = "Passes over the training data, instead of --steps (the last pass may be partial).")
+    Double epochs;
+
+    @Option(names = {"--batch", "--batch-size"}, defaultValue = "16", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--grad-accum", defaultValue = "1", description = "Forward passes per optimizer step (default: ${DEFAULT-VALUE}).")
@@ -21,14 +25,14 @@ final class TrainingOptions {
     @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw (default) or sgd.")
     String optimizer;
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    double learningRate;
+    @Option(names = "--lr", description = "Peak learning rate (default: 5e-3 for finetune, tuned on the tiny bundled model; 1e-3 for pretrain).")
+    Double learningRate;
 
     @Option(names = "--min-lr", defaultValue = "0", description = "Learning rate at the end of the cosine (default: ${DEFAULT-VALUE}).")
     double minLearningRate;
 
-    @Option(names = "--warmup", defaultValue = "0", description = "Steps of linear warmup from 0 (default: ${DEFAULT-VALUE}).")
-    int warmupSteps;
+    @Option(names = "--warmup", description = "Steps of linear warmup from 0 (default: 20 for finetune, or a tenth of the steps if fewer; 0 for pretrain).")
+    Integer warmupSteps;
 
     @Option(names = "--schedule", defaultValue = "cosine", description = "cosine (default: warmup, then down to --min-lr) or constant (warmup, then --lr).")
     String schedule;
@@ -42,7 +46,7 @@ final class TrainingOptions {
     @Option(names = "--clip", defaultValue = "1.0", description = "Global gradient-norm limit, 0 for none (default: ${DEFAULT-VALUE}).")
     double clipNorm;
 
-    @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N steps; 0: only at the end (default).")
+    @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N steps; 0: only before the first and after the last (default).")
     int evalEvery;
 
     @Option(names = "--save-every", defaultValue = "0", description = "Checkpoint every N steps; 0: only at the end (default).")
@@ -51,8 +55,32 @@ final class TrainingOptions {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights and the data order (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    /** The {@link TrainingConfig} these options describe; errors name the option. */
-    TrainingConfig toConfig() {
+    /**
+     * What a command trains with when its options are not given.
+     *
+     * @param steps        optimizer steps when neither {@code --steps} nor {@code --epochs} is given
+     * @param learningRate peak learning rate
+     * @param warmupSteps  steps of linear warmup
+     */
+    record Defaults(int steps, double learningRate, int warmupSteps) {
+    }
+
+    /** The {@link TrainingConfig} these options describe, for {@code sequences} training sequences. Errors name the option. */
+    TrainingConfig toConfig(int sequences, Defaults defaults) {
+        if (steps != null && epochs != null) {
+            throw new IllegalArgumentException("give --steps or --epochs, not both");
+        }
+        if (epochs != null && !(epochs > 0 && Double.isFinite(epochs))) {
+            throw new IllegalArgumentException("--epochs must be > 0, got " + epochs);
+        }
+        int steps = this.steps != null ? this.steps
+                : epochs != null ? (int) Math.ceil(epochs * sequences / ((double) batchSize * gradientAccumulation))
+                : defaults.steps();
+        double learningRate = this.learningRate != null ? this.learningRate : defaults.learningRate();
+        int warmupSteps = this.warmupSteps != null ? this.warmupSteps : Math.min(defaults.warmupSteps(), steps / 10);
+        if (warmupSteps > steps) {
+            throw new IllegalArgumentException("--warmup " + warmupSteps + " is more than the run's " + steps + " steps");
+        }
         OptimizerSettings settings = switch (optimizer.toLowerCase(Locale.ROOT)) {
             case "adamw" -> OptimizerSettings.adamw(weightDecay);
             case "sgd" -> OptimizerSettings.sgd(momentum, weightDecay);

@@ -12,6 +12,7 @@ import dev.mixtape.engine.nn.Linear;
 import dev.mixtape.engine.nn.Module;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
@@ -42,6 +43,16 @@ public final class Llama extends Module {
     /** A model of this shape with PyTorch's default initialisation from {@code seed} (benchmarks, pretraining). */
     public static Llama random(LlamaConfig config, Backend backend, long seed) {
         return new Llama(config, backend, new Rng(seed));
+    }
+
+    /**
+     * Loads the model at {@code path} (an HF folder, a {@code .gguf} or a llama2.c {@code .bin}; see
+     * {@link Checkpoints#open}) onto {@code backend}.
+     */
+    public static Llama load(Path path, Backend backend) throws IOException {
+        try (Checkpoint checkpoint = Checkpoints.open(path)) {
+            return load(checkpoint, backend);
+        }
     }
 
     /**

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * {@code metrics.jsonl}: one JSON object per line and event, flushed as it happens. A step line is
@@ -62,6 +64,18 @@ final class MetricsLog implements AutoCloseable {
             }
         }
         return records;
+    }
+
+    /** The evaluation the log recorded after {@code step} steps (0: before training), if any. */
+    static Optional<Evaluation> evaluationAt(Path file, int step) throws IOException {
+        for (JsonNode line : read(file)) {
+            if (line.has("eval_loss") && line.path("step").asInt(-1) == step) {
+                JsonNode accuracy = line.get("eval_accuracy");
+                return Optional.of(new Evaluation(line.get("eval_loss").asDouble(), line.path("eval_tokens").asLong(),
+                        accuracy == null ? OptionalDouble.empty() : OptionalDouble.of(accuracy.asDouble())));
+            }
+        }
+        return Optional.empty();
     }
 
     private static JsonNode parse(ObjectMapper json, String line) {

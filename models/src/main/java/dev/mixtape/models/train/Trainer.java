@@ -29,7 +29,8 @@ import java.util.Map;
  * <li>global-norm clipping, the optimizer step, gradients cleared.</li>
  * </ol>
  * Every {@code evalEvery} steps (and before the first and after the last) the held-out data is
- * {@link Evaluator evaluated}; every {@code saveEvery} steps (and after the last) a
+ * {@link Evaluator evaluated}, with the model switched to evaluation mode by the {@link TrainingMode}
+ * for it and back to training mode at the next step; every {@code saveEvery} steps (and after the last) a
  * {@link TrainingCheckpoint} is written. The run folder holds {@value #CHECKPOINT}, {@value #METRICS}
  * (see {@link MetricsLog}) and, at the end, {@value #CURVES}. {@link #resume()} continues from the
  * checkpoint so that the losses that follow are bit for bit those of a run that never stopped.
@@ -49,19 +50,27 @@ public final class Trainer {
     private final TrainingConfig config;
     private final Path runFolder;
     private final TrainingListener listener;
+    private final TrainingMode mode;
     private final SpecialIds special;
     private final Map<String, Tensor> trainable = new LinkedHashMap<>();
     private final Optimizer optimizer;
     private int lastCheckpointStep = -1;
+
+    /** A trainer for a model without training-only behaviour (no dropout): see the full constructor. */
+    public Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
+                   TrainingListener listener) {
+        this(model, tokenizer, train, eval, config, runFolder, listener, TrainingMode.NONE);
+    }
 
     /**
      * A trainer; nothing runs until {@link #train()} or {@link #resume()}.
      *
      * @param eval      held-out data, or null for none
      * @param runFolder where the checkpoint, metrics and plot go (created if needed)
+     * @param mode      switches the model between training mode (before each step) and evaluation mode
      */
     public Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
-                   TrainingListener listener) {
+                   TrainingListener listener, TrainingMode mode) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.train = train;
@@ -69,6 +78,7 @@ public final class Trainer {
         this.config = config;
         this.runFolder = runFolder;
         this.listener = listener;
+        this.mode = mode;
         this.special = SpecialIds.of(tokenizer, model.config());
         model.namedParameters().forEach((name, tensor) -> {
             if (tensor.requiresGrad()) {
@@ -95,7 +105,7 @@ public final class Trainer {
         BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
         listener.onStart(0, config.steps());
         try (MetricsLog metrics = MetricsLog.start(runFolder.resolve(METRICS))) {
-            if (eval != null && config.evalEvery() > 0) {
+            if (eval != null) {
                 evaluate(0, metrics);
             }
             run(0, cursor, metrics);
@@ -147,6 +157,7 @@ public final class Trainer {
 
     private StepMetrics step(int step, BatchCursor cursor) {
         long start = System.nanoTime();
+        mode.train(step);
         double learningRate = config.schedule().lr(step - 1);
         optimizer.setLr(learningRate);
         List<Batch> batches = new ArrayList<>();
@@ -208,6 +219,7 @@ public final class Trainer {
     }
 
     private void evaluate(int step, MetricsLog metrics) throws IOException {
+        mode.eval();
         Evaluation evaluation = Evaluator.evaluate(model, tokenizer, eval, special, config.batchSize());
         metrics.evaluation(step, evaluation);
         listener.onEvaluation(step, evaluation);
