@@ -12,7 +12,7 @@ import dev.mixtape.engine.optim.LrSchedule;
  * @param optimizer             the optimizer and its hyperparameters
  * @param schedule              the learning rate of each step
  * @param clipNorm              global gradient-norm limit; 0 for no clipping
- * @param evalEvery             evaluate every this many steps (and at the end); 0: only at the end
+ * @param evalEvery             evaluate every this many steps (and before the first and after the last); 0: only those two
  * @param saveEvery             checkpoint every this many steps (and at the end); 0: only at the end
  * @param seed                  seed of the data order
  */
@@ -94,7 +94,7 @@ public record TrainingConfig(int steps, int batchSize, int gradientAccumulation,
             return this;
         }
 
-        /** Evaluation interval in steps, 0 for only at the end. */
+        /** Evaluation interval in steps, 0 for only before the first and after the last. */
         public Builder evalEvery(int value) {
             evalEvery = value;
             return this;
