@@ -46,7 +46,9 @@ final class ProgressReporter implements TrainingListener, AutoCloseable {
 
     @Override
     public void onStep(StepMetrics metrics) {
-        String figures = String.format(Locale.ROOT, "loss %.4f | %.0f tok/s%s", metrics.loss(), metrics.tokensPerSecond(), lastEvaluation);
+        StringBuilder extra = new StringBuilder();
+        metrics.extra().forEach((name, value) -> extra.append(String.format(Locale.ROOT, " | %s %.3f", name.replace('_', ' '), value)));
+        String figures = String.format(Locale.ROOT, "loss %.4f%s | %.0f tok/s%s", metrics.loss(), extra, metrics.tokensPerSecond(), lastEvaluation);
         if (bar != null) {
             bar.stepTo(metrics.step());
             bar.setExtraMessage(figures);

@@ -88,7 +88,7 @@ public final class FineTuning {
             throw new IllegalStateException("set the data and the training config before running");
         }
         RunRecorder recorder = new RunRecorder(listener);
-        Trainer trainer = new Trainer(model, tokenizer, train, eval, config, runFolder, recorder, dropoutMode());
+        Trainer trainer = new Trainer(model, tokenizer, train, eval, config, runFolder, recorder, dropoutHooks());
         try {
             if (resume) {
                 trainer.resume();
@@ -106,16 +106,16 @@ public final class FineTuning {
         return new FineTuneResult(runFolder, config.steps(), before, recorder.after, recorder.tokensPerSecond());
     }
 
-    private TrainingMode dropoutMode() {
+    private TrainingHooks dropoutHooks() {
         long seed = config.seed();
-        return new TrainingMode() {
+        return new TrainingHooks() {
             @Override
-            public void train(int step) {
+            public void beforeStep(int step) {
                 Adapters.train(model, new Rng(seed ^ (step * 0x9E3779B97F4A7C15L)));
             }
 
             @Override
-            public void eval() {
+            public void beforeEvaluation() {
                 Adapters.eval(model);
             }
         };

@@ -88,8 +88,10 @@ final class MetricsLog implements AutoCloseable {
     }
 
     void step(StepMetrics metrics) throws IOException {
-        write(json.createObjectNode().put("step", metrics.step()).put("loss", metrics.loss()).put("lr", metrics.learningRate())
-                .put("grad_norm", metrics.gradNorm()).put("tokens", metrics.tokens()).put("tokens_per_s", metrics.tokensPerSecond()));
+        ObjectNode line = json.createObjectNode().put("step", metrics.step()).put("loss", metrics.loss()).put("lr", metrics.learningRate())
+                .put("grad_norm", metrics.gradNorm()).put("tokens", metrics.tokens()).put("tokens_per_s", metrics.tokensPerSecond());
+        metrics.extra().forEach(line::put);
+        write(line);
     }
 
     void evaluation(int step, Evaluation evaluation) throws IOException {

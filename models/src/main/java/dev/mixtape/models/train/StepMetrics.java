@@ -1,5 +1,9 @@
 package dev.mixtape.models.train;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * What one optimizer step did.
  *
@@ -9,6 +13,13 @@ package dev.mixtape.models.train;
  * @param gradNorm        global gradient norm before clipping
  * @param tokens          real (unpadded) positions the step read
  * @param tokensPerSecond {@code tokens} over the step's wall time
+ * @param extra           figures the {@link TrainingHooks} add (MoLE's gate entropy), by name
  */
-public record StepMetrics(int step, double loss, double learningRate, double gradNorm, long tokens, double tokensPerSecond) {
+public record StepMetrics(int step, double loss, double learningRate, double gradNorm, long tokens, double tokensPerSecond,
+                          Map<String, Double> extra) {
+
+    /** Copies {@code extra}, keeping its order. */
+    public StepMetrics {
+        extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra));
+    }
 }

@@ -29,7 +29,7 @@ import java.util.Map;
  * <li>global-norm clipping, the optimizer step, gradients cleared.</li>
  * </ol>
  * Every {@code evalEvery} steps (and before the first and after the last) the held-out data is
- * {@link Evaluator evaluated}, with the model switched to evaluation mode by the {@link TrainingMode}
+ * {@link Evaluator evaluated}, with the model switched to evaluation mode by the {@link TrainingHooks}
  * for it and back to training mode at the next step; every {@code saveEvery} steps (and after the last) a
  * {@link TrainingCheckpoint} is written. The run folder holds {@value #CHECKPOINT}, {@value #METRICS}
  * (see {@link MetricsLog}) and, at the end, {@value #CURVES}. {@link #resume()} continues from the
@@ -50,16 +50,16 @@ public final class Trainer {
     private final TrainingConfig config;
     private final Path runFolder;
     private final TrainingListener listener;
-    private final TrainingMode mode;
+    private final TrainingHooks hooks;
     private final SpecialIds special;
     private final Map<String, Tensor> trainable = new LinkedHashMap<>();
     private final Optimizer optimizer;
     private int lastCheckpointStep = -1;
 
-    /** A trainer for a model without training-only behaviour (no dropout): see the full constructor. */
+    /** A trainer that adds nothing to the next-token loss, for a model without dropout: see the full constructor. */
     public Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
                    TrainingListener listener) {
-        this(model, tokenizer, train, eval, config, runFolder, listener, TrainingMode.NONE);
+        this(model, tokenizer, train, eval, config, runFolder, listener, TrainingHooks.NONE);
     }
 
     /**
@@ -67,10 +67,10 @@ public final class Trainer {
      *
      * @param eval      held-out data, or null for none
      * @param runFolder where the checkpoint, metrics and plot go (created if needed)
-     * @param mode      switches the model between training mode (before each step) and evaluation mode
+     * @param hooks     what this kind of training adds: training/evaluation modes, loss terms, figures
      */
     public Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
-                   TrainingListener listener, TrainingMode mode) {
+                   TrainingListener listener, TrainingHooks hooks) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.train = train;
@@ -78,7 +78,7 @@ public final class Trainer {
         this.config = config;
         this.runFolder = runFolder;
         this.listener = listener;
-        this.mode = mode;
+        this.hooks = hooks;
         this.special = SpecialIds.of(tokenizer, model.config());
         model.namedParameters().forEach((name, tensor) -> {
             if (tensor.requiresGrad()) {
@@ -157,7 +157,7 @@ public final class Trainer {
 
     private StepMetrics step(int step, BatchCursor cursor) {
         long start = System.nanoTime();
-        mode.train(step);
+        hooks.beforeStep(step);
         double learningRate = config.schedule().lr(step - 1);
         optimizer.setLr(learningRate);
         List<Batch> batches = new ArrayList<>();
@@ -180,7 +180,8 @@ public final class Trainer {
             if (!Double.isFinite(value)) {
                 throw diverged(step, "loss", value);
             }
-            (weight == 1 ? batchLoss : batchLoss.mul(weight)).backward();
+            Tensor objective = hooks.objective(batchLoss);
+            (weight == 1 ? objective : objective.mul(weight)).backward();
             loss += weight * value;
         }
         double gradNorm = config.clipNorm() > 0 ? GradClip.clipGlobalNorm(trainable.values(), config.clipNorm()) : norm(trainable.values().stream().map(Tensor::grad).toList());
@@ -190,7 +191,7 @@ public final class Trainer {
         optimizer.step();
         optimizer.zeroGrad();
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9));
+        return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9), hooks.stepFigures());
     }
 
     private Batch nextBatch(BatchCursor cursor) {
@@ -219,7 +220,7 @@ public final class Trainer {
     }
 
     private void evaluate(int step, MetricsLog metrics) throws IOException {
-        mode.eval();
+        hooks.beforeEvaluation();
         Evaluation evaluation = Evaluator.evaluate(model, tokenizer, eval, special, config.batchSize());
         metrics.evaluation(step, evaluation);
         listener.onEvaluation(step, evaluation);
