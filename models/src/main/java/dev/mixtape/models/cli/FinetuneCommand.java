@@ -13,7 +13,7 @@ import dev.mixtape.models.train.DataFiles;
 import dev.mixtape.models.train.DataRecord;
 import dev.mixtape.models.train.Dataset;
 import dev.mixtape.models.train.Evaluation;
-import dev.mixtape.models.train.FineTuneResult;
+import dev.mixtape.models.train.TrainingResult;
 import dev.mixtape.models.train.FineTuning;
 import dev.mixtape.models.train.HeldOutSplit;
 import dev.mixtape.models.train.SpecialIds;
@@ -138,7 +138,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 config.steps(), config.batchSize(), config.gradientAccumulation(), runFolder);
 
         FineTuning job = FineTuning.of(llama, adapter, loaded).data(train, eval).config(config);
-        FineTuneResult result;
+        TrainingResult result;
         try (ProgressReporter progress = new ProgressReporter("finetune", System.err)) {
             job.listener(progress);
             result = resume ? job.resume(runFolder) : job.run(runFolder);
@@ -153,7 +153,7 @@ final class FinetuneCommand implements Callable<Integer> {
         return dot > 0 ? name.substring(0, dot) : name;
     }
 
-    private static void report(FineTuneResult result) {
+    private static void report(TrainingResult result) {
         if (result.before() != null && result.after() != null) {
             System.err.println("finetune: eval before " + describe(result.before()) + "; after " + describe(result.after()));
         }

@@ -17,7 +17,7 @@ import java.util.Objects;
  * {@link Trainer} runs the steps (checkpoints, metrics, plot in the run folder), and the adapter is
  * written to the run folder in PEFT's format ({@link PeftFiles}) when training ends.
  * <pre>{@code
- * FineTuneResult result = FineTuning.of(llama, adapter, tokenizer)
+ * TrainingResult result = FineTuning.of(llama, adapter, tokenizer)
  *         .data(train, eval)
  *         .config(TrainingConfig.builder(300).batchSize(16).build())
  *         .listener(new TrainingListener() { ... })
@@ -71,7 +71,7 @@ public final class FineTuning {
     }
 
     /** Trains from the adapter as it is now; an earlier run's checkpoint and metrics in {@code runFolder} are replaced. */
-    public FineTuneResult run(Path runFolder) throws IOException {
+    public TrainingResult run(Path runFolder) throws IOException {
         return execute(runFolder, false);
     }
 
@@ -79,31 +79,22 @@ public final class FineTuning {
      * Continues the run whose checkpoint is in {@code runFolder}; the adapter must have been made as
      * for the first run (same config and names). The losses are bit for bit those of a run that never stopped.
      */
-    public FineTuneResult resume(Path runFolder) throws IOException {
+    public TrainingResult resume(Path runFolder) throws IOException {
         return execute(runFolder, true);
     }
 
-    private FineTuneResult execute(Path runFolder, boolean resume) throws IOException {
+    private TrainingResult execute(Path runFolder, boolean resume) throws IOException {
         if (train == null || config == null) {
             throw new IllegalStateException("set the data and the training config before running");
         }
-        RunRecorder recorder = new RunRecorder(listener);
-        Trainer trainer = new Trainer(model, tokenizer, train, eval, config, runFolder, recorder, dropoutHooks());
+        TrainingResult result;
         try {
-            if (resume) {
-                trainer.resume();
-            } else {
-                trainer.train();
-            }
+            result = RecordedRun.execute(model, tokenizer, train, eval, config, runFolder, listener, dropoutHooks(), resume);
         } finally {
             Adapters.eval(model);
         }
         PeftFiles.write(runFolder, adapter);
-        Evaluation before = recorder.before;
-        if (before == null && eval != null) {
-            before = MetricsLog.evaluationAt(runFolder.resolve(Trainer.METRICS), 0).orElse(null);
-        }
-        return new FineTuneResult(runFolder, config.steps(), before, recorder.after, recorder.tokensPerSecond());
+        return result;
     }
 
     private TrainingHooks dropoutHooks() {
@@ -119,48 +110,5 @@ public final class FineTuning {
                 Adapters.eval(model);
             }
         };
-    }
-
-    /** Passes every event on, keeping the first and last evaluations and the training throughput. */
-    private static final class RunRecorder implements TrainingListener {
-        private final TrainingListener downstream;
-        private Evaluation before;
-        private Evaluation after;
-        private long tokens;
-        private double seconds;
-
-        RunRecorder(TrainingListener downstream) {
-            this.downstream = downstream;
-        }
-
-        @Override
-        public void onStart(int firstStep, int totalSteps) {
-            downstream.onStart(firstStep, totalSteps);
-        }
-
-        @Override
-        public void onStep(StepMetrics metrics) {
-            tokens += metrics.tokens();
-            seconds += metrics.tokens() / metrics.tokensPerSecond();
-            downstream.onStep(metrics);
-        }
-
-        @Override
-        public void onEvaluation(int step, Evaluation evaluation) {
-            if (step == 0) {
-                before = evaluation;
-            }
-            after = evaluation;
-            downstream.onEvaluation(step, evaluation);
-        }
-
-        @Override
-        public void onCheckpoint(int step, Path file) {
-            downstream.onCheckpoint(step, file);
-        }
-
-        double tokensPerSecond() {
-            return seconds > 0 ? tokens / seconds : 0;
-        }
     }
 }

@@ -18,7 +18,7 @@ import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.DataRecord;
 import dev.mixtape.models.train.Dataset;
 import dev.mixtape.models.train.Evaluator;
-import dev.mixtape.models.train.FineTuneResult;
+import dev.mixtape.models.train.TrainingResult;
 import dev.mixtape.models.train.FineTuning;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StepMetrics;
@@ -71,7 +71,7 @@ class FineTuningTest {
         Dataset heldOut = texts(HELD_OUT, tokenizer, llama);
         TrainingConfig config = TrainingConfig.builder(30).batchSize(4).schedule(LrSchedule.cosine(1e-2, 1e-3, 3, 30)).seed(3).build();
 
-        FineTuneResult result = FineTuning.of(llama, adapter, tokenizer).data(train, heldOut).config(config).run(folder);
+        TrainingResult result = FineTuning.of(llama, adapter, tokenizer).data(train, heldOut).config(config).run(folder);
 
         assertEquals(30, result.steps());
         assertTrue(result.after().loss() < 0.85 * result.before().loss(), result.before().loss() + " -> " + result.after().loss());

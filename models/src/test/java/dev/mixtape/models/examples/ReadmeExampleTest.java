@@ -16,7 +16,7 @@ import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.tokenizer.Tokenizers;
 import dev.mixtape.models.train.Dataset;
-import dev.mixtape.models.train.FineTuneResult;
+import dev.mixtape.models.train.TrainingResult;
 import dev.mixtape.models.train.FineTuning;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StepMetrics;
@@ -59,7 +59,7 @@ class ReadmeExampleTest {
 
         LoraConfig moslora = LoraConfig.builder(new TargetModules.AllLinear()).r(8).alpha(16).mixer(MixerInit.KAIMING).build();
         Adapter adapter = Adapters.inject(llama, moslora, "reverse", new Rng(0));
-        FineTuneResult result = FineTuning.of(llama, adapter, tokenizer)
+        TrainingResult result = FineTuning.of(llama, adapter, tokenizer)
                 .data(train, eval)
                 .config(TrainingConfig.builder(600).batchSize(16).schedule(LrSchedule.cosine(5e-3, 0, 20, 600)).build())
                 .listener(new TrainingListener() {
