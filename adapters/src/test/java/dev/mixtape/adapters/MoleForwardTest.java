@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static dev.mixtape.adapters.MoleByHand.concatenated;
@@ -152,7 +153,7 @@ class MoleForwardTest {
         String all = assertThrows(IllegalArgumentException.class, () -> mole.mask(List.of("c", "a", "b"))).getMessage();
         assertEquals("masking [a, b, c] would leave no expert; keep at least one", all);
         mole.mask(List.of("b"));
-        assertEquals(java.util.Set.of("b"), mole.masked());
+        assertEquals(Set.of("b"), mole.masked());
         mole.mask(List.of());
         assertTrue(mole.masked().isEmpty());
     }

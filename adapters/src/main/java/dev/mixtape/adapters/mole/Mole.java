@@ -19,7 +19,7 @@ import java.util.Set;
 /**
  * A Mixture of LoRA Experts in a model: N frozen expert adapters on every adapted matrix, weighed per
  * token by learnable gates, {@code O(x) = base(x) + Σᵢ Gᵢ · Eᵢ(x)} with {@code G = softmax(ε / τ)}
- * (see {@link Gate} for ε and the package description for the whole design). Only the gates train.
+ * (the package description gives ε and the whole design). Only the gates train.
  * <pre>{@code
  * PeftFiles.load(Path.of("experts/math"), llama, "math");
  * PeftFiles.load(Path.of("experts/code"), llama, "code");

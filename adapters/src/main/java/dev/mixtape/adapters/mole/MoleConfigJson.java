@@ -18,22 +18,9 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * {@code mole_config.json} to a {@link MoleConfig} and its expert list, and back:
- * <pre>{@code
- * {
- *   "mole_format": 1,
- *   "granularity": "layer",              // matrix | layer | block | network
- *   "gate_input": "expert_outputs",      // expert_outputs | module_input
- *   "pooling": "token",                  // token | mean
- *   "temperature": 1.0,                  // the starting value when learnable; the learnt one is in the gates file
- *   "learnable_temperature": false,
- *   "balance_weight": 0.5,
- *   "experts": [ { "name": "math", "path": "../experts/math",
- *                  "adapter_config_sha256": "…", "adapter_model_sha256": "…" } ]
- * }
- * }</pre>
- * Paths are relative to the MoLE folder, with {@code /} between names. Unknown keys are ignored; a
- * missing key or an unknown value is refused, naming the key and the values allowed.
+ * {@code mole_config.json} to a {@link MoleConfig} and its expert list, and back; the format is
+ * described on {@link MoleFiles}. Unknown keys are ignored; a missing key or an unknown value is
+ * refused, naming the key and the values allowed.
  */
 final class MoleConfigJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();

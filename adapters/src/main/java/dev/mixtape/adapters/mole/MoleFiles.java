@@ -24,10 +24,23 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * MoLE folders: {@value #CONFIG_FILE} (the {@link MoleConfig} and, for each expert, its name, its PEFT
- * folder relative to the MoLE folder and the SHA-256 of its two files; see {@link MoleConfigJson}) and
- * {@value #GATES_FILE} (the gates, named as {@link Mole#namedParameters()} names them). The experts
- * stay in their own folders; loading checks that they have not changed since the gates were trained.
+ * MoLE folders: {@value #CONFIG_FILE}, the {@link MoleConfig} and the experts, and {@value #GATES_FILE},
+ * the gates as {@link Mole#namedParameters()} names them. The experts stay in their own PEFT folders,
+ * recorded by path relative to the MoLE folder (with {@code /} between names) and by the SHA-256 of
+ * their two files; loading checks that they have not changed since the gates were trained.
+ * <pre>{@code
+ * {
+ *   "mole_format": 1,
+ *   "granularity": "layer",              // matrix | layer | block | network
+ *   "gate_input": "expert_outputs",      // expert_outputs | module_input
+ *   "pooling": "token",                  // token | mean
+ *   "temperature": 1.0,                  // the starting value when learnable; the learnt one is in the gates file
+ *   "learnable_temperature": false,
+ *   "balance_weight": 0.5,
+ *   "experts": [ { "name": "math", "path": "../experts/math",
+ *                  "adapter_config_sha256": "…", "adapter_model_sha256": "…" } ]
+ * }
+ * }</pre>
  * <pre>{@code
  * MoleFiles.write(Path.of("runs/mole"), mole, Map.of("math", Path.of("experts/math"), "code", Path.of("experts/code")));
  * Mole loaded = MoleFiles.load(Path.of("runs/mole"), freshLlama);
