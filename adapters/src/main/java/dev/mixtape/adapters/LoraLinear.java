@@ -76,6 +76,15 @@ public final class LoraLinear extends Module implements Layer {
         return y.add(branches.get(active).forward(x, dropoutRng));
     }
 
+    /**
+     * The update adapter {@code name} alone makes for {@code x}: {@code s·x·Aᵀ·Mᵀ·Bᵀ}, without dropout,
+     * whether or not it is the active one. A mixture of experts (MoLE) weighs several of these; the
+     * frozen base is not included.
+     */
+    public Tensor branchOutput(String name, Tensor x) {
+        return branch(name).forward(x, null);
+    }
+
     /** Adds adapter {@code name} with these factors (checked against the base layer's shape) and settings. */
     void addAdapter(String name, LoraConfig config, int rank, double scaling, LoraFactors factors) {
         if (branches.containsKey(name)) {
