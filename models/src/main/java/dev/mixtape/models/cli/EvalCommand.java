@@ -59,6 +59,7 @@ final class EvalCommand implements Callable<Integer> {
                 .put("perplexity", evaluation.perplexity())
                 .put("tokens", evaluation.tokens());
         evaluation.accuracy().ifPresent(accuracy -> result.put("accuracy", accuracy));
+        model.explainGates();
         System.out.println(result);
         return 0;
     }

@@ -1,7 +1,5 @@
 package dev.mixtape.models.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mixtape.adapters.Adapter;
 import dev.mixtape.adapters.Adapters;
 import dev.mixtape.adapters.PeftFiles;
@@ -9,13 +7,9 @@ import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
-import dev.mixtape.models.train.DataFiles;
-import dev.mixtape.models.train.DataRecord;
 import dev.mixtape.models.train.Dataset;
-import dev.mixtape.models.train.Evaluation;
 import dev.mixtape.models.train.TrainingResult;
 import dev.mixtape.models.train.FineTuning;
-import dev.mixtape.models.train.HeldOutSplit;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.TrainingConfig;
 import picocli.CommandLine.Command;
@@ -25,7 +19,6 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -101,28 +94,12 @@ final class FinetuneCommand implements Callable<Integer> {
         Path modelPath = model != null ? model : BundledData.tinyModel();
         Llama llama = ModelOptions.loadModel(modelPath, backend);
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
-        int positions = llama.config().maxPositions();
-        if (seqLen != null && seqLen > positions) {
-            throw new IllegalArgumentException("--seq-len " + seqLen + " exceeds the model's " + positions + " positions");
-        }
-        int length = seqLen != null ? seqLen : Math.min(DEFAULT_SEQ_LEN, positions);
+        int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         SpecialIds special = SpecialIds.of(loaded, llama.config());
-
-        List<DataRecord> trainRecords = DataFiles.read(trainFile);
-        List<DataRecord> evalRecords;
-        String evalSource;
-        if (evalData != null || taskName != null) {
-            Path evalFile = evalData != null ? evalData : BundledData.evalData(taskName);
-            evalRecords = DataFiles.read(evalFile);
-            evalSource = evalFile.toString();
-        } else {
-            HeldOutSplit split = HeldOutSplit.of(trainRecords, training.seed);
-            trainRecords = split.train();
-            evalRecords = split.heldOut();
-            evalSource = trainFile + " (held out)";
-        }
-        Dataset train = Dataset.of(trainFile.toString(), trainRecords, loaded, special, length);
-        Dataset eval = evalRecords.isEmpty() ? null : Dataset.of(evalSource, evalRecords, loaded, special, length);
+        TrainingData loadedData = TrainingData.load(trainFile, evalData != null ? evalData : taskName != null ? BundledData.evalData(taskName) : null,
+                loaded, special, length, training.seed);
+        Dataset train = loadedData.train();
+        Dataset eval = loadedData.eval();
         TrainingConfig config = training.toConfig(train.sequences().size(), DEFAULTS);
 
         Adapter adapter = initAdapter != null
@@ -143,7 +120,7 @@ final class FinetuneCommand implements Callable<Integer> {
             job.listener(progress);
             result = resume ? job.resume(runFolder) : job.run(runFolder);
         }
-        report(result);
+        RunSummary.print("finetune", result);
         return 0;
     }
 
@@ -151,31 +128,5 @@ final class FinetuneCommand implements Callable<Integer> {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return dot > 0 ? name.substring(0, dot) : name;
-    }
-
-    private static void report(TrainingResult result) {
-        if (result.before() != null && result.after() != null) {
-            System.err.println("finetune: eval before " + describe(result.before()) + "; after " + describe(result.after()));
-        }
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode summary = json.createObjectNode().put("out", result.runFolder().toString()).put("steps", result.steps());
-        putEvaluation(summary, "eval_before", result.before());
-        putEvaluation(summary, "eval_after", result.after());
-        summary.put("tokens_per_s", Math.round(result.tokensPerSecond() * 10) / 10.0).put("peak_rss_mb", ProcessMemory.peakRssMb());
-        System.out.println(summary);
-    }
-
-    private static String describe(Evaluation evaluation) {
-        return String.format(Locale.ROOT, "loss %.4f", evaluation.loss())
-                + evaluation.accuracy().stream().mapToObj(a -> String.format(Locale.ROOT, " accuracy %.3f", a)).findFirst().orElse("");
-    }
-
-    private static void putEvaluation(ObjectNode summary, String key, Evaluation evaluation) {
-        if (evaluation == null) {
-            summary.putNull(key);
-            return;
-        }
-        ObjectNode node = summary.putObject(key).put("loss", evaluation.loss()).put("perplexity", evaluation.perplexity());
-        evaluation.accuracy().ifPresent(accuracy -> node.put("accuracy", accuracy));
     }
 }

@@ -59,6 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
         });
         out.println();
         out.flush();
+        model.explainGates();
         if (stats) {
             System.err.printf(Locale.ROOT, "stats: prompt_tokens=%d prompt_tok_s=%.1f gen_tokens=%d gen_tok_s=%.1f peak_rss_mb=%d%n",
                     result.promptTokens(), result.promptTokensPerSecond(), result.generatedIds().length,

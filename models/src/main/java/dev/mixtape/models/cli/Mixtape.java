@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "mixtape", mixinStandardHelpOptions = true, version = "mixtape 0.1.0",
         description = "Fine-tune and run small Llama models on the JVM.",
-        subcommands = {FinetuneCommand.class, GenerateCommand.class, MergeCommand.class, TokenizeCommand.class, InfoCommand.class, PretrainCommand.class, EvalCommand.class,
+        subcommands = {FinetuneCommand.class, ComposeCommand.class, GenerateCommand.class, MergeCommand.class, TokenizeCommand.class, InfoCommand.class, PretrainCommand.class, EvalCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Mixtape {
 

@@ -2,6 +2,9 @@ package dev.mixtape.models.cli;
 
 import dev.mixtape.adapters.Adapters;
 import dev.mixtape.adapters.PeftFiles;
+import dev.mixtape.adapters.mole.GateUsage;
+import dev.mixtape.adapters.mole.Mole;
+import dev.mixtape.adapters.mole.MoleFiles;
 import dev.mixtape.engine.Backends;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
@@ -10,10 +13,15 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
-/** The options every model-using command shares: where the model, its tokenizer and an adapter are, which backend. */
+/** The options every model-using command shares: the model, its tokenizer, an adapter or a MoLE on it, the backend. */
 final class ModelOptions {
     private static final String ADAPTER_NAME = "default";
+
+    private Mole loadedMole;
 
     @Option(names = "--model", required = true, description = "An HF folder, a .gguf file or a llama2.c .bin.")
     Path model;
@@ -23,6 +31,15 @@ final class ModelOptions {
 
     @Option(names = "--adapter", description = "A LoRA/MoSLoRA adapter folder in PEFT's format to apply to the model.")
     Path adapter;
+
+    @Option(names = "--mole", description = "A MoLE folder (from compose) to apply to the model: its experts with their gates.")
+    Path mole;
+
+    @Option(names = "--mask", split = ",", description = "With --mole: experts to leave out (names or 0-based indices), the others' weights renormalised.")
+    List<String> mask;
+
+    @Option(names = "--explain", description = "With --mole: print each gate's mean weight per expert to stderr at the end.")
+    boolean explain;
 
     @Option(names = "--backend", defaultValue = "vector", description = "vector (default) or nd4j.")
     String backend;
@@ -36,7 +53,19 @@ final class ModelOptions {
      * (evaluation: the very figures fine-tuning reported).
      */
     Llama loadModel(boolean mergeAdapter) throws IOException {
+        if (adapter != null && mole != null) {
+            throw new IllegalArgumentException("give --adapter or --mole, not both");
+        }
+        if (mole == null && (mask != null || explain)) {
+            throw new IllegalArgumentException((mask != null ? "--mask" : "--explain") + " needs --mole");
+        }
         Llama llama = loadModel(model, backend);
+        if (mole != null) {
+            loadedMole = MoleFiles.load(mole, llama);
+            if (mask != null) {
+                loadedMole.mask(expertNames(loadedMole, mask));
+            }
+        }
         if (adapter != null) {
             String name = PeftFiles.load(adapter, llama, ADAPTER_NAME).name();
             if (mergeAdapter) {
@@ -44,6 +73,35 @@ final class ModelOptions {
             }
         }
         return llama;
+    }
+
+    /** With {@code --explain}, each gate's mean weight per expert over the passes since loading, on stderr. */
+    void explainGates() {
+        if (!explain) {
+            return;
+        }
+        for (GateUsage usage : loadedMole.explanation()) {
+            StringBuilder line = new StringBuilder("explain: gate '" + usage.gate() + "' (" + usage.rows() + " rows):");
+            usage.meanWeights().forEach((expert, weight) -> line.append(String.format(Locale.ROOT, " %s %.3f", expert, weight)));
+            System.err.println(line);
+        }
+    }
+
+    private static List<String> expertNames(Mole mole, List<String> given) {
+        List<String> names = new ArrayList<>();
+        for (String entry : given) {
+            if (entry.matches("\\d+")) {
+                int index = Integer.parseInt(entry);
+                if (index >= mole.experts().size()) {
+                    throw new IllegalArgumentException("--mask " + index + ": the MoLE has " + mole.experts().size() + " experts, "
+                            + mole.experts() + ", numbered from 0");
+                }
+                names.add(mole.experts().get(index));
+            } else {
+                names.add(entry);
+            }
+        }
+        return names;
     }
 
     Tokenizer loadTokenizer() throws IOException {

@@ -1,0 +1,129 @@
+package dev.mixtape.models.cli;
+
+import dev.mixtape.adapters.PeftFiles;
+import dev.mixtape.adapters.mole.Mole;
+import dev.mixtape.engine.Tensor;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.tokenizer.Tokenizer;
+import dev.mixtape.models.train.GateTraining;
+import dev.mixtape.models.train.SpecialIds;
+import dev.mixtape.models.train.TrainingConfig;
+import dev.mixtape.models.train.TrainingResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code mixtape compose}: a MoLE (Mixture of LoRA Experts) of already-trained adapters, whose gates
+ * alone train, with the progress, metrics, plot and last JSON line of {@code finetune}; the run folder
+ * is a MoLE folder that {@code generate --mole} and {@code eval --mole} read. {@code --demo} runs the
+ * whole demonstration on the bundled model and tasks ({@link ComposeDemo}).
+ */
+@Command(name = "compose", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Compose trained adapters with MoLE: learned gates weigh the frozen experts per token.",
+                "--demo: train one expert per bundled task, compose them, and compare with averaging and cat.",
+                "Stdout's last line: the run's JSON summary (with --demo, the demonstration's accuracies)."})
+final class ComposeCommand implements Callable<Integer> {
+    private static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults(200, 1e-2, 10);
+    private static final int DEFAULT_SEQ_LEN = 256;
+
+    @Option(names = "--demo", description = "Run the whole demonstration on the bundled model and tasks (minutes).")
+    boolean demo;
+
+    @Option(names = "--model", description = "The base model the experts were trained on (default: the bundled tiny Llama).")
+    Path model;
+
+    @Option(names = "--tokenizer", description = "Overrides the model's own tokenizer.")
+    Path tokenizer;
+
+    @Option(names = "--experts", split = ",", description = "The expert adapter folders (PEFT's format), comma-separated; named by their folder names.")
+    List<Path> experts;
+
+    @Option(names = "--data", description = "Data to train the gates on: .jsonl or plain text, typically a mix of the experts' tasks.")
+    Path data;
+
+    @Option(names = "--eval-data", description = "Held-out data (default: a held-out tenth of --data).")
+    Path evalData;
+
+    @Option(names = "--seq-len", description = "Tokens per sequence (default: " + DEFAULT_SEQ_LEN + " or the model's positions, if fewer).")
+    Integer seqLen;
+
+    @Option(names = "--out", description = "The MoLE folder to write (default: runs/mole-<time>; with --demo, runs/compose-demo-<time>).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out.")
+    boolean resume;
+
+    @Option(names = "--backend", defaultValue = "vector", description = "vector (default) or nd4j.")
+    String backend;
+
+    @Option(names = "--verbose", description = "Print stack traces on errors.")
+    boolean verbose;
+
+    @Mixin
+    MoleOptions moleOptions;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Override
+    public Integer call() throws Exception {
+        String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        if (demo) {
+            return new ComposeDemo(out != null ? out : Path.of("runs", "compose-demo-" + time), backend).run();
+        }
+        if (experts == null || experts.isEmpty() || data == null) {
+            throw new IllegalArgumentException("compose needs --experts and --data (or --demo)");
+        }
+        if (resume && out == null) {
+            throw new IllegalArgumentException("--resume needs --out, the folder of the run to continue");
+        }
+        Path modelPath = model != null ? model : BundledData.tinyModel();
+        Llama llama = ModelOptions.loadModel(modelPath, backend);
+        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
+        Map<String, Path> expertFolders = expertFolders(experts);
+        for (Map.Entry<String, Path> expert : expertFolders.entrySet()) {
+            PeftFiles.load(expert.getValue(), llama, expert.getKey());
+        }
+        Mole mole = Mole.attach(llama, List.copyOf(expertFolders.keySet()), moleOptions.toConfig());
+
+        int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
+        TrainingData loadedData = TrainingData.load(data, evalData, loaded, SpecialIds.of(loaded, llama.config()), length, training.seed);
+        TrainingConfig config = training.toConfig(loadedData.train().sequences().size(), DEFAULTS);
+        Path runFolder = out != null ? out : Path.of("runs", "mole-" + time);
+        System.err.printf(Locale.ROOT, "compose: %d experts %s, %d gates (%s), %,d gate parameters; %d training sequences; %d steps; run folder %s%n",
+                expertFolders.size(), expertFolders.keySet(), mole.gateNames().size(), mole.config().granularity().jsonName(),
+                mole.parameters().stream().mapToLong(Tensor::numel).sum(), loadedData.train().sequences().size(), config.steps(), runFolder);
+
+        GateTraining job = GateTraining.of(llama, mole, expertFolders, loaded).data(loadedData.train(), loadedData.eval()).config(config);
+        TrainingResult result;
+        try (ProgressReporter progress = new ProgressReporter("compose", System.err)) {
+            job.listener(progress);
+            result = resume ? job.resume(runFolder) : job.run(runFolder);
+        }
+        RunSummary.print("compose", result);
+        return 0;
+    }
+
+    /** The expert folders by name (each folder's own name); two folders of one name are refused. */
+    static Map<String, Path> expertFolders(List<Path> folders) {
+        Map<String, Path> byName = new LinkedHashMap<>();
+        for (Path folder : folders) {
+            String name = folder.toAbsolutePath().normalize().getFileName().toString().replace('.', '_');
+            if (byName.putIfAbsent(name, folder) != null) {
+                throw new IllegalArgumentException("two expert folders are called '" + name + "' (" + byName.get(name) + ", " + folder
+                        + "); experts are named by their folders, so rename one");
+            }
+        }
+        return byName;
+    }
+}

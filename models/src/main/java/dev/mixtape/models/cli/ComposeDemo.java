@@ -1,0 +1,279 @@
+package dev.mixtape.models.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mixtape.adapters.Adapter;
+import dev.mixtape.adapters.Adapters;
+import dev.mixtape.adapters.LoraConfig;
+import dev.mixtape.adapters.MixerInit;
+import dev.mixtape.adapters.PeftFiles;
+import dev.mixtape.adapters.TargetModules;
+import dev.mixtape.adapters.mole.Composition;
+import dev.mixtape.adapters.mole.Granularity;
+import dev.mixtape.adapters.mole.Mole;
+import dev.mixtape.adapters.mole.MoleConfig;
+import dev.mixtape.engine.Backends;
+import dev.mixtape.engine.Rng;
+import dev.mixtape.engine.io.AtomicFile;
+import dev.mixtape.engine.optim.LrSchedule;
+import dev.mixtape.models.generate.Generation;
+import dev.mixtape.models.generate.Generator;
+import dev.mixtape.models.generate.SamplingSettings;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.tokenizer.Tokenizer;
+import dev.mixtape.models.tokenizer.Tokenizers;
+import dev.mixtape.models.train.DataFiles;
+import dev.mixtape.models.train.DataRecord;
+import dev.mixtape.models.train.Dataset;
+import dev.mixtape.models.train.Evaluator;
+import dev.mixtape.models.train.FineTuning;
+import dev.mixtape.models.train.GateTraining;
+import dev.mixtape.models.train.SpecialIds;
+import dev.mixtape.models.train.Trainer;
+import dev.mixtape.models.train.TrainingConfig;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * {@code mixtape compose --demo}: the MoLE demonstration on the bundled tiny model. It trains one
+ * MoSLoRA expert per bundled task (the {@code finetune} recipe), then measures each task's exact-match
+ * accuracy for every single expert, uniform averaging, PEFT's {@code cat} merge (weights 1), and
+ * MoLE gates trained on a mix of the tasks; then the ablations (without the balance loss, and the
+ * four granularities) and the cost of MoLE's gates in generation against a merged adapter. Tables
+ * go to stderr and to {@code results.md} in the output folder; stdout's one line is
+ * {@code {"tasks", "single", "uniform", "cat", "mole"}} with accuracies in [0, 1].
+ */
+final class ComposeDemo {
+    private static final int SEQ_LEN = 64;
+    private static final int EXPERT_STEPS = 600;
+    private static final int GATE_STEPS = 200;
+    private static final int MIX_PER_TASK = 200;
+    private static final int BATCH = 16;
+    private static final long SEED = 1;
+    private static final String MOLE = "layer, α 0.5";
+    private static final String GENERATION_PROMPT = "Reverse: milk sun cup rock\nAnswer:";
+
+    private final Path out;
+    private final String backend;
+    private final Path baseModel;
+    private final Tokenizer tokenizer;
+    private final Map<String, Dataset> taskEvals = new LinkedHashMap<>();
+    private final Map<String, Path> experts = new LinkedHashMap<>();
+    private final StringBuilder report = new StringBuilder();
+
+    ComposeDemo(Path out, String backend) throws IOException {
+        this.out = out;
+        this.backend = backend;
+        this.baseModel = BundledData.tinyModel();
+        this.tokenizer = Tokenizers.forModel(baseModel);
+    }
+
+    int run() throws IOException {
+        SpecialIds special = SpecialIds.of(tokenizer, freshModel().config());
+        for (String task : BundledData.TASKS) {
+            taskEvals.put(task, Dataset.load(BundledData.evalData(task), tokenizer, special, SEQ_LEN));
+        }
+        for (String task : BundledData.TASKS) {
+            experts.put(task, trainExpert(task, special));
+        }
+
+        Map<String, Map<String, Double>> single = new LinkedHashMap<>();
+        for (String task : BundledData.TASKS) {
+            Llama llama = freshModel();
+            PeftFiles.load(experts.get(task), llama, task);
+            single.put(task, accuracies("expert " + task, llama));
+        }
+        Llama averaged = withAllExperts();
+        Composition.average(averaged, List.copyOf(experts.keySet()), "uniform").activate();
+        Map<String, Double> uniform = accuracies("uniform averaging", averaged);
+        Llama concatenated = withAllExperts();
+        double[] ones = new double[experts.size()];
+        Arrays.fill(ones, 1.0);
+        Composition.cat(concatenated, List.copyOf(experts.keySet()), ones, "cat").activate();
+        Map<String, Double> cat = accuracies("cat merge", concatenated);
+
+        Dataset mix = mixedTasks(special);
+        Dataset heldOutMix = mixedEvals(special);
+        Map<String, GateRun> ablation = new LinkedHashMap<>();
+        ablation.put(MOLE, trainGates("mole-layer", MoleConfig.builder().granularity(Granularity.LAYER).build(), mix, heldOutMix));
+        ablation.put("layer, no balance loss", trainGates("mole-layer-no-balance",
+                MoleConfig.builder().granularity(Granularity.LAYER).balanceWeight(0).build(), mix, heldOutMix));
+        for (Granularity granularity : List.of(Granularity.MATRIX, Granularity.BLOCK, Granularity.NETWORK)) {
+            ablation.put(granularity.jsonName() + ", α 0.5", trainGates("mole-" + granularity.jsonName(),
+                    MoleConfig.builder().granularity(granularity).build(), mix, heldOutMix));
+        }
+
+        Map<String, Map<String, Double>> table = new LinkedHashMap<>();
+        single.forEach((task, accuracies) -> table.put("expert " + task, accuracies));
+        table.put("uniform averaging", uniform);
+        table.put("cat merge (weights 1)", cat);
+        table.put("MoLE (" + MOLE + ")", ablation.get(MOLE).accuracies());
+        section("Accuracy per task", accuracyTable(table, null));
+        Map<String, Map<String, Double>> ablationAccuracies = new LinkedHashMap<>();
+        Map<String, Double> entropies = new LinkedHashMap<>();
+        ablation.forEach((name, run) -> {
+            ablationAccuracies.put("MoLE " + name, run.accuracies());
+            entropies.put("MoLE " + name, run.entropy());
+        });
+        section("Ablation: balance loss and granularity (gate entropy of the last step, log 3 = "
+                + String.format(Locale.ROOT, "%.3f", Math.log(experts.size())) + " for even use)", accuracyTable(ablationAccuracies, entropies));
+        section("Generation speed: MoLE's gates against a merged adapter", generationSpeed());
+        AtomicFile.write(out.resolve("results.md"), report.toString().getBytes(StandardCharsets.UTF_8));
+
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode result = json.createObjectNode();
+        result.putArray("tasks").addAll(BundledData.TASKS.stream().map(json.getNodeFactory()::textNode).toList());
+        ObjectNode singles = result.putObject("single");
+        single.forEach((task, accuracies) -> singles.set(task, json.valueToTree(accuracies)));
+        result.set("uniform", json.valueToTree(uniform));
+        result.set("cat", json.valueToTree(cat));
+        result.set("mole", json.valueToTree(ablation.get(MOLE).accuracies()));
+        System.out.println(result);
+        return 0;
+    }
+
+    private Llama freshModel() throws IOException {
+        return Llama.load(baseModel, Backends.create(backend));
+    }
+
+    private Llama withAllExperts() throws IOException {
+        Llama llama = freshModel();
+        for (Map.Entry<String, Path> expert : experts.entrySet()) {
+            PeftFiles.load(expert.getValue(), llama, expert.getKey());
+        }
+        return llama;
+    }
+
+    /** One MoSLoRA expert trained on {@code task} with {@code finetune}'s defaults. */
+    private Path trainExpert(String task, SpecialIds special) throws IOException {
+        Path folder = out.resolve("experts").resolve(task);
+        Llama llama = freshModel();
+        LoraConfig moslora = LoraConfig.builder(new TargetModules.AllLinear()).r(8).alpha(16).mixer(MixerInit.KAIMING)
+                .baseModelNameOrPath(baseModel.toString()).build();
+        Adapter adapter = Adapters.inject(llama, moslora, task, new Rng(SEED));
+        TrainingConfig config = TrainingConfig.builder(EXPERT_STEPS).batchSize(BATCH)
+                .schedule(LrSchedule.cosine(5e-3, 0, 20, EXPERT_STEPS)).seed(SEED).build();
+        Dataset train = Dataset.load(BundledData.trainData(task), tokenizer, special, SEQ_LEN);
+        try (ProgressReporter progress = new ProgressReporter("expert " + task, System.err)) {
+            FineTuning.of(llama, adapter, tokenizer).data(train, taskEvals.get(task)).config(config).listener(progress).run(folder);
+        }
+        return folder;
+    }
+
+    /** The first {@value #MIX_PER_TASK} training records of every task, shuffled together. */
+    private Dataset mixedTasks(SpecialIds special) throws IOException {
+        List<DataRecord> records = new ArrayList<>();
+        for (String task : BundledData.TASKS) {
+            List<DataRecord> taskRecords = DataFiles.read(BundledData.trainData(task));
+            records.addAll(taskRecords.subList(0, Math.min(MIX_PER_TASK, taskRecords.size())));
+        }
+        Collections.shuffle(records, new Random(SEED));
+        return Dataset.of("the bundled tasks' training data, mixed", records, tokenizer, special, SEQ_LEN);
+    }
+
+    private Dataset mixedEvals(SpecialIds special) throws IOException {
+        List<DataRecord> records = new ArrayList<>();
+        for (String task : BundledData.TASKS) {
+            records.addAll(DataFiles.read(BundledData.evalData(task)));
+        }
+        return Dataset.of("the bundled tasks' held-out data", records, tokenizer, special, SEQ_LEN);
+    }
+
+    /** A MoLE's accuracies per task and the gate entropy of its last training step. */
+    private record GateRun(Map<String, Double> accuracies, double entropy) {
+    }
+
+    private GateRun trainGates(String name, MoleConfig config, Dataset mix, Dataset heldOut) throws IOException {
+        Llama llama = withAllExperts();
+        Mole mole = Mole.attach(llama, List.copyOf(experts.keySet()), config);
+        TrainingConfig training = TrainingConfig.builder(GATE_STEPS).batchSize(BATCH)
+                .schedule(LrSchedule.cosine(1e-2, 0, 10, GATE_STEPS)).seed(SEED).build();
+        Path runFolder = out.resolve(name);
+        try (ProgressReporter progress = new ProgressReporter("gates " + name, System.err)) {
+            GateTraining.of(llama, mole, experts, tokenizer).data(mix, heldOut).config(training).listener(progress).run(runFolder);
+        }
+        return new GateRun(accuracies("MoLE " + name, llama), lastGateEntropy(runFolder.resolve(Trainer.METRICS)));
+    }
+
+    private static double lastGateEntropy(Path metrics) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        double entropy = Double.NaN;
+        for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
+            JsonNode node = json.readTree(line);
+            if (node.has("gate_entropy")) {
+                entropy = node.get("gate_entropy").asDouble();
+            }
+        }
+        return entropy;
+    }
+
+    private Map<String, Double> accuracies(String what, Llama llama) {
+        SpecialIds special = SpecialIds.of(tokenizer, llama.config());
+        Map<String, Double> accuracies = new LinkedHashMap<>();
+        taskEvals.forEach((task, data) -> accuracies.put(task, Evaluator.evaluate(llama, tokenizer, data, special, BATCH).accuracy().orElseThrow()));
+        System.err.printf(Locale.ROOT, "compose demo: %s: %s%n", what, accuracies);
+        return accuracies;
+    }
+
+    private static String accuracyTable(Map<String, Map<String, Double>> rows, Map<String, Double> entropies) {
+        StringBuilder table = new StringBuilder("| | " + String.join(" | ", BundledData.TASKS) + " | mean |" + (entropies != null ? " gate entropy |" : ""));
+        table.append("\n|---|").append("---:|".repeat(BundledData.TASKS.size() + 1)).append(entropies != null ? "---:|" : "").append('\n');
+        rows.forEach((name, accuracies) -> {
+            table.append("| ").append(name).append(" |");
+            accuracies.values().forEach(a -> table.append(String.format(Locale.ROOT, " %.2f |", a)));
+            table.append(String.format(Locale.ROOT, " %.3f |", accuracies.values().stream().mapToDouble(Double::doubleValue).average().orElseThrow()));
+            if (entropies != null) {
+                table.append(String.format(Locale.ROOT, " %.3f |", entropies.get(name)));
+            }
+            table.append('\n');
+        });
+        return table.toString();
+    }
+
+    /** Greedy generation tokens/s of the cat merge, merged into the weights, against the MoLE's gates. */
+    private String generationSpeed() throws IOException {
+        Llama merged = withAllExperts();
+        double[] ones = new double[experts.size()];
+        Arrays.fill(ones, 1.0);
+        Composition.cat(merged, List.copyOf(experts.keySet()), ones, "cat");
+        Adapters.mergeAndUnload(merged, "cat");
+        Llama gated = withAllExperts();
+        Mole.attach(gated, List.copyOf(experts.keySet()), MoleConfig.builder().build());
+        double mergedSpeed = tokensPerSecond(merged);
+        double moleSpeed = tokensPerSecond(gated);
+        return String.format(Locale.ROOT, "| | gen tok/s |%n|---|---:|%n| merged adapter | %.0f |%n| MoLE (3 experts, layer gates) | %.0f |%n"
+                + "| ratio | %.2f |%n", mergedSpeed, moleSpeed, moleSpeed / mergedSpeed);
+    }
+
+    private double tokensPerSecond(Llama llama) {
+        SamplingSettings greedy = SamplingSettings.greedy();
+        int maxTokens = llama.config().maxPositions() - tokenizer.encode(GENERATION_PROMPT, true).length;
+        Generator.generate(llama, tokenizer, GENERATION_PROMPT, maxTokens, greedy, piece -> { });
+        long tokens = 0;
+        long nanos = 0;
+        for (int round = 0; round < 20; round++) {
+            Generation generation = Generator.generate(llama, tokenizer, GENERATION_PROMPT, maxTokens, greedy, piece -> { });
+            tokens += generation.generatedIds().length;
+            nanos += generation.generationNanos();
+        }
+        return tokens / (nanos / 1e9);
+    }
+
+    private void section(String title, String body) {
+        String text = "## " + title + "\n\n" + body + "\n";
+        report.append(text);
+        System.err.print(text);
+    }
+}
