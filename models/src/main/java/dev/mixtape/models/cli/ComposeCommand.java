@@ -79,7 +79,7 @@ final class ComposeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         if (demo) {
-            return new ComposeDemo(out != null ? out : Path.of("runs", "compose-demo-" + time), backend).run();
+            return new ComposeDemo(out != null ? out : Path.of("runs", "compose-demo-" + time), backend, ComposeDemo.Budget.FULL).run();
         }
         if (experts == null || experts.isEmpty() || data == null) {
             throw new IllegalArgumentException("compose needs --experts and --data (or --demo)");

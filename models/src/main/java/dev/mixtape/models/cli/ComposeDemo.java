@@ -57,25 +57,38 @@ import java.util.Random;
  */
 final class ComposeDemo {
     private static final int SEQ_LEN = 64;
-    private static final int EXPERT_STEPS = 600;
-    private static final int GATE_STEPS = 200;
-    private static final int MIX_PER_TASK = 200;
     private static final int BATCH = 16;
     private static final long SEED = 1;
     private static final String MOLE = "layer, α 0.5";
     private static final String GENERATION_PROMPT = "Reverse: milk sun cup rock\nAnswer:";
 
+    /**
+     * How much work the demonstration does.
+     *
+     * @param expertSteps  fine-tuning steps per expert
+     * @param gateSteps    gate-training steps per MoLE
+     * @param mixPerTask   training records of each task in the gates' training mix
+     * @param evalPerTask  held-out records of each task that accuracies are measured on (0: all)
+     */
+    record Budget(int expertSteps, int gateSteps, int mixPerTask, int evalPerTask) {
+        /** The demonstration as the README reports it. */
+        static final Budget FULL = new Budget(600, 200, 200, 0);
+    }
+
     private final Path out;
     private final String backend;
+    private final Budget budget;
     private final Path baseModel;
     private final Tokenizer tokenizer;
+    private final Map<String, List<DataRecord>> taskEvalRecords = new LinkedHashMap<>();
     private final Map<String, Dataset> taskEvals = new LinkedHashMap<>();
     private final Map<String, Path> experts = new LinkedHashMap<>();
     private final StringBuilder report = new StringBuilder();
 
-    ComposeDemo(Path out, String backend) throws IOException {
+    ComposeDemo(Path out, String backend, Budget budget) throws IOException {
         this.out = out;
         this.backend = backend;
+        this.budget = budget;
         this.baseModel = BundledData.tinyModel();
         this.tokenizer = Tokenizers.forModel(baseModel);
     }
@@ -83,7 +96,10 @@ final class ComposeDemo {
     int run() throws IOException {
         SpecialIds special = SpecialIds.of(tokenizer, freshModel().config());
         for (String task : BundledData.TASKS) {
-            taskEvals.put(task, Dataset.load(BundledData.evalData(task), tokenizer, special, SEQ_LEN));
+            List<DataRecord> records = DataFiles.read(BundledData.evalData(task));
+            int kept = budget.evalPerTask() > 0 ? Math.min(budget.evalPerTask(), records.size()) : records.size();
+            taskEvalRecords.put(task, records.subList(0, kept));
+            taskEvals.put(task, Dataset.of(BundledData.evalData(task).toString(), records.subList(0, kept), tokenizer, special, SEQ_LEN));
         }
         for (String task : BundledData.TASKS) {
             experts.put(task, trainExpert(task, special));
@@ -163,8 +179,8 @@ final class ComposeDemo {
         LoraConfig moslora = LoraConfig.builder(new TargetModules.AllLinear()).r(8).alpha(16).mixer(MixerInit.KAIMING)
                 .baseModelNameOrPath(baseModel.toString()).build();
         Adapter adapter = Adapters.inject(llama, moslora, task, new Rng(SEED));
-        TrainingConfig config = TrainingConfig.builder(EXPERT_STEPS).batchSize(BATCH)
-                .schedule(LrSchedule.cosine(5e-3, 0, 20, EXPERT_STEPS)).seed(SEED).build();
+        TrainingConfig config = TrainingConfig.builder(budget.expertSteps()).batchSize(BATCH)
+                .schedule(LrSchedule.cosine(5e-3, 0, Math.min(20, budget.expertSteps() / 10), budget.expertSteps())).seed(SEED).build();
         Dataset train = Dataset.load(BundledData.trainData(task), tokenizer, special, SEQ_LEN);
         try (ProgressReporter progress = new ProgressReporter("expert " + task, System.err)) {
             FineTuning.of(llama, adapter, tokenizer).data(train, taskEvals.get(task)).config(config).listener(progress).run(folder);
@@ -172,21 +188,21 @@ final class ComposeDemo {
         return folder;
     }
 
-    /** The first {@value #MIX_PER_TASK} training records of every task, shuffled together. */
+    /** The first {@code mixPerTask} training records of every task, shuffled together. */
     private Dataset mixedTasks(SpecialIds special) throws IOException {
         List<DataRecord> records = new ArrayList<>();
         for (String task : BundledData.TASKS) {
             List<DataRecord> taskRecords = DataFiles.read(BundledData.trainData(task));
-            records.addAll(taskRecords.subList(0, Math.min(MIX_PER_TASK, taskRecords.size())));
+            records.addAll(taskRecords.subList(0, Math.min(budget.mixPerTask(), taskRecords.size())));
         }
         Collections.shuffle(records, new Random(SEED));
         return Dataset.of("the bundled tasks' training data, mixed", records, tokenizer, special, SEQ_LEN);
     }
 
-    private Dataset mixedEvals(SpecialIds special) throws IOException {
+    private Dataset mixedEvals(SpecialIds special) {
         List<DataRecord> records = new ArrayList<>();
         for (String task : BundledData.TASKS) {
-            records.addAll(DataFiles.read(BundledData.evalData(task)));
+            records.addAll(taskEvalRecords.get(task));
         }
         return Dataset.of("the bundled tasks' held-out data", records, tokenizer, special, SEQ_LEN);
     }
@@ -198,8 +214,8 @@ final class ComposeDemo {
     private GateRun trainGates(String name, MoleConfig config, Dataset mix, Dataset heldOut) throws IOException {
         Llama llama = withAllExperts();
         Mole mole = Mole.attach(llama, List.copyOf(experts.keySet()), config);
-        TrainingConfig training = TrainingConfig.builder(GATE_STEPS).batchSize(BATCH)
-                .schedule(LrSchedule.cosine(1e-2, 0, 10, GATE_STEPS)).seed(SEED).build();
+        TrainingConfig training = TrainingConfig.builder(budget.gateSteps()).batchSize(BATCH)
+                .schedule(LrSchedule.cosine(1e-2, 0, Math.min(10, budget.gateSteps() / 10), budget.gateSteps())).seed(SEED).build();
         Path runFolder = out.resolve(name);
         try (ProgressReporter progress = new ProgressReporter("gates " + name, System.err)) {
             GateTraining.of(llama, mole, experts, tokenizer).data(mix, heldOut).config(training).listener(progress).run(runFolder);

@@ -1,0 +1,131 @@
+package dev.mixtape.models.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mixtape.adapters.PeftFiles;
+import dev.mixtape.adapters.mole.MoleFiles;
+import dev.mixtape.models.train.Trainer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code mixtape compose}, {@code eval --mole}, {@code generate --mole} and {@code compose --demo} in-process, on the bundled model. */
+class ComposeCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path experts;
+
+    @TempDir
+    Path folder;
+
+    @BeforeAll
+    static void trainTwoExperts() throws IOException {
+        for (String task : List.of("reverse", "facts")) {
+            CliRun run = CliRun.of("finetune", "--task", task, "--steps", "8", "--batch", "8", "--lr", "1e-2",
+                    "--out", experts.resolve(task).toString());
+            assertEquals(0, run.status(), run.err());
+        }
+    }
+
+    private static JsonNode lastLine(CliRun run) throws IOException {
+        assertEquals(0, run.status(), run.err());
+        return JSON.readTree(run.out().lines().toList().getLast());
+    }
+
+    private Path mix() throws IOException {
+        Path mix = folder.resolve("mix.jsonl");
+        for (String task : List.of("reverse", "facts")) {
+            Files.write(mix, Files.readAllLines(BundledData.trainData(task)).subList(0, 40), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+        return mix;
+    }
+
+    private String expertList() {
+        return experts.resolve("reverse") + "," + experts.resolve("facts");
+    }
+
+    @Test
+    void composeTrainsTheGatesAndEvalWithAllButOneExpertMaskedIsThatExpert() throws IOException {
+        Path mole = folder.resolve("mole");
+        CliRun composed = CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "4", "--batch", "8",
+                "--granularity", "block", "--out", mole.toString());
+        JsonNode summary = lastLine(composed);
+        assertEquals(4, summary.get("steps").asInt());
+        assertTrue(summary.get("eval_after").has("loss"), summary.toString());
+        for (String file : List.of(MoleFiles.CONFIG_FILE, MoleFiles.GATES_FILE, Trainer.CHECKPOINT, Trainer.METRICS, Trainer.CURVES)) {
+            assertTrue(Files.isRegularFile(mole.resolve(file)), file);
+        }
+        assertTrue(Files.readString(mole.resolve(Trainer.METRICS)).contains("\"gate_entropy\""), "the gates' entropy is logged");
+        assertTrue(composed.err().contains("2 experts [reverse, facts], 4 gates (block)"), composed.err());
+
+        String model = BundledData.tinyModel().toString();
+        String data = BundledData.evalData("reverse").toString();
+        JsonNode masked = lastLine(CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "facts", "--data", data, "--seq-len", "64"));
+        JsonNode byIndex = lastLine(CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "1", "--data", data, "--seq-len", "64"));
+        JsonNode expert = lastLine(CliRun.of("eval", "--model", model, "--adapter", experts.resolve("reverse").toString(), "--data", data,
+                "--seq-len", "64"));
+        assertEquals(expert.get("loss").asDouble(), masked.get("loss").asDouble(), 1e-6, "G'_reverse = 1: the reverse expert alone");
+        assertEquals(masked.toString(), byIndex.toString());
+
+        CliRun explained = CliRun.of("generate", "--model", model, "--mole", mole.toString(), "--prompt", "Reverse: cat dog\nAnswer:",
+                "--temperature", "0", "--steps", "4", "--explain");
+        assertEquals(0, explained.status(), explained.err());
+        assertEquals(4, explained.err().lines().filter(line -> line.startsWith("explain: gate 'model.layers.")).count(), explained.err());
+    }
+
+    @Test
+    void aMoleWhoseExpertChangedOrThatMasksEveryExpertIsRefusedInOneLine() throws IOException {
+        Path mole = folder.resolve("mole");
+        lastLine(CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "2", "--batch", "8", "--out", mole.toString()));
+        String model = BundledData.tinyModel().toString();
+        String data = BundledData.evalData("reverse").toString();
+
+        CliRun everyExpert = CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "0,1", "--data", data);
+        assertEquals(1, everyExpert.status());
+        assertTrue(everyExpert.err().contains("would leave no expert"), everyExpert.err());
+
+        Path copy = folder.resolve("facts-copy");
+        Files.createDirectories(copy);
+        for (String file : List.of(PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE)) {
+            Files.copy(experts.resolve("facts").resolve(file), copy.resolve(file));
+        }
+        Path moved = folder.resolve("mole-of-copy");
+        lastLine(CliRun.of("compose", "--experts", experts.resolve("reverse") + "," + copy, "--data", mix().toString(), "--steps", "1",
+                "--batch", "8", "--out", moved.toString()));
+        byte[] weights = Files.readAllBytes(copy.resolve(PeftFiles.WEIGHTS_FILE));
+        weights[weights.length - 1] ^= 1;
+        Files.write(copy.resolve(PeftFiles.WEIGHTS_FILE), weights);
+        CliRun changed = CliRun.of("eval", "--model", model, "--mole", moved.toString(), "--data", data);
+        assertEquals(1, changed.status());
+        assertTrue(changed.err().contains(PeftFiles.WEIGHTS_FILE) && changed.err().contains("facts-copy"), changed.err());
+    }
+
+    @Test
+    void theDemoRunsEndToEndOnASmallBudgetAndEndsWithItsJsonLine() throws IOException {
+        CliRun run = CliRun.capture(() -> new ComposeDemo(folder.resolve("demo"), "vector", new ComposeDemo.Budget(4, 3, 16, 6)).run());
+        JsonNode result = lastLine(run);
+        assertEquals(List.of("add", "reverse", "facts"), JSON.convertValue(result.get("tasks"), List.class));
+        for (String method : List.of("uniform", "cat", "mole")) {
+            for (String task : List.of("add", "reverse", "facts")) {
+                double accuracy = result.get(method).get(task).asDouble(-1);
+                assertTrue(accuracy >= 0 && accuracy <= 1, method + " " + task + ": " + accuracy);
+            }
+        }
+        assertEquals(3, result.get("single").size());
+        String report = Files.readString(folder.resolve("demo").resolve("results.md"));
+        for (String row : List.of("| uniform averaging |", "| cat merge (weights 1) |", "| MoLE layer, no balance loss |",
+                "| MoLE network, α 0.5 |", "| merged adapter |")) {
+            assertTrue(report.contains(row), row + " in\n" + report);
+        }
+    }
+}
