@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
                 "--demo: train one expert per bundled task, compose them, and compare with averaging and cat.",
                 "Stdout's last line: the run's JSON summary (with --demo, the demonstration's accuracies)."})
 final class ComposeCommand implements Callable<Integer> {
-    private static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults(200, 1e-2, 10);
+    private static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults(200, 3e-3, 10);
     private static final int DEFAULT_SEQ_LEN = 256;
 
     @Option(names = "--demo", description = "Run the whole demonstration on the bundled model and tasks (minutes).")

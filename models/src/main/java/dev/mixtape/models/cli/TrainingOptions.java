@@ -10,7 +10,7 @@ import java.util.Locale;
 
 /** The options of every training command: steps, batches, optimizer, schedule, evaluation, checkpoints. */
 final class TrainingOptions {
-    @Option(names = "--steps", description = "Optimizer steps (default: 600 for finetune, 100 for pretrain; see also --epochs).")
+    @Option(names = "--steps", description = "Optimizer steps (default: 600 for finetune, 200 for compose, 100 for pretrain; see also --epochs).")
     Integer steps;
 
     @Option(names = "--epochs", description = "Passes over the training data, instead of --steps (the last pass may be partial).")
@@ -25,13 +25,13 @@ final class TrainingOptions {
     @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw (default) or sgd.")
     String optimizer;
 
-    @Option(names = "--lr", description = "Peak learning rate (default: 5e-3 for finetune, tuned on the tiny bundled model; 1e-3 for pretrain).")
+    @Option(names = "--lr", description = "Peak learning rate (default, tuned on the bundled tiny model: 5e-3 for finetune, 3e-3 for compose; 1e-3 for pretrain).")
     Double learningRate;
 
     @Option(names = "--min-lr", defaultValue = "0", description = "Learning rate at the end of the cosine (default: ${DEFAULT-VALUE}).")
     double minLearningRate;
 
-    @Option(names = "--warmup", description = "Steps of linear warmup from 0 (default: 20 for finetune, or a tenth of the steps if fewer; 0 for pretrain).")
+    @Option(names = "--warmup", description = "Steps of linear warmup from 0 (default: 20 for finetune, 10 for compose, or a tenth of the steps if fewer; 0 for pretrain).")
     Integer warmupSteps;
 
     @Option(names = "--schedule", defaultValue = "cosine", description = "cosine (default: warmup, then down to --min-lr) or constant (warmup, then --lr).")

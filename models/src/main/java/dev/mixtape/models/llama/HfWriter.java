@@ -20,8 +20,8 @@ import java.util.Map;
  * <p>Each file is replaced atomically (written beside its target, then renamed over it), and
  * {@code config.json}, which is what makes a folder a model, comes last: a reader sees the old
  * folder, or a new folder whose files are all complete. Other files in the folder are left alone.
- * A model with adapters injected is written with their parameters too; merge them first to get a
- * plain Llama.
+ * A model with adapters injected is written with their parameters too; to get a plain Llama, fold
+ * one in first with {@code Adapters.mergeAndUnload}.
  */
 public final class HfWriter {
     private static final String TOKENIZER_CONFIG = "tokenizer_config.json";

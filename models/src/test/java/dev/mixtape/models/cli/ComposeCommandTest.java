@@ -124,7 +124,7 @@ class ComposeCommandTest {
         assertEquals(3, result.get("single").size());
         String report = Files.readString(folder.resolve("demo").resolve("results.md"));
         for (String row : List.of("| uniform averaging |", "| cat merge (weights 1) |", "| MoLE layer, no balance loss |",
-                "| MoLE network, α 0.5 |", "| merged adapter |")) {
+                "| MoLE network |", "| MoLE layer, reading the experts' outputs |", "| merged adapter |")) {
             assertTrue(report.contains(row), row + " in\n" + report);
         }
     }
