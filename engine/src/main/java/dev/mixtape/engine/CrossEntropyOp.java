@@ -40,8 +40,9 @@ final class CrossEntropyOp {
             loss = losses.sum().mul(scale);
         }
         int[] shape = logits.shape();
+        DType dtype = logits.dtype();
         return Tape.record("crossEntropy", loss, g -> {
-            Tensor d = Tensor.zeros(backend, logits.dtype(), rows, vocab);
+            Tensor d = Tensor.zeros(backend, dtype, rows, vocab);
             backend.crossEntropyBackward(flat, targets, ignoreIndex, logSumExp, scale * g.item(), d);
             return new Tensor[] {d.reshape(shape)};
         }, logits);
