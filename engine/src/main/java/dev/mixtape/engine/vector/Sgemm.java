@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of row-major matrices, organised the way BLIS and GotoBLAS do it, in three steps.
  *
  * <ol>
- *   <li>Pack B: every {@link GemmBlocking#kc()}-deep slice of B becomes a row of column slivers in
+ *   <li>Pack B: every {@link GemmBlocking#sliceDepth}-deep slice of B becomes a row of column slivers in
  *       the order the micro-kernel reads them ({@link PanelPacking}). The threads share this work and
  *       then share the packed B.</li>
  *   <li>Cut C into pieces (a matrix of the batch, a block of at most {@link GemmBlocking#mc()} rows,
@@ -34,7 +34,7 @@ final class Sgemm {
 
     private final Parallel parallel;
     private final MicroKernel kernel;
-    private final int kc;
+    private final GemmBlocking blocking;
     private final int mc;
     /** One pool per kind of buffer, so that a request is met by an array of its own kind's size. */
     private final BufferPool packedBPool = new BufferPool();
@@ -53,7 +53,7 @@ final class Sgemm {
     Sgemm(Parallel parallel, MicroKernel kernel, GemmBlocking blocking) {
         this.parallel = parallel;
         this.kernel = kernel;
-        this.kc = blocking.kc();
+        this.blocking = blocking;
         this.mc = Math.max(1, blocking.mc() / kernel.rows()) * kernel.rows();
     }
 
@@ -100,8 +100,8 @@ final class Sgemm {
         }
         boolean rowsFollowOn = strideB == 0 && !transA && strideA == m * lda && strideC == m * ldc;
         Product product = rowsFollowOn
-                ? new Product(left, rightT, out, 1, batch * m, n, k, true, accumulate)
-                : new Product(left, rightT, out, batch, m, n, k, strideB == 0, accumulate);
+                ? new Product(left, rightT, out, 1, batch * m, n, k, blocking.sliceDepth(k), true, accumulate)
+                : new Product(left, rightT, out, batch, m, n, k, blocking.sliceDepth(k), strideB == 0, accumulate);
         long packedSize = (long) product.matricesOfB() * k * product.paddedN(kernel.cols());
         if (packedSize > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("matmul operand B: " + product.matricesOfB() + " matrices of " + k + "×" + n
@@ -116,6 +116,62 @@ final class Sgemm {
         }
     }
 
+    /**
+     * A single matrix B packed for the micro-kernel once, for several products {@code op(A)·op(B)}
+     * with different A ({@link #multiply(PackedB, boolean, int, float[], int, int, float[], int, int, boolean)}),
+     * such as a frozen weight applied to one block of rows after another. Give it back with
+     * {@link #release}; until then it holds a pooled buffer of about k·n floats.
+     *
+     * @param bT   B as the n×k matrix Bᵀ, as packed
+     * @param n    columns of op(B)
+     * @param k    rows of op(B)
+     * @param kc   depth of its k-slices
+     * @param data the packed slivers
+     */
+    record PackedB(StridedMatrix bT, int n, int k, int kc, float[] data) {
+    }
+
+    /** Packs op(B) (k×n; B stored k×n, or n×k when {@code transB}, with row length {@code ldb}) for reuse. */
+    PackedB pack(boolean transB, int n, int k, float[] b, int bOff, int ldb) {
+        if (n < 1 || k < 1) {
+            throw new IllegalArgumentException("a packed matmul operand needs positive sizes, got n=" + n + ", k=" + k);
+        }
+        requireRowLength("B", ldb, transB ? k : n);
+        StridedMatrix rightT = new StridedMatrix("B", b, bOff, 0, transB ? ldb : 1, transB ? 1 : ldb);
+        rightT.requireInside(1, n, k);
+        Product product = new Product(null, rightT, null, 1, 0, n, k, blocking.sliceDepth(k), true, false);
+        long packedSize = (long) k * product.paddedN(kernel.cols());
+        if (packedSize > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("matmul operand B: " + k + "×" + n + " is too large to pack into one Java array");
+        }
+        float[] packed = packedBPool.take((int) packedSize);
+        packB(product, packed);
+        return new PackedB(rightT, n, k, product.kc(), packed);
+    }
+
+    /**
+     * {@code C = op(A)·op(B)} (added to C when {@code accumulate}) for a B packed by {@link #pack}:
+     * op(A) is m×k, stored m×k or, when {@code transA}, k×m, with row length {@code lda}; C is m×n
+     * with row length {@code ldc}.
+     */
+    void multiply(PackedB b, boolean transA, int m, float[] a, int aOff, int lda, float[] c, int cOff, int ldc,
+                  boolean accumulate) {
+        requireRowLength("A", lda, transA ? m : b.k());
+        requireRowLength("C", ldc, b.n());
+        StridedMatrix left = new StridedMatrix("A", a, aOff, 0, transA ? 1 : lda, transA ? lda : 1);
+        StridedMatrix out = new StridedMatrix("C", c, cOff, 0, ldc, 1);
+        left.requireInside(1, m, b.k());
+        out.requireInside(1, m, b.n());
+        if (m > 0) {
+            multiplyPieces(new Product(left, b.bT(), out, 1, m, b.n(), b.k(), b.kc(), true, accumulate), b.data());
+        }
+    }
+
+    /** Returns the buffer of {@code b}, which must not be used afterwards. */
+    void release(PackedB b) {
+        packedBPool.give(b.data());
+    }
+
     private static void requireRowLength(String operand, int ld, int rowLength) {
         if (ld < Math.max(1, rowLength)) {
             throw new IllegalArgumentException("matmul operand " + operand + ": row length (ld) " + ld
@@ -126,9 +182,10 @@ final class Sgemm {
     /**
      * The operands of one call: A as m×k, B as the n×k matrix Bᵀ, and C. When B is shared and the
      * rows of A and C run on from one matrix to the next, the batch is folded into the rows
-     * ({@code batch = 1}, {@code m = batch·m}) so that B is packed once.
+     * ({@code batch = 1}, {@code m = batch·m}) so that B is packed once. k is cut into slices of
+     * {@code kc} ({@link GemmBlocking#sliceDepth}).
      */
-    private record Product(StridedMatrix a, StridedMatrix bT, StridedMatrix c, int batch, int m, int n, int k,
+    private record Product(StridedMatrix a, StridedMatrix bT, StridedMatrix c, int batch, int m, int n, int k, int kc,
                            boolean sharedB, boolean accumulate) {
         int matricesOfB() {
             return sharedB ? 1 : batch;
@@ -151,6 +208,7 @@ final class Sgemm {
         int nr = kernel.cols();
         int n = product.n();
         int k = product.k();
+        int kc = product.kc();
         int groups = ceilDiv(ceilDiv(n, nr), SLIVERS_PER_PACKING_UNIT);
         int slices = ceilDiv(k, kc);
         int units = product.matricesOfB() * slices * groups;
@@ -172,7 +230,9 @@ final class Sgemm {
     /**
      * Step 2: cuts C into pieces of {@code rowHeight} rows and {@code colParts} column ranges per
      * matrix, at least {@link #PIECES_PER_THREAD} per thread where the sizes allow, and lets the
-     * threads claim them one by one.
+     * threads claim them one by one. Every extra row block reads all of B once more and every extra
+     * column range packs its rows of A once more, so a C wider than it is tall (a few rows against
+     * a large weight) is cut into column ranges, and otherwise into row blocks.
      */
     private void multiplyPieces(Product product, float[] packedB) {
         int mr = kernel.rows();
@@ -182,14 +242,14 @@ final class Sgemm {
         long flops = 2L * batch * m * product.n() * product.k();
         int tasks = (int) Math.min(parallel.threads(), Math.max(1, flops / MIN_FLOPS_PER_TASK));
         int wanted = tasks == 1 ? 1 : PIECES_PER_THREAD * tasks;
-        int blocksPerMatrix = Math.max(ceilDiv(m, mc), ceilDiv(wanted, batch));
+        int blocksPerMatrix = product.n() > m ? ceilDiv(m, mc) : Math.max(ceilDiv(m, mc), ceilDiv(wanted, batch));
         int rowHeight = Math.min(mc, Math.max(mr, ceilDiv(ceilDiv(m, blocksPerMatrix), mr) * mr));
         int rowBlocks = ceilDiv(m, rowHeight);
         int colParts = Math.max(1, Math.min(slivers, ceilDiv(wanted, batch * rowBlocks)));
         int pieces = batch * rowBlocks * colParts;
         AtomicInteger nextPiece = new AtomicInteger();
         parallel.forRange(tasks, 1, (from, to) -> {
-            float[] packedA = packedAPool.take(rowHeight * Math.min(kc, product.k()));
+            float[] packedA = packedAPool.take(rowHeight * product.kc());
             float[] edgeTile = edgeTilePool.take(mr * kernel.cols());
             try {
                 for (int piece = nextPiece.getAndIncrement(); piece < pieces; piece = nextPiece.getAndIncrement()) {
@@ -214,6 +274,7 @@ final class Sgemm {
         int nr = kernel.cols();
         int n = product.n();
         int k = product.k();
+        int kc = product.kc();
         StridedMatrix c = product.c();
         float[] out = c.data();
         int ldc = c.rowStride();
