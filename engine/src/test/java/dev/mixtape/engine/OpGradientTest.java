@@ -111,6 +111,10 @@ class OpGradientTest {
         check("softmax", p, t -> F.softmax(t.get(0)), new int[] {3, 6});
         check("embedding", p, t -> F.embedding(t.get(0), new int[] {2, 0, 2, 4}), new int[] {5, 3});
         check("crossEntropy", p, t -> F.crossEntropy(t.get(0), new int[] {1, -100, 4, 0}, -100), new int[] {4, 6});
+        check("linearCrossEntropy", p, t -> F.linearCrossEntropy(t.get(0), t.get(1), new int[] {1, -100, 4, 0, 5}, -100),
+                new int[] {5, 3}, new int[] {6, 3});
+        check("linearCrossEntropy scaled, 3-D input", p, t -> F.linearCrossEntropy(t.get(0), t.get(1), new int[] {2, 0, 2, -100}, -100).mul(-1.5),
+                new int[] {2, 2, 4}, new int[] {3, 4});
         check("dropout", p, t -> F.dropout(t.get(0), 0.3, new Rng(11)), new int[] {4, 5});
     }
 

@@ -25,6 +25,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
     private final ArrayKernels kernels;
     private final Sgemm sgemm;
     private final Gemv gemv;
+    private final LinearCrossEntropy linearCrossEntropy;
 
     /** A backend using {@code threads} threads (the caller's plus {@code threads − 1} workers). */
     public VectorBackend(int threads) {
@@ -32,6 +33,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
         this.kernels = VectorSupport.available() ? VectorSupport.simdKernels() : new ScalarArrayKernels();
         this.sgemm = new Sgemm(parallel);
         this.gemv = VectorSupport.available() ? VectorSupport.simdGemv() : new ScalarGemv();
+        this.linearCrossEntropy = new LinearCrossEntropy(parallel, kernels, sgemm, LinearCrossEntropy.BLOCK_FLOATS);
     }
 
     /** Whether this backend runs Vector API kernels (false: scalar fallback). */
@@ -479,6 +481,16 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 kernels.scalar(ScalarOp.MUL, dv, o, s, dv, o, vocab);
             }
         });
+    }
+
+    @Override
+    public void linearCrossEntropy(Tensor x, Tensor weight, int[] targets, int ignoreIndex, double scale, Tensor losses,
+                                   Tensor dx, Tensor dWeight) {
+        int dim = x.dim(-1);
+        linearCrossEntropy.run(targets.length, dim, weight.dim(0), data(x), x.offset(), data(weight), weight.offset(),
+                targets, ignoreIndex, (float) scale, data(losses), losses.offset(),
+                dx == null ? null : data(dx), dx == null ? 0 : dx.offset(),
+                dWeight == null ? null : data(dWeight), dWeight == null ? 0 : dWeight.offset());
     }
 
     @Override
