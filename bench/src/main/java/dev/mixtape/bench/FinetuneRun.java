@@ -15,6 +15,7 @@ import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.train.TrainingConfig;
 import dev.mixtape.models.train.TrainingSequence;
 
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +29,9 @@ import java.util.SplittableRandom;
  * <p>A step is what {@code Trainer} does for one micro-batch: {@code model.loss(...)}, {@code item()},
  * {@code backward()}, global-norm clipping at 1.0, the optimizer's step (AdamW as
  * {@link TrainingConfig}'s default makes it) and {@code zeroGrad()}. Progress goes to standard
- * error; standard output gets one line of {@code key=value} results for {@link FinetuneTable}.
+ * error; standard output gets one line of {@code key=value} results for {@link FinetuneTable}, with the
+ * median wall time and process CPU time of the measured steps (their ratio shows how much of the
+ * machine the run got when others share it).
  */
 public final class FinetuneRun {
     private static final List<String> PROJECTIONS = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
@@ -63,29 +66,43 @@ public final class FinetuneRun {
         optimizer.setLr(1e-3);
 
         SplittableRandom data = new SplittableRandom(4);
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         double[] seconds = new double[measured];
+        double[] cpuSeconds = new double[measured];
         double firstLoss = Double.NaN;
         double lastLoss = Double.NaN;
         for (int step = 0; step < warmup + measured; step++) {
             int[] tokens = data.ints((long) shape.batch() * (shape.seq() + 1), 0, shape.config().vocabSize()).toArray();
             long start = System.nanoTime();
+            long cpuStart = os.getProcessCpuTime();
             lastLoss = step(llama, trainable, optimizer, shape, tokens);
             double elapsed = (System.nanoTime() - start) / 1e9;
+            double cpu = (os.getProcessCpuTime() - cpuStart) / 1e9;
             if (step == 0) {
                 firstLoss = lastLoss;
             }
             boolean warming = step < warmup;
             if (!warming) {
                 seconds[step - warmup] = elapsed;
+                cpuSeconds[step - warmup] = cpu;
             }
-            System.err.printf(Locale.ROOT, "%s: %s step %d/%d %.3f s, loss %.4f%n", label, warming ? "warm-up" : "measured",
-                    warming ? step + 1 : step - warmup + 1, warming ? warmup : measured, elapsed, lastLoss);
+            System.err.printf(Locale.ROOT, "%s: %s step %d/%d %.3f s (CPU %.3f s), loss %.4f%n", label,
+                    warming ? "warm-up" : "measured", warming ? step + 1 : step - warmup + 1, warming ? warmup : measured,
+                    elapsed, cpu, lastLoss);
         }
-        Arrays.sort(seconds);
-        double median = measured % 2 == 1 ? seconds[measured / 2] : (seconds[measured / 2 - 1] + seconds[measured / 2]) / 2;
-        System.out.printf(Locale.ROOT, "median_step_s=%.4f tokens_per_s=%.1f peak_rss_mb=%.0f heap_max_mb=%d adapter_params=%d first_loss=%.4f last_loss=%.4f%n",
-                median, shape.tokensPerStep() / median, PeakRss.megabytes(), Runtime.getRuntime().maxMemory() >> 20,
-                trainable.stream().mapToLong(Tensor::numel).sum(), firstLoss, lastLoss);
+        double median = median(seconds);
+        System.out.printf(Locale.ROOT, "median_step_s=%.4f median_cpu_s=%.4f tokens_per_s=%.1f peak_rss_mb=%.0f heap_max_mb=%d "
+                        + "adapter_params=%d first_loss=%.4f last_loss=%.4f%n",
+                median, median(cpuSeconds), shape.tokensPerStep() / median, PeakRss.megabytes(),
+                Runtime.getRuntime().maxMemory() >> 20, trainable.stream().mapToLong(Tensor::numel).sum(), firstLoss, lastLoss);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /**

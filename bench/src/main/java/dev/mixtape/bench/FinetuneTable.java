@@ -45,11 +45,13 @@ public final class FinetuneTable {
         System.out.println("JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", "
                 + Runtime.getRuntime().availableProcessors() + " CPUs; load average at start: " + loadAverage() + ".");
         System.out.println("tok/s = batch·seq / median step time over the measured steps (warm-up steps excluded); "
+                + "cores busy = the child's CPU time / wall time over a median step (of " + Runtime.getRuntime().availableProcessors()
+                + ", fewer when other work shares them); "
                 + "peak RSS = the child JVM's VmHWM; load = 1-minute load average when the case ended.");
         System.out.println();
-        System.out.println("| model shape | batch×seq | adapter | backend | -Xmx | steps | median step | tok/s | peak RSS | load "
-                + "| tok/s ÷ PyTorch | RSS ÷ PyTorch | vector ÷ nd4j tok/s |");
-        System.out.println("|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| model shape | batch×seq | adapter | backend | -Xmx | steps | median step | cores busy | tok/s | peak RSS "
+                + "| load | tok/s ÷ PyTorch | RSS ÷ PyTorch | vector ÷ nd4j tok/s |");
+        System.out.println("|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (FinetuneShape shape : FinetuneShape.ALL) {
             for (String adapter : ADAPTERS) {
                 Map<String, Double> tokensPerSecond = new HashMap<>();
@@ -59,11 +61,14 @@ public final class FinetuneTable {
                     double perSecond = Double.parseDouble(result.get("tokens_per_s"));
                     tokensPerSecond.put(backend, perSecond);
                     double rssMb = Double.parseDouble(result.get("peak_rss_mb"));
+                    double stepSeconds = Double.parseDouble(result.get("median_step_s"));
+                    double cpuSeconds = Double.parseDouble(result.get("median_cpu_s"));
                     String versusNd4j = backend.equals("vector")
                             ? String.format(Locale.ROOT, "%.2f×", perSecond / tokensPerSecond.get("nd4j")) : "";
-                    System.out.printf(Locale.ROOT, "| %s (%s) | %d×%d | %s | %s | %d MB | %d+%d | %.3f s | %.0f | %.0f MB | %s | %.2f× | %.2f× | %s |%n",
+                    System.out.printf(Locale.ROOT, "| %s (%s) | %d×%d | %s | %s | %d MB | %d+%d | %.3f s | %.2f | %.0f | %.0f MB | %s "
+                                    + "| %.2f× | %.2f× | %s |%n",
                             shape.key(), shape.description(), shape.batch(), shape.seq(), adapter, backend,
-                            shape.heapMb(backend), steps.warmup(), steps.measured(), Double.parseDouble(result.get("median_step_s")),
+                            shape.heapMb(backend), steps.warmup(), steps.measured(), stepSeconds, cpuSeconds / stepSeconds,
                             perSecond, rssMb, loadAverage(), perSecond / shape.referenceTokensPerSecond(),
                             rssMb / shape.referenceRssMb(), versusNd4j);
                 }
