@@ -97,7 +97,8 @@ public interface Backend {
 
     /**
      * Backward of {@link #rmsNorm}: writes {@code dx} and adds the weight gradient into {@code dWeight}
-     * (contiguous, same shape as the weight). All inputs contiguous.
+     * (contiguous, same shape as the weight), or skips it when {@code dWeight} is null (a frozen
+     * weight). All inputs contiguous.
      */
     void rmsNormBackward(Tensor x, Tensor weight, Tensor invRms, Tensor dOut, Tensor dx, Tensor dWeight);
 

@@ -86,14 +86,20 @@ final class MatmulOp {
         return product(g, b.flipped());
     }
 
-    /** dB = Aᵀ·G, computed as (Gᵀ·A)ᵀ when B's data is transposed; summed over batches when B is shared. */
+    /**
+     * dB = Aᵀ·G, summed over batches when B is shared. When B's data is transposed (a weight read as
+     * Wᵀ) it is computed as (Gᵀ·A)ᵀ, so that the gradient comes out in the weight's own layout,
+     * unless A has fewer columns than G: the left operand here is read transposed, which packing
+     * gathers element by element, so it should be the smaller one (a LoRA B's rank-r input rather
+     * than the layer's output gradient).
+     */
     private static Tensor gradB(Operand a, boolean bTransposed, int bRank, Operand g) {
         if (bRank == 2 && a.data().rank() > 2) {
             Tensor flatA = (a.transposed() ? a.data().transpose(-2, -1).contiguous() : a.data()).reshape(-1, a.cols());
             a = new Operand(flatA, false);
             g = new Operand(g.data().reshape(-1, g.cols()), false);
         }
-        if (bTransposed) {
+        if (bTransposed && g.cols() <= a.cols()) {
             return product(g.flipped(), a).transpose(-2, -1);
         }
         return product(a.flipped(), g);

@@ -22,9 +22,10 @@ final class RmsNormOp {
         Tensor out = Tensor.zeros(backend, dtype, shape);
         Tensor invRms = Tensor.zeros(backend, dtype, x.numel() / dim);
         backend.rmsNorm(xc, wc, eps, out, invRms);
+        boolean needWeight = weight.requiresGrad();
         return Tape.record("rmsNorm", out, g -> {
             Tensor dx = Tensor.zeros(backend, dtype, shape);
-            Tensor dw = Tensor.zeros(backend, dtype, dim);
+            Tensor dw = needWeight ? Tensor.zeros(backend, dtype, dim) : null;
             backend.rmsNormBackward(xc, wc, invRms, g.contiguous(), dx, dw);
             return new Tensor[] {dx, dw};
         }, x, weight);

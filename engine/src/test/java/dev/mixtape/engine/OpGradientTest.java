@@ -107,6 +107,9 @@ class OpGradientTest {
     @MethodSource("precisions")
     void fusedOps(Precision p) {
         check("rmsNorm", p, t -> F.rmsNorm(t.get(0), t.get(1), 1e-5), new int[] {3, 8}, new int[] {8});
+        Tensor frozenWeight = p.tensor(random(300, 0.5, 1.5, 8), 8);
+        check("rmsNorm, frozen weight", p, t -> F.rmsNorm(t.get(0), frozenWeight, 1e-5), new int[] {3, 8});
+        check("swiglu, two vectors and a tail", p, t -> F.swiglu(t.get(0), t.get(1)), new int[] {2, 11}, new int[] {2, 11});
         check("swiglu", p, t -> F.swiglu(t.get(0), t.get(1)), new int[] {3, 7}, new int[] {3, 7});
         check("softmax", p, t -> F.softmax(t.get(0)), new int[] {3, 6});
         check("embedding", p, t -> F.embedding(t.get(0), new int[] {2, 0, 2, 4}), new int[] {5, 3});

@@ -39,6 +39,7 @@ final class Sgemm {
     /** One pool per kind of buffer, so that a request is met by an array of its own kind's size. */
     private final BufferPool packedBPool = new BufferPool();
     private final BufferPool packedAPool = new BufferPool();
+    private final BufferPool sharedAPool = new BufferPool();
     private final BufferPool edgeTilePool = new BufferPool();
 
     /**
@@ -247,29 +248,81 @@ final class Sgemm {
         int rowBlocks = ceilDiv(m, rowHeight);
         int colParts = Math.max(1, Math.min(slivers, ceilDiv(wanted, batch * rowBlocks)));
         int pieces = batch * rowBlocks * colParts;
+        float[] sharedA = colParts > 1 ? packSharedA(product, rowBlocks, rowHeight) : null;
         AtomicInteger nextPiece = new AtomicInteger();
-        parallel.forRange(tasks, 1, (from, to) -> {
-            float[] packedA = packedAPool.take(rowHeight * product.kc());
-            float[] edgeTile = edgeTilePool.take(mr * kernel.cols());
-            try {
-                for (int piece = nextPiece.getAndIncrement(); piece < pieces; piece = nextPiece.getAndIncrement()) {
-                    int t = piece / (rowBlocks * colParts);
-                    int row0 = piece / colParts % rowBlocks * rowHeight;
-                    int colPart = piece % colParts;
-                    multiplyPiece(product, packedB, t, row0, Math.min(rowHeight, m - row0),
-                            (int) ((long) slivers * colPart / colParts), (int) ((long) slivers * (colPart + 1) / colParts),
-                            packedA, edgeTile);
+        try {
+            parallel.forRange(tasks, 1, (from, to) -> {
+                float[] packedA = sharedA == null ? packedAPool.take(rowHeight * product.kc()) : null;
+                float[] edgeTile = edgeTilePool.take(mr * kernel.cols());
+                try {
+                    for (int piece = nextPiece.getAndIncrement(); piece < pieces; piece = nextPiece.getAndIncrement()) {
+                        int t = piece / (rowBlocks * colParts);
+                        int rowBlock = piece / colParts % rowBlocks;
+                        int row0 = rowBlock * rowHeight;
+                        int colPart = piece % colParts;
+                        int sliverFrom = (int) ((long) slivers * colPart / colParts);
+                        int sliverTo = (int) ((long) slivers * (colPart + 1) / colParts);
+                        int rows = Math.min(rowHeight, m - row0);
+                        if (sharedA == null) {
+                            multiplyPiece(product, packedB, t, row0, rows, sliverFrom, sliverTo, packedA, -1, rowHeight, edgeTile);
+                        } else {
+                            multiplyPiece(product, packedB, t, row0, rows, sliverFrom, sliverTo, sharedA,
+                                    (t * rowBlocks + rowBlock) * rowHeight * product.k(), rowHeight, edgeTile);
+                        }
+                    }
+                } finally {
+                    if (packedA != null) {
+                        packedAPool.give(packedA);
+                    }
+                    edgeTilePool.give(edgeTile);
                 }
-            } finally {
-                packedAPool.give(packedA);
-                edgeTilePool.give(edgeTile);
+            });
+        } finally {
+            if (sharedA != null) {
+                sharedAPool.give(sharedA);
             }
-        });
+        }
     }
 
-    /** Step 3 for rows {@code [row0, row0 + rows)} and B slivers {@code [sliverFrom, sliverTo)} of C_t. */
+    /**
+     * Packs every row block of every matrix of A, all k-slices, into one buffer shared by the pieces
+     * (the threads share the work): used when a row block is split into column ranges, whose pieces
+     * would otherwise each pack the same rows. Row block b of matrix t starts at
+     * {@code (t·rowBlocks + b)·rowHeight·k}, its slice at depth pc {@code pc·rowHeight} further on.
+     */
+    private float[] packSharedA(Product product, int rowBlocks, int rowHeight) {
+        int k = product.k();
+        int kc = product.kc();
+        int m = product.m();
+        int slices = ceilDiv(k, kc);
+        long size = (long) product.batch() * rowBlocks * rowHeight * k;
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("matmul operand A: " + product.batch() + " matrices of " + m + "×" + k
+                    + " are too large to pack into one Java array");
+        }
+        float[] shared = sharedAPool.take((int) size);
+        int units = product.batch() * rowBlocks * slices;
+        int minUnitsPerTask = (int) Math.max(1, MIN_PACKED_FLOATS_PER_TASK / ((long) rowHeight * Math.min(kc, k)));
+        parallel.forRange(units, minUnitsPerTask, (from, to) -> {
+            for (int unit = from; unit < to; unit++) {
+                int t = unit / (rowBlocks * slices);
+                int rowBlock = unit / slices % rowBlocks;
+                int pc = unit % slices * kc;
+                int row0 = rowBlock * rowHeight;
+                PanelPacking.packRows(product.a(), t, row0, Math.min(rowHeight, m - row0), pc, Math.min(kc, k - pc),
+                        kernel.rows(), shared, (t * rowBlocks + rowBlock) * rowHeight * k + pc * rowHeight);
+            }
+        });
+        return shared;
+    }
+
+    /**
+     * Step 3 for rows {@code [row0, row0 + rows)} and B slivers {@code [sliverFrom, sliverTo)} of C_t.
+     * With {@code sharedAOffset} negative the piece packs its rows of A into {@code packedA} slice by
+     * slice; otherwise they are already packed there, from {@code sharedAOffset} (see {@link #packSharedA}).
+     */
     private void multiplyPiece(Product product, float[] packedB, int t, int row0, int rows, int sliverFrom, int sliverTo,
-                               float[] packedA, float[] edgeTile) {
+                               float[] packedA, int sharedAOffset, int rowHeight, float[] edgeTile) {
         int mr = kernel.rows();
         int nr = kernel.cols();
         int n = product.n();
@@ -282,7 +335,13 @@ final class Sgemm {
         for (int pc = 0; pc < k; pc += kc) {
             int depth = Math.min(kc, k - pc);
             boolean addToC = product.accumulate() || pc > 0;
-            PanelPacking.packRows(product.a(), t, row0, rows, pc, depth, mr, packedA);
+            int aOff;
+            if (sharedAOffset < 0) {
+                PanelPacking.packRows(product.a(), t, row0, rows, pc, depth, mr, packedA, 0);
+                aOff = 0;
+            } else {
+                aOff = sharedAOffset + pc * rowHeight;
+            }
             for (int sliver = sliverFrom; sliver < sliverTo; sliver++) {
                 int col0 = sliver * nr;
                 int tileCols = Math.min(nr, n - col0);
@@ -291,9 +350,9 @@ final class Sgemm {
                     int tileRows = Math.min(mr, rows - ir);
                     int cIndex = c.index(t, row0 + ir, col0);
                     if (tileRows == mr && tileCols == nr) {
-                        kernel.multiply(depth, packedA, ir * depth, packedB, bOff, out, cIndex, ldc, addToC);
+                        kernel.multiply(depth, packedA, aOff + ir * depth, packedB, bOff, out, cIndex, ldc, addToC);
                     } else {
-                        kernel.multiply(depth, packedA, ir * depth, packedB, bOff, edgeTile, 0, nr, false);
+                        kernel.multiply(depth, packedA, aOff + ir * depth, packedB, bOff, edgeTile, 0, nr, false);
                         copyEdgeTile(edgeTile, nr, tileRows, tileCols, out, cIndex, ldc, addToC);
                     }
                 }
