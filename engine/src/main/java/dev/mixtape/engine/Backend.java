@@ -97,7 +97,8 @@ public interface Backend {
 
     /**
      * Backward of {@link #rmsNorm}: writes {@code dx} and adds the weight gradient into {@code dWeight}
-     * (contiguous, same shape as the weight). All inputs contiguous.
+     * (contiguous, same shape as the weight), or skips it when {@code dWeight} is null (a frozen
+     * weight). All inputs contiguous.
      */
     void rmsNormBackward(Tensor x, Tensor weight, Tensor invRms, Tensor dOut, Tensor dx, Tensor dWeight);
 
@@ -131,6 +132,21 @@ public interface Backend {
      */
     void crossEntropyBackward(Tensor logits, int[] targets, int ignoreIndex, Tensor logSumExp, double scale,
                               Tensor dLogits);
+
+    /**
+     * The output head and cross-entropy fused, for contiguous {@code x [N, D]} and {@code weight [V, D]}:
+     * with {@code logits = x·weightᵀ}, writes {@code losses[i] = logsumexp(logits[i]) − logits[i, targets[i]]}
+     * (0 where the target is {@code ignoreIndex}) into contiguous {@code losses [N]}; when {@code dx} is
+     * not null, writes the gradient of {@code scale · Σ losses} with respect to x into it ({@code [N, D]});
+     * when {@code dWeight} is not null, adds the gradient with respect to the weight to it ({@code [V, D]}).
+     * The logits are computed a block of rows at a time and never held whole. The default composes
+     * {@link #matmul}, {@link #crossEntropy} and {@link #crossEntropyBackward} block by block.
+     */
+    default void linearCrossEntropy(Tensor x, Tensor weight, int[] targets, int ignoreIndex, double scale, Tensor losses,
+                                    Tensor dx, Tensor dWeight) {
+        BlockedLinearCrossEntropy.run(this, x, weight, targets, ignoreIndex, scale, losses, dx, dWeight,
+                BlockedLinearCrossEntropy.BLOCK_ELEMENTS);
+    }
 
     /** {@code out[i] = table[ids[i]]} for contiguous {@code table [V, D]}, {@code out [N, D]}. */
     void gatherRows(Tensor table, int[] ids, Tensor out);

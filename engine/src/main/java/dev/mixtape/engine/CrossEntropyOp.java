@@ -11,21 +11,7 @@ final class CrossEntropyOp {
     static Tensor apply(Tensor logits, int[] targets, int ignoreIndex) {
         int vocab = logits.dim(-1);
         int rows = logits.numel() / vocab;
-        if (targets.length != rows) {
-            throw new IllegalArgumentException("crossEntropy: " + targets.length + " targets for " + rows
-                    + " rows of logits " + Shapes.str(logits.shape()));
-        }
-        int counted = 0;
-        for (int i = 0; i < rows; i++) {
-            int t = targets[i];
-            if (t == ignoreIndex) {
-                continue;
-            }
-            if (t < 0 || t >= vocab) {
-                throw new IllegalArgumentException("crossEntropy: target " + t + " at row " + i + " outside vocabulary of " + vocab);
-            }
-            counted++;
-        }
+        int counted = countTargets(targets, rows, vocab, ignoreIndex, logits.shape());
         Tensor flat;
         try (var scope = Grad.off()) {
             flat = logits.contiguous().reshape(rows, vocab);
@@ -40,10 +26,34 @@ final class CrossEntropyOp {
             loss = losses.sum().mul(scale);
         }
         int[] shape = logits.shape();
+        DType dtype = logits.dtype();
         return Tape.record("crossEntropy", loss, g -> {
-            Tensor d = Tensor.zeros(backend, logits.dtype(), rows, vocab);
+            Tensor d = Tensor.zeros(backend, dtype, rows, vocab);
             backend.crossEntropyBackward(flat, targets, ignoreIndex, logSumExp, scale * g.item(), d);
             return new Tensor[] {d.reshape(shape)};
         }, logits);
+    }
+
+    /**
+     * Checks one target per row, each in {@code [0, vocab)} or {@code ignoreIndex}, and returns how many
+     * are not ignored; {@code shape} names the input in messages.
+     */
+    static int countTargets(int[] targets, int rows, int vocab, int ignoreIndex, int[] shape) {
+        if (targets.length != rows) {
+            throw new IllegalArgumentException("crossEntropy: " + targets.length + " targets for " + rows
+                    + " rows of " + Shapes.str(shape));
+        }
+        int counted = 0;
+        for (int i = 0; i < rows; i++) {
+            int t = targets[i];
+            if (t == ignoreIndex) {
+                continue;
+            }
+            if (t < 0 || t >= vocab) {
+                throw new IllegalArgumentException("crossEntropy: target " + t + " at row " + i + " outside vocabulary of " + vocab);
+            }
+            counted++;
+        }
+        return counted;
     }
 }

@@ -11,7 +11,16 @@ final class Elementwise {
     static Tensor unary(UnaryOp op, Tensor x) {
         Tensor out = Tensor.zeros(x.backend(), x.dtype(), x.shape());
         x.backend().unary(op, x, out);
-        return Tape.record(op.name().toLowerCase(), out, g -> new Tensor[] {unaryGrad(op, x, out, g)}, x);
+        // Keep for the backward only the values its formula reads.
+        Tensor keptX = switch (op) {
+            case LOG, SQUARE, SILU -> x;
+            default -> null;
+        };
+        Tensor keptY = switch (op) {
+            case EXP, SQRT, RSQRT, RECIPROCAL -> out;
+            default -> null;
+        };
+        return Tape.record(op.name().toLowerCase(), out, g -> new Tensor[] {unaryGrad(op, keptX, keptY, g)}, x);
     }
 
     private static Tensor unaryGrad(UnaryOp op, Tensor x, Tensor y, Tensor g) {
@@ -31,7 +40,8 @@ final class Elementwise {
     static Tensor scalar(ScalarOp op, Tensor x, double c) {
         Tensor out = Tensor.zeros(x.backend(), x.dtype(), x.shape());
         x.backend().scalar(op, x, c, out);
-        return Tape.record(op.name().toLowerCase(), out, g -> new Tensor[] {scalarGrad(op, x, c, g)}, x);
+        Tensor keptX = op == ScalarOp.POW || op == ScalarOp.DIVIDE_INTO ? x : null;
+        return Tape.record(op.name().toLowerCase(), out, g -> new Tensor[] {scalarGrad(op, keptX, c, g)}, x);
     }
 
     private static Tensor scalarGrad(ScalarOp op, Tensor x, double c, Tensor g) {
@@ -56,9 +66,15 @@ final class Elementwise {
         }
         int[] aShape = a.shape();
         int[] bShape = b.shape();
+        boolean needA = a.requiresGrad();
+        boolean needB = b.requiresGrad();
+        // Sums and differences need no values; a product or quotient keeps what its gradients read.
+        boolean readsValues = op == BinaryOp.MUL || op == BinaryOp.DIV;
+        Tensor keptA = readsValues && needB ? a : null;
+        Tensor keptB = readsValues && (needA || op == BinaryOp.DIV && needB) ? b : null;
         return Tape.record(op.name().toLowerCase(), out, g -> {
-            Tensor ga = a.requiresGrad() ? Reductions.sumToShape(binaryGradA(op, b, g), aShape) : null;
-            Tensor gb = b.requiresGrad() ? Reductions.sumToShape(binaryGradB(op, a, b, g), bShape) : null;
+            Tensor ga = needA ? Reductions.sumToShape(binaryGradA(op, keptB, g), aShape) : null;
+            Tensor gb = needB ? Reductions.sumToShape(binaryGradB(op, keptA, keptB, g), bShape) : null;
             return new Tensor[] {ga, gb};
         }, a, b);
     }

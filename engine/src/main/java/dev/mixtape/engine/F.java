@@ -54,6 +54,16 @@ public final class F {
         return CrossEntropyOp.apply(logits, targets, ignoreIndex);
     }
 
+    /**
+     * {@code crossEntropy(linear(x, weight, null), targets, ignoreIndex)} for {@code x [..., D]} and a
+     * weight {@code [V, D]}, fused so that the {@code [rows, V]} logits are never held whole. It
+     * computes the gradients of x and the weight during the forward pass (when they require one), so
+     * use it as the last op before {@code backward()}.
+     */
+    public static Tensor linearCrossEntropy(Tensor x, Tensor weight, int[] targets, int ignoreIndex) {
+        return LinearCrossEntropyOp.apply(x, weight, targets, ignoreIndex);
+    }
+
     /** Rows of {@code table [V, D]} for each id: {@code [ids.length, D]}. */
     public static Tensor embedding(Tensor table, int[] ids) {
         return EmbeddingOp.apply(table, ids);

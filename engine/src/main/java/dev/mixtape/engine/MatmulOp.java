@@ -61,30 +61,45 @@ final class MatmulOp {
             ob = Operand.of(b);
             out = product(oa, ob);
         }
+        // Each gradient needs the other operand's values only: keep an operand's data alive for the
+        // backward only when the other one requires a gradient (a frozen weight's input is not kept).
+        boolean needA = a.requiresGrad();
+        boolean needB = b.requiresGrad();
+        Operand keptA = needB ? oa : null;
+        Operand keptB = needA ? ob : null;
+        boolean aTransposed = oa.transposed();
+        boolean bTransposed = ob.transposed();
+        int bRank = b.rank();
         return Tape.record("matmul", out, g -> {
             Operand og = new Operand(g.contiguous(), false);
-            Tensor ga = a.requiresGrad() ? gradA(oa, ob, og) : null;
-            Tensor gb = b.requiresGrad() ? gradB(oa, ob, og) : null;
+            Tensor ga = needA ? gradA(aTransposed, keptB, og) : null;
+            Tensor gb = needB ? gradB(keptA, bTransposed, bRank, og) : null;
             return new Tensor[] {ga, gb};
         }, a, b);
     }
 
     /** dA = G·Bᵀ, computed as (B·Gᵀ)ᵀ when A's data is transposed. */
-    private static Tensor gradA(Operand a, Operand b, Operand g) {
-        if (a.transposed() && b.data().rank() == g.data().rank()) {
+    private static Tensor gradA(boolean aTransposed, Operand b, Operand g) {
+        if (aTransposed && b.data().rank() == g.data().rank()) {
             return product(b, g.flipped()).transpose(-2, -1);
         }
         return product(g, b.flipped());
     }
 
-    /** dB = Aᵀ·G, computed as (Gᵀ·A)ᵀ when B's data is transposed; summed over batches when B is shared. */
-    private static Tensor gradB(Operand a, Operand b, Operand g) {
-        if (b.data().rank() == 2 && a.data().rank() > 2) {
+    /**
+     * dB = Aᵀ·G, summed over batches when B is shared. When B's data is transposed (a weight read as
+     * Wᵀ) it is computed as (Gᵀ·A)ᵀ, so that the gradient comes out in the weight's own layout,
+     * unless A has fewer columns than G: the left operand here is read transposed, which packing
+     * gathers element by element, so it should be the smaller one (a LoRA B's rank-r input rather
+     * than the layer's output gradient).
+     */
+    private static Tensor gradB(Operand a, boolean bTransposed, int bRank, Operand g) {
+        if (bRank == 2 && a.data().rank() > 2) {
             Tensor flatA = (a.transposed() ? a.data().transpose(-2, -1).contiguous() : a.data()).reshape(-1, a.cols());
             a = new Operand(flatA, false);
             g = new Operand(g.data().reshape(-1, g.cols()), false);
         }
-        if (b.transposed()) {
+        if (bTransposed && g.cols() <= a.cols()) {
             return product(g.flipped(), a).transpose(-2, -1);
         }
         return product(a.flipped(), g);

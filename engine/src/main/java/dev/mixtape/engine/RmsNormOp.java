@@ -17,12 +17,15 @@ final class RmsNormOp {
             wc = weight.contiguous();
         }
         Backend backend = x.backend();
-        Tensor out = Tensor.zeros(backend, x.dtype(), x.shape());
-        Tensor invRms = Tensor.zeros(backend, x.dtype(), x.numel() / dim);
+        DType dtype = x.dtype();
+        int[] shape = x.shape();
+        Tensor out = Tensor.zeros(backend, dtype, shape);
+        Tensor invRms = Tensor.zeros(backend, dtype, x.numel() / dim);
         backend.rmsNorm(xc, wc, eps, out, invRms);
+        boolean needWeight = weight.requiresGrad();
         return Tape.record("rmsNorm", out, g -> {
-            Tensor dx = Tensor.zeros(backend, x.dtype(), x.shape());
-            Tensor dw = Tensor.zeros(backend, x.dtype(), dim);
+            Tensor dx = Tensor.zeros(backend, dtype, shape);
+            Tensor dw = needWeight ? Tensor.zeros(backend, dtype, dim) : null;
             backend.rmsNormBackward(xc, wc, invRms, g.contiguous(), dx, dw);
             return new Tensor[] {dx, dw};
         }, x, weight);

@@ -19,10 +19,12 @@ final class RopeOp {
             xc = x.contiguous();
         }
         Backend backend = x.backend();
-        Tensor out = Tensor.zeros(backend, x.dtype(), x.shape());
+        DType dtype = x.dtype();
+        int[] shape = x.shape();
+        Tensor out = Tensor.zeros(backend, dtype, shape);
         backend.rope(xc, table.cos(), table.sin(), table.layout(), positionOffset, false, out);
         return Tape.record("rope", out, g -> {
-            Tensor dx = Tensor.zeros(backend, x.dtype(), x.shape());
+            Tensor dx = Tensor.zeros(backend, dtype, shape);
             backend.rope(g.contiguous(), table.cos(), table.sin(), table.layout(), positionOffset, true, dx);
             return new Tensor[] {dx};
         }, x);

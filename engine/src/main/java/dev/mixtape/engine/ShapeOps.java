@@ -167,14 +167,17 @@ final class ShapeOps {
             first.backend().copy(p, out.view(partShape, out.strides(), start * out.strides()[a]));
             start += partShape[a];
         }
-        Tensor[] inputs = parts.toArray(Tensor[]::new);
+        int[] ends = new int[parts.size()];
+        for (int i = 0; i < ends.length; i++) {
+            ends[i] = starts[i] + parts.get(i).dim(a);
+        }
         return Tape.record("concat", out, g -> {
-            Tensor[] grads = new Tensor[inputs.length];
-            for (int i = 0; i < inputs.length; i++) {
-                grads[i] = slice(g, a, starts[i], starts[i] + inputs[i].dim(a));
+            Tensor[] grads = new Tensor[ends.length];
+            for (int i = 0; i < ends.length; i++) {
+                grads[i] = slice(g, a, starts[i], ends[i]);
             }
             return grads;
-        }, inputs);
+        }, parts.toArray(Tensor[]::new));
     }
 
     static List<Tensor> split(Tensor x, int axis, int... sizes) {

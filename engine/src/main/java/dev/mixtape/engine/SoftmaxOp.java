@@ -12,10 +12,12 @@ final class SoftmaxOp {
             xc = x.contiguous();
         }
         Backend backend = x.backend();
-        Tensor y = Tensor.zeros(backend, x.dtype(), x.shape());
+        DType dtype = x.dtype();
+        int[] shape = x.shape();
+        Tensor y = Tensor.zeros(backend, dtype, shape);
         backend.softmax(xc, causalPeriod, causalOffset, y);
         return Tape.record("softmax", y, g -> {
-            Tensor dx = Tensor.zeros(backend, x.dtype(), x.shape());
+            Tensor dx = Tensor.zeros(backend, dtype, shape);
             backend.softmaxBackward(y, g.contiguous(), dx);
             return new Tensor[] {dx};
         }, x);

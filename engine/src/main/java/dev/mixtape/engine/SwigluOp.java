@@ -18,11 +18,13 @@ final class SwigluOp {
             uc = up.contiguous();
         }
         Backend backend = gate.backend();
-        Tensor out = Tensor.zeros(backend, gate.dtype(), gate.shape());
+        DType dtype = gate.dtype();
+        int[] shape = gate.shape();
+        Tensor out = Tensor.zeros(backend, dtype, shape);
         backend.swiglu(gc, uc, out);
         return Tape.record("swiglu", out, g -> {
-            Tensor dGate = Tensor.zeros(backend, gate.dtype(), gate.shape());
-            Tensor dUp = Tensor.zeros(backend, gate.dtype(), gate.shape());
+            Tensor dGate = Tensor.zeros(backend, dtype, shape);
+            Tensor dUp = Tensor.zeros(backend, dtype, shape);
             backend.swigluBackward(gc, uc, g.contiguous(), dGate, dUp);
             return new Tensor[] {dGate, dUp};
         }, gate, up);

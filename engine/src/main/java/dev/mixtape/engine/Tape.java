@@ -14,12 +14,19 @@ import java.util.Set;
  * Reverse-mode automatic differentiation over a dynamic graph.
  *
  * <p>Every op that runs with gradients enabled ({@link Grad}) and has an input that requires a
- * gradient calls {@link #record}: it attaches a {@link Node} to its output holding the inputs and a
- * {@link Backward} function. The nodes form a graph from the loss back to the leaves (parameters);
- * {@link #backward} walks it once in reverse topological order, turning each output's gradient into
- * its inputs' gradients and summing where a tensor was used more than once. Leaves that require a
- * gradient receive it in {@link Tensor#grad()} (added to what is there); the graph is then released,
- * so nothing grows across training steps.
+ * gradient calls {@link #record}: it attaches a {@link Node} to its output holding a {@link Backward}
+ * function and, for each input, an {@link Edge} to where that input's gradient goes. The nodes form a
+ * graph from the loss back to the leaves (parameters); {@link #backward} walks it once in reverse
+ * topological order, turning each output's gradient into its inputs' gradients and summing where a
+ * tensor was used more than once. Leaves that require a gradient receive it in {@link Tensor#grad()}
+ * (added to what is there).
+ *
+ * <p>Memory: the graph refers to nodes and leaves, never to the intermediate tensors themselves, so
+ * an activation stays alive only while some backward function captured it because it needs its
+ * values (a matmul keeps its other operand, a softmax its output); the output of an addition, say,
+ * is freed as soon as the ops that read it are done. Each node is released (its backward function
+ * and edges dropped) as soon as it has run, so activations are freed during the backward pass and
+ * nothing grows across training steps.
  */
 final class Tape {
     private Tape() {
@@ -32,8 +39,43 @@ final class Tape {
         Tensor[] gradients(Tensor gradOut);
     }
 
-    /** The recorded op that produced a tensor. */
-    record Node(String op, Tensor[] inputs, Backward backward) {
+    /**
+     * Where the gradient of one input of a node goes: into the node that produced the input, or into
+     * the input itself when it is a leaf that requires a gradient.
+     *
+     * @param producer the node that produced the input, or null for a leaf
+     * @param leaf     the leaf, or null when the input has a producer
+     * @param shape    the input's shape, which its gradient must have
+     */
+    record Edge(Node producer, Tensor leaf, int[] shape) {
+    }
+
+    /** The recorded op that produced a tensor; released once back-propagated through. */
+    static final class Node {
+        private final String op;
+        private Edge[] edges;
+        private Backward backward;
+
+        private Node(String op, Edge[] edges, Backward backward) {
+            this.op = op;
+            this.edges = edges;
+            this.backward = backward;
+        }
+
+        /** The op's name, for messages. */
+        String op() {
+            return op;
+        }
+
+        /** Whether back-propagation has run through this node (or a backward pass that reached it failed). */
+        boolean released() {
+            return backward == null;
+        }
+
+        private void release() {
+            edges = null;
+            backward = null;
+        }
     }
 
     /**
@@ -44,76 +86,95 @@ final class Tape {
         if (!Grad.isEnabled()) {
             return out;
         }
-        for (Tensor input : inputs) {
-            if (input.requiresGrad()) {
-                out.attach(new Node(op, inputs, backward));
-                return out;
+        Edge[] edges = new Edge[inputs.length];
+        boolean any = false;
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor input = inputs[i];
+            Node producer = input.node();
+            if (producer != null) {
+                edges[i] = new Edge(producer, null, input.shape());
+                any = true;
+            } else if (input.requiresGrad()) {
+                edges[i] = new Edge(null, input, input.shape());
+                any = true;
             }
+        }
+        if (any) {
+            out.attach(new Node(op, edges, backward));
         }
         return out;
     }
 
     /** Back-propagates {@code seed} (the gradient of {@code root}) to every leaf that requires a gradient. */
     static void backward(Tensor root, Tensor seed) {
-        List<Tensor> order = topologicalOrder(root);
-        Map<Tensor, Tensor> pending = new IdentityHashMap<>();
-        pending.put(root, seed);
+        Node rootNode = root.node();
+        if (rootNode == null) {
+            try (var scope = Grad.off()) {
+                root.accumulateGrad(seed);
+            }
+            return;
+        }
+        List<Node> order = topologicalOrder(rootNode);
+        Map<Node, Tensor> pending = new IdentityHashMap<>();
+        pending.put(rootNode, seed);
         try (var scope = Grad.off()) {
             for (int i = order.size() - 1; i >= 0; i--) {
-                Tensor t = order.get(i);
-                Tensor grad = pending.remove(t);
+                Node node = order.get(i);
+                Tensor grad = pending.remove(node);
                 if (grad == null) {
+                    node.release();
                     continue;
                 }
-                Node node = t.node();
-                if (node == null) {
-                    t.accumulateGrad(grad);
-                    continue;
-                }
-                Tensor[] inputGrads = node.backward().gradients(grad);
-                for (int j = 0; j < node.inputs().length; j++) {
-                    Tensor input = node.inputs()[j];
+                Tensor[] inputGrads = node.backward.gradients(grad);
+                Edge[] edges = node.edges;
+                node.release();
+                for (int j = 0; j < edges.length; j++) {
+                    Edge edge = edges[j];
                     Tensor g = inputGrads[j];
-                    if (g == null || !input.requiresGrad()) {
+                    if (edge == null || g == null) {
                         continue;
                     }
-                    if (!Arrays.equals(g.shape(), input.shape())) {
+                    if (!Arrays.equals(g.shape(), edge.shape())) {
                         throw new IllegalStateException("backward of " + node.op() + " gave a gradient of shape "
-                                + Shapes.str(g.shape()) + " for input " + j + " of shape " + Shapes.str(input.shape()));
+                                + Shapes.str(g.shape()) + " for input " + j + " of shape " + Shapes.str(edge.shape()));
                     }
-                    pending.merge(input, g, Tensor::add);
+                    if (edge.producer() == null) {
+                        edge.leaf().accumulateGrad(g);
+                    } else if (!edge.producer().released()) {
+                        pending.merge(edge.producer(), g, Tensor::add);
+                    }
                 }
             }
         } finally {
-            for (Tensor t : order) {
-                t.detachNode();
+            for (Node node : order) {
+                node.release();
             }
         }
     }
 
-    /** Tensors reachable from {@code root}, each after all of its inputs (iterative, no recursion limit). */
-    private static List<Tensor> topologicalOrder(Tensor root) {
-        List<Tensor> order = new ArrayList<>();
-        Set<Tensor> visited = Collections.newSetFromMap(new IdentityHashMap<>());
-        Deque<Tensor> stack = new ArrayDeque<>();
-        Deque<Integer> nextInput = new ArrayDeque<>();
+    /** Nodes reachable from {@code root}, each after the nodes its inputs came from (iterative, no recursion limit). */
+    private static List<Node> topologicalOrder(Node root) {
+        List<Node> order = new ArrayList<>();
+        Set<Node> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Node> stack = new ArrayDeque<>();
+        Deque<Integer> nextEdge = new ArrayDeque<>();
         stack.push(root);
-        nextInput.push(0);
+        nextEdge.push(0);
         visited.add(root);
         while (!stack.isEmpty()) {
-            Tensor t = stack.peek();
-            int i = nextInput.pop();
-            Node node = t.node();
-            if (node != null && i < node.inputs().length) {
-                nextInput.push(i + 1);
-                Tensor input = node.inputs()[i];
-                if (input.requiresGrad() && visited.add(input)) {
-                    stack.push(input);
-                    nextInput.push(0);
+            Node node = stack.peek();
+            int i = nextEdge.pop();
+            if (i < node.edges.length) {
+                nextEdge.push(i + 1);
+                Edge edge = node.edges[i];
+                Node producer = edge == null ? null : edge.producer();
+                if (producer != null && !producer.released() && visited.add(producer)) {
+                    stack.push(producer);
+                    nextEdge.push(0);
                 }
             } else {
                 stack.pop();
-                order.add(t);
+                order.add(node);
             }
         }
         return order;

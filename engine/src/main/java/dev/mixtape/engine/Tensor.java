@@ -142,12 +142,12 @@ public final class Tensor {
 
     /** Whether gradients flow to or through this tensor. */
     public boolean requiresGrad() {
-        return requiresGrad || node != null;
+        return requiresGrad || node() != null;
     }
 
     /** Marks a leaf tensor (a parameter) as needing a gradient; returns {@code this}. */
     public Tensor requiresGrad(boolean required) {
-        if (node != null) {
+        if (node() != null) {
             throw new IllegalStateException("requiresGrad can only be set on a leaf tensor, not on the output of " + node.op());
         }
         requiresGrad = required;
@@ -166,7 +166,7 @@ public final class Tensor {
 
     /** Whether this tensor was produced by a recorded op (false for leaves). */
     public boolean hasGradFn() {
-        return node != null;
+        return node() != null;
     }
 
     /** Back-propagates from this scalar (a one-element tensor) with gradient 1. */
@@ -191,16 +191,16 @@ public final class Tensor {
         return new Tensor(storage, shape, strides, offset);
     }
 
+    /** The op that produced this tensor, or null for a leaf and once back-propagation has run through it. */
     Tape.Node node() {
+        if (node != null && node.released()) {
+            node = null;
+        }
         return node;
     }
 
     void attach(Tape.Node producer) {
         node = producer;
-    }
-
-    void detachNode() {
-        node = null;
     }
 
     void accumulateGrad(Tensor g) {

@@ -8,6 +8,7 @@ import java.util.List;
 import static dev.mixtape.engine.GradCheck.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Forward results of the fused ops against straightforward double-precision loops. */
@@ -135,6 +136,68 @@ class FusedOpReferenceTest {
         Tensor none = F.crossEntropy(p.tensor(logits, 3, 3), new int[] {-100, -100, -100}, -100);
         assertEquals(0, none.item());
         assertThrows(IllegalArgumentException.class, () -> F.crossEntropy(p.tensor(logits, 3, 3), new int[] {0, 3, 1}, -100));
+    }
+
+    @ParameterizedTest
+    @MethodSource("precisions")
+    void linearCrossEntropyAgreesWithTheUnfusedHeadAndLoss(Precision p) {
+        int rows = 9;
+        int dim = 5;
+        int vocab = 13;
+        double[] x = random(21, -2, 2, rows, dim);
+        double[] w = random(22, -2, 2, vocab, dim);
+        int[] targets = {3, -100, 0, 12, 7, 7, -100, 1, 12};
+        Tensor xUnfused = p.tensor(x, rows, dim).requiresGrad(true);
+        Tensor wUnfused = p.tensor(w, vocab, dim).requiresGrad(true);
+        Tensor unfused = F.crossEntropy(F.linear(xUnfused, wUnfused, null), targets, -100);
+        unfused.mul(0.7).backward();
+        Tensor xFused = p.tensor(x, rows, dim).requiresGrad(true);
+        Tensor wFused = p.tensor(w, vocab, dim).requiresGrad(true);
+        Tensor fused = F.linearCrossEntropy(xFused, wFused, targets, -100);
+        fused.mul(0.7).backward();
+        assertEquals(unfused.item(), fused.item(), TOL);
+        assertArrayEquals(xUnfused.grad().toDoubleArray(), xFused.grad().toDoubleArray(), TOL);
+        assertArrayEquals(wUnfused.grad().toDoubleArray(), wFused.grad().toDoubleArray(), TOL);
+
+        Tensor frozen = p.tensor(w, vocab, dim);
+        Tensor input = p.tensor(x, rows, dim).requiresGrad(true);
+        F.linearCrossEntropy(input, frozen, targets, -100).backward();
+        assertNull(frozen.grad(), "a frozen head gets no gradient");
+        assertArrayEquals(xUnfused.grad().toDoubleArray(), input.grad().mul(0.7).toDoubleArray(), TOL);
+        assertThrows(IllegalArgumentException.class, () -> F.linearCrossEntropy(p.tensor(x, rows, dim), frozen, new int[] {1}, -100));
+        assertThrows(IllegalArgumentException.class, () -> F.linearCrossEntropy(p.tensor(x, rows, dim), p.tensor(w, dim, vocab), targets, -100));
+    }
+
+    @ParameterizedTest
+    @MethodSource("precisions")
+    void linearCrossEntropyInBlocksOfRowsMatchesOneBlock(Precision p) {
+        int rows = 11;
+        int dim = 6;
+        int vocab = 7;
+        double[] x = random(23, -2, 2, rows, dim);
+        double[] w = random(24, -2, 2, vocab, dim);
+        double[] dwBefore = random(25, -1, 1, vocab, dim);
+        int[] targets = {0, 6, -100, 2, 2, 5, 1, -100, 4, 3, 6};
+        Tensor[] whole = blockedLinearCrossEntropy(p, x, w, dwBefore, targets, rows * vocab);
+        for (int blockRows : new int[] {1, 3, 4}) {
+            Tensor[] blocked = blockedLinearCrossEntropy(p, x, w, dwBefore, targets, blockRows * vocab + 2);
+            for (int i = 0; i < whole.length; i++) {
+                assertArrayEquals(whole[i].toDoubleArray(), blocked[i].toDoubleArray(), TOL, "blocks of " + blockRows + " rows, result " + i);
+            }
+        }
+    }
+
+    private static Tensor[] blockedLinearCrossEntropy(Precision p, double[] x, double[] w, double[] dwBefore, int[] targets,
+                                                      int blockElements) {
+        int rows = targets.length;
+        int vocab = w.length / (x.length / rows);
+        int dim = x.length / rows;
+        Tensor losses = Tensor.zeros(p.backend(), p.dtype(), rows);
+        Tensor dx = Tensor.zeros(p.backend(), p.dtype(), rows, dim);
+        Tensor dw = p.tensor(dwBefore, vocab, dim);
+        BlockedLinearCrossEntropy.run(p.backend(), p.tensor(x, rows, dim), p.tensor(w, vocab, dim), targets, -100, 0.3,
+                losses, dx, dw, blockElements);
+        return new Tensor[] {losses, dx, dw};
     }
 
     @ParameterizedTest

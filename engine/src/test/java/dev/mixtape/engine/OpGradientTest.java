@@ -107,10 +107,17 @@ class OpGradientTest {
     @MethodSource("precisions")
     void fusedOps(Precision p) {
         check("rmsNorm", p, t -> F.rmsNorm(t.get(0), t.get(1), 1e-5), new int[] {3, 8}, new int[] {8});
+        Tensor frozenWeight = p.tensor(random(300, 0.5, 1.5, 8), 8);
+        check("rmsNorm, frozen weight", p, t -> F.rmsNorm(t.get(0), frozenWeight, 1e-5), new int[] {3, 8});
+        check("swiglu, two vectors and a tail", p, t -> F.swiglu(t.get(0), t.get(1)), new int[] {2, 11}, new int[] {2, 11});
         check("swiglu", p, t -> F.swiglu(t.get(0), t.get(1)), new int[] {3, 7}, new int[] {3, 7});
         check("softmax", p, t -> F.softmax(t.get(0)), new int[] {3, 6});
         check("embedding", p, t -> F.embedding(t.get(0), new int[] {2, 0, 2, 4}), new int[] {5, 3});
         check("crossEntropy", p, t -> F.crossEntropy(t.get(0), new int[] {1, -100, 4, 0}, -100), new int[] {4, 6});
+        check("linearCrossEntropy", p, t -> F.linearCrossEntropy(t.get(0), t.get(1), new int[] {1, -100, 4, 0, 5}, -100),
+                new int[] {5, 3}, new int[] {6, 3});
+        check("linearCrossEntropy scaled, 3-D input", p, t -> F.linearCrossEntropy(t.get(0), t.get(1), new int[] {2, 0, 2, -100}, -100).mul(-1.5),
+                new int[] {2, 2, 4}, new int[] {3, 4});
         check("dropout", p, t -> F.dropout(t.get(0), 0.3, new Rng(11)), new int[] {4, 5});
     }
 

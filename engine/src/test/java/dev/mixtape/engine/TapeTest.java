@@ -2,13 +2,16 @@ package dev.mixtape.engine;
 
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.WeakReference;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The tape's contract: accumulation, no-grad scopes, detach, zeroGrad, graph release. */
+/** The tape's contract: accumulation, no-grad scopes, detach, zeroGrad, graph release, what the graph keeps alive. */
 class TapeTest {
     private final Backend backend = Precision.vectorF32().backend();
 
@@ -79,5 +82,44 @@ class TapeTest {
         w.mul(frozen).sum().backward();
         assertNull(frozen.grad());
         assertArrayEquals(new float[] {3, 4}, w.grad().toFloatArray());
+    }
+
+    @Test
+    void anActivationNoBackwardReadsIsNotKeptByTheGraph() {
+        Tensor w = param(1, 2, 3, 4);
+        Tensor frozen = Tensor.of(backend, new float[] {1, 0, 0, 1}, 2, 2);
+        Tensor hidden = w.reshape(2, 2).add(1);
+        Tensor projected = hidden.matmul(frozen);
+        WeakReference<Tensor> sum = new WeakReference<>(hidden);
+        WeakReference<Tensor> product = new WeakReference<>(projected);
+        Tensor loss = projected.mul(2).sum();
+        hidden = null;
+        projected = null;
+        assertTrue(collected(sum), "the input of a product with a frozen matrix is not needed by its backward");
+        assertTrue(collected(product), "the input of a multiplication by a constant is not needed by its backward");
+        loss.backward();
+        assertArrayEquals(new float[] {2, 2, 2, 2}, w.grad().toFloatArray());
+    }
+
+    @Test
+    void anActivationABackwardReadsIsKeptUntilThatBackwardHasRun() {
+        Tensor w = param(1, 2);
+        Tensor hidden = w.add(1);
+        WeakReference<Tensor> kept = new WeakReference<>(hidden);
+        Tensor loss = hidden.mul(w).sum();
+        hidden = null;
+        assertFalse(collected(kept), "a product keeps each factor for the other's gradient");
+        loss.backward();
+        assertNotNull(w.grad());
+        assertTrue(collected(kept), "released once back-propagated through");
+        assertArrayEquals(new float[] {3, 5}, w.grad().toFloatArray());
+    }
+
+    /** Whether {@code ref}'s tensor is garbage collected within a few collections. */
+    private static boolean collected(WeakReference<Tensor> ref) {
+        for (int i = 0; i < 10 && ref.get() != null; i++) {
+            System.gc();
+        }
+        return ref.get() == null;
     }
 }

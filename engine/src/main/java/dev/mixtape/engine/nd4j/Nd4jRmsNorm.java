@@ -42,6 +42,8 @@ final class Nd4jRmsNorm {
         INDArray dx2 = views.rows(dx);
         Nd4j.exec(new MulOp(gw, inv, dx2));
         dx2.subi(x2.mulColumnVector(c));
-        views.contiguous(dWeight, 1, dim).addi(g.mul(x2).muliColumnVector(inv).sum(true, 0));
+        if (dWeight != null) {
+            views.contiguous(dWeight, 1, dim).addi(g.mul(x2).muliColumnVector(inv).sum(true, 0));
+        }
     }
 }

@@ -35,6 +35,16 @@ interface ArrayKernels {
     /** {@code out[i] = exp(x[i] − shift)}, returning {@code Σ out[i]}. */
     float expShifted(float[] x, int xOff, float shift, float[] out, int outOff, int n);
 
+    /** SwiGLU in one pass: {@code out[i] = silu(gate[i])·up[i]}. */
+    void swiglu(float[] gate, int gOff, float[] up, int uOff, float[] out, int outOff, int n);
+
+    /**
+     * SwiGLU's backward in one pass: {@code dUp[i] = silu(gate[i])·dOut[i]} and
+     * {@code dGate[i] = silu'(gate[i])·dOut[i]·up[i]}, with one exponential per element for both.
+     */
+    void swigluBackward(float[] gate, int gOff, float[] up, int uOff, float[] dOut, int dOff, float[] dGate, int dgOff,
+                        float[] dUp, int duOff, int n);
+
     /** One AdamW update over {@code n} elements; see {@link dev.mixtape.engine.Backend#adamwStep}. */
     void adamw(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
                float lr, float beta1, float beta2, float eps, float decay, float bc1, float bc2);

@@ -22,4 +22,16 @@ record GemmBlocking(int kc, int mc) {
             throw new IllegalArgumentException("block sizes must be positive, got kc=" + kc + ", mc=" + mc);
         }
     }
+
+    /**
+     * The depth of the slices a shared dimension of {@code k} is cut into: the number of slices
+     * nearest to {@code k / kc}, of equal depth but for a shorter last one. Each slice is one more
+     * pass of the micro-kernel over C, so a thin tail slice (k = 288 as 256 + 32) would cost almost
+     * a whole pass for a few steps; instead k = 288 is one slice of 288 and k = 576 two of 288. A
+     * slice is at most 1.5·kc deep, which keeps a sliver of B within L1.
+     */
+    int sliceDepth(int k) {
+        int slices = Math.max(1, (int) Math.round((double) k / kc));
+        return (k + slices - 1) / slices;
+    }
 }

@@ -31,15 +31,15 @@ final class PanelPacking {
 
     /**
      * Packs rows {@code [row0, row0 + rows)} and columns {@code [col0, col0 + depth)} of matrix
-     * {@code t} of {@code a} row after row into {@code dst} from index 0, then zero rows up to a
-     * multiple of {@code tileRows}.
+     * {@code t} of {@code a} row after row into {@code dst} from index {@code dstOff}, then zero rows
+     * up to a multiple of {@code tileRows}.
      */
-    static void packRows(StridedMatrix a, int t, int row0, int rows, int col0, int depth, int tileRows, float[] dst) {
+    static void packRows(StridedMatrix a, int t, int row0, int rows, int col0, int depth, int tileRows, float[] dst, int dstOff) {
         float[] data = a.data();
         int from = a.index(t, row0, col0);
         if (a.colStride() == 1) {
             for (int i = 0; i < rows; i++) {
-                System.arraycopy(data, from + i * a.rowStride(), dst, i * depth, depth);
+                System.arraycopy(data, from + i * a.rowStride(), dst, dstOff + i * depth, depth);
             }
         } else {
             int rowStride = a.rowStride();
@@ -48,7 +48,7 @@ final class PanelPacking {
                 int p1 = Math.min(depth, p0 + STRIP);
                 for (int i = 0; i < rows; i++) {
                     int in = from + i * rowStride;
-                    int out = i * depth;
+                    int out = dstOff + i * depth;
                     for (int p = p0; p < p1; p++) {
                         dst[out + p] = data[in + p * colStride];
                     }
@@ -56,7 +56,7 @@ final class PanelPacking {
             }
         }
         int paddedRows = (rows + tileRows - 1) / tileRows * tileRows;
-        Arrays.fill(dst, rows * depth, paddedRows * depth, 0f);
+        Arrays.fill(dst, dstOff + rows * depth, dstOff + paddedRows * depth, 0f);
     }
 
     /**

@@ -87,6 +87,25 @@ final class ScalarArrayKernels implements ArrayKernels {
         }
     }
 
+    static void swiglu(float[] gate, int gOff, float[] up, int uOff, float[] out, int outOff, int from, int n) {
+        for (int i = from; i < n; i++) {
+            float g = gate[gOff + i];
+            out[outOff + i] = g / (1f + (float) Math.exp(-g)) * up[uOff + i];
+        }
+    }
+
+    static void swigluBackward(float[] gate, int gOff, float[] up, int uOff, float[] dOut, int dOff, float[] dGate, int dgOff,
+                               float[] dUp, int duOff, int from, int n) {
+        for (int i = from; i < n; i++) {
+            float g = gate[gOff + i];
+            float d = dOut[dOff + i];
+            float denominator = 1f + (float) Math.exp(-g);
+            float sigmoid = 1f / denominator;
+            dUp[duOff + i] = g / denominator * d;
+            dGate[dgOff + i] = sigmoid * (1f + g * (1f - sigmoid)) * d * up[uOff + i];
+        }
+    }
+
     @Override
     public void binary(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
         binary(op, a, aOff, b, bOff, out, outOff, 0, n);
@@ -145,6 +164,17 @@ final class ScalarArrayKernels implements ArrayKernels {
             s += e;
         }
         return s;
+    }
+
+    @Override
+    public void swiglu(float[] gate, int gOff, float[] up, int uOff, float[] out, int outOff, int n) {
+        swiglu(gate, gOff, up, uOff, out, outOff, 0, n);
+    }
+
+    @Override
+    public void swigluBackward(float[] gate, int gOff, float[] up, int uOff, float[] dOut, int dOff, float[] dGate, int dgOff,
+                               float[] dUp, int duOff, int n) {
+        swigluBackward(gate, gOff, up, uOff, dOut, dOff, dGate, dgOff, dUp, duOff, 0, n);
     }
 
     @Override

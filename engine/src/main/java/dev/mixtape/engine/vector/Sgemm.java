@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of row-major matrices, organised the way BLIS and GotoBLAS do it, in three steps.
  *
  * <ol>
- *   <li>Pack B: every {@link GemmBlocking#kc()}-deep slice of B becomes a row of column slivers in
+ *   <li>Pack B: every {@link GemmBlocking#sliceDepth}-deep slice of B becomes a row of column slivers in
  *       the order the micro-kernel reads them ({@link PanelPacking}). The threads share this work and
  *       then share the packed B.</li>
  *   <li>Cut C into pieces (a matrix of the batch, a block of at most {@link GemmBlocking#mc()} rows,
@@ -34,11 +34,12 @@ final class Sgemm {
 
     private final Parallel parallel;
     private final MicroKernel kernel;
-    private final int kc;
+    private final GemmBlocking blocking;
     private final int mc;
     /** One pool per kind of buffer, so that a request is met by an array of its own kind's size. */
     private final BufferPool packedBPool = new BufferPool();
     private final BufferPool packedAPool = new BufferPool();
+    private final BufferPool sharedAPool = new BufferPool();
     private final BufferPool edgeTilePool = new BufferPool();
 
     /**
@@ -53,7 +54,7 @@ final class Sgemm {
     Sgemm(Parallel parallel, MicroKernel kernel, GemmBlocking blocking) {
         this.parallel = parallel;
         this.kernel = kernel;
-        this.kc = blocking.kc();
+        this.blocking = blocking;
         this.mc = Math.max(1, blocking.mc() / kernel.rows()) * kernel.rows();
     }
 
@@ -100,8 +101,8 @@ final class Sgemm {
         }
         boolean rowsFollowOn = strideB == 0 && !transA && strideA == m * lda && strideC == m * ldc;
         Product product = rowsFollowOn
-                ? new Product(left, rightT, out, 1, batch * m, n, k, true, accumulate)
-                : new Product(left, rightT, out, batch, m, n, k, strideB == 0, accumulate);
+                ? new Product(left, rightT, out, 1, batch * m, n, k, blocking.sliceDepth(k), true, accumulate)
+                : new Product(left, rightT, out, batch, m, n, k, blocking.sliceDepth(k), strideB == 0, accumulate);
         long packedSize = (long) product.matricesOfB() * k * product.paddedN(kernel.cols());
         if (packedSize > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("matmul operand B: " + product.matricesOfB() + " matrices of " + k + "×" + n
@@ -116,6 +117,62 @@ final class Sgemm {
         }
     }
 
+    /**
+     * A single matrix B packed for the micro-kernel once, for several products {@code op(A)·op(B)}
+     * with different A ({@link #multiply(PackedB, boolean, int, float[], int, int, float[], int, int, boolean)}),
+     * such as a frozen weight applied to one block of rows after another. Give it back with
+     * {@link #release}; until then it holds a pooled buffer of about k·n floats.
+     *
+     * @param bT   B as the n×k matrix Bᵀ, as packed
+     * @param n    columns of op(B)
+     * @param k    rows of op(B)
+     * @param kc   depth of its k-slices
+     * @param data the packed slivers
+     */
+    record PackedB(StridedMatrix bT, int n, int k, int kc, float[] data) {
+    }
+
+    /** Packs op(B) (k×n; B stored k×n, or n×k when {@code transB}, with row length {@code ldb}) for reuse. */
+    PackedB pack(boolean transB, int n, int k, float[] b, int bOff, int ldb) {
+        if (n < 1 || k < 1) {
+            throw new IllegalArgumentException("a packed matmul operand needs positive sizes, got n=" + n + ", k=" + k);
+        }
+        requireRowLength("B", ldb, transB ? k : n);
+        StridedMatrix rightT = new StridedMatrix("B", b, bOff, 0, transB ? ldb : 1, transB ? 1 : ldb);
+        rightT.requireInside(1, n, k);
+        Product product = new Product(null, rightT, null, 1, 0, n, k, blocking.sliceDepth(k), true, false);
+        long packedSize = (long) k * product.paddedN(kernel.cols());
+        if (packedSize > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("matmul operand B: " + k + "×" + n + " is too large to pack into one Java array");
+        }
+        float[] packed = packedBPool.take((int) packedSize);
+        packB(product, packed);
+        return new PackedB(rightT, n, k, product.kc(), packed);
+    }
+
+    /**
+     * {@code C = op(A)·op(B)} (added to C when {@code accumulate}) for a B packed by {@link #pack}:
+     * op(A) is m×k, stored m×k or, when {@code transA}, k×m, with row length {@code lda}; C is m×n
+     * with row length {@code ldc}.
+     */
+    void multiply(PackedB b, boolean transA, int m, float[] a, int aOff, int lda, float[] c, int cOff, int ldc,
+                  boolean accumulate) {
+        requireRowLength("A", lda, transA ? m : b.k());
+        requireRowLength("C", ldc, b.n());
+        StridedMatrix left = new StridedMatrix("A", a, aOff, 0, transA ? 1 : lda, transA ? lda : 1);
+        StridedMatrix out = new StridedMatrix("C", c, cOff, 0, ldc, 1);
+        left.requireInside(1, m, b.k());
+        out.requireInside(1, m, b.n());
+        if (m > 0) {
+            multiplyPieces(new Product(left, b.bT(), out, 1, m, b.n(), b.k(), b.kc(), true, accumulate), b.data());
+        }
+    }
+
+    /** Returns the buffer of {@code b}, which must not be used afterwards. */
+    void release(PackedB b) {
+        packedBPool.give(b.data());
+    }
+
     private static void requireRowLength(String operand, int ld, int rowLength) {
         if (ld < Math.max(1, rowLength)) {
             throw new IllegalArgumentException("matmul operand " + operand + ": row length (ld) " + ld
@@ -126,9 +183,10 @@ final class Sgemm {
     /**
      * The operands of one call: A as m×k, B as the n×k matrix Bᵀ, and C. When B is shared and the
      * rows of A and C run on from one matrix to the next, the batch is folded into the rows
-     * ({@code batch = 1}, {@code m = batch·m}) so that B is packed once.
+     * ({@code batch = 1}, {@code m = batch·m}) so that B is packed once. k is cut into slices of
+     * {@code kc} ({@link GemmBlocking#sliceDepth}).
      */
-    private record Product(StridedMatrix a, StridedMatrix bT, StridedMatrix c, int batch, int m, int n, int k,
+    private record Product(StridedMatrix a, StridedMatrix bT, StridedMatrix c, int batch, int m, int n, int k, int kc,
                            boolean sharedB, boolean accumulate) {
         int matricesOfB() {
             return sharedB ? 1 : batch;
@@ -151,6 +209,7 @@ final class Sgemm {
         int nr = kernel.cols();
         int n = product.n();
         int k = product.k();
+        int kc = product.kc();
         int groups = ceilDiv(ceilDiv(n, nr), SLIVERS_PER_PACKING_UNIT);
         int slices = ceilDiv(k, kc);
         int units = product.matricesOfB() * slices * groups;
@@ -172,7 +231,9 @@ final class Sgemm {
     /**
      * Step 2: cuts C into pieces of {@code rowHeight} rows and {@code colParts} column ranges per
      * matrix, at least {@link #PIECES_PER_THREAD} per thread where the sizes allow, and lets the
-     * threads claim them one by one.
+     * threads claim them one by one. Every extra row block reads all of B once more and every extra
+     * column range packs its rows of A once more, so a C wider than it is tall (a few rows against
+     * a large weight) is cut into column ranges, and otherwise into row blocks.
      */
     private void multiplyPieces(Product product, float[] packedB) {
         int mr = kernel.rows();
@@ -182,38 +243,91 @@ final class Sgemm {
         long flops = 2L * batch * m * product.n() * product.k();
         int tasks = (int) Math.min(parallel.threads(), Math.max(1, flops / MIN_FLOPS_PER_TASK));
         int wanted = tasks == 1 ? 1 : PIECES_PER_THREAD * tasks;
-        int blocksPerMatrix = Math.max(ceilDiv(m, mc), ceilDiv(wanted, batch));
+        int blocksPerMatrix = product.n() > m ? ceilDiv(m, mc) : Math.max(ceilDiv(m, mc), ceilDiv(wanted, batch));
         int rowHeight = Math.min(mc, Math.max(mr, ceilDiv(ceilDiv(m, blocksPerMatrix), mr) * mr));
         int rowBlocks = ceilDiv(m, rowHeight);
         int colParts = Math.max(1, Math.min(slivers, ceilDiv(wanted, batch * rowBlocks)));
         int pieces = batch * rowBlocks * colParts;
+        float[] sharedA = colParts > 1 ? packSharedA(product, rowBlocks, rowHeight) : null;
         AtomicInteger nextPiece = new AtomicInteger();
-        parallel.forRange(tasks, 1, (from, to) -> {
-            float[] packedA = packedAPool.take(rowHeight * Math.min(kc, product.k()));
-            float[] edgeTile = edgeTilePool.take(mr * kernel.cols());
-            try {
-                for (int piece = nextPiece.getAndIncrement(); piece < pieces; piece = nextPiece.getAndIncrement()) {
-                    int t = piece / (rowBlocks * colParts);
-                    int row0 = piece / colParts % rowBlocks * rowHeight;
-                    int colPart = piece % colParts;
-                    multiplyPiece(product, packedB, t, row0, Math.min(rowHeight, m - row0),
-                            (int) ((long) slivers * colPart / colParts), (int) ((long) slivers * (colPart + 1) / colParts),
-                            packedA, edgeTile);
+        try {
+            parallel.forRange(tasks, 1, (from, to) -> {
+                float[] packedA = sharedA == null ? packedAPool.take(rowHeight * product.kc()) : null;
+                float[] edgeTile = edgeTilePool.take(mr * kernel.cols());
+                try {
+                    for (int piece = nextPiece.getAndIncrement(); piece < pieces; piece = nextPiece.getAndIncrement()) {
+                        int t = piece / (rowBlocks * colParts);
+                        int rowBlock = piece / colParts % rowBlocks;
+                        int row0 = rowBlock * rowHeight;
+                        int colPart = piece % colParts;
+                        int sliverFrom = (int) ((long) slivers * colPart / colParts);
+                        int sliverTo = (int) ((long) slivers * (colPart + 1) / colParts);
+                        int rows = Math.min(rowHeight, m - row0);
+                        if (sharedA == null) {
+                            multiplyPiece(product, packedB, t, row0, rows, sliverFrom, sliverTo, packedA, -1, rowHeight, edgeTile);
+                        } else {
+                            multiplyPiece(product, packedB, t, row0, rows, sliverFrom, sliverTo, sharedA,
+                                    (t * rowBlocks + rowBlock) * rowHeight * product.k(), rowHeight, edgeTile);
+                        }
+                    }
+                } finally {
+                    if (packedA != null) {
+                        packedAPool.give(packedA);
+                    }
+                    edgeTilePool.give(edgeTile);
                 }
-            } finally {
-                packedAPool.give(packedA);
-                edgeTilePool.give(edgeTile);
+            });
+        } finally {
+            if (sharedA != null) {
+                sharedAPool.give(sharedA);
             }
-        });
+        }
     }
 
-    /** Step 3 for rows {@code [row0, row0 + rows)} and B slivers {@code [sliverFrom, sliverTo)} of C_t. */
+    /**
+     * Packs every row block of every matrix of A, all k-slices, into one buffer shared by the pieces
+     * (the threads share the work): used when a row block is split into column ranges, whose pieces
+     * would otherwise each pack the same rows. Row block b of matrix t starts at
+     * {@code (t·rowBlocks + b)·rowHeight·k}, its slice at depth pc {@code pc·rowHeight} further on.
+     */
+    private float[] packSharedA(Product product, int rowBlocks, int rowHeight) {
+        int k = product.k();
+        int kc = product.kc();
+        int m = product.m();
+        int slices = ceilDiv(k, kc);
+        long size = (long) product.batch() * rowBlocks * rowHeight * k;
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("matmul operand A: " + product.batch() + " matrices of " + m + "×" + k
+                    + " are too large to pack into one Java array");
+        }
+        float[] shared = sharedAPool.take((int) size);
+        int units = product.batch() * rowBlocks * slices;
+        int minUnitsPerTask = (int) Math.max(1, MIN_PACKED_FLOATS_PER_TASK / ((long) rowHeight * Math.min(kc, k)));
+        parallel.forRange(units, minUnitsPerTask, (from, to) -> {
+            for (int unit = from; unit < to; unit++) {
+                int t = unit / (rowBlocks * slices);
+                int rowBlock = unit / slices % rowBlocks;
+                int pc = unit % slices * kc;
+                int row0 = rowBlock * rowHeight;
+                PanelPacking.packRows(product.a(), t, row0, Math.min(rowHeight, m - row0), pc, Math.min(kc, k - pc),
+                        kernel.rows(), shared, (t * rowBlocks + rowBlock) * rowHeight * k + pc * rowHeight);
+            }
+        });
+        return shared;
+    }
+
+    /**
+     * Step 3 for rows {@code [row0, row0 + rows)} and B slivers {@code [sliverFrom, sliverTo)} of C_t.
+     * With {@code sharedAOffset} negative the piece packs its rows of A into {@code packedA} slice by
+     * slice; otherwise they are already packed there, from {@code sharedAOffset} (see {@link #packSharedA}).
+     */
     private void multiplyPiece(Product product, float[] packedB, int t, int row0, int rows, int sliverFrom, int sliverTo,
-                               float[] packedA, float[] edgeTile) {
+                               float[] packedA, int sharedAOffset, int rowHeight, float[] edgeTile) {
         int mr = kernel.rows();
         int nr = kernel.cols();
         int n = product.n();
         int k = product.k();
+        int kc = product.kc();
         StridedMatrix c = product.c();
         float[] out = c.data();
         int ldc = c.rowStride();
@@ -221,7 +335,13 @@ final class Sgemm {
         for (int pc = 0; pc < k; pc += kc) {
             int depth = Math.min(kc, k - pc);
             boolean addToC = product.accumulate() || pc > 0;
-            PanelPacking.packRows(product.a(), t, row0, rows, pc, depth, mr, packedA);
+            int aOff;
+            if (sharedAOffset < 0) {
+                PanelPacking.packRows(product.a(), t, row0, rows, pc, depth, mr, packedA, 0);
+                aOff = 0;
+            } else {
+                aOff = sharedAOffset + pc * rowHeight;
+            }
             for (int sliver = sliverFrom; sliver < sliverTo; sliver++) {
                 int col0 = sliver * nr;
                 int tileCols = Math.min(nr, n - col0);
@@ -230,9 +350,9 @@ final class Sgemm {
                     int tileRows = Math.min(mr, rows - ir);
                     int cIndex = c.index(t, row0 + ir, col0);
                     if (tileRows == mr && tileCols == nr) {
-                        kernel.multiply(depth, packedA, ir * depth, packedB, bOff, out, cIndex, ldc, addToC);
+                        kernel.multiply(depth, packedA, aOff + ir * depth, packedB, bOff, out, cIndex, ldc, addToC);
                     } else {
-                        kernel.multiply(depth, packedA, ir * depth, packedB, bOff, edgeTile, 0, nr, false);
+                        kernel.multiply(depth, packedA, aOff + ir * depth, packedB, bOff, edgeTile, 0, nr, false);
                         copyEdgeTile(edgeTile, nr, tileRows, tileCols, out, cIndex, ldc, addToC);
                     }
                 }

@@ -194,6 +194,34 @@ final class SimdArrayKernels implements ArrayKernels {
     }
 
     @Override
+    public void swiglu(float[] gate, int gOff, float[] up, int uOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector g = FloatVector.fromArray(S, gate, gOff + i);
+            g.div(SimdMath.exp(g.neg()).add(1f)).mul(FloatVector.fromArray(S, up, uOff + i)).intoArray(out, outOff + i);
+        }
+        ScalarArrayKernels.swiglu(gate, gOff, up, uOff, out, outOff, i, n);
+    }
+
+    @Override
+    public void swigluBackward(float[] gate, int gOff, float[] up, int uOff, float[] dOut, int dOff, float[] dGate, int dgOff,
+                               float[] dUp, int duOff, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector g = FloatVector.fromArray(S, gate, gOff + i);
+            FloatVector d = FloatVector.fromArray(S, dOut, dOff + i);
+            FloatVector denominator = SimdMath.exp(g.neg()).add(1f);
+            FloatVector sigmoid = FloatVector.broadcast(S, 1f).div(denominator);
+            g.div(denominator).mul(d).intoArray(dUp, duOff + i);
+            FloatVector derivative = sigmoid.mul(g.mul(sigmoid.neg().add(1f)).add(1f));
+            derivative.mul(d).mul(FloatVector.fromArray(S, up, uOff + i)).intoArray(dGate, dgOff + i);
+        }
+        ScalarArrayKernels.swigluBackward(gate, gOff, up, uOff, dOut, dOff, dGate, dgOff, dUp, duOff, i, n);
+    }
+
+    @Override
     public void adamw(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
                       float lr, float beta1, float beta2, float eps, float decay, float bc1, float bc2) {
         int bound = S.loopBound(n);

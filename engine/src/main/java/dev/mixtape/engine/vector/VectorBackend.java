@@ -25,6 +25,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
     private final ArrayKernels kernels;
     private final Sgemm sgemm;
     private final Gemv gemv;
+    private final LinearCrossEntropy linearCrossEntropy;
 
     /** A backend using {@code threads} threads (the caller's plus {@code threads − 1} workers). */
     public VectorBackend(int threads) {
@@ -32,6 +33,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
         this.kernels = VectorSupport.available() ? VectorSupport.simdKernels() : new ScalarArrayKernels();
         this.sgemm = new Sgemm(parallel);
         this.gemv = VectorSupport.available() ? VectorSupport.simdGemv() : new ScalarGemv();
+        this.linearCrossEntropy = new LinearCrossEntropy(parallel, kernels, sgemm, LinearCrossEntropy.BLOCK_FLOATS);
     }
 
     /** Whether this backend runs Vector API kernels (false: scalar fallback). */
@@ -347,7 +349,6 @@ public final class VectorBackend implements Backend, AutoCloseable {
         float[] rv = data(invRms);
         float[] gv = data(dOut);
         float[] dxv = data(dx);
-        float[] dwv = data(dWeight);
         int dim = x.dim(-1);
         int rows = x.numel() / dim;
         parallel.forRange(rows, Math.max(1, MIN_ELEMENTS_PER_TASK / dim), (from, to) -> {
@@ -363,6 +364,10 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 kernels.axpy(-c, xv, xo, dxv, dxo, dim);
             }
         });
+        if (dWeight == null) {
+            return;
+        }
+        float[] dwv = data(dWeight);
         float[] gx = new float[dim];
         for (int r = 0; r < rows; r++) {
             kernels.binary(BinaryOp.MUL, gv, dOut.offset() + r * dim, xv, x.offset() + r * dim, gx, 0, dim);
@@ -482,6 +487,16 @@ public final class VectorBackend implements Backend, AutoCloseable {
     }
 
     @Override
+    public void linearCrossEntropy(Tensor x, Tensor weight, int[] targets, int ignoreIndex, double scale, Tensor losses,
+                                   Tensor dx, Tensor dWeight) {
+        int dim = x.dim(-1);
+        linearCrossEntropy.run(targets.length, dim, weight.dim(0), data(x), x.offset(), data(weight), weight.offset(),
+                targets, ignoreIndex, (float) scale, data(losses), losses.offset(),
+                dx == null ? null : data(dx), dx == null ? 0 : dx.offset(),
+                dWeight == null ? null : data(dWeight), dWeight == null ? 0 : dWeight.offset());
+    }
+
+    @Override
     public void gatherRows(Tensor table, int[] ids, Tensor out) {
         float[] tv = data(table);
         float[] ov = data(out);
@@ -506,10 +521,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
         float[] gv = data(gate);
         float[] uv = data(up);
         float[] ov = data(out);
-        parallel.forRange(out.numel(), MIN_ELEMENTS_PER_TASK, (from, to) -> {
-            kernels.unary(UnaryOp.SILU, gv, gate.offset() + from, ov, out.offset() + from, to - from);
-            kernels.binary(BinaryOp.MUL, ov, out.offset() + from, uv, up.offset() + from, ov, out.offset() + from, to - from);
-        });
+        parallel.forRange(out.numel(), MIN_ELEMENTS_PER_TASK, (from, to) ->
+                kernels.swiglu(gv, gate.offset() + from, uv, up.offset() + from, ov, out.offset() + from, to - from));
     }
 
     @Override
@@ -519,14 +532,9 @@ public final class VectorBackend implements Backend, AutoCloseable {
         float[] dv = data(dOut);
         float[] dgv = data(dGate);
         float[] duv = data(dUp);
-        parallel.forRange(dOut.numel(), MIN_ELEMENTS_PER_TASK, (from, to) -> {
-            int n = to - from;
-            kernels.unary(UnaryOp.SILU, gv, gate.offset() + from, duv, dUp.offset() + from, n);
-            kernels.binary(BinaryOp.MUL, duv, dUp.offset() + from, dv, dOut.offset() + from, duv, dUp.offset() + from, n);
-            kernels.unary(UnaryOp.SILU_DERIVATIVE, gv, gate.offset() + from, dgv, dGate.offset() + from, n);
-            kernels.binary(BinaryOp.MUL, dgv, dGate.offset() + from, dv, dOut.offset() + from, dgv, dGate.offset() + from, n);
-            kernels.binary(BinaryOp.MUL, dgv, dGate.offset() + from, uv, up.offset() + from, dgv, dGate.offset() + from, n);
-        });
+        parallel.forRange(dOut.numel(), MIN_ELEMENTS_PER_TASK, (from, to) ->
+                kernels.swigluBackward(gv, gate.offset() + from, uv, up.offset() + from, dv, dOut.offset() + from,
+                        dgv, dGate.offset() + from, duv, dUp.offset() + from, to - from));
     }
 
     // ---- optimizer steps --------------------------------------------------------------------------

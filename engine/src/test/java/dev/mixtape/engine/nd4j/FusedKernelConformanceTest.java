@@ -19,8 +19,8 @@ import static dev.mixtape.engine.nd4j.Conformance.zeros;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The fused primitives of the ND4J backend (RMSNorm, RoPE, softmax, cross-entropy, row gather and
- * scatter, SwiGLU, with their backwards) against the Vector backend's.
+ * The fused primitives of the ND4J backend (RMSNorm, RoPE, softmax, cross-entropy, the fused head and
+ * cross-entropy, row gather and scatter, SwiGLU, with their backwards) against the Vector backend's.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FusedKernelConformanceTest {
@@ -144,6 +144,28 @@ class FusedKernelConformanceTest {
                 assertEquals(0.0, gradient[v], "gradient of ignored row " + r + " at " + v);
             }
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F64"})
+    void linearCrossEntropyWithIgnoredRowsAndBothGradients(DType dtype) {
+        SplittableRandom random = new SplittableRandom(13);
+        int rows = 6;
+        int dim = 5;
+        int vocab = 9;
+        int ignore = -100;
+        int[] targets = {8, ignore, 0, 3, 3, 7};
+        double[] x = values(random, rows * dim);
+        double[] weight = values(random, vocab * dim);
+        double[] dWeightBefore = values(random, vocab * dim);
+        conformance.check(dtype, "linearCrossEntropy", (backend, type) -> {
+            Tensor losses = zeros(backend, type, rows);
+            Tensor dx = zeros(backend, type, rows, dim);
+            Tensor dWeight = tensor(backend, type, dWeightBefore, vocab, dim);
+            backend.linearCrossEntropy(tensor(backend, type, x, rows, dim), tensor(backend, type, weight, vocab, dim), targets,
+                    ignore, 0.25, losses, dx, dWeight);
+            return new Tensor[] {losses, dx, dWeight};
+        });
     }
 
     @ParameterizedTest

@@ -136,6 +136,26 @@ class SgemmTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void aPackedBServesSeveralProducts(Engine engine) {
+        Sgemm sgemm = engine.create();
+        for (int[] shape : new int[][] {{37, 45, 300}, {61, 17, 129}, {5, 1031, 40}}) {
+            for (int form = 0; form < 4; form++) {
+                boolean transB = (form & 1) != 0;
+                Problem first = Problem.padded(1, shape[0], shape[1], shape[2], (form & 2) != 0, transB, true, form);
+                Sgemm.PackedB packed = sgemm.pack(transB, first.n(), first.k(), first.b(), first.bOff(), first.ldb());
+                try {
+                    for (int round = 0; round < 3; round++) {
+                        first.withOtherA(form * 10L + round).checkPacked(sgemm, packed, round % 2 == 1);
+                    }
+                } finally {
+                    sgemm.release(packed);
+                }
+            }
+        }
+    }
+
     static Stream<Engine> engines() {
         return Stream.of(Engine.values());
     }
@@ -288,11 +308,29 @@ class SgemmTest {
             return transB ? b[bOff + t * strideB + j * ldb + p] : b[bOff + t * strideB + p * ldb + j];
         }
 
+        /** This problem's B with another A and C (of the same layout), drawn from {@code seed}; one matrix, B shared. */
+        Problem withOtherA(long seed) {
+            Problem other = padded(1, m, n, k, transA, transB, true, seed);
+            return new Problem(1, m, n, k, transA, transB, other.a, other.aOff, other.strideA, other.lda,
+                    b, bOff, strideB, ldb, other.c, other.cOff, other.strideC, other.ldc);
+        }
+
         /** Runs {@code sgemm} on a copy of C and compares every element of it with the reference. */
         void check(Sgemm sgemm, boolean accumulate) {
             float[] out = c.clone();
             sgemm.multiply(batch, transA, transB, m, n, k, a, aOff, strideA, lda, b, bOff, strideB, ldb,
                     out, cOff, strideC, ldc, accumulate);
+            verify(out, accumulate);
+        }
+
+        /** Multiplies this problem's A (one matrix) by {@code packed}, its B packed, and checks C as {@link #check} does. */
+        void checkPacked(Sgemm sgemm, Sgemm.PackedB packed, boolean accumulate) {
+            float[] out = c.clone();
+            sgemm.multiply(packed, transA, m, a, aOff, lda, out, cOff, ldc, accumulate);
+            verify(out, accumulate);
+        }
+
+        private void verify(float[] out, boolean accumulate) {
             double tolerance = 1e-5 * Math.sqrt(Math.max(1, k));
             boolean[] inside = new boolean[out.length];
             for (int t = 0; t < batch; t++) {

@@ -97,6 +97,21 @@ public final class Llama extends Module {
      * ignore index as target keeps them out of {@link #loss}.
      */
     public Tensor forward(int[] ids, int batch, int seq) {
+        return head(hidden(ids, batch, seq));
+    }
+
+    /**
+     * Mean next-token cross-entropy of {@code [batch, seq]} ids against {@code targets}; {@code ignoreIndex}
+     * rows do not count. The output head and the loss are one fused op ({@link F#linearCrossEntropy}),
+     * so the {@code [batch·seq, vocab]} logits are never held whole; it is meant to end a training
+     * forward pass (gradients are enabled) or to be evaluated under {@code Grad.off()}.
+     */
+    public Tensor loss(int[] ids, int[] targets, int batch, int seq, int ignoreIndex) {
+        return F.linearCrossEntropy(hidden(ids, batch, seq), headWeight(), targets, ignoreIndex);
+    }
+
+    /** The final norm's output {@code [batch, seq, dim]} for {@code ids}, recorded on the tape. */
+    private Tensor hidden(int[] ids, int batch, int seq) {
         if (ids.length != batch * seq) {
             throw new IllegalArgumentException(ids.length + " ids for a batch of " + batch + " × " + seq);
         }
@@ -107,16 +122,16 @@ public final class Llama extends Module {
         for (DecoderLayer layer : model.layers) {
             x = layer.forward(x, rope);
         }
-        return head(model.norm.forward(x));
+        return model.norm.forward(x);
     }
 
-    /** Mean next-token cross-entropy of {@code [batch, seq]} ids against {@code targets}; {@code ignoreIndex} rows do not count. */
-    public Tensor loss(int[] ids, int[] targets, int batch, int seq, int ignoreIndex) {
-        return F.crossEntropy(forward(ids, batch, seq), targets, ignoreIndex);
+    /** The output head's weight {@code [vocab, dim]}: the token embedding when tied. */
+    private Tensor headWeight() {
+        return lmHead == null ? model.embedTokens.weight() : lmHead.weight();
     }
 
     private Tensor head(Tensor hidden) {
-        return lmHead == null ? F.linear(hidden, model.embedTokens.weight(), null) : lmHead.forward(hidden);
+        return F.linear(hidden, headWeight(), null);
     }
 
     /** A new incremental-decoding session holding up to {@code capacity} positions. */

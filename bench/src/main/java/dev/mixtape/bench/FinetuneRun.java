@@ -1,0 +1,129 @@
+package dev.mixtape.bench;
+
+import dev.mixtape.adapters.Adapter;
+import dev.mixtape.adapters.Adapters;
+import dev.mixtape.adapters.LoraConfig;
+import dev.mixtape.adapters.MixerInit;
+import dev.mixtape.adapters.TargetModules;
+import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.Backends;
+import dev.mixtape.engine.Rng;
+import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.optim.GradClip;
+import dev.mixtape.engine.optim.Optimizer;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.train.TrainingConfig;
+import dev.mixtape.models.train.TrainingSequence;
+
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * One case of the fine-tuning benchmark, run in a JVM of its own so that its peak RSS is its own:
+ * a random-weight Llama of one {@link FinetuneShape} on the default backend ({@code mixtape.backend}),
+ * an adapter (r 8, alpha 16) on all seven projections, and training steps on random tokens.
+ *
+ * <p>A step is what {@code Trainer} does for one micro-batch: {@code model.loss(...)}, {@code item()},
+ * {@code backward()}, global-norm clipping at 1.0, the optimizer's step (AdamW as
+ * {@link TrainingConfig}'s default makes it) and {@code zeroGrad()}. Progress goes to standard
+ * error; standard output gets one line of {@code key=value} results for {@link FinetuneTable}, with the
+ * median wall time and process CPU time of the measured steps (their ratio shows how much of the
+ * machine the run got when others share it).
+ */
+public final class FinetuneRun {
+    private static final List<String> PROJECTIONS = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+
+    private FinetuneRun() {
+    }
+
+    /** Arguments: shape key, {@code LoRA} or {@code MoSLoRA}, warm-up steps, measured steps. */
+    public static void main(String[] args) {
+        if (args.length != 4) {
+            System.err.println("usage: FinetuneRun <shape> LoRA|MoSLoRA <warm-up steps> <measured steps>");
+            System.exit(2);
+        }
+        FinetuneShape shape = FinetuneShape.named(args[0]);
+        String adapterKind = args[1];
+        int warmup = Integer.parseInt(args[2]);
+        int measured = Integer.parseInt(args[3]);
+        Backend backend = Backends.defaultBackend();
+        String label = shape.key() + " " + adapterKind + " " + backend.name();
+
+        Llama llama = Llama.random(shape.config(), backend, 1);
+        LoraConfig.Builder config = LoraConfig.builder(new TargetModules.Names(PROJECTIONS)).r(8).alpha(16);
+        if (adapterKind.equals("MoSLoRA")) {
+            config.mixer(MixerInit.KAIMING);
+        } else if (!adapterKind.equals("LoRA")) {
+            throw new IllegalArgumentException("adapter must be LoRA or MoSLoRA, got '" + adapterKind + "'");
+        }
+        Adapter adapter = Adapters.inject(llama, config.build(), "default", new Rng(2));
+        Adapters.train(llama, new Rng(3));
+        List<Tensor> trainable = adapter.parameters();
+        Optimizer optimizer = TrainingConfig.builder(1).build().optimizer().create(trainable);
+        optimizer.setLr(1e-3);
+
+        SplittableRandom data = new SplittableRandom(4);
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        double[] seconds = new double[measured];
+        double[] cpuSeconds = new double[measured];
+        double firstLoss = Double.NaN;
+        double lastLoss = Double.NaN;
+        for (int step = 0; step < warmup + measured; step++) {
+            int[] tokens = data.ints((long) shape.batch() * (shape.seq() + 1), 0, shape.config().vocabSize()).toArray();
+            long start = System.nanoTime();
+            long cpuStart = os.getProcessCpuTime();
+            lastLoss = step(llama, trainable, optimizer, shape, tokens);
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            double cpu = (os.getProcessCpuTime() - cpuStart) / 1e9;
+            if (step == 0) {
+                firstLoss = lastLoss;
+            }
+            boolean warming = step < warmup;
+            if (!warming) {
+                seconds[step - warmup] = elapsed;
+                cpuSeconds[step - warmup] = cpu;
+            }
+            System.err.printf(Locale.ROOT, "%s: %s step %d/%d %.3f s (CPU %.3f s), loss %.4f%n", label,
+                    warming ? "warm-up" : "measured", warming ? step + 1 : step - warmup + 1, warming ? warmup : measured,
+                    elapsed, cpu, lastLoss);
+        }
+        double median = median(seconds);
+        System.out.printf(Locale.ROOT, "median_step_s=%.4f median_cpu_s=%.4f tokens_per_s=%.1f peak_rss_mb=%.0f heap_max_mb=%d "
+                        + "adapter_params=%d first_loss=%.4f last_loss=%.4f%n",
+                median, median(cpuSeconds), shape.tokensPerStep() / median, PeakRss.megabytes(),
+                Runtime.getRuntime().maxMemory() >> 20, trainable.stream().mapToLong(Tensor::numel).sum(), firstLoss, lastLoss);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /**
+     * One training step on {@code tokens} ({@code batch} rows of {@code seq + 1} ids: each row's
+     * first {@code seq} ids are read, its last {@code seq} predicted); returns the loss.
+     */
+    private static double step(Llama llama, List<Tensor> trainable, Optimizer optimizer, FinetuneShape shape, int[] tokens) {
+        int batch = shape.batch();
+        int seq = shape.seq();
+        int[] ids = new int[batch * seq];
+        int[] targets = new int[batch * seq];
+        for (int row = 0; row < batch; row++) {
+            System.arraycopy(tokens, row * (seq + 1), ids, row * seq, seq);
+            System.arraycopy(tokens, row * (seq + 1) + 1, targets, row * seq, seq);
+        }
+        Tensor loss = llama.loss(ids, targets, batch, seq, TrainingSequence.IGNORE);
+        double value = loss.item();
+        loss.backward();
+        GradClip.clipGlobalNorm(trainable, 1.0);
+        optimizer.step();
+        optimizer.zeroGrad();
+        return value;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.mixtape.bench;
+
+import dev.mixtape.models.llama.LlamaConfig;
+
+import java.util.List;
+
+/**
+ * A model shape the fine-tuning benchmark trains, with its batch and the issue's PyTorch figures for
+ * it (PyTorch 1.13 on CPU, OpenBLAS, 2 threads, on the development machine; quoted from the issue,
+ * not measured by this benchmark).
+ *
+ * @param key                      the name on the command line and in the table
+ * @param description              the shape in words
+ * @param config                   the random-weight Llama's shape
+ * @param batch                    sequences per step
+ * @param seq                      tokens per sequence
+ * @param steps                    the steps of a full run on the Vector backend (see {@link FinetuneSteps#of})
+ * @param vectorHeapMb             -Xmx for the Vector backend (tensors live on the Java heap)
+ * @param nd4jHeapMb               -Xmx for the ND4J backend (tensors live off the heap)
+ * @param referenceTokensPerSecond the issue's PyTorch training throughput for this shape
+ * @param referenceRssMb           the issue's PyTorch peak resident memory for this shape
+ */
+record FinetuneShape(String key, String description, LlamaConfig config, int batch, int seq, FinetuneSteps steps, int vectorHeapMb,
+                     int nd4jHeapMb, double referenceTokensPerSecond, double referenceRssMb) {
+
+    /** stories15M (llama2.c) and SmolLM2-135M, the shapes of the issue. */
+    static final List<FinetuneShape> ALL = List.of(
+            new FinetuneShape("stories15M", "dim 288, 6 layers, vocab 32000",
+                    new LlamaConfig(288, 768, 6, 6, 6, 48, 32000, 256, 1e-5, 10000, null, true, 1, 2),
+                    8, 256, new FinetuneSteps(3, 8), 4096, 1024, 1360, 2200),
+            new FinetuneShape("SmolLM2-135M", "dim 576, 30 layers, 9/3 heads, vocab 49152",
+                    new LlamaConfig(576, 1536, 30, 9, 3, 64, 49152, 256, 1e-5, 100000, null, true, 1, 2),
+                    4, 256, new FinetuneSteps(2, 5), 6144, 1024, 134, 5100));
+
+    /** The shape called {@code key}. */
+    static FinetuneShape named(String key) {
+        return ALL.stream().filter(shape -> shape.key.equals(key)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown shape '" + key + "'"));
+    }
+
+    /** Tokens one training step reads. */
+    int tokensPerStep() {
+        return batch * seq;
+    }
+
+    /** The heap the benchmark gives a JVM running this shape on {@code backend}. */
+    int heapMb(String backend) {
+        return backend.equals("nd4j") ? nd4jHeapMb : vectorHeapMb;
+    }
+}

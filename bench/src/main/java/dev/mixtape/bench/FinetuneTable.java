@@ -1,0 +1,136 @@
+package dev.mixtape.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Prints the fine-tuning benchmark as a Markdown table: training tokens per second and peak RSS of
+ * LoRA and MoSLoRA on random-weight Llamas of the {@link FinetuneShape}s, on the ND4J backend and then
+ * the Vector backend, next to the issue's PyTorch figures. Each case runs in a child JVM of its own
+ * ({@link FinetuneRun}) with this JVM's flags and the case's heap, so that each peak RSS belongs to one
+ * case. Rows are printed as cases finish; the children's progress goes to standard error.
+ * {@code --quick} runs fewer steps.
+ */
+public final class FinetuneTable {
+    private static final List<String> ADAPTERS = List.of("LoRA", "MoSLoRA");
+    private static final List<String> BACKENDS = List.of("nd4j", "vector");
+
+    private FinetuneTable() {
+    }
+
+    /** Runs every case ({@code --quick}: fewer steps) and prints the table to standard output. */
+    public static void main(String[] args) throws IOException, InterruptedException {
+        boolean quick = false;
+        for (String arg : args) {
+            if (arg.equals("--quick")) {
+                quick = true;
+            } else {
+                System.err.println("usage: FinetuneTable [--quick]   (unknown argument '" + arg + "')");
+                System.exit(2);
+            }
+        }
+        System.out.println("Fine-tuning step (forward + cross-entropy + backward + global-norm clip 1.0 + AdamW on the adapter), "
+                + "r 8, alpha 16, on q,k,v,o,gate,up,down of a random-weight Llama; " + LocalDate.now() + ".");
+        System.out.println("JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", "
+                + Runtime.getRuntime().availableProcessors() + " CPUs; load average at start: " + loadAverage() + ".");
+        System.out.println("tok/s = batch·seq / median step time over the measured steps (warm-up steps excluded); "
+                + "cores busy = the child's CPU time / wall time over a median step (of " + Runtime.getRuntime().availableProcessors()
+                + ", fewer when other work shares them); "
+                + "peak RSS = the child JVM's VmHWM; load = 1-minute load average when the case ended.");
+        System.out.println();
+        System.out.println("| model shape | batch×seq | adapter | backend | -Xmx | steps | median step | cores busy | tok/s | peak RSS "
+                + "| load | tok/s ÷ PyTorch | RSS ÷ PyTorch | vector ÷ nd4j tok/s |");
+        System.out.println("|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (FinetuneShape shape : FinetuneShape.ALL) {
+            for (String adapter : ADAPTERS) {
+                Map<String, Double> tokensPerSecond = new HashMap<>();
+                for (String backend : BACKENDS) {
+                    FinetuneSteps steps = FinetuneSteps.of(shape, backend, quick);
+                    Map<String, String> result = runChild(shape, adapter, backend, steps);
+                    double perSecond = Double.parseDouble(result.get("tokens_per_s"));
+                    tokensPerSecond.put(backend, perSecond);
+                    double rssMb = Double.parseDouble(result.get("peak_rss_mb"));
+                    double stepSeconds = Double.parseDouble(result.get("median_step_s"));
+                    double cpuSeconds = Double.parseDouble(result.get("median_cpu_s"));
+                    String versusNd4j = backend.equals("vector")
+                            ? String.format(Locale.ROOT, "%.2f×", perSecond / tokensPerSecond.get("nd4j")) : "";
+                    System.out.printf(Locale.ROOT, "| %s (%s) | %d×%d | %s | %s | %d MB | %d+%d | %.3f s | %.2f | %.0f | %.0f MB | %s "
+                                    + "| %.2f× | %.2f× | %s |%n",
+                            shape.key(), shape.description(), shape.batch(), shape.seq(), adapter, backend,
+                            shape.heapMb(backend), steps.warmup(), steps.measured(), stepSeconds, cpuSeconds / stepSeconds,
+                            perSecond, rssMb, loadAverage(), perSecond / shape.referenceTokensPerSecond(),
+                            rssMb / shape.referenceRssMb(), versusNd4j);
+                }
+            }
+        }
+        System.out.println();
+        System.out.println("PyTorch reference (the issue's figures for PyTorch 1.13 on this machine's CPU, OpenBLAS, 2 threads; "
+                + "not measured by this benchmark):");
+        for (FinetuneShape shape : FinetuneShape.ALL) {
+            System.out.printf(Locale.ROOT, "  %s: %.0f tok/s at %.1f GB peak RSS%n", shape.key(),
+                    shape.referenceTokensPerSecond(), shape.referenceRssMb() / 1000);
+        }
+        System.out.println("steps = warm-up + measured. Load average at the end: " + loadAverage() + ".");
+    }
+
+    /** Runs one case in a child JVM and returns its result line's {@code key=value} pairs. */
+    private static Map<String, String> runChild(FinetuneShape shape, String adapter, String backend, FinetuneSteps steps)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!flag.startsWith("-Xmx") && !flag.startsWith("-Xms") && !flag.startsWith("-Dmixtape.backend=")) {
+                command.add(flag);
+            }
+        }
+        command.add("-Xmx" + shape.heapMb(backend) + "m");
+        command.add("-Dmixtape.backend=" + backend);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(FinetuneRun.class.getName());
+        command.add(shape.key());
+        command.add(adapter);
+        command.add(Integer.toString(steps.warmup()));
+        command.add(Integer.toString(steps.measured()));
+        System.err.printf(Locale.ROOT, "%s %s %s: starting a JVM with -Xmx%dm (load %s)%n", shape.key(), adapter, backend,
+                shape.heapMb(backend), loadAverage());
+        Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                lines.add(line);
+            }
+        }
+        int status = child.waitFor();
+        if (status != 0 || lines.isEmpty()) {
+            throw new IllegalStateException(shape.key() + " " + adapter + " " + backend + ": the child JVM exited with status "
+                    + status + " (its error output is above)");
+        }
+        Map<String, String> result = new HashMap<>();
+        for (String pair : lines.getLast().split(" ")) {
+            int eq = pair.indexOf('=');
+            result.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return result;
+    }
+
+    /** The 1-minute load average from {@code /proc/loadavg}, or "n/a". */
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "n/a";
+        }
+    }
+}

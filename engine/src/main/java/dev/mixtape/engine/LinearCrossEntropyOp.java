@@ -1,0 +1,61 @@
+package dev.mixtape.engine;
+
+/**
+ * A language model's output head and its loss in one op: the mean cross-entropy of
+ * {@code logits = x·Wᵀ} against one target per row, without the logits ever existing whole
+ * ({@link Backend#linearCrossEntropy}). They are the largest tensor of a training step
+ * ({@code [tokens, vocab]}, twice over with their gradient), and only the loss is needed.
+ *
+ * <p>The loss is the last op of a training forward pass and its own gradient is a scalar, so the
+ * gradients of x and W are computed here, in the forward pass, while each block of logits is at
+ * hand; the backward only scales them by the incoming gradient. They are computed only for inputs
+ * that require a gradient while gradients are enabled (so evaluation under {@link Grad#off()} pays
+ * for the forward alone), and a frozen weight gets none.
+ */
+final class LinearCrossEntropyOp {
+    private LinearCrossEntropyOp() {
+    }
+
+    static Tensor apply(Tensor x, Tensor weight, int[] targets, int ignoreIndex) {
+        if (weight.rank() != 2 || x.rank() == 0 || x.dim(-1) != weight.dim(1)) {
+            throw new IllegalArgumentException("linearCrossEntropy: input " + Shapes.str(x.shape()) + " and weight "
+                    + Shapes.str(weight.shape()) + " (expected [..., dim] and [vocab, dim])");
+        }
+        if (x.backend() != weight.backend() || x.dtype() != weight.dtype()) {
+            throw new IllegalArgumentException("linearCrossEntropy: input and weight on different backends or dtypes");
+        }
+        int dim = weight.dim(1);
+        int vocab = weight.dim(0);
+        int rows = x.numel() / dim;
+        int counted = CrossEntropyOp.countTargets(targets, rows, vocab, ignoreIndex, x.shape());
+        double scale = counted == 0 ? 0 : 1.0 / counted;
+        boolean recording = Grad.isEnabled();
+        boolean needX = recording && x.requiresGrad();
+        boolean needW = recording && weight.requiresGrad();
+        Backend backend = x.backend();
+        DType dtype = x.dtype();
+        Tensor flat;
+        Tensor wc;
+        try (var scope = Grad.off()) {
+            flat = x.contiguous().reshape(rows, dim);
+            wc = weight.contiguous();
+        }
+        Tensor losses = Tensor.zeros(backend, dtype, rows);
+        Tensor dx = needX ? Tensor.zeros(backend, dtype, rows, dim) : null;
+        Tensor dw = needW ? Tensor.zeros(backend, dtype, vocab, dim) : null;
+        backend.linearCrossEntropy(flat, wc, targets, ignoreIndex, scale, losses, dx, dw);
+        Tensor loss;
+        try (var scope = Grad.off()) {
+            loss = losses.sum().mul(scale);
+        }
+        int[] xShape = x.shape();
+        return Tape.record("linearCrossEntropy", loss, g -> {
+            double s = g.item();
+            return new Tensor[] {dx == null ? null : scaled(dx.reshape(xShape), s), dw == null ? null : scaled(dw, s)};
+        }, x, weight);
+    }
+
+    private static Tensor scaled(Tensor gradient, double s) {
+        return s == 1 ? gradient : gradient.mul(s);
+    }
+}
