@@ -13,7 +13,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * through an executor's queue would cost more than many kernels take. Instead the caller publishes
  * the job by bumping a generation counter; workers spin briefly on it before parking, and the
  * caller spins until every worker has finished its range. One job runs at a time: a second thread
- * that finds the team busy, or a kernel started from inside a worker, runs its loop inline.
+ * that finds the team busy, and a kernel started from inside a running job (by a worker or by the
+ * caller, whose lock is re-entrant), runs its loop inline.
  * Workers are daemon threads, so an engine that is never closed does not keep the JVM alive.
  */
 final class Parallel implements AutoCloseable {
@@ -61,7 +62,8 @@ final class Parallel implements AutoCloseable {
      */
     void forRange(int n, int minPerTask, RangeBody body) {
         int tasks = Math.min(threads, Math.max(1, n / Math.max(1, minPerTask)));
-        if (tasks <= 1 || closed || Thread.currentThread() instanceof Worker || !submitting.tryLock()) {
+        if (tasks <= 1 || closed || Thread.currentThread() instanceof Worker || submitting.isHeldByCurrentThread()
+                || !submitting.tryLock()) {
             body.run(0, n);
             return;
         }

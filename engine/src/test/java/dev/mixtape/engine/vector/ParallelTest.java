@@ -1,0 +1,71 @@
+package dev.mixtape.engine.vector;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The worker team: every index once, nested loops, failures. */
+class ParallelTest {
+
+    @Test
+    void everyIndexRunsExactlyOnce() {
+        try (Parallel team = new Parallel(3)) {
+            AtomicIntegerArray counts = new AtomicIntegerArray(1000);
+            team.forRange(1000, 1, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    counts.incrementAndGet(i);
+                }
+            });
+            for (int i = 0; i < 1000; i++) {
+                assertEquals(1, counts.get(i), "index " + i);
+            }
+        }
+    }
+
+    /** A kernel that runs a parallel kernel inside its own range (a fused op calling a matmul) must not take the team twice. */
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aLoopStartedInsideARunningLoopRunsInlineOnEveryThread() {
+        try (Parallel team = new Parallel(2)) {
+            for (int repeat = 0; repeat < 200; repeat++) {
+                AtomicIntegerArray counts = new AtomicIntegerArray(64 * 64);
+                team.forRange(64, 1, (from, to) -> {
+                    for (int row = from; row < to; row++) {
+                        int base = row * 64;
+                        team.forRange(64, 1, (innerFrom, innerTo) -> {
+                            for (int i = innerFrom; i < innerTo; i++) {
+                                counts.incrementAndGet(base + i);
+                            }
+                        });
+                    }
+                });
+                for (int i = 0; i < counts.length(); i++) {
+                    assertEquals(1, counts.get(i), "index " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFailureInAWorkerReachesTheCaller() {
+        try (Parallel team = new Parallel(2)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> team.forRange(100, 1, (from, to) -> {
+                if (from > 0) {
+                    throw new IllegalStateException("boom in " + from);
+                }
+            }));
+            assertEquals("boom in 50", e.getMessage());
+            AtomicIntegerArray counts = new AtomicIntegerArray(10);
+            team.forRange(10, 1, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    counts.incrementAndGet(i);
+                }
+            });
+            assertEquals(1, counts.get(9), "the team still works");
+        }
+    }
+}
