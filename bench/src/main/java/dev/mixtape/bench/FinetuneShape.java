@@ -15,8 +15,12 @@ import java.util.List;
  * @param batch                    sequences per step
  * @param seq                      tokens per sequence
  * @param steps                    the steps of a full run on the Vector backend (see {@link FinetuneSteps#of})
- * @param vectorHeapMb             -Xmx for the Vector backend (tensors live on the Java heap)
- * @param nd4jHeapMb               -Xmx for the ND4J backend (tensors live off the heap)
+ * @param vectorHeapMb             -Xmx on the Vector backend, whose tensors live on the Java heap: the
+ *                                 weights, a step's activations (stories15M: about 0.6 GB live at the end
+ *                                 of the forward pass; SmolLM2-135M: 2.7 GB with its 0.6 GB of weights)
+ *                                 and some room for the collector
+ * @param nd4jHeapMb               -Xmx on ND4J, whose tensors live off the heap: JavaCPP caps that native
+ *                                 memory at a multiple of the heap, which SmolLM2-135M's step needs 2 GB to clear
  * @param referenceTokensPerSecond the issue's PyTorch training throughput for this shape
  * @param referenceRssMb           the issue's PyTorch peak resident memory for this shape
  */
@@ -27,10 +31,10 @@ record FinetuneShape(String key, String description, LlamaConfig config, int bat
     static final List<FinetuneShape> ALL = List.of(
             new FinetuneShape("stories15M", "dim 288, 6 layers, vocab 32000",
                     new LlamaConfig(288, 768, 6, 6, 6, 48, 32000, 256, 1e-5, 10000, null, true, 1, 2),
-                    8, 256, new FinetuneSteps(3, 8), 4096, 1024, 1360, 2200),
+                    8, 256, new FinetuneSteps(3, 8), 1024, 1024, 1360, 2200),
             new FinetuneShape("SmolLM2-135M", "dim 576, 30 layers, 9/3 heads, vocab 49152",
                     new LlamaConfig(576, 1536, 30, 9, 3, 64, 49152, 256, 1e-5, 100000, null, true, 1, 2),
-                    4, 256, new FinetuneSteps(2, 5), 6144, 1024, 134, 5100));
+                    4, 256, new FinetuneSteps(2, 5), 3072, 2048, 134, 5100));
 
     /** The shape called {@code key}. */
     static FinetuneShape named(String key) {
