@@ -114,16 +114,22 @@ final class Parallel implements AutoCloseable {
     /** A team member: waits for a new generation, runs its range of the job, reports back. */
     private final class Worker extends Thread {
         private final int index;
+        /**
+         * The generation whose job this worker has done, read when the team is made rather than when
+         * the thread first runs: a job published before a slow-starting thread gets going must still
+         * count as new to it, or the caller would wait for it forever.
+         */
+        private int seen;
 
         Worker(int index, String name) {
             super(name);
             this.index = index;
+            this.seen = generation;
             setDaemon(true);
         }
 
         @Override
         public void run() {
-            int seen = generation;
             while (true) {
                 int spins = 0;
                 while (generation == seen && !closed) {

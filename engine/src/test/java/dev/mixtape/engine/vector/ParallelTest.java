@@ -3,6 +3,7 @@ package dev.mixtape.engine.vector;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,7 +12,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** The worker team: every index once, nested loops, failures. */
 class ParallelTest {
 
+    /** Jobs published at once by a new team, before its threads may have started, run on every thread. */
     @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aNewTeamRunsAJobPublishedBeforeItsThreadsStarted() {
+        for (int repeat = 0; repeat < 200; repeat++) {
+            try (Parallel team = new Parallel(3)) {
+                AtomicIntegerArray counts = new AtomicIntegerArray(3);
+                team.forRange(3, 1, (from, to) -> counts.incrementAndGet(from));
+                assertEquals(List.of(1, 1, 1), List.of(counts.get(0), counts.get(1), counts.get(2)));
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void everyIndexRunsExactlyOnce() {
         try (Parallel team = new Parallel(3)) {
             AtomicIntegerArray counts = new AtomicIntegerArray(1000);
@@ -51,6 +66,7 @@ class ParallelTest {
     }
 
     @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aFailureInAWorkerReachesTheCaller() {
         try (Parallel team = new Parallel(2)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> team.forRange(100, 1, (from, to) -> {
