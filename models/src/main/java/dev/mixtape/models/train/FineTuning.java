@@ -13,7 +13,7 @@ import java.util.Objects;
 
 /**
  * Fine-tunes one adapter of a {@link Llama}: what {@code ./mixtape finetune} does, for a JVM that
- * embeds Mixtape. The held-out data is evaluated before the first step and after the last, a
+ * embeds Mixtape (the setters and {@code run}/{@code resume} are {@link TrainingJob}'s). The held-out data is evaluated before the first step and after the last, a
  * {@link Trainer} runs the steps (checkpoints, metrics, plot in the run folder), and the adapter is
  * written to the run folder in PEFT's format ({@link PeftFiles}) when training ends.
  * <pre>{@code
@@ -27,20 +27,12 @@ import java.util.Objects;
  * from a generator seeded by the config's seed and {@code k}, so a resumed run draws the same masks.
  * Nothing here is global: runs on different models can go on in parallel threads.
  */
-public final class FineTuning {
-    private final Llama model;
+public final class FineTuning extends TrainingJob<FineTuning> {
     private final Adapter adapter;
-    private final Tokenizer tokenizer;
-    private Dataset train;
-    private Dataset eval;
-    private TrainingConfig config;
-    private TrainingListener listener = new TrainingListener() {
-    };
 
     private FineTuning(Llama model, Adapter adapter, Tokenizer tokenizer) {
-        this.model = Objects.requireNonNull(model, "model");
+        super(model, tokenizer);
         this.adapter = Objects.requireNonNull(adapter, "adapter");
-        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     }
 
     /**
@@ -51,54 +43,9 @@ public final class FineTuning {
         return new FineTuning(model, adapter, tokenizer);
     }
 
-    /** The training data, and held-out data to evaluate (null for none). */
-    public FineTuning data(Dataset train, Dataset eval) {
-        this.train = Objects.requireNonNull(train, "train");
-        this.eval = eval;
-        return this;
-    }
-
-    /** How to train. */
-    public FineTuning config(TrainingConfig config) {
-        this.config = Objects.requireNonNull(config, "config");
-        return this;
-    }
-
-    /** Hears about steps, evaluations and checkpoints (progress bars, logs); none by default. */
-    public FineTuning listener(TrainingListener listener) {
-        this.listener = Objects.requireNonNull(listener, "listener");
-        return this;
-    }
-
-    /** Trains from the adapter as it is now; an earlier run's checkpoint and metrics in {@code runFolder} are replaced. */
-    public TrainingResult run(Path runFolder) throws IOException {
-        return execute(runFolder, false);
-    }
-
-    /**
-     * Continues the run whose checkpoint is in {@code runFolder}; the adapter must have been made as
-     * for the first run (same config and names). The losses are bit for bit those of a run that never stopped.
-     */
-    public TrainingResult resume(Path runFolder) throws IOException {
-        return execute(runFolder, true);
-    }
-
-    private TrainingResult execute(Path runFolder, boolean resume) throws IOException {
-        if (train == null || config == null) {
-            throw new IllegalStateException("set the data and the training config before running");
-        }
-        TrainingResult result;
-        try {
-            result = RecordedRun.execute(model, tokenizer, train, eval, config, runFolder, listener, dropoutHooks(), resume);
-        } finally {
-            Adapters.eval(model);
-        }
-        PeftFiles.write(runFolder, adapter);
-        return result;
-    }
-
-    private TrainingHooks dropoutHooks() {
-        long seed = config.seed();
+    @Override
+    TrainingHooks hooks() {
+        long seed = seed();
         return new TrainingHooks() {
             @Override
             public void beforeStep(int step) {
@@ -110,5 +57,16 @@ public final class FineTuning {
                 Adapters.eval(model);
             }
         };
+    }
+
+    @Override
+    void afterRun() {
+        Adapters.eval(model);
+    }
+
+    /** The adapter in PEFT's format: {@code adapter_config.json} and {@code adapter_model.safetensors}. */
+    @Override
+    void save(Path runFolder) throws IOException {
+        PeftFiles.write(runFolder, adapter);
     }
 }

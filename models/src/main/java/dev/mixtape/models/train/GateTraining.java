@@ -14,7 +14,7 @@ import java.util.Objects;
 
 /**
  * Trains the gates of a {@link Mole} (base model and experts frozen): what {@code ./mixtape compose}
- * does. The loss back-propagated is the next-token loss plus MoLE's balance loss
+ * does (the setters and {@code run}/{@code resume} are {@link TrainingJob}'s). The loss back-propagated is the next-token loss plus MoLE's balance loss
  * {@code α·(−Σᵢ log qᵢ)} (none when α is 0); each step's metrics line adds {@code balance_loss} and
  * {@code gate_entropy} (nats, {@code log N} for even use of N experts). At the end the MoLE folder
  * ({@link MoleFiles}) is written into the run folder, beside the checkpoint, metrics and plot.
@@ -24,22 +24,14 @@ import java.util.Objects;
  *         .data(mixedTasks, heldOut).config(TrainingConfig.builder(200).build()).run(Path.of("runs/mole"));
  * }</pre>
  */
-public final class GateTraining {
-    private final Llama model;
+public final class GateTraining extends TrainingJob<GateTraining> {
     private final Mole mole;
     private final Map<String, Path> expertFolders;
-    private final Tokenizer tokenizer;
-    private Dataset train;
-    private Dataset eval;
-    private TrainingConfig config;
-    private TrainingListener listener = new TrainingListener() {
-    };
 
     private GateTraining(Llama model, Mole mole, Map<String, Path> expertFolders, Tokenizer tokenizer) {
-        this.model = Objects.requireNonNull(model, "model");
+        super(model, tokenizer);
         this.mole = Objects.requireNonNull(mole, "mole");
         this.expertFolders = Map.copyOf(expertFolders);
-        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     }
 
     /**
@@ -50,42 +42,15 @@ public final class GateTraining {
         return new GateTraining(model, mole, expertFolders, tokenizer);
     }
 
-    /** The training data, and held-out data to evaluate (null for none). */
-    public GateTraining data(Dataset train, Dataset eval) {
-        this.train = Objects.requireNonNull(train, "train");
-        this.eval = eval;
-        return this;
+    @Override
+    TrainingHooks hooks() {
+        return new BalanceHooks();
     }
 
-    /** How to train. */
-    public GateTraining config(TrainingConfig config) {
-        this.config = Objects.requireNonNull(config, "config");
-        return this;
-    }
-
-    /** Hears about steps, evaluations and checkpoints; none by default. */
-    public GateTraining listener(TrainingListener listener) {
-        this.listener = Objects.requireNonNull(listener, "listener");
-        return this;
-    }
-
-    /** Trains the gates as they are now and writes the MoLE folder into {@code runFolder}. */
-    public TrainingResult run(Path runFolder) throws IOException {
-        return execute(runFolder, false);
-    }
-
-    /** Continues the run whose checkpoint is in {@code runFolder}, bit for bit as if it had never stopped. */
-    public TrainingResult resume(Path runFolder) throws IOException {
-        return execute(runFolder, true);
-    }
-
-    private TrainingResult execute(Path runFolder, boolean resume) throws IOException {
-        if (train == null || config == null) {
-            throw new IllegalStateException("set the data and the training config before running");
-        }
-        TrainingResult result = RecordedRun.execute(model, tokenizer, train, eval, config, runFolder, listener, new BalanceHooks(), resume);
+    /** The MoLE folder ({@link MoleFiles}). */
+    @Override
+    void save(Path runFolder) throws IOException {
         MoleFiles.write(runFolder, mole, expertFolders);
-        return result;
     }
 
     /** Adds the balance loss to each micro-batch's objective and reports it with the gates' entropy. */

@@ -9,8 +9,7 @@ import java.nio.file.Path;
 /**
  * Runs a {@link Trainer} (fresh or resumed) and sums it up as a {@link TrainingResult}: the held-out
  * evaluations before the first step (read back from the metrics of a resumed run) and after the last,
- * and the throughput of the steps this session ran. What {@link FineTuning} and {@link GateTraining}
- * share.
+ * and the throughput of the steps this session ran, for {@link TrainingJob}.
  */
 final class RecordedRun implements TrainingListener {
     private final TrainingListener downstream;
