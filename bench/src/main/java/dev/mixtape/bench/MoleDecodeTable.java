@@ -14,6 +14,7 @@ import dev.mixtape.models.generate.Sampler;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.llama.LlamaConfig;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -22,7 +23,7 @@ import java.util.Locale;
  * Llama with three random MoSLoRA experts (r=8 on all seven projections), (a) merged into the weights
  * as one {@code cat} adapter, which costs what the base model costs, against (b) a MoLE of the three,
  * whose every adapted matrix runs three low-rank branches and a gate per token. Greedy from BOS over
- * a KV cache, after a warm-up run; prints a Markdown table of generated tokens per second.
+ * a KV cache, in alternating rounds after a warm-up run; prints a Markdown table of generated tokens per second.
  */
 public final class MoleDecodeTable {
     private static final List<String> EXPERTS = List.of("a", "b", "c");
@@ -44,8 +45,9 @@ public final class MoleDecodeTable {
                 Adapters.mergeAndUnload(merged, "cat");
                 Llama gated = withExperts(stories15m, backend);
                 Mole.attach(gated, EXPERTS, MoleConfig.builder().build());
-                double mergedSpeed = decode(merged, tokens);
-                double moleSpeed = decode(gated, tokens);
+                double[] speeds = alternatingSpeeds(tokens, merged, gated);
+                double mergedSpeed = speeds[0];
+                double moleSpeed = speeds[1];
                 System.out.printf(Locale.ROOT, "| merged adapter | %d | %d | %.1f | 1.00 |%n", threads, tokens, mergedSpeed);
                 System.out.printf(Locale.ROOT, "| MoLE, layer gates | %d | %d | %.1f | %.2f |%n", threads, tokens, moleSpeed, moleSpeed / mergedSpeed);
             }
@@ -62,12 +64,30 @@ public final class MoleDecodeTable {
         return llama;
     }
 
-    /** Decodes {@code tokens} tokens greedily from BOS after one warm-up run; returns tokens per second. */
-    private static double decode(Llama llama, int tokens) {
-        run(llama, tokens);
-        long start = System.nanoTime();
-        run(llama, tokens);
-        return tokens / ((System.nanoTime() - start) / 1e9);
+    /**
+     * Tokens per second of each model, decoding {@code tokens} tokens greedily from BOS: after a
+     * warm-up run of each, rounds alternate between the models so that both see the same machine
+     * load, and each model's median round counts.
+     */
+    private static double[] alternatingSpeeds(int tokens, Llama... models) {
+        int rounds = 5;
+        double[][] speeds = new double[models.length][rounds];
+        for (Llama model : models) {
+            run(model, tokens);
+        }
+        for (int round = 0; round < rounds; round++) {
+            for (int m = 0; m < models.length; m++) {
+                long start = System.nanoTime();
+                run(models[m], tokens);
+                speeds[m][round] = tokens / ((System.nanoTime() - start) / 1e9);
+            }
+        }
+        double[] medians = new double[models.length];
+        for (int m = 0; m < models.length; m++) {
+            Arrays.sort(speeds[m]);
+            medians[m] = speeds[m][rounds / 2];
+        }
+        return medians;
     }
 
     private static void run(Llama llama, int tokens) {
