@@ -34,7 +34,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seq-len", description = "Tokens per sequence (default: " + DEFAULT_SEQ_LEN + " or the model's positions, if fewer).")
     Integer seqLen;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--batch", "--batch-size"}, defaultValue = "16", description = "Sequences per forward pass, as in finetune: the same batches give the same figures to the last digit (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Override
