@@ -114,9 +114,7 @@ final class ComposeDemo {
         Composition.average(averaged, List.copyOf(experts.keySet()), "uniform").activate();
         Map<String, Double> uniform = accuracies("uniform averaging", averaged);
         Llama concatenated = withAllExperts();
-        double[] ones = new double[experts.size()];
-        Arrays.fill(ones, 1.0);
-        Composition.cat(concatenated, List.copyOf(experts.keySet()), ones, "cat").activate();
+        catOfAll(concatenated).activate();
         Map<String, Double> cat = accuracies("cat merge", concatenated);
 
         Dataset mix = mixedTasks(special);
@@ -165,6 +163,13 @@ final class ComposeDemo {
      */
     private static MoleConfig.Builder gates(Granularity granularity) {
         return MoleConfig.builder().granularity(granularity).gateInput(GateInput.MODULE_INPUT).balanceWeight(0.5);
+    }
+
+    /** PEFT's {@code cat} of every expert with weight 1, as PEFT's {@code add_weighted_adapter} is usually called. */
+    private Adapter catOfAll(Llama llama) {
+        double[] ones = new double[experts.size()];
+        Arrays.fill(ones, 1.0);
+        return Composition.cat(llama, List.copyOf(experts.keySet()), ones, "cat");
     }
 
     private Llama freshModel() throws IOException {
@@ -268,10 +273,7 @@ final class ComposeDemo {
     /** Generation tokens/s of the cat merge, merged into the weights, against the MoLE's gates. */
     private String generationSpeed() throws IOException {
         Llama merged = withAllExperts();
-        double[] ones = new double[experts.size()];
-        Arrays.fill(ones, 1.0);
-        Composition.cat(merged, List.copyOf(experts.keySet()), ones, "cat");
-        Adapters.mergeAndUnload(merged, "cat");
+        Adapters.mergeAndUnload(merged, catOfAll(merged).name());
         Llama gated = withAllExperts();
         Mole.attach(gated, List.copyOf(experts.keySet()), gates(Granularity.LAYER).build());
         double[] speeds = alternatingSpeeds(merged, gated);
