@@ -41,8 +41,8 @@ public record TrainingConfig(int steps, int batchSize, int gradientAccumulation,
 
     /**
      * A builder for a run of {@code steps} steps with defaults: batch size 8, no accumulation, AdamW
-     * without weight decay, constant learning rate 1e-3, clipping at norm 1, evaluation and
-     * checkpoint only at the end, seed 0.
+     * without weight decay, constant learning rate 1e-3, clipping at norm 1, evaluation before the
+     * first step and after the last, checkpoint only at the end, seed 0.
      */
     public static Builder builder(int steps) {
         return new Builder(steps);
