@@ -1,20 +1,23 @@
 package dev.mixtape.engine.vector;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A fixed team of worker threads for splitting one kernel over ranges of indices. The calling thread
- * takes the first range itself, so a team of {@code threads} runs {@code threads} ranges at once.
+ * A fixed team of worker threads for splitting one kernel over ranges of indices.
  *
  * <p>Kernels are short (a decoded token runs hundreds of them in a millisecond), so a hand-off
  * through an executor's queue would cost more than many kernels take. Instead the caller publishes
- * the job by bumping a generation counter; workers spin briefly on it before parking, and the
- * caller spins until every worker has finished its range. One job runs at a time: a second thread
- * that finds the team busy, and a kernel started from inside a running job (by a worker or by the
- * caller, whose lock is re-entrant), runs its loop inline.
+ * the job by bumping a generation number; workers spin briefly on it before parking. A job is a list
+ * of tasks (index ranges) that the caller and the workers claim one by one from a shared counter, so
+ * a worker that is slow to wake or shares its core with other work simply runs fewer of them. When
+ * no task is left the caller closes the job, which stops workers that have not joined yet from
+ * joining, and waits only for those running a task: it never waits for a parked worker to wake up.
+ * One job runs at a time: a second thread that finds the team busy, and a kernel started from inside
+ * a running job (by a worker or by the caller, whose lock is re-entrant), runs its loop inline.
  * Workers are daemon threads, so an engine that is never closed does not keep the JVM alive.
  */
 final class Parallel implements AutoCloseable {
@@ -24,20 +27,24 @@ final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
-    /** Spin iterations before a waiting thread parks or yields (a few microseconds). */
-    private static final int SPINS_BEFORE_PARKING = 1 << 11;
+    /** Spin iterations before a waiting thread parks or yields (tens of microseconds). */
+    private static final int SPINS_BEFORE_PARKING = 1 << 14;
+    /** {@link #state}: the job's generation in the high 32 bits, this bit once closed, workers in it below. */
+    private static final long CLOSED = 1L << 31;
+    private static final long ACTIVE = CLOSED - 1;
     private static final AtomicInteger TEAMS = new AtomicInteger();
 
     private final int threads;
     private final Worker[] workers;
     private final ReentrantLock submitting = new ReentrantLock();
-    private final AtomicInteger unfinished = new AtomicInteger();
+    private final AtomicLong state = new AtomicLong();
+    private final AtomicInteger nextTask = new AtomicInteger();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private volatile int generation;
     private volatile boolean closed;
     private RangeBody job;
     private int jobSize;
     private int jobTasks;
+    private int jobChunk;
 
     Parallel(int threads) {
         if (threads < 1) {
@@ -47,7 +54,7 @@ final class Parallel implements AutoCloseable {
         int team = TEAMS.incrementAndGet();
         workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker(i + 1, "mixtape-vector-" + team + "-" + (i + 1));
+            workers[i] = new Worker("mixtape-vector-" + team + "-" + (i + 1));
             workers[i].start();
         }
     }
@@ -58,10 +65,25 @@ final class Parallel implements AutoCloseable {
 
     /**
      * Runs {@code body} over {@code [0, n)} split into at most {@code threads} contiguous ranges of
-     * at least {@code minPerTask} indices each; returns when all are done.
+     * at least {@code minPerTask} indices each; returns when all are done. The ranges depend only on
+     * n, the thread count and minPerTask, not on which thread runs them.
      */
     void forRange(int n, int minPerTask, RangeBody body) {
-        int tasks = Math.min(threads, Math.max(1, n / Math.max(1, minPerTask)));
+        run(n, Math.min(threads, Math.max(1, n / Math.max(1, minPerTask))), 0, body);
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} in chunks of {@code chunk} indices (the last may be
+     * shorter). With many more chunks than threads, a thread that is slowed down claims fewer of them:
+     * memory-bound kernels such as a decoding step's matrix-vector products then finish when the
+     * team's bandwidth is used up, not when the slowest thread has done an equal share.
+     */
+    void forChunks(int n, int chunk, RangeBody body) {
+        int size = Math.max(1, chunk);
+        run(n, (int) ((n + (long) size - 1) / size), size, body);
+    }
+
+    private void run(int n, int tasks, int chunk, RangeBody body) {
         if (tasks <= 1 || closed || Thread.currentThread() instanceof Worker || submitting.isHeldByCurrentThread()
                 || !submitting.tryLock()) {
             body.run(0, n);
@@ -71,14 +93,23 @@ final class Parallel implements AutoCloseable {
             job = body;
             jobSize = n;
             jobTasks = tasks;
+            jobChunk = chunk;
             failure.set(null);
-            unfinished.set(workers.length);
-            generation++;
+            nextTask.set(0);
+            state.set((generationOf(state.get()) + 1L) << 32);
             for (Worker worker : workers) {
                 LockSupport.unpark(worker);
             }
-            body.run(0, rangeStart(1));
-            for (int spins = 0; unfinished.get() > 0; spins++) {
+            try {
+                runTasks();
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+            long current;
+            do {
+                current = state.get();
+            } while (!state.compareAndSet(current, current | CLOSED));
+            for (int spins = 0; (state.get() & ACTIVE) != 0; spins++) {
                 if (spins < SPINS_BEFORE_PARKING) {
                     Thread.onSpinWait();
                 } else {
@@ -98,9 +129,36 @@ final class Parallel implements AutoCloseable {
         }
     }
 
-    /** First index of range {@code task} of the current job; range {@code task} ends where {@code task + 1} starts. */
+    /** Claims and runs tasks of the current job until none is left. */
+    private void runTasks() {
+        for (int task = nextTask.getAndIncrement(); task < jobTasks; task = nextTask.getAndIncrement()) {
+            job.run(rangeStart(task), rangeStart(task + 1));
+        }
+    }
+
+    /** First index of task {@code task} of the current job; task {@code task} ends where {@code task + 1} starts. */
     private int rangeStart(int task) {
-        return task >= jobTasks ? jobSize : (int) ((long) jobSize * task / jobTasks);
+        if (task >= jobTasks) {
+            return jobSize;
+        }
+        return jobChunk > 0 ? task * jobChunk : (int) ((long) jobSize * task / jobTasks);
+    }
+
+    private static int generationOf(long state) {
+        return (int) (state >>> 32);
+    }
+
+    /** Joins the job of {@code generation} unless it is closed or already replaced by a newer one. */
+    private boolean enterJob(int generation) {
+        while (true) {
+            long current = state.get();
+            if (generationOf(current) != generation || (current & CLOSED) != 0) {
+                return false;
+            }
+            if (state.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
     }
 
     @Override
@@ -111,20 +169,18 @@ final class Parallel implements AutoCloseable {
         }
     }
 
-    /** A team member: waits for a new generation, runs its range of the job, reports back. */
+    /** A team member: waits for a new generation, joins its job if still open, claims tasks, leaves. */
     private final class Worker extends Thread {
-        private final int index;
         /**
-         * The generation whose job this worker has done, read when the team is made rather than when
-         * the thread first runs: a job published before a slow-starting thread gets going must still
-         * count as new to it, or the caller would wait for it forever.
+         * The generation this worker has seen, read when the team is made rather than when the thread
+         * first runs: a job published before a slow-starting thread gets going must still count as
+         * new to it.
          */
         private int seen;
 
-        Worker(int index, String name) {
+        Worker(String name) {
             super(name);
-            this.index = index;
-            this.seen = generation;
+            this.seen = generationOf(state.get());
             setDaemon(true);
         }
 
@@ -132,7 +188,7 @@ final class Parallel implements AutoCloseable {
         public void run() {
             while (true) {
                 int spins = 0;
-                while (generation == seen && !closed) {
+                while (generationOf(state.get()) == seen && !closed) {
                     if (spins++ < SPINS_BEFORE_PARKING) {
                         Thread.onSpinWait();
                     } else {
@@ -142,15 +198,16 @@ final class Parallel implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                seen = generation;
+                seen = generationOf(state.get());
+                if (!enterJob(seen)) {
+                    continue;
+                }
                 try {
-                    if (index < jobTasks) {
-                        job.run(Parallel.this.rangeStart(index), Parallel.this.rangeStart(index + 1));
-                    }
+                    runTasks();
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 } finally {
-                    unfinished.decrementAndGet();
+                    state.getAndDecrement();
                 }
             }
         }

@@ -15,59 +15,78 @@ final class SimdGemv implements Gemv {
     @Override
     public void rowsTimesTransposed(int m, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                     float[] c, int cOff, int ldc, boolean accumulate, int fromCol, int toCol) {
-        for (int i = 0; i < m; i++) {
-            int aRow = aOff + i * lda;
-            int cRow = cOff + i * ldc;
-            int j = fromCol;
-            for (; j + 1 < toCol; j += 2) {
-                dot2(k, a, aRow, b, bOff + j * ldb, bOff + (j + 1) * ldb, c, cRow + j, accumulate);
+        float[] lanes = new float[4 * S.length()];
+        int j = fromCol;
+        for (; j + 3 < toCol; j += 4) {
+            for (int i = 0; i < m; i++) {
+                dot4(k, a, aOff + i * lda, b, bOff + j * ldb, ldb, lanes);
+                int at = cOff + i * ldc + j;
+                for (int col = 0; col < 4; col++) {
+                    float dot = SimdMath.sumLanes(lanes, col * S.length());
+                    c[at + col] = accumulate ? c[at + col] + dot : dot;
+                }
             }
-            for (; j < toCol; j++) {
-                float dot = dot(k, a, aRow, b, bOff + j * ldb);
-                c[cRow + j] = accumulate ? c[cRow + j] + dot : dot;
+        }
+        for (; j < toCol; j++) {
+            for (int i = 0; i < m; i++) {
+                float dot = dot(k, a, aOff + i * lda, b, bOff + j * ldb, lanes);
+                int at = cOff + i * ldc + j;
+                c[at] = accumulate ? c[at] + dot : dot;
             }
         }
     }
 
-    /** One dot product of length k, two accumulators to hide the FMA latency. */
-    private static float dot(int k, float[] a, int aRow, float[] b, int bRow) {
+    /**
+     * The activation row against four consecutive weight rows: each activation load serves four
+     * FMAs, and four independent accumulators hide the FMA latency. The accumulators' lanes go to
+     * {@code lanes}; every column is summed exactly as {@link #dot} sums it, so a column's value does
+     * not depend on how the columns were split between threads.
+     */
+    private static void dot4(int k, float[] a, int aRow, float[] b, int b0, int ldb, float[] lanes) {
+        int b1 = b0 + ldb;
+        int b2 = b1 + ldb;
+        int b3 = b2 + ldb;
         FloatVector s0 = FloatVector.zero(S);
-        FloatVector s1 = FloatVector.zero(S);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
         int step = S.length();
+        int bound = S.loopBound(k);
         int p = 0;
-        for (; p + 2 * step <= k; p += 2 * step) {
-            s0 = FloatVector.fromArray(S, a, aRow + p).fma(FloatVector.fromArray(S, b, bRow + p), s0);
-            s1 = FloatVector.fromArray(S, a, aRow + p + step).fma(FloatVector.fromArray(S, b, bRow + p + step), s1);
-        }
-        for (; p + step <= k; p += step) {
-            s0 = FloatVector.fromArray(S, a, aRow + p).fma(FloatVector.fromArray(S, b, bRow + p), s0);
-        }
-        float dot = SimdMath.sumLanes(s0.add(s1));
-        for (; p < k; p++) {
-            dot += a[aRow + p] * b[bRow + p];
-        }
-        return dot;
-    }
-
-    /** The activation row against two weight rows at once: each activation load serves two FMAs. */
-    private static void dot2(int k, float[] a, int aRow, float[] b, int b0, int b1, float[] c, int cAt, boolean accumulate) {
-        FloatVector s0 = FloatVector.zero(S);
-        FloatVector s1 = FloatVector.zero(S);
-        int step = S.length();
-        int p = 0;
-        for (; p + step <= k; p += step) {
+        for (; p < bound; p += step) {
             FloatVector x = FloatVector.fromArray(S, a, aRow + p);
             s0 = x.fma(FloatVector.fromArray(S, b, b0 + p), s0);
             s1 = x.fma(FloatVector.fromArray(S, b, b1 + p), s1);
+            s2 = x.fma(FloatVector.fromArray(S, b, b2 + p), s2);
+            s3 = x.fma(FloatVector.fromArray(S, b, b3 + p), s3);
         }
-        float d0 = SimdMath.sumLanes(s0);
-        float d1 = SimdMath.sumLanes(s1);
+        s0.intoArray(lanes, 0);
+        s1.intoArray(lanes, step);
+        s2.intoArray(lanes, 2 * step);
+        s3.intoArray(lanes, 3 * step);
         for (; p < k; p++) {
-            d0 += a[aRow + p] * b[b0 + p];
-            d1 += a[aRow + p] * b[b1 + p];
+            float x = a[aRow + p];
+            lanes[0] += x * b[b0 + p];
+            lanes[step] += x * b[b1 + p];
+            lanes[2 * step] += x * b[b2 + p];
+            lanes[3 * step] += x * b[b3 + p];
         }
-        c[cAt] = accumulate ? c[cAt] + d0 : d0;
-        c[cAt + 1] = accumulate ? c[cAt + 1] + d1 : d1;
+    }
+
+    /** One dot product of length k, with the arithmetic of one column of {@link #dot4}. */
+    private static float dot(int k, float[] a, int aRow, float[] b, int bRow, float[] lanes) {
+        FloatVector s = FloatVector.zero(S);
+        int step = S.length();
+        int bound = S.loopBound(k);
+        int p = 0;
+        for (; p < bound; p += step) {
+            s = FloatVector.fromArray(S, a, aRow + p).fma(FloatVector.fromArray(S, b, bRow + p), s);
+        }
+        s.intoArray(lanes, 0);
+        for (; p < k; p++) {
+            lanes[0] += a[aRow + p] * b[bRow + p];
+        }
+        return SimdMath.sumLanes(lanes, 0);
     }
 
     @Override

@@ -55,6 +55,25 @@ final class SimdMath {
         return v.lane(0);
     }
 
+    /**
+     * The {@code SPECIES_PREFERRED.length()} values at {@code lanes[from..]} (a vector stored with
+     * {@code intoArray}) summed in the same fold order as {@link #sumLanes(FloatVector)}; overwrites them.
+     * Storing several accumulators and summing them here is cheaper than one vector fold each; the
+     * common 8-lane case (AVX2) is written out, so that it reads the lanes once and writes nothing.
+     */
+    static float sumLanes(float[] lanes, int from) {
+        if (FloatVector.SPECIES_PREFERRED.length() == 8) {
+            return ((lanes[from] + lanes[from + 4]) + (lanes[from + 2] + lanes[from + 6]))
+                    + ((lanes[from + 1] + lanes[from + 5]) + (lanes[from + 3] + lanes[from + 7]));
+        }
+        for (int half = FloatVector.SPECIES_PREFERRED.length() / 2; half > 0; half /= 2) {
+            for (int i = 0; i < half; i++) {
+                lanes[from + i] += lanes[from + i + half];
+            }
+        }
+        return lanes[from];
+    }
+
     private static final VectorShuffle<Float>[] FOLDS = folds(FloatVector.SPECIES_PREFERRED);
 
     @SuppressWarnings("unchecked")

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** The worker team: every index once, nested loops, failures. */
 class ParallelTest {
 
-    /** Jobs published at once by a new team, before its threads may have started, run on every thread. */
+    /** Jobs published at once by a new team, before its threads may have started, run every task once and return. */
     @Test
     @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aNewTeamRunsAJobPublishedBeforeItsThreadsStarted() {
@@ -37,6 +37,26 @@ class ParallelTest {
             });
             for (int i = 0; i < 1000; i++) {
                 assertEquals(1, counts.get(i), "index " + i);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void chunksCoverEveryIndexOnceWithTheGivenBoundaries() {
+        try (Parallel team = new Parallel(3)) {
+            for (int repeat = 0; repeat < 100; repeat++) {
+                AtomicIntegerArray counts = new AtomicIntegerArray(1003);
+                team.forChunks(1003, 10, (from, to) -> {
+                    assertEquals(0, from % 10, "chunk start " + from);
+                    assertEquals(Math.min(1003, from + 10), to, "chunk end after " + from);
+                    for (int i = from; i < to; i++) {
+                        counts.incrementAndGet(i);
+                    }
+                });
+                for (int i = 0; i < counts.length(); i++) {
+                    assertEquals(1, counts.get(i), "index " + i);
+                }
             }
         }
     }

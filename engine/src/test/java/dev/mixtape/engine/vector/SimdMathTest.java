@@ -54,5 +54,9 @@ class SimdMathTest {
             }
         }
         assertEquals(level[0], SimdMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, values, 0)));
+        float[] stored = new float[LANES + 3];
+        System.arraycopy(values, 0, stored, 3, LANES);
+        assertEquals(Float.floatToIntBits(level[0]), Float.floatToIntBits(SimdMath.sumLanes(stored, 3)),
+                "stored lanes summed in the same tree");
     }
 }
