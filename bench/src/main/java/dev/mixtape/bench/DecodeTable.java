@@ -1,5 +1,7 @@
 package dev.mixtape.bench;
 
+import dev.mixtape.engine.DType;
+import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.vector.VectorBackend;
 import dev.mixtape.models.generate.Sampler;
 import dev.mixtape.models.llama.Llama;
@@ -9,8 +11,10 @@ import java.util.Locale;
 
 /**
  * Token-by-token decoding speed of random-weight Llamas at the shapes of stories15M and stories110M
- * (llama2.c's tinyllamas), on the Vector backend with 1 and 2 threads: greedy decoding from BOS over
- * a KV cache, after a warm-up run. Prints a Markdown table of generated tokens per second.
+ * (llama2.c's tinyllamas), on the Vector backend with 1 and 2 threads, weights in f32 and kept in
+ * bf16: greedy decoding from BOS over a KV cache, after a warm-up run. Beside each figure: the bytes
+ * of weights one token streams, and the ceiling that the machine's memory bandwidth (measured first,
+ * in this process, by {@link MemoryBandwidth}) puts on tokens per second. Prints a Markdown table.
  */
 public final class DecodeTable {
     private DecodeTable() {
@@ -20,25 +24,50 @@ public final class DecodeTable {
     }
 
     /** Runs the table; {@code --quick} decodes fewer tokens. */
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
         boolean quick = args.length > 0 && args[0].equals("--quick");
         int tokens = quick ? 64 : 256;
         Shape[] shapes = {
             new Shape("stories15M (288, 6 layers, vocab 32000)", new LlamaConfig(288, 768, 6, 6, 6, 48, 32000, 1024, 1e-5, 10000, null, true, 1, 2)),
             new Shape("stories110M (768, 12 layers, vocab 32000)", new LlamaConfig(768, 2048, 12, 12, 12, 64, 32000, 1024, 1e-5, 10000, null, true, 1, 2)),
         };
-        System.out.println("| model shape | threads | tokens | gen tok/s |");
-        System.out.println("|---|---|---|---|");
+        int[] threadCounts = {1, 2};
+        double[] bandwidth = new double[threadCounts.length];
+        for (int i = 0; i < threadCounts.length; i++) {
+            bandwidth[i] = MemoryBandwidth.gbPerSecond(threadCounts[i]);
+            System.err.printf(Locale.ROOT, "memory read bandwidth, %d thread(s): %.1f GB/s%n", threadCounts[i], bandwidth[i]);
+        }
+        System.out.println("| model shape | weights | threads | tokens | weight MB per token | bandwidth ceiling tok/s | gen tok/s | of ceiling |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
         for (Shape shape : shapes) {
-            for (int threads : new int[] {1, 2}) {
-                try (VectorBackend backend = new VectorBackend(threads)) {
-                    Llama llama = Llama.random(shape.config(), backend, 1);
-                    decode(llama, tokens);
-                    double perSecond = decode(llama, tokens);
-                    System.out.printf(Locale.ROOT, "| %s | %d | %d | %.1f |%n", shape.name(), threads, tokens, perSecond);
+            for (DType weights : new DType[] {DType.F32, DType.BF16}) {
+                for (int i = 0; i < threadCounts.length; i++) {
+                    try (VectorBackend backend = new VectorBackend(threadCounts[i])) {
+                        Llama llama = Llama.random(shape.config(), backend, 1);
+                        llama.keepWeightsIn(weights);
+                        double megabytes = streamedBytes(llama) / 1e6;
+                        double ceiling = bandwidth[i] * 1e3 / megabytes;
+                        decode(llama, tokens);
+                        double perSecond = decode(llama, tokens);
+                        System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %.0f | %.1f | %.0f%% |%n", shape.name(),
+                                weights.name().toLowerCase(Locale.ROOT), threadCounts[i], tokens, megabytes, ceiling, perSecond,
+                                100 * perSecond / ceiling);
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * Bytes of weights one decoded token reads: every matrix once (the tied embedding as the output
+     * head; its lookup reads one row), the norms. The KV cache adds a few hundred KB at most here.
+     */
+    private static long streamedBytes(Llama llama) {
+        long bytes = 0;
+        for (Tensor weight : llama.parameters()) {
+            bytes += (long) weight.numel() * weight.dtype().bytes();
+        }
+        return bytes;
     }
 
     /** Decodes {@code tokens} tokens greedily from BOS; returns tokens per second. */

@@ -3,7 +3,8 @@ package dev.mixtape.engine;
 /**
  * Element types. Tensors compute in {@link #F32} (and {@link #F64} on backends that support it, for
  * gradient checks); {@link #F16} and {@link #BF16} appear in weight files and are widened to f32 when
- * read.
+ * read. The Vector backend can also keep frozen weights in {@link #BF16} ({@link Tensor#to(DType)}):
+ * matmuls, embedding lookups and the fused output head read them, widening each value.
  */
 public enum DType {
     F32(4), F64(8), F16(2), BF16(2);
@@ -12,6 +13,14 @@ public enum DType {
 
     DType(int bytes) {
         this.bytes = bytes;
+    }
+
+    /**
+     * The type arithmetic on values of this type is done in: F32 for the 16-bit storage types (a
+     * {@link #BF16} weight is widened as it is read), the type itself otherwise.
+     */
+    public DType arithmetic() {
+        return this == F16 || this == BF16 ? F32 : this;
     }
 
     /** Size of one element in bytes. */

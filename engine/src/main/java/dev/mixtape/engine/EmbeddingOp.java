@@ -20,7 +20,7 @@ final class EmbeddingOp {
             tc = table.contiguous();
         }
         Backend backend = table.backend();
-        Tensor out = Tensor.zeros(backend, table.dtype(), ids.length, table.dim(1));
+        Tensor out = Tensor.zeros(backend, table.dtype().arithmetic(), ids.length, table.dim(1));
         backend.gatherRows(tc, ids, out);
         return Tape.record("embedding", out, g -> {
             Tensor dTable = Tensor.zeros(backend, table.dtype(), table.shape());

@@ -21,9 +21,7 @@ final class LinearCrossEntropyOp {
             throw new IllegalArgumentException("linearCrossEntropy: input " + Shapes.str(x.shape()) + " and weight "
                     + Shapes.str(weight.shape()) + " (expected [..., dim] and [vocab, dim])");
         }
-        if (x.backend() != weight.backend() || x.dtype() != weight.dtype()) {
-            throw new IllegalArgumentException("linearCrossEntropy: input and weight on different backends or dtypes");
-        }
+        WeightOperand.check("linearCrossEntropy", x, weight);
         int dim = weight.dim(1);
         int vocab = weight.dim(0);
         int rows = x.numel() / dim;

@@ -50,9 +50,7 @@ final class MatmulOp {
         if (a.rank() < 2 || b.rank() < 2) {
             throw new IllegalArgumentException("matmul needs matrices, got " + Shapes.str(a.shape()) + " and " + Shapes.str(b.shape()));
         }
-        if (a.backend() != b.backend() || a.dtype() != b.dtype()) {
-            throw new IllegalArgumentException("matmul operands on different backends or dtypes");
-        }
+        WeightOperand.check("matmul", a, b);
         Operand oa;
         Operand ob;
         Tensor out;
@@ -122,7 +120,7 @@ final class MatmulOp {
         int[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
-        Tensor out = Tensor.zeros(a.data().backend(), a.data().dtype(), outShape);
+        Tensor out = Tensor.zeros(a.data().backend(), a.data().dtype().arithmetic(), outShape);
         a.data().backend().matmul(a.data(), a.transposed(), b.data(), b.transposed(), out, false);
         return out;
     }

@@ -250,6 +250,20 @@ public final class Tensor {
         return this;
     }
 
+    /**
+     * A new contiguous tensor of the same values in {@code dtype} on this backend, rounded to nearest
+     * even when narrowing; not connected to the graph. {@code to(DType.BF16)} keeps a frozen weight in
+     * half the memory (see {@link DType}).
+     */
+    public Tensor to(DType dtype) {
+        if (!backend().supports(dtype)) {
+            throw new UnsupportedOperationException("the " + backend().name() + " backend cannot hold " + dtype + " tensors");
+        }
+        Tensor out = zeros(backend(), dtype, shape);
+        backend().copy(this, out);
+        return out;
+    }
+
     /** A tensor of the same shape and values on another backend (f32 or this dtype if supported). */
     public Tensor to(Backend target) {
         if (target == backend()) {

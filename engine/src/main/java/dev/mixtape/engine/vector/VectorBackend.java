@@ -13,7 +13,7 @@ import dev.mixtape.engine.UnaryOp;
 import java.util.Arrays;
 
 /**
- * The default backend: f32 tensors in heap arrays, kernels written with the JDK Vector API and
+ * The default backend: f32 tensors in heap arrays (and frozen weights in bf16, see {@link DType#BF16}), kernels written with the JDK Vector API and
  * split over a fixed pool of threads. On a JVM started without {@code --add-modules
  * jdk.incubator.vector} it runs the same algorithms on scalar loops and says so once in the log.
  */
@@ -25,6 +25,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
     private final ArrayKernels kernels;
     private final Sgemm sgemm;
     private final Gemv gemv;
+    private final Bf16Gemv bf16Gemv;
     private final LinearCrossEntropy linearCrossEntropy;
 
     /** A backend using {@code threads} threads (the caller's plus {@code threads − 1} workers). */
@@ -33,6 +34,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
         this.kernels = VectorSupport.available() ? VectorSupport.simdKernels() : new ScalarArrayKernels();
         this.sgemm = new Sgemm(parallel);
         this.gemv = VectorSupport.available() ? VectorSupport.simdGemv() : new ScalarGemv();
+        this.bf16Gemv = VectorSupport.available() ? VectorSupport.simdBf16Gemv() : new ScalarBf16Gemv();
         this.linearCrossEntropy = new LinearCrossEntropy(parallel, kernels, sgemm, LinearCrossEntropy.BLOCK_FLOATS);
     }
 
@@ -53,7 +55,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
 
     @Override
     public boolean supports(DType dtype) {
-        return dtype == DType.F32;
+        return dtype == DType.F32 || dtype == DType.BF16;
     }
 
     @Override
@@ -64,29 +66,62 @@ public final class VectorBackend implements Backend, AutoCloseable {
     // ---- storage ----------------------------------------------------------------------------------
 
     private float[] data(Tensor t) {
-        if (!(t.storage() instanceof HeapStorage heap) || heap.owner() != this) {
-            throw new IllegalArgumentException("tensor " + Arrays.toString(t.shape()) + " belongs to backend "
-                    + t.backend().name() + ", not to this vector backend");
+        if (t.storage() instanceof HeapStorage heap && heap.owner() == this) {
+            return heap.data();
         }
-        return heap.data();
+        if (t.storage() instanceof Bf16Storage bf16 && bf16.owner() == this) {
+            throw new IllegalArgumentException("a BF16 tensor " + Arrays.toString(t.shape()) + " reached an op that computes in F32: "
+                    + "BF16 tensors are frozen weights, read only by matmul, embedding lookup and the output head");
+        }
+        throw new IllegalArgumentException("tensor " + Arrays.toString(t.shape()) + " belongs to backend "
+                + t.backend().name() + ", not to this vector backend");
     }
 
-    private static void requireF32(DType dtype) {
-        if (dtype != DType.F32) {
-            throw new UnsupportedOperationException("the vector backend computes in F32 only, not " + dtype
-                    + " (F64 is available on the nd4j backend)");
+    /** The bits of a BF16 tensor of this backend. */
+    private short[] bf16(Tensor t) {
+        if (t.storage() instanceof Bf16Storage bf16 && bf16.owner() == this) {
+            return bf16.data();
+        }
+        throw new IllegalArgumentException("tensor " + Arrays.toString(t.shape()) + " is not a BF16 tensor of this vector backend");
+    }
+
+    private static boolean isBf16(Tensor t) {
+        return t.dtype() == DType.BF16;
+    }
+
+    /**
+     * A BF16 tensor's values widened into a new F32 tensor, for the products whose blocked kernels read
+     * f32 (a whole prompt, a training batch): the copy lives for one call, the weight stays in bf16.
+     */
+    private Tensor widened(Tensor t) {
+        Tensor out = Tensor.zeros(this, DType.F32, t.shape());
+        copy(t, out);
+        return out;
+    }
+
+    private static void requireSupported(DType dtype) {
+        if (dtype != DType.F32 && dtype != DType.BF16) {
+            throw new UnsupportedOperationException("the vector backend computes in F32 (and keeps frozen weights in BF16), not in "
+                    + dtype + " (F64 is available on the nd4j backend)");
         }
     }
 
     @Override
     public Storage allocate(DType dtype, int size) {
-        requireF32(dtype);
-        return new HeapStorage(this, new float[size]);
+        requireSupported(dtype);
+        return dtype == DType.BF16 ? new Bf16Storage(this, new short[size]) : new HeapStorage(this, new float[size]);
     }
 
     @Override
     public Storage fromArray(DType dtype, double[] data) {
-        requireF32(dtype);
+        requireSupported(dtype);
+        if (dtype == DType.BF16) {
+            short[] bits = new short[data.length];
+            for (int i = 0; i < data.length; i++) {
+                bits[i] = DType.floatToBf16((float) data[i]);
+            }
+            return new Bf16Storage(this, bits);
+        }
         float[] values = new float[data.length];
         for (int i = 0; i < data.length; i++) {
             values[i] = (float) data[i];
@@ -101,6 +136,9 @@ public final class VectorBackend implements Backend, AutoCloseable {
 
     @Override
     public float[] toFloatArray(Tensor t) {
+        if (isBf16(t)) {
+            return data(widened(t));
+        }
         float[] src = data(t);
         if (t.isContiguous()) {
             return Arrays.copyOfRange(src, t.offset(), t.offset() + t.numel());
@@ -124,12 +162,42 @@ public final class VectorBackend implements Backend, AutoCloseable {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
+        if (isBf16(src) || isBf16(dst)) {
+            convert(src, dst);
+            return;
+        }
         float[] s = data(src);
         float[] d = data(dst);
         if (src.isContiguous() && dst.isContiguous()) {
             System.arraycopy(s, src.offset(), d, dst.offset(), dst.numel());
         } else {
             StridedLoops.copy(src, s, dst, d);
+        }
+    }
+
+    /** Copies between dtypes (widening from or narrowing to bf16); both tensors must be contiguous. */
+    private void convert(Tensor src, Tensor dst) {
+        if (!src.isContiguous() || !dst.isContiguous()) {
+            throw new IllegalArgumentException("copying " + src.dtype() + " " + Arrays.toString(src.shape()) + " to " + dst.dtype()
+                    + " needs contiguous tensors");
+        }
+        int n = dst.numel();
+        int from = src.offset();
+        int to = dst.offset();
+        if (isBf16(src) && isBf16(dst)) {
+            System.arraycopy(bf16(src), from, bf16(dst), to, n);
+        } else if (isBf16(src)) {
+            short[] s = bf16(src);
+            float[] d = data(dst);
+            for (int i = 0; i < n; i++) {
+                d[to + i] = Bf16Gemv.widen(s[from + i]);
+            }
+        } else {
+            float[] s = data(src);
+            short[] d = bf16(dst);
+            for (int i = 0; i < n; i++) {
+                d[to + i] = DType.floatToBf16(s[from + i]);
+            }
         }
     }
 
@@ -267,6 +335,10 @@ public final class VectorBackend implements Backend, AutoCloseable {
 
     @Override
     public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor out, boolean accumulate) {
+        if (isBf16(a)) {
+            matmul(widened(a), transA, b, transB, out, accumulate);
+            return;
+        }
         int[] as = a.shape();
         int[] bs = b.shape();
         int rank = as.length;
@@ -289,6 +361,14 @@ public final class VectorBackend implements Backend, AutoCloseable {
             throw new IllegalArgumentException("matmul operands must be stacks of dense matrices: " + Shapes.str(as)
                     + " strides " + Shapes.str(a.strides()) + ", " + Shapes.str(bs) + " strides " + Shapes.str(b.strides()));
         }
+        if (isBf16(b)) {
+            if (!transA && m <= Gemv.MAX_ROWS) {
+                fewRowsBf16(transB, batch, m, n, k, data(a), a.offset(), strideA, bf16(b), b.offset(), strideB, data(out), out.offset(), accumulate);
+            } else {
+                matmul(a, transA, widened(b), transB, out, accumulate);
+            }
+            return;
+        }
         if (!transA && m <= Gemv.MAX_ROWS) {
             fewRows(transB, batch, m, n, k, data(a), a.offset(), strideA, data(b), b.offset(), strideB, data(out), out.offset(), accumulate);
             return;
@@ -299,22 +379,55 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 data(out), out.offset(), m * n, n, accumulate);
     }
 
-    /** Decoding-shaped products (a few rows of A): split over batch × output columns. */
+    /** Columns {@code first..last-1} of matrix {@code t} of a batched few-rows product. */
+    @FunctionalInterface
+    private interface ColumnRange {
+        void run(int t, int first, int last);
+    }
+
+    /**
+     * Decoding-shaped products (a few rows of A): chunks of batch × output columns, claimed by the
+     * threads as they go (the product streams the whole of B once, so it is bound by memory bandwidth).
+     */
     private void fewRows(boolean transB, int batch, int m, int n, int k, float[] a, int aOff, int strideA, float[] b, int bOff,
                          int strideB, float[] c, int cOff, boolean accumulate) {
-        int columnsPerTask = Math.max(1, MIN_ELEMENTS_PER_TASK / Math.max(1, k * m));
-        parallel.forRange(batch * n, columnsPerTask, (from, to) -> {
+        byColumns(batch, m, n, k, MIN_ELEMENTS_PER_TASK, (t, first, last) -> {
+            if (transB) {
+                gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, k,
+                        c, cOff + t * m * n, n, accumulate, first, last);
+            } else {
+                gemv.rowsTimes(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, n,
+                        c, cOff + t * m * n, n, accumulate, first, last);
+            }
+        });
+    }
+
+    /**
+     * {@link #fewRows} with B in bf16, in chunks four times larger: the kernel rearranges the rows of A
+     * once per chunk.
+     */
+    private void fewRowsBf16(boolean transB, int batch, int m, int n, int k, float[] a, int aOff, int strideA, short[] b, int bOff,
+                             int strideB, float[] c, int cOff, boolean accumulate) {
+        byColumns(batch, m, n, k, 4 * MIN_ELEMENTS_PER_TASK, (t, first, last) -> {
+            if (transB) {
+                bf16Gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, k,
+                        c, cOff + t * m * n, n, accumulate, first, last);
+            } else {
+                bf16Gemv.rowsTimes(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, n,
+                        c, cOff + t * m * n, n, accumulate, first, last);
+            }
+        });
+    }
+
+    /** Splits the {@code batch × n} output columns into chunks of about {@code elementsPerChunk} multiply-adds, a multiple of 4 columns. */
+    private void byColumns(int batch, int m, int n, int k, int elementsPerChunk, ColumnRange columns) {
+        int columnsPerChunk = Math.max(4, elementsPerChunk / Math.max(1, k * m)) & ~3;
+        parallel.forChunks(batch * n, columnsPerChunk, (from, to) -> {
             for (int cell = from; cell < to; ) {
                 int t = cell / n;
                 int first = cell % n;
                 int last = Math.min(n, first + (to - cell));
-                if (transB) {
-                    gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, k,
-                            c, cOff + t * m * n, n, accumulate, first, last);
-                } else {
-                    gemv.rowsTimes(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, n,
-                            c, cOff + t * m * n, n, accumulate, first, last);
-                }
+                columns.run(t, first, last);
                 cell += last - first;
             }
         });
@@ -489,6 +602,10 @@ public final class VectorBackend implements Backend, AutoCloseable {
     @Override
     public void linearCrossEntropy(Tensor x, Tensor weight, int[] targets, int ignoreIndex, double scale, Tensor losses,
                                    Tensor dx, Tensor dWeight) {
+        if (isBf16(weight)) {
+            linearCrossEntropy(x, widened(weight), targets, ignoreIndex, scale, losses, dx, dWeight);
+            return;
+        }
         int dim = x.dim(-1);
         linearCrossEntropy.run(targets.length, dim, weight.dim(0), data(x), x.offset(), data(weight), weight.offset(),
                 targets, ignoreIndex, (float) scale, data(losses), losses.offset(),
@@ -498,6 +615,19 @@ public final class VectorBackend implements Backend, AutoCloseable {
 
     @Override
     public void gatherRows(Tensor table, int[] ids, Tensor out) {
+        if (isBf16(table)) {
+            short[] tv = bf16(table);
+            float[] ov = data(out);
+            int dim = table.dim(1);
+            for (int i = 0; i < ids.length; i++) {
+                int row = table.offset() + ids[i] * dim;
+                int at = out.offset() + i * dim;
+                for (int j = 0; j < dim; j++) {
+                    ov[at + j] = Bf16Gemv.widen(tv[row + j]);
+                }
+            }
+            return;
+        }
         float[] tv = data(table);
         float[] ov = data(out);
         int dim = table.dim(1);

@@ -27,6 +27,11 @@ final class VectorSupport {
         return new SimdGemv();
     }
 
+    /** The SIMD matrix-vector kernel for bf16 weights; only call when {@link #available()}. */
+    static Bf16Gemv simdBf16Gemv() {
+        return new SimdBf16Gemv();
+    }
+
     private static boolean detect() {
         boolean present = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
         if (!present) {

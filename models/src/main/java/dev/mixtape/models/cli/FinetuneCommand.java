@@ -69,6 +69,9 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out; give the same options as the first run.")
     boolean resume;
 
+    @Option(names = "--weights", defaultValue = "f32", description = ModelOptions.WEIGHTS_HELP)
+    String weights;
+
     @Option(names = "--backend", defaultValue = "vector", description = "vector (default) or nd4j.")
     String backend;
 
@@ -93,6 +96,7 @@ final class FinetuneCommand implements Callable<Integer> {
         Path trainFile = taskName != null ? BundledData.trainData(taskName) : data;
         Path modelPath = model != null ? model : BundledData.tinyModel();
         Llama llama = ModelOptions.loadModel(modelPath, backend);
+        llama.keepWeightsIn(ModelOptions.weightType(weights));
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         SpecialIds special = SpecialIds.of(loaded, llama.config());

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -79,6 +80,30 @@ public final class Llama extends Module {
             throw new IOException(checkpoint.source() + ": tensors the config does not account for: " + available);
         }
         return llama;
+    }
+
+    /**
+     * Keeps the weight matrices (the token embedding, every projection, {@code lm_head}) in
+     * {@code dtype}, frozen; the norms stay F32. {@link DType#BF16} halves their memory and the bytes
+     * each decoded token streams, at bf16's precision (8 significant bits); the backend widens each
+     * value as it reads it, so generation, evaluation and adapter training work as before, and the
+     * weights themselves no longer train. Call it on the plain model, before attaching adapters or a
+     * MoLE (merge an adapter first).
+     */
+    public void keepWeightsIn(DType dtype) {
+        Map<String, Tensor> parameters = namedParameters();
+        int plain = 1 + config.layers() * (7 + 2) + 1 + (lmHead == null ? 0 : 1);
+        if (parameters.size() != plain) {
+            throw new IllegalStateException("keepWeightsIn(" + dtype + ") needs the plain model: it has " + parameters.size()
+                    + " parameters instead of " + plain + "; change the weights' type before attaching adapters or a MoLE");
+        }
+        parameters.forEach((name, weight) -> {
+            if (weight.rank() == 2 && weight.dtype() != dtype) {
+                Tensor kept = weight.to(dtype);
+                setParameter(name, kept);
+                kept.requiresGrad(false);
+            }
+        });
     }
 
     public LlamaConfig config() {

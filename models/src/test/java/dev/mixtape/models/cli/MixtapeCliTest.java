@@ -32,6 +32,23 @@ class MixtapeCliTest {
         assertTrue(prompted.out().startsWith("Once upon a time"), prompted.out());
     }
 
+    /**
+     * With {@code --weights bf16} the greedy story starts as the f32 reference does, then drifts where
+     * bf16's rounding tips a close choice (after some 400 characters with stories260K).
+     */
+    @Test
+    void generateKeepsWeightsInBf16OnRequest() throws IOException {
+        Path model = SharedFiles.require("models/stories260K/stories260K.gguf");
+        String expected = Files.readString(SharedFiles.require("models/stories260K/reference/greedy-bos-200.txt"));
+        CliRun bf16 = run("generate", "--model", model.toString(), "--temperature", "0", "--steps", "200", "--weights", "bf16");
+        assertEquals(0, bf16.status(), bf16.err());
+        assertEquals(expected.substring(0, 200), bf16.out().substring(0, 200));
+
+        CliRun unknown = run("generate", "--model", model.toString(), "--weights", "f16");
+        assertEquals(1, unknown.status());
+        assertEquals("mixtape: --weights must be f32 or bf16, got 'f16'", unknown.err().strip());
+    }
+
     @Test
     void tokenizePrintsAJsonArray() {
         Path tok = SharedFiles.require("models/stories260K/tok512.bin");

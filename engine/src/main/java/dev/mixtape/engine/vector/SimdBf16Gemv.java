@@ -1,0 +1,101 @@
+package dev.mixtape.engine.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Bf16Gemv} with the Vector API. A bf16 value is the top half of an f32, so a vector of 2L
+ * bf16 weights read as L ints holds L even-indexed weights in the low halves and L odd-indexed ones
+ * in the high halves: a shift left by 16 gives the even ones as floats, masking off the low half the
+ * odd ones. The activation row is split once per call into the matching even and odd lanes, and each
+ * load of weights feeds two FMAs with no conversion instruction. Loaded only when the Vector API is present.
+ */
+final class SimdBf16Gemv implements Bf16Gemv {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> PAIRS = S.withLanes(short.class);
+    private static final VectorSpecies<Short> HALF = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
+    private static final int HIGH_HALF = 0xFFFF0000;
+
+    @Override
+    public void rowsTimesTransposed(int m, int k, float[] a, int aOff, int lda, short[] b, int bOff, int ldb,
+                                    float[] c, int cOff, int ldc, boolean accumulate, int fromCol, int toCol) {
+        int bound = k - k % (2 * S.length());
+        float[] split = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            splitEvenOdd(a, aOff + i * lda, bound, split, i * k);
+        }
+        float[] lanes = new float[S.length()];
+        for (int j = fromCol; j < toCol; j++) {
+            for (int i = 0; i < m; i++) {
+                float dot = dot(k, bound, a, aOff + i * lda, split, i * k, b, bOff + j * ldb, lanes);
+                int at = cOff + i * ldc + j;
+                c[at] = accumulate ? c[at] + dot : dot;
+            }
+        }
+    }
+
+    /** Rearranges each block of 2L activations as its L even-indexed values, then its L odd-indexed ones. */
+    private static void splitEvenOdd(float[] a, int aRow, int bound, float[] split, int at) {
+        int width = S.length();
+        for (int p = 0; p < bound; p += 2 * width) {
+            for (int l = 0; l < width; l++) {
+                split[at + p + l] = a[aRow + p + 2 * l];
+                split[at + p + width + l] = a[aRow + p + 2 * l + 1];
+            }
+        }
+    }
+
+    /**
+     * One weight row against one split activation row: even-indexed products in one accumulator, odd
+     * ones in another. One row at a time streams from memory faster here than four interleaved rows,
+     * and the loop body is written out in full because C2 boxes the vectors when it declines to inline
+     * a helper, which costs far more than the product.
+     */
+    private static float dot(int k, int bound, float[] a, int aRow, float[] split, int xRow, short[] b, int bRow, float[] lanes) {
+        int width = S.length();
+        FloatVector even = FloatVector.zero(S);
+        FloatVector odd = even;
+        for (int p = 0; p < bound; p += 2 * width) {
+            IntVector pairs = ShortVector.fromArray(PAIRS, b, bRow + p).reinterpretAsInts();
+            even = FloatVector.fromArray(S, split, xRow + p).fma(pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), even);
+            odd = FloatVector.fromArray(S, split, xRow + p + width).fma(pairs.and(HIGH_HALF).reinterpretAsFloats(), odd);
+        }
+        even.add(odd).intoArray(lanes, 0);
+        for (int p = bound; p < k; p++) {
+            lanes[0] += a[aRow + p] * Bf16Gemv.widen(b[bRow + p]);
+        }
+        return SimdMath.sumLanes(lanes, 0);
+    }
+
+    @Override
+    public void rowsTimes(int m, int k, float[] a, int aOff, int lda, short[] b, int bOff, int ldb,
+                          float[] c, int cOff, int ldc, boolean accumulate, int fromCol, int toCol) {
+        int width = toCol - fromCol;
+        int bound = S.loopBound(width);
+        for (int i = 0; i < m; i++) {
+            int cRow = cOff + i * ldc + fromCol;
+            if (!accumulate) {
+                java.util.Arrays.fill(c, cRow, cRow + width, 0f);
+            }
+            for (int p = 0; p < k; p++) {
+                float weight = a[aOff + i * lda + p];
+                FloatVector w = FloatVector.broadcast(S, weight);
+                int bRow = bOff + p * ldb + fromCol;
+                int j = 0;
+                for (; j < bound; j += S.length()) {
+                    FloatVector values = ((IntVector) ShortVector.fromArray(HALF, b, bRow + j).convertShape(VectorOperators.S2I, INTS, 0))
+                            .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                    values.fma(w, FloatVector.fromArray(S, c, cRow + j)).intoArray(c, cRow + j);
+                }
+                for (; j < width; j++) {
+                    c[cRow + j] += weight * Bf16Gemv.widen(b[bRow + j]);
+                }
+            }
+        }
+    }
+}

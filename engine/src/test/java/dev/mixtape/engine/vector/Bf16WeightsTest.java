@@ -1,0 +1,175 @@
+package dev.mixtape.engine.vector;
+
+import dev.mixtape.engine.DType;
+import dev.mixtape.engine.F;
+import dev.mixtape.engine.Grad;
+import dev.mixtape.engine.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Frozen weights kept in bf16 on the Vector backend: every op that reads a weight gives what it gives
+ * on the same weight rounded to bf16 and held in f32, and every other op refuses a bf16 tensor by name.
+ */
+class Bf16WeightsTest {
+    private static VectorBackend backend;
+
+    @BeforeAll
+    static void start() {
+        backend = new VectorBackend(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        backend.close();
+    }
+
+    private static Tensor random(Random random, int... shape) {
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return Tensor.of(backend, values, shape);
+    }
+
+    @Test
+    void narrowingRoundsToNearestEvenAndWideningIsExact() {
+        Tensor w = random(new Random(1), 7, 9);
+        Tensor narrow = w.to(DType.BF16);
+        assertEquals(DType.BF16, narrow.dtype());
+        float[] original = w.toFloatArray();
+        float[] widened = narrow.toFloatArray();
+        for (int i = 0; i < original.length; i++) {
+            assertEquals(DType.bf16ToFloat(DType.floatToBf16(original[i])), widened[i], 0f, "element " + i);
+        }
+        assertArrayEquals(widened, narrow.to(DType.F32).toFloatArray());
+    }
+
+    /**
+     * Rows 1–4 take the bf16 matrix-vector kernel (k with and without a tail beyond whole vector
+     * pairs, n not a multiple of 4); 37 rows widen the weight for the blocked GEMM, which must then
+     * equal the f32 product exactly.
+     */
+    @ParameterizedTest(name = "rows={0} in={1} out={2}")
+    @CsvSource({"1, 288, 13", "1, 37, 45", "3, 64, 9", "4, 5, 6", "37, 45, 13"})
+    void linearMatchesTheRoundedF32Weight(int rows, int in, int out) {
+        Random random = new Random(rows * 100L + in);
+        Tensor x = random(random, rows, in);
+        Tensor bf16 = random(random, out, in).to(DType.BF16);
+        Tensor rounded = bf16.to(DType.F32);
+        float[] expected;
+        float[] actual;
+        try (var scope = Grad.off()) {
+            expected = F.linear(x, rounded, null).toFloatArray();
+            actual = F.linear(x, bf16, null).toFloatArray();
+        }
+        if (rows > 4) {
+            assertArrayEquals(expected, actual);
+        } else {
+            double[] reference = reference(x.toFloatArray(), rounded.toFloatArray(), rows, in, out);
+            for (int i = 0; i < actual.length; i++) {
+                assertEquals(reference[i], actual[i], 1e-5 * (1 + Math.abs(reference[i])), "output " + i);
+            }
+        }
+    }
+
+    private static double[] reference(float[] x, float[] w, int rows, int in, int out) {
+        double[] y = new double[rows * out];
+        for (int r = 0; r < rows; r++) {
+            for (int o = 0; o < out; o++) {
+                double sum = 0;
+                for (int p = 0; p < in; p++) {
+                    sum += (double) x[r * in + p] * w[o * in + p];
+                }
+                y[r * out + o] = sum;
+            }
+        }
+        return y;
+    }
+
+    /** The input gradient through a frozen bf16 weight ({@code dY·W}, B not transposed) on both paths. */
+    @ParameterizedTest(name = "rows={0}")
+    @CsvSource({"2", "11"})
+    void inputGradientsMatchTheRoundedF32Weight(int rows) {
+        Random random = new Random(rows);
+        Tensor x = random(random, rows, 21).requiresGrad(true);
+        Tensor xF32 = x.copy().requiresGrad(true);
+        Tensor bf16 = random(random, 19, 21).to(DType.BF16);
+        F.linear(x, bf16, null).sum().backward();
+        F.linear(xF32, bf16.to(DType.F32), null).sum().backward();
+        float[] expected = xF32.grad().toFloatArray();
+        float[] actual = x.grad().toFloatArray();
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-5 * (1 + Math.abs(expected[i])), "gradient " + i);
+        }
+    }
+
+    @Test
+    void embeddingAndFusedHeadReadBf16Exactly() {
+        Random random = new Random(3);
+        Tensor table = random(random, 30, 8).to(DType.BF16);
+        Tensor rounded = table.to(DType.F32);
+        int[] ids = {4, 0, 29, 4};
+        assertArrayEquals(F.embedding(rounded, ids).toFloatArray(), F.embedding(table, ids).toFloatArray());
+        Tensor hidden = random(random, 4, 8);
+        int[] targets = {1, 7, -100, 29};
+        assertEquals(F.linearCrossEntropy(hidden, rounded, targets, -100).item(),
+                F.linearCrossEntropy(hidden, table, targets, -100).item(), 0);
+    }
+
+    @Test
+    void bf16WeightsAreFrozenAndOtherOpsRefuseThem() {
+        Tensor bf16 = random(new Random(4), 3, 3).to(DType.BF16);
+        Tensor x = random(new Random(5), 2, 3);
+        IllegalArgumentException trained = assertThrows(IllegalArgumentException.class,
+                () -> F.linear(x, bf16.requiresGrad(true), null));
+        assertTrue(trained.getMessage().contains("frozen"), trained.getMessage());
+        bf16.requiresGrad(false);
+        IllegalArgumentException added = assertThrows(IllegalArgumentException.class, () -> bf16.add(bf16));
+        assertTrue(added.getMessage().contains("BF16"), added.getMessage());
+    }
+
+    @Test
+    void scalarKernelsAgreeWithTheSimdOnes() {
+        Random random = new Random(6);
+        int m = 3;
+        int k = 53;
+        int n = 10;
+        float[] a = new float[m * k];
+        short[] b = new short[n * k];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = DType.floatToBf16((float) random.nextGaussian());
+        }
+        for (boolean transposed : new boolean[] {true, false}) {
+            float[] simd = new float[m * n];
+            float[] scalar = new float[m * n];
+            if (transposed) {
+                new SimdBf16Gemv().rowsTimesTransposed(m, k, a, 0, k, b, 0, k, simd, 0, n, false, 0, n);
+                new ScalarBf16Gemv().rowsTimesTransposed(m, k, a, 0, k, b, 0, k, scalar, 0, n, false, 0, n);
+            } else {
+                new SimdBf16Gemv().rowsTimes(m, k, a, 0, k, b, 0, n, simd, 0, n, false, 0, n);
+                new ScalarBf16Gemv().rowsTimes(m, k, a, 0, k, b, 0, n, scalar, 0, n, false, 0, n);
+            }
+            for (int i = 0; i < simd.length; i++) {
+                assertEquals(scalar[i], simd[i], 1e-4 * (1 + Math.abs(scalar[i])), (transposed ? "A·Bᵀ " : "A·B ") + i);
+            }
+        }
+    }
+}
