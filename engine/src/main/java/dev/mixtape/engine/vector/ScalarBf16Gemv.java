@@ -17,19 +17,4 @@ final class ScalarBf16Gemv implements Bf16Gemv {
             }
         }
     }
-
-    @Override
-    public void rowsTimes(int m, int k, float[] a, int aOff, int lda, short[] b, int bOff, int ldb,
-                          float[] c, int cOff, int ldc, boolean accumulate, int fromCol, int toCol) {
-        for (int i = 0; i < m; i++) {
-            for (int j = fromCol; j < toCol; j++) {
-                float sum = 0;
-                for (int p = 0; p < k; p++) {
-                    sum += a[aOff + i * lda + p] * Bf16Gemv.widen(b[bOff + p * ldb + j]);
-                }
-                int at = cOff + i * ldc + j;
-                c[at] = accumulate ? c[at] + sum : sum;
-            }
-        }
-    }
 }

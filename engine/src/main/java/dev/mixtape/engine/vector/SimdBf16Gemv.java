@@ -4,7 +4,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -17,8 +16,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class SimdBf16Gemv implements Bf16Gemv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Short> PAIRS = S.withLanes(short.class);
-    private static final VectorSpecies<Short> HALF = VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
-    private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
     private static final int HIGH_HALF = 0xFFFF0000;
 
     @Override
@@ -70,32 +67,5 @@ final class SimdBf16Gemv implements Bf16Gemv {
             lanes[0] += a[aRow + p] * Bf16Gemv.widen(b[bRow + p]);
         }
         return SimdMath.sumLanes(lanes, 0);
-    }
-
-    @Override
-    public void rowsTimes(int m, int k, float[] a, int aOff, int lda, short[] b, int bOff, int ldb,
-                          float[] c, int cOff, int ldc, boolean accumulate, int fromCol, int toCol) {
-        int width = toCol - fromCol;
-        int bound = S.loopBound(width);
-        for (int i = 0; i < m; i++) {
-            int cRow = cOff + i * ldc + fromCol;
-            if (!accumulate) {
-                java.util.Arrays.fill(c, cRow, cRow + width, 0f);
-            }
-            for (int p = 0; p < k; p++) {
-                float weight = a[aOff + i * lda + p];
-                FloatVector w = FloatVector.broadcast(S, weight);
-                int bRow = bOff + p * ldb + fromCol;
-                int j = 0;
-                for (; j < bound; j += S.length()) {
-                    FloatVector values = ((IntVector) ShortVector.fromArray(HALF, b, bRow + j).convertShape(VectorOperators.S2I, INTS, 0))
-                            .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                    values.fma(w, FloatVector.fromArray(S, c, cRow + j)).intoArray(c, cRow + j);
-                }
-                for (; j < width; j++) {
-                    c[cRow + j] += weight * Bf16Gemv.widen(b[bRow + j]);
-                }
-            }
-        }
     }
 }

@@ -362,8 +362,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
                     + " strides " + Shapes.str(a.strides()) + ", " + Shapes.str(bs) + " strides " + Shapes.str(b.strides()));
         }
         if (isBf16(b)) {
-            if (!transA && m <= Gemv.MAX_ROWS) {
-                fewRowsBf16(transB, batch, m, n, k, data(a), a.offset(), strideA, bf16(b), b.offset(), strideB, data(out), out.offset(), accumulate);
+            if (!transA && transB && m <= Gemv.MAX_ROWS) {
+                fewRowsBf16(batch, m, n, k, data(a), a.offset(), strideA, bf16(b), b.offset(), strideB, data(out), out.offset(), accumulate);
             } else {
                 matmul(a, transA, widened(b), transB, out, accumulate);
             }
@@ -403,20 +403,15 @@ public final class VectorBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * {@link #fewRows} with B in bf16, in chunks four times larger: the kernel rearranges the rows of A
-     * once per chunk.
+     * {@link #fewRows}'s {@code A·Bᵀ} with B in bf16, in chunks four times larger: the kernel rearranges
+     * the rows of A once per chunk. (The other form, {@code A·B}, only backward passes of a few rows
+     * take; they widen B.)
      */
-    private void fewRowsBf16(boolean transB, int batch, int m, int n, int k, float[] a, int aOff, int strideA, short[] b, int bOff,
+    private void fewRowsBf16(int batch, int m, int n, int k, float[] a, int aOff, int strideA, short[] b, int bOff,
                              int strideB, float[] c, int cOff, boolean accumulate) {
-        byColumns(batch, m, n, k, 4 * MIN_ELEMENTS_PER_TASK, (t, first, last) -> {
-            if (transB) {
+        byColumns(batch, m, n, k, 4 * MIN_ELEMENTS_PER_TASK, (t, first, last) ->
                 bf16Gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, k,
-                        c, cOff + t * m * n, n, accumulate, first, last);
-            } else {
-                bf16Gemv.rowsTimes(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, n,
-                        c, cOff + t * m * n, n, accumulate, first, last);
-            }
-        });
+                        c, cOff + t * m * n, n, accumulate, first, last));
     }
 
     /** Splits the {@code batch × n} output columns into chunks of about {@code elementsPerChunk} multiply-adds, a multiple of 4 columns. */

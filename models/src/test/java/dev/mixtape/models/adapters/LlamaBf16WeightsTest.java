@@ -9,6 +9,7 @@ import dev.mixtape.engine.DType;
 import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.vector.VectorBackend;
+import dev.mixtape.models.generate.Sampler;
 import dev.mixtape.models.llama.Llama;
 import org.junit.jupiter.api.Test;
 
@@ -74,8 +75,8 @@ class LlamaBf16WeightsTest {
         float[] actualLogits = actualSession.forward(ids);
         assertTrue(Stories.maxDifference(expectedLogits, actualLogits) < 1e-4, "prompt logits");
         for (int step = 0; step < 20; step++) {
-            int next = argmax(expectedLogits);
-            assertEquals(next, argmax(actualLogits), "greedy token at step " + step);
+            int next = Sampler.argmax(expectedLogits);
+            assertEquals(next, Sampler.argmax(actualLogits), "greedy token at step " + step);
             expectedLogits = expectedSession.forward(next);
             actualLogits = actualSession.forward(next);
             assertTrue(Stories.maxDifference(expectedLogits, actualLogits) < 1e-4, "logits at step " + step);
@@ -127,15 +128,5 @@ class LlamaBf16WeightsTest {
         Adapters.inject(llama, LoraConfig.builder(TargetModules.allLinear()).r(2).alpha(4).build(), "a", new Rng(1));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> llama.keepWeightsIn(DType.BF16));
         assertTrue(e.getMessage().contains("before attaching adapters"), e.getMessage());
-    }
-
-    private static int argmax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }
