@@ -11,7 +11,10 @@ package dev.mixtape.engine;
  *   <li>Inputs may be any view (strides, offset) unless marked "contiguous"; outputs are contiguous
  *       tensors allocated by the caller, of the stated shape and of the inputs' dtype.</li>
  *   <li>All tensors of one call share this backend and one dtype ({@link DType#F32}, or
- *       {@link DType#F64} where {@link #supports} says so).</li>
+ *       {@link DType#F64} where {@link #supports} says so). The one exception: where a backend
+ *       supports {@link DType#BF16}, the weight operand of {@link #matmul} (either side),
+ *       {@link #gatherRows} and {@link #linearCrossEntropy} may be a frozen BF16 tensor read as F32;
+ *       {@link #copy} converts between the two. Every other primitive refuses BF16.</li>
  *   <li>"rows" means the tensor viewed as {@code [numel / lastDim, lastDim]}.</li>
  * </ul>
  */

@@ -26,6 +26,9 @@ class Nd4jBackendSelectionTest {
         assertTrue(nd4j.supports(DType.F32));
         assertTrue(nd4j.supports(DType.F64));
         assertFalse(nd4j.supports(DType.BF16));
+        UnsupportedOperationException bf16 = assertThrows(UnsupportedOperationException.class,
+                () -> Tensor.zeros(nd4j, DType.F32, 2, 2).to(DType.BF16));
+        assertEquals("the nd4j backend cannot hold BF16 tensors", bf16.getMessage());
     }
 
     @Test
