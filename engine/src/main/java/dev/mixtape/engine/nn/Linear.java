@@ -18,7 +18,10 @@ public final class Linear extends Module implements Layer {
     private final int outFeatures;
     private final boolean hasBias;
 
-    /** A layer from {@code inFeatures} to {@code outFeatures} on {@code backend}, with a bias when {@code bias}. */
+    /**
+     * A layer from {@code inFeatures} to {@code outFeatures} on {@code backend}, with a bias when
+     * {@code bias}; with a null {@code rng} its parameters are {@link #unloaded} stand-ins for a loader.
+     */
     public Linear(Backend backend, int inFeatures, int outFeatures, boolean bias, Rng rng) {
         if (inFeatures <= 0 || outFeatures <= 0) {
             throw new IllegalArgumentException("Linear needs positive sizes, got inFeatures=" + inFeatures
@@ -27,6 +30,13 @@ public final class Linear extends Module implements Layer {
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         this.hasBias = bias;
+        if (rng == null) {
+            registerParameter("weight", unloaded(backend, outFeatures, inFeatures));
+            if (bias) {
+                registerParameter("bias", unloaded(backend, outFeatures));
+            }
+            return;
+        }
         registerParameter("weight", rng.kaimingUniform(backend, Math.sqrt(5), outFeatures, inFeatures));
         if (bias) {
             double bound = 1 / Math.sqrt(inFeatures);

@@ -1,5 +1,8 @@
 package dev.mixtape.engine.nn;
 
+import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.DType;
+
 import dev.mixtape.engine.Shapes;
 import dev.mixtape.engine.Tensor;
 
@@ -45,6 +48,18 @@ public abstract class Module {
         value.requiresGrad(true);
         ownParameters.put(name, value);
         return value;
+    }
+
+    /**
+     * A stand-in for a parameter that a loader will replace with {@link #setParameter}: the right
+     * shape, one element of storage (a zero broadcast over the shape). Layers built with a null
+     * {@code Rng} register these, so that loading a checkpoint never allocates or draws random
+     * weights it then throws away. Until it is set, such a parameter reads as zeros.
+     */
+    protected static Tensor unloaded(Backend backend, int... shape) {
+        int[] ones = new int[shape.length];
+        java.util.Arrays.fill(ones, 1);
+        return Tensor.zeros(backend, DType.F32, ones).expand(shape);
     }
 
     /** Registers {@code child} under {@code name} (no dots); its parameters are named {@code name.…}. Returns it. */

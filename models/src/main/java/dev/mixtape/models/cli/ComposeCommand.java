@@ -3,6 +3,7 @@ package dev.mixtape.models.cli;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.adapters.mole.Mole;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.GateTraining;
@@ -88,7 +89,7 @@ final class ComposeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume needs --out, the folder of the run to continue");
         }
         Path modelPath = model != null ? model : BundledData.tinyModel();
-        Llama llama = ModelOptions.loadModel(modelPath, backend);
+        Llama llama = ModelOptions.loadModel(modelPath, backend, DType.F32);
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
         Map<String, Path> expertFolders = expertFolders(experts);
         for (Map.Entry<String, Path> expert : expertFolders.entrySet()) {

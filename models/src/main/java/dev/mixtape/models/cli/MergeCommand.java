@@ -3,6 +3,7 @@ package dev.mixtape.models.cli;
 import dev.mixtape.adapters.Adapters;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.models.llama.HfWriter;
+import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,7 +36,7 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Llama llama = ModelOptions.loadModel(model, "vector");
+        Llama llama = ModelOptions.loadModel(model, "vector", DType.F32);
         String name = PeftFiles.load(adapter, llama, "merged").name();
         Adapters.mergeAndUnload(llama, name);
         Path tokenizerJson = tokenizer != null ? tokenizer : model.resolve("tokenizer.json");

@@ -67,11 +67,8 @@ final class ModelOptions {
         if (mole == null && (mask != null || explain)) {
             throw new IllegalArgumentException((mask != null ? "--mask" : "--explain") + " needs --mole");
         }
-        Llama llama = loadModel(model, backend);
         boolean mergedFirst = adapter != null && mergeAdapter;
-        if (!mergedFirst) {
-            llama.keepWeightsIn(weightType(weights));
-        }
+        Llama llama = loadModel(model, backend, mergedFirst ? DType.F32 : weightType(weights));
         if (mole != null) {
             loadedMole = MoleFiles.load(mole, llama);
             if (mask != null) {
@@ -132,9 +129,9 @@ final class ModelOptions {
         };
     }
 
-    /** The model at {@code model} on the backend called {@code backend}. */
-    static Llama loadModel(Path model, String backend) throws IOException {
-        return Llama.load(model, Backends.create(backend));
+    /** The model at {@code model} on the backend called {@code backend}, its weight matrices in {@code weights}. */
+    static Llama loadModel(Path model, String backend, DType weights) throws IOException {
+        return Llama.load(model, Backends.create(backend), weights);
     }
 
     /** The tokenizer in {@code tokenizer}, or the model's own when that is null. */

@@ -33,6 +33,7 @@ public final class Llama extends Module {
     private final Linear lmHead;
     private final RopeTable rope;
 
+    /** A model of this shape; a null {@code rng} leaves its parameters {@code unloaded} for {@link #load}. */
     private Llama(LlamaConfig config, Backend backend, Rng rng) {
         this.config = config;
         this.backend = backend;
@@ -51,8 +52,16 @@ public final class Llama extends Module {
      * {@link Checkpoints#open}) onto {@code backend}.
      */
     public static Llama load(Path path, Backend backend) throws IOException {
+        return load(path, backend, DType.F32);
+    }
+
+    /**
+     * Loads the model at {@code path} with its weight matrices kept in {@code weights} (see
+     * {@link #keepWeightsIn}): each is narrowed as it is read, so the f32 model never exists whole.
+     */
+    public static Llama load(Path path, Backend backend, DType weights) throws IOException {
         try (Checkpoint checkpoint = Checkpoints.open(path)) {
-            return load(checkpoint, backend);
+            return load(checkpoint, backend, weights);
         }
     }
 
@@ -61,7 +70,12 @@ public final class Llama extends Module {
      * a missing, extra or misshapen tensor is an error naming the checkpoint and the tensor.
      */
     public static Llama load(Checkpoint checkpoint, Backend backend) throws IOException {
-        Llama llama = new Llama(checkpoint.config(), backend, new Rng(0));
+        return load(checkpoint, backend, DType.F32);
+    }
+
+    /** {@link #load(Checkpoint, Backend)} with the weight matrices narrowed to {@code weights} as they are read. */
+    public static Llama load(Checkpoint checkpoint, Backend backend, DType weights) throws IOException {
+        Llama llama = new Llama(checkpoint.config(), backend, null);
         Set<String> available = new HashSet<>(checkpoint.names());
         for (String name : llama.namedParameters().keySet()) {
             if (!available.remove(name)) {
@@ -73,7 +87,12 @@ public final class Llama extends Module {
                 throw new IOException(checkpoint.source() + ": tensor '" + name + "' has shape " + Arrays.toString(weight.shape())
                         + " but the config implies " + Arrays.toString(expected));
             }
-            llama.setParameter(name, weight);
+            if (weight.rank() == 2 && weights != DType.F32) {
+                llama.setParameter(name, weight.to(weights));
+                llama.parameter(name).requiresGrad(false);
+            } else {
+                llama.setParameter(name, weight);
+            }
         }
         available.remove("lm_head.weight");
         if (!available.isEmpty()) {

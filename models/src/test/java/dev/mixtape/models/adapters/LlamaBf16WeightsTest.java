@@ -7,6 +7,7 @@ import dev.mixtape.adapters.TargetModules;
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.DType;
 import dev.mixtape.engine.Rng;
+import dev.mixtape.engine.SharedFiles;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.vector.VectorBackend;
 import dev.mixtape.models.generate.Sampler;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,6 +64,18 @@ class LlamaBf16WeightsTest {
             }
         }
         assertEquals(f32Bytes, 2 * bf16Bytes);
+    }
+
+    @Test
+    void loadingStraightIntoBf16EqualsConvertingAfterwards() throws IOException {
+        Llama converted = bf16();
+        Llama loaded = Llama.load(SharedFiles.require("models/stories260K/hf"), backend, DType.BF16);
+        for (Map.Entry<String, Tensor> entry : converted.namedParameters().entrySet()) {
+            Tensor direct = loaded.parameter(entry.getKey());
+            assertEquals(entry.getValue().dtype(), direct.dtype(), entry.getKey());
+            assertEquals(entry.getValue().requiresGrad(), direct.requiresGrad(), entry.getKey());
+            assertArrayEquals(entry.getValue().toFloatArray(), direct.toFloatArray(), entry.getKey());
+        }
     }
 
     @Test
