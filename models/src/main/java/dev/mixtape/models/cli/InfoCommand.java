@@ -32,7 +32,9 @@ final class InfoCommand implements Callable<Integer> {
                     c.normEps(), c.ropeTheta(), c.ropeScaling() == null ? "none" : c.ropeScaling(), c.tieWordEmbeddings(), c.bosId(), c.eosId());
             System.out.printf(Locale.ROOT, "parameters: %,d%n", params);
             System.out.printf(Locale.ROOT, "dtypes in file: %s%n", checkpoint.dtypes());
-            System.out.printf(Locale.ROOT, "memory as f32: %.1f MB%n", params * 4 / 1e6);
+            long normParams = (2L * c.layers() + 1) * c.dim();
+            System.out.printf(Locale.ROOT, "memory as f32: %.1f MB; with --weights bf16: %.1f MB%n", params * 4 / 1e6,
+                    ((params - normParams) * 2 + normParams * 4) / 1e6);
         }
         return 0;
     }

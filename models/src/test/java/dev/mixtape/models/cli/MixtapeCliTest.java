@@ -50,6 +50,16 @@ class MixtapeCliTest {
     }
 
     @Test
+    void infoPrintsTheShapeAndTheMemoryInEachWeightType() {
+        CliRun info = run("info", "--model", SharedFiles.require("models/stories260K/stories260K.gguf").toString());
+        assertEquals(0, info.status(), info.err());
+        assertTrue(info.out().contains("dim=64 hidden=172 layers=5 heads=8 kv_heads=4"), info.out());
+        assertTrue(info.out().contains("parameters: 292,800"), info.out());
+        // 292,800 parameters, of which (2·5 + 1)·64 = 704 norm weights stay f32 under bf16
+        assertTrue(info.out().contains("memory as f32: 1.2 MB; with --weights bf16: 0.6 MB"), info.out());
+    }
+
+    @Test
     void tokenizePrintsAJsonArray() {
         Path tok = SharedFiles.require("models/stories260K/tok512.bin");
         CliRun plain = run("tokenize", "--tokenizer", tok.toString(), "Hello");
