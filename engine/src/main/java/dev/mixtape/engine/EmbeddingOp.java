@@ -9,6 +9,7 @@ final class EmbeddingOp {
         if (table.rank() != 2) {
             throw new IllegalArgumentException("embedding: table must be [vocab, dim], got " + Shapes.str(table.shape()));
         }
+        WeightOperand.requireFrozen("embedding", table);
         int vocab = table.dim(0);
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= vocab) {
@@ -23,7 +24,7 @@ final class EmbeddingOp {
         Tensor out = Tensor.zeros(backend, table.dtype().arithmetic(), ids.length, table.dim(1));
         backend.gatherRows(tc, ids, out);
         return Tape.record("embedding", out, g -> {
-            Tensor dTable = Tensor.zeros(backend, table.dtype(), table.shape());
+            Tensor dTable = Tensor.zeros(backend, table.dtype().arithmetic(), table.shape());
             backend.scatterAddRows(g.contiguous(), ids, dTable);
             return new Tensor[] {dTable};
         }, table);

@@ -1,8 +1,9 @@
 package dev.mixtape.engine;
 
 /**
- * The rule for the weight operand of a matmul, an embedding lookup or the fused output head: it has
- * the input's dtype, or it is a frozen {@link DType#BF16} weight read by F32 arithmetic (half the
+ * The rule for the weight operand of a matmul or the fused output head (and, through
+ * {@link #requireFrozen}, an embedding table): it has the input's dtype, or it is a frozen
+ * {@link DType#BF16} weight read by F32 arithmetic (half the
  * memory and half the bytes streamed per decoded token; the backend widens each value as it reads it).
  */
 final class WeightOperand {
@@ -22,7 +23,12 @@ final class WeightOperand {
             throw new IllegalArgumentException(op + ": operands of different dtypes " + input.dtype() + " "
                     + Shapes.str(input.shape()) + " and " + weight.dtype() + " " + Shapes.str(weight.shape()));
         }
-        if (weight.requiresGrad()) {
+        requireFrozen(op, weight);
+    }
+
+    /** Throws if {@code weight} is a BF16 tensor that requires a gradient: BF16 weights do not train. */
+    static void requireFrozen(String op, Tensor weight) {
+        if (weight.dtype() == DType.BF16 && weight.requiresGrad()) {
             throw new IllegalArgumentException(op + ": the BF16 weight " + Shapes.str(weight.shape())
                     + " requires a gradient, but BF16 weights are frozen storage; train F32 weights");
         }

@@ -12,14 +12,17 @@ import dev.mixtape.engine.Tensor;
  * initialised from N(0, 1) as PyTorch does.
  */
 public final class Embedding extends Module {
-    /** A table on {@code backend} drawn from N(0, 1) with {@code rng}, or an {@link #unloaded} stand-in when it is null. */
+    /** A table on {@code backend} drawn from N(0, 1) with {@code rng}, or a stand-in for a loader when it is null ({@link #registerUnloaded}). */
     public Embedding(Backend backend, int numEmbeddings, int embeddingDim, Rng rng) {
         if (numEmbeddings <= 0 || embeddingDim <= 0) {
             throw new IllegalArgumentException("Embedding needs positive sizes, got numEmbeddings=" + numEmbeddings
                     + ", embeddingDim=" + embeddingDim);
         }
-        registerParameter("weight", rng == null ? unloaded(backend, numEmbeddings, embeddingDim)
-                : rng.normal(backend, 0, 1, numEmbeddings, embeddingDim));
+        if (rng == null) {
+            registerUnloaded("weight", backend, numEmbeddings, embeddingDim);
+        } else {
+            registerParameter("weight", rng.normal(backend, 0, 1, numEmbeddings, embeddingDim));
+        }
     }
 
     /** The same table on the default backend. */

@@ -20,7 +20,8 @@ public final class Linear extends Module implements Layer {
 
     /**
      * A layer from {@code inFeatures} to {@code outFeatures} on {@code backend}, with a bias when
-     * {@code bias}; with a null {@code rng} its parameters are {@link #unloaded} stand-ins for a loader.
+     * {@code bias}; with a null {@code rng} its parameters are stand-ins for a loader to set
+     * ({@link #registerUnloaded}).
      */
     public Linear(Backend backend, int inFeatures, int outFeatures, boolean bias, Rng rng) {
         if (inFeatures <= 0 || outFeatures <= 0) {
@@ -31,9 +32,9 @@ public final class Linear extends Module implements Layer {
         this.outFeatures = outFeatures;
         this.hasBias = bias;
         if (rng == null) {
-            registerParameter("weight", unloaded(backend, outFeatures, inFeatures));
+            registerUnloaded("weight", backend, outFeatures, inFeatures);
             if (bias) {
-                registerParameter("bias", unloaded(backend, outFeatures));
+                registerUnloaded("bias", backend, outFeatures);
             }
             return;
         }

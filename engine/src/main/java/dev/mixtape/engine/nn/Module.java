@@ -30,6 +30,8 @@ import java.util.Set;
  */
 public abstract class Module {
     private final Map<String, Tensor> ownParameters = new LinkedHashMap<>();
+    /** Stand-ins registered by {@link #registerUnloaded} and not yet replaced (compared by identity). */
+    private final Set<Tensor> unloaded = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<String, Module> children = new LinkedHashMap<>();
 
     /** Subclasses call {@link #registerParameter} and {@link #registerModule} in their constructor. */
@@ -51,15 +53,17 @@ public abstract class Module {
     }
 
     /**
-     * A stand-in for a parameter that a loader will replace with {@link #setParameter}: the right
-     * shape, one element of storage (a zero broadcast over the shape). Layers built with a null
+     * Registers a stand-in for parameter {@code name} that a loader will replace with
+     * {@link #setParameter}: the right shape over one element of storage. Layers built with a null
      * {@code Rng} register these, so that loading a checkpoint never allocates or draws random
-     * weights it then throws away. Until it is set, such a parameter reads as zeros.
+     * weights it then throws away. Until it is set, {@link #parameter} refuses to return it, so a
+     * layer whose weights were never loaded fails instead of computing with zeros.
      */
-    protected static Tensor unloaded(Backend backend, int... shape) {
+    protected final void registerUnloaded(String name, Backend backend, int... shape) {
         int[] ones = new int[shape.length];
-        java.util.Arrays.fill(ones, 1);
-        return Tensor.zeros(backend, DType.F32, ones).expand(shape);
+        Arrays.fill(ones, 1);
+        Tensor standIn = registerParameter(name, Tensor.zeros(backend, DType.F32, ones).expand(shape));
+        unloaded.add(standIn);
     }
 
     /** Registers {@code child} under {@code name} (no dots); its parameters are named {@code name.…}. Returns it. */
@@ -181,7 +185,12 @@ public abstract class Module {
     /** The parameter with dotted name {@code name}, e.g. {@code layers.0.mlp.up_proj.weight}. */
     public Tensor parameter(String name) {
         Module owner = ownerOf(name);
-        return owner.ownParameters.get(localName(name));
+        Tensor value = owner.ownParameters.get(localName(name));
+        if (owner.unloaded.contains(value)) {
+            throw new IllegalStateException("parameter '" + name + "' was never loaded: the layer was built without an Rng, "
+                    + "for a loader to set its parameters");
+        }
+        return value;
     }
 
     /**
@@ -202,6 +211,7 @@ public abstract class Module {
         }
         value.requiresGrad(old.requiresGrad());
         owner.ownParameters.put(local, value);
+        owner.unloaded.remove(old);
     }
 
     /** The module that owns parameter {@code name}; throws naming where the dotted path breaks. */

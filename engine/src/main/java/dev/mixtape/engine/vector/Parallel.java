@@ -27,7 +27,7 @@ final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
-    /** Spin iterations before a waiting thread parks or yields (tens of microseconds). */
+    /** Spin iterations before a waiting thread parks or yields (a fraction of a millisecond). */
     private static final int SPINS_BEFORE_PARKING = 1 << 14;
     /** {@link #state}: the job's generation in the high 32 bits, this bit once closed, workers in it below. */
     private static final long CLOSED = 1L << 31;
@@ -103,12 +103,9 @@ final class Parallel implements AutoCloseable {
             try {
                 runTasks();
             } catch (Throwable t) {
-                failure.compareAndSet(null, t);
+                recordFailure(t);
             }
-            long current;
-            do {
-                current = state.get();
-            } while (!state.compareAndSet(current, current | CLOSED));
+            state.getAndAdd(CLOSED);
             for (int spins = 0; (state.get() & ACTIVE) != 0; spins++) {
                 if (spins < SPINS_BEFORE_PARKING) {
                     Thread.onSpinWait();
@@ -126,6 +123,15 @@ final class Parallel implements AutoCloseable {
         } finally {
             job = null;
             submitting.unlock();
+        }
+    }
+
+    /** Keeps the job's first failure to rethrow; later ones are attached to it as suppressed. */
+    private void recordFailure(Throwable t) {
+        if (!failure.compareAndSet(null, t) && failure.get() != t) {
+            synchronized (failure) {
+                failure.get().addSuppressed(t);
+            }
         }
     }
 
@@ -205,7 +211,7 @@ final class Parallel implements AutoCloseable {
                 try {
                     runTasks();
                 } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
+                    recordFailure(t);
                 } finally {
                     state.getAndDecrement();
                 }

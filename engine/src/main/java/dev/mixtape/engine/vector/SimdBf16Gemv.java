@@ -1,5 +1,6 @@
 package dev.mixtape.engine.vector;
 
+import dev.mixtape.engine.DType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -10,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Bf16Gemv} with the Vector API. A bf16 value is the top half of an f32, so a vector of 2L
  * bf16 weights read as L ints holds L even-indexed weights in the low halves and L odd-indexed ones
  * in the high halves: a shift left by 16 gives the even ones as floats, masking off the low half the
- * odd ones. The activation row is split once per call into the matching even and odd lanes, and each
+ * odd ones. The activation rows are split once per product into the matching even and odd lanes, and each
  * load of weights feeds two FMAs with no conversion instruction. Loaded only when the Vector API is present.
  */
 final class SimdBf16Gemv implements Bf16Gemv {
@@ -18,31 +19,44 @@ final class SimdBf16Gemv implements Bf16Gemv {
     private static final VectorSpecies<Short> PAIRS = S.withLanes(short.class);
     private static final int HIGH_HALF = 0xFFFF0000;
 
+    /**
+     * Each row of A with every whole block of 2L values rearranged as its L even-indexed values, then
+     * its L odd-indexed ones; the tail after the last whole block stays in order.
+     */
     @Override
-    public void rowsTimesTransposed(int m, int k, float[] a, int aOff, int lda, short[] b, int bOff, int ldb,
-                                    float[] c, int cOff, int ldc, boolean accumulate, int fromCol, int toCol) {
-        int bound = k - k % (2 * S.length());
+    public float[] prepare(int m, int k, float[] a, int aOff, int lda) {
+        int width = S.length();
+        int bound = wholeBlocks(k);
         float[] split = new float[m * k];
         for (int i = 0; i < m; i++) {
-            splitEvenOdd(a, aOff + i * lda, bound, split, i * k);
+            int from = aOff + i * lda;
+            int to = i * k;
+            for (int p = 0; p < bound; p += 2 * width) {
+                for (int l = 0; l < width; l++) {
+                    split[to + p + l] = a[from + p + 2 * l];
+                    split[to + p + width + l] = a[from + p + 2 * l + 1];
+                }
+            }
+            System.arraycopy(a, from + bound, split, to + bound, k - bound);
         }
+        return split;
+    }
+
+    /** The length of the part of a row of k that whole blocks of 2L values cover. */
+    private static int wholeBlocks(int k) {
+        return k - k % (2 * S.length());
+    }
+
+    @Override
+    public void rowsTimesTransposed(int m, int k, float[] prepared, short[] b, int bOff, int ldb,
+                                    float[] c, int cOff, int ldc, boolean accumulate, int fromCol, int toCol) {
+        int bound = wholeBlocks(k);
         float[] lanes = new float[S.length()];
         for (int j = fromCol; j < toCol; j++) {
             for (int i = 0; i < m; i++) {
-                float dot = dot(k, bound, a, aOff + i * lda, split, i * k, b, bOff + j * ldb, lanes);
+                float dot = dot(k, bound, prepared, i * k, b, bOff + j * ldb, lanes);
                 int at = cOff + i * ldc + j;
                 c[at] = accumulate ? c[at] + dot : dot;
-            }
-        }
-    }
-
-    /** Rearranges each block of 2L activations as its L even-indexed values, then its L odd-indexed ones. */
-    private static void splitEvenOdd(float[] a, int aRow, int bound, float[] split, int at) {
-        int width = S.length();
-        for (int p = 0; p < bound; p += 2 * width) {
-            for (int l = 0; l < width; l++) {
-                split[at + p + l] = a[aRow + p + 2 * l];
-                split[at + p + width + l] = a[aRow + p + 2 * l + 1];
             }
         }
     }
@@ -53,7 +67,7 @@ final class SimdBf16Gemv implements Bf16Gemv {
      * and the loop body is written out in full because C2 boxes the vectors when it declines to inline
      * a helper, which costs far more than the product.
      */
-    private static float dot(int k, int bound, float[] a, int aRow, float[] split, int xRow, short[] b, int bRow, float[] lanes) {
+    private static float dot(int k, int bound, float[] split, int xRow, short[] b, int bRow, float[] lanes) {
         int width = S.length();
         FloatVector even = FloatVector.zero(S);
         FloatVector odd = even;
@@ -64,7 +78,7 @@ final class SimdBf16Gemv implements Bf16Gemv {
         }
         even.add(odd).intoArray(lanes, 0);
         for (int p = bound; p < k; p++) {
-            lanes[0] += a[aRow + p] * Bf16Gemv.widen(b[bRow + p]);
+            lanes[0] += split[xRow + p] * DType.bf16ToFloat(b[bRow + p]);
         }
         return SimdMath.sumLanes(lanes, 0);
     }

@@ -175,11 +175,17 @@ public final class VectorBackend implements Backend, AutoCloseable {
         }
     }
 
-    /** Copies between dtypes (widening from or narrowing to bf16); both tensors must be contiguous. */
+    /**
+     * Copies between dtypes (widening from or narrowing to bf16). A BF16 tensor is a whole weight, so
+     * BF16 sides must be contiguous; an F32 view is made contiguous first.
+     */
     private void convert(Tensor src, Tensor dst) {
+        if (!isBf16(src) && !src.isContiguous()) {
+            src = src.copy();
+        }
         if (!src.isContiguous() || !dst.isContiguous()) {
             throw new IllegalArgumentException("copying " + src.dtype() + " " + Arrays.toString(src.shape()) + " to " + dst.dtype()
-                    + " needs contiguous tensors");
+                    + ": BF16 tensors are whole weight matrices, read and written contiguously, not as views");
         }
         int n = dst.numel();
         int from = src.offset();
@@ -190,7 +196,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
             short[] s = bf16(src);
             float[] d = data(dst);
             for (int i = 0; i < n; i++) {
-                d[to + i] = Bf16Gemv.widen(s[from + i]);
+                d[to + i] = DType.bf16ToFloat(s[from + i]);
             }
         } else {
             float[] s = data(src);
@@ -388,10 +394,11 @@ public final class VectorBackend implements Backend, AutoCloseable {
     /**
      * Decoding-shaped products (a few rows of A): chunks of batch × output columns, claimed by the
      * threads as they go (the product streams the whole of B once, so it is bound by memory bandwidth).
+     * {@code A·B} takes whole rows of C per chunk, so that its kernel runs along them in vectors.
      */
     private void fewRows(boolean transB, int batch, int m, int n, int k, float[] a, int aOff, int strideA, float[] b, int bOff,
                          int strideB, float[] c, int cOff, boolean accumulate) {
-        byColumns(batch, m, n, k, MIN_ELEMENTS_PER_TASK, (t, first, last) -> {
+        byColumns(batch, m, n, k, transB ? 4 : n, (t, first, last) -> {
             if (transB) {
                 gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, k,
                         c, cOff + t * m * n, n, accumulate, first, last);
@@ -403,21 +410,28 @@ public final class VectorBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * {@link #fewRows}'s {@code A·Bᵀ} with B in bf16, in chunks four times larger: the kernel rearranges
-     * the rows of A once per chunk. (The other form, {@code A·B}, only backward passes of a few rows
-     * take; they widen B.)
+     * {@link #fewRows}'s {@code A·Bᵀ} with B in bf16: the rows of A are prepared for the kernel once per
+     * matrix of the batch, then shared by every chunk. (The other form, {@code A·B}, only backward
+     * passes of a few rows take; they widen B.)
      */
     private void fewRowsBf16(int batch, int m, int n, int k, float[] a, int aOff, int strideA, short[] b, int bOff,
                              int strideB, float[] c, int cOff, boolean accumulate) {
-        byColumns(batch, m, n, k, 4 * MIN_ELEMENTS_PER_TASK, (t, first, last) ->
-                bf16Gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, k,
+        float[][] prepared = new float[batch][];
+        for (int t = 0; t < batch; t++) {
+            prepared[t] = bf16Gemv.prepare(m, k, a, aOff + t * strideA, k);
+        }
+        byColumns(batch, m, n, k, 4, (t, first, last) ->
+                bf16Gemv.rowsTimesTransposed(m, k, prepared[t], b, bOff + t * strideB, k,
                         c, cOff + t * m * n, n, accumulate, first, last));
     }
 
-    /** Splits the {@code batch × n} output columns into chunks of about {@code elementsPerChunk} multiply-adds, a multiple of 4 columns. */
-    private void byColumns(int batch, int m, int n, int k, int elementsPerChunk, ColumnRange columns) {
-        int columnsPerChunk = Math.max(4, elementsPerChunk / Math.max(1, k * m)) & ~3;
-        parallel.forChunks(batch * n, columnsPerChunk, (from, to) -> {
+    /**
+     * Splits the {@code batch × n} output columns into chunks of about {@code MIN_ELEMENTS_PER_TASK}
+     * multiply-adds, a multiple of {@code minColumns} columns.
+     */
+    private void byColumns(int batch, int m, int n, int k, int minColumns, ColumnRange columns) {
+        int chunks = Math.max(1, MIN_ELEMENTS_PER_TASK / Math.max(1, k * m) / minColumns);
+        parallel.forChunks(batch * n, chunks * minColumns, (from, to) -> {
             for (int cell = from; cell < to; ) {
                 int t = cell / n;
                 int first = cell % n;
@@ -618,7 +632,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 int row = table.offset() + ids[i] * dim;
                 int at = out.offset() + i * dim;
                 for (int j = 0; j < dim; j++) {
-                    ov[at + j] = Bf16Gemv.widen(tv[row + j]);
+                    ov[at + j] = DType.bf16ToFloat(tv[row + j]);
                 }
             }
             return;

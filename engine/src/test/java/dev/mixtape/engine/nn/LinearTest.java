@@ -25,6 +25,19 @@ class LinearTest {
         return linear;
     }
 
+    /** Built without an Rng (for a loader), a layer refuses to compute until its parameters are set. */
+    @Test
+    void unloadedParametersAreRefusedUntilSet() {
+        Linear linear = new Linear(BACKEND, 2, 3, true, null);
+        assertArrayEquals(new int[] {3, 2}, linear.namedParameters().get("weight").shape());
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> linear.forward(Tensor.of(BACKEND, new float[] {1, 2}, 1, 2)));
+        assertTrue(e.getMessage().contains("'weight' was never loaded"), e.getMessage());
+        linear.setParameter("weight", Tensor.of(BACKEND, new float[] {1, 0, 0, 1, 1, 1}, 3, 2));
+        linear.setParameter("bias", Tensor.of(BACKEND, new float[] {0.5f, -1, 2}, 3));
+        assertArrayEquals(new float[] {1.5f, 1, 5}, linear.forward(Tensor.of(BACKEND, new float[] {1, 2}, 1, 2)).toFloatArray());
+    }
+
     @Test
     void forwardIsXTimesWTransposedPlusBias() {
         Tensor x = Tensor.of(BACKEND, new float[] {1, 2, 3, 4}, 2, 2);

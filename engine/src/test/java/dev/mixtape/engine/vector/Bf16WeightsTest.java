@@ -138,9 +138,19 @@ class Bf16WeightsTest {
         IllegalArgumentException trained = assertThrows(IllegalArgumentException.class,
                 () -> F.linear(x, bf16.requiresGrad(true), null));
         assertTrue(trained.getMessage().contains("frozen"), trained.getMessage());
+        IllegalArgumentException looked = assertThrows(IllegalArgumentException.class, () -> F.embedding(bf16, new int[] {0}));
+        assertTrue(looked.getMessage().contains("frozen"), looked.getMessage());
         bf16.requiresGrad(false);
         IllegalArgumentException added = assertThrows(IllegalArgumentException.class, () -> bf16.add(bf16));
         assertTrue(added.getMessage().contains("BF16"), added.getMessage());
+        IllegalArgumentException viewed = assertThrows(IllegalArgumentException.class, () -> bf16.transpose(0, 1).to(DType.F32));
+        assertTrue(viewed.getMessage().contains("whole weight matrices"), viewed.getMessage());
+    }
+
+    @Test
+    void anF32ViewNarrowsLikeItsContiguousCopy() {
+        Tensor w = random(new Random(7), 5, 6);
+        assertArrayEquals(w.transpose(0, 1).contiguous().to(DType.BF16).toFloatArray(), w.transpose(0, 1).to(DType.BF16).toFloatArray());
     }
 
     @Test
@@ -159,8 +169,10 @@ class Bf16WeightsTest {
         }
         float[] simd = new float[m * n];
         float[] scalar = new float[m * n];
-        new SimdBf16Gemv().rowsTimesTransposed(m, k, a, 0, k, b, 0, k, simd, 0, n, false, 0, n);
-        new ScalarBf16Gemv().rowsTimesTransposed(m, k, a, 0, k, b, 0, k, scalar, 0, n, false, 0, n);
+        Bf16Gemv vector = new SimdBf16Gemv();
+        Bf16Gemv loops = new ScalarBf16Gemv();
+        vector.rowsTimesTransposed(m, k, vector.prepare(m, k, a, 0, k), b, 0, k, simd, 0, n, false, 0, n);
+        loops.rowsTimesTransposed(m, k, loops.prepare(m, k, a, 0, k), b, 0, k, scalar, 0, n, false, 0, n);
         for (int i = 0; i < simd.length; i++) {
             assertEquals(scalar[i], simd[i], 1e-4 * (1 + Math.abs(scalar[i])), "output " + i);
         }

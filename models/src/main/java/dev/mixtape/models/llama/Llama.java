@@ -8,8 +8,11 @@ import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.RopeLayout;
 import dev.mixtape.engine.RopeTable;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.nn.Embedding;
 import dev.mixtape.engine.nn.Linear;
 import dev.mixtape.engine.nn.Module;
+import dev.mixtape.engine.nn.ModuleList;
+import dev.mixtape.engine.nn.RMSNorm;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -75,14 +78,16 @@ public final class Llama extends Module {
 
     /** {@link #load(Checkpoint, Backend)} with the weight matrices narrowed to {@code weights} as they are read. */
     public static Llama load(Checkpoint checkpoint, Backend backend, DType weights) throws IOException {
+        requireWeightType(weights);
         Llama llama = new Llama(checkpoint.config(), backend, null);
         Set<String> available = new HashSet<>(checkpoint.names());
-        for (String name : llama.namedParameters().keySet()) {
+        for (Map.Entry<String, Tensor> standIn : llama.namedParameters().entrySet()) {
+            String name = standIn.getKey();
             if (!available.remove(name)) {
                 throw new IOException(checkpoint.source() + ": missing tensor '" + name + "'");
             }
             Tensor weight = checkpoint.read(name, backend);
-            int[] expected = llama.parameter(name).shape();
+            int[] expected = standIn.getValue().shape();
             if (!Arrays.equals(expected, weight.shape())) {
                 throw new IOException(checkpoint.source() + ": tensor '" + name + "' has shape " + Arrays.toString(weight.shape())
                         + " but the config implies " + Arrays.toString(expected));
@@ -103,26 +108,38 @@ public final class Llama extends Module {
 
     /**
      * Keeps the weight matrices (the token embedding, every projection, {@code lm_head}) in
-     * {@code dtype}, frozen; the norms stay F32. {@link DType#BF16} halves their memory and the bytes
-     * each decoded token streams, at bf16's precision (8 significant bits); the backend widens each
-     * value as it reads it, so generation, evaluation and adapter training work as before, and the
-     * weights themselves no longer train. Call it on the plain model, before attaching adapters or a
-     * MoLE (merge an adapter first).
+     * {@code dtype}: {@link DType#BF16} or {@link DType#F32}; the norms stay F32. BF16 halves their
+     * memory and the bytes each decoded token streams, at bf16's precision (8 significant bits), and
+     * freezes them; the backend widens each value as it reads it, so generation, evaluation and
+     * adapter training work as before. F32 widens BF16 matrices back (still frozen) and leaves F32
+     * ones as they are. Call it on the plain model, before attaching adapters or a MoLE (merge an
+     * adapter first).
      */
     public void keepWeightsIn(DType dtype) {
-        Map<String, Tensor> parameters = namedParameters();
-        int plain = 1 + config.layers() * (7 + 2) + 1 + (lmHead == null ? 0 : 1);
-        if (parameters.size() != plain) {
-            throw new IllegalStateException("keepWeightsIn(" + dtype + ") needs the plain model: it has " + parameters.size()
-                    + " parameters instead of " + plain + "; change the weights' type before attaching adapters or a MoLE");
+        requireWeightType(dtype);
+        for (Module module : namedModules().values()) {
+            if (!PLAIN_MODULES.contains(module.getClass())) {
+                throw new IllegalStateException("keepWeightsIn(" + dtype + ") needs the plain model, but it holds a "
+                        + module.getClass().getSimpleName() + "; change the weights' type before attaching adapters or a MoLE");
+            }
         }
-        parameters.forEach((name, weight) -> {
+        namedParameters().forEach((name, weight) -> {
             if (weight.rank() == 2 && weight.dtype() != dtype) {
                 Tensor kept = weight.to(dtype);
                 setParameter(name, kept);
                 kept.requiresGrad(false);
             }
         });
+    }
+
+    /** The module types of a Llama as built and loaded: anything else is an adapter or a MoLE. */
+    private static final Set<Class<?>> PLAIN_MODULES = Set.of(Llama.class, LlamaDecoder.class, DecoderLayer.class,
+            LlamaAttention.class, LlamaMlp.class, ModuleList.class, Linear.class, Embedding.class, RMSNorm.class);
+
+    private static void requireWeightType(DType dtype) {
+        if (dtype != DType.F32 && dtype != DType.BF16) {
+            throw new IllegalArgumentException("weight matrices are kept in F32 or BF16, not " + dtype);
+        }
     }
 
     public LlamaConfig config() {

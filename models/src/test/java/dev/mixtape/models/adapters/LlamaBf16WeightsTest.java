@@ -143,4 +143,11 @@ class LlamaBf16WeightsTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> llama.keepWeightsIn(DType.BF16));
         assertTrue(e.getMessage().contains("before attaching adapters"), e.getMessage());
     }
+
+    @Test
+    void onlyF32AndBf16AreWeightTypes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Llama.load(SharedFiles.require("models/stories260K/hf"), backend, DType.F16));
+        assertEquals("weight matrices are kept in F32 or BF16, not F16", e.getMessage());
+    }
 }
