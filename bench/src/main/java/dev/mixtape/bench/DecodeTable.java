@@ -13,8 +13,9 @@ import java.util.Locale;
  * Token-by-token decoding speed of random-weight Llamas at the shapes of stories15M and stories110M
  * (llama2.c's tinyllamas), on the Vector backend with 1 and 2 threads, weights in f32 and kept in
  * bf16: greedy decoding from BOS over a KV cache, after a warm-up run. Beside each figure: the bytes
- * of weights one token streams, and the ceiling that the machine's memory bandwidth (measured first,
- * in this process, by {@link MemoryBandwidth}) puts on tokens per second. Prints a Markdown table.
+ * of weights one token streams, and the ceiling that the machine's memory bandwidth (measured by
+ * {@link MemoryBandwidth} in this process just before the row, with the row's thread count) puts on
+ * tokens per second. Prints a Markdown table.
  */
 public final class DecodeTable {
     private DecodeTable() {
@@ -32,25 +33,21 @@ public final class DecodeTable {
             new Shape("stories110M (768, 12 layers, vocab 32000)", new LlamaConfig(768, 2048, 12, 12, 12, 64, 32000, 1024, 1e-5, 10000, null, true, 1, 2)),
         };
         int[] threadCounts = {1, 2};
-        double[] bandwidth = new double[threadCounts.length];
-        for (int i = 0; i < threadCounts.length; i++) {
-            bandwidth[i] = MemoryBandwidth.gbPerSecond(threadCounts[i]);
-            System.err.printf(Locale.ROOT, "memory read bandwidth, %d thread(s): %.1f GB/s%n", threadCounts[i], bandwidth[i]);
-        }
-        System.out.println("| model shape | weights | threads | tokens | weight MB per token | bandwidth ceiling tok/s | gen tok/s | of ceiling |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| model shape | weights | threads | tokens | weight MB per token | read GB/s | bandwidth ceiling tok/s | gen tok/s | of ceiling |");
+        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         for (Shape shape : shapes) {
             for (DType weights : new DType[] {DType.F32, DType.BF16}) {
-                for (int i = 0; i < threadCounts.length; i++) {
-                    try (VectorBackend backend = new VectorBackend(threadCounts[i])) {
+                for (int threads : threadCounts) {
+                    try (VectorBackend backend = new VectorBackend(threads)) {
                         Llama llama = Llama.random(shape.config(), backend, 1);
                         llama.keepWeightsIn(weights);
                         double megabytes = streamedBytes(llama) / 1e6;
-                        double ceiling = bandwidth[i] * 1e3 / megabytes;
                         decode(llama, tokens);
+                        double bandwidth = MemoryBandwidth.gbPerSecond(threads);
+                        double ceiling = bandwidth * 1e3 / megabytes;
                         double perSecond = decode(llama, tokens);
-                        System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %.0f | %.1f | %.0f%% |%n", shape.name(),
-                                weights.name().toLowerCase(Locale.ROOT), threadCounts[i], tokens, megabytes, ceiling, perSecond,
+                        System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %.1f | %.0f | %.1f | %.0f%% |%n", shape.name(),
+                                weights.name().toLowerCase(Locale.ROOT), threads, tokens, megabytes, bandwidth, ceiling, perSecond,
                                 100 * perSecond / ceiling);
                     }
                 }
