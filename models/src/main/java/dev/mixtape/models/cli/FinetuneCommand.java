@@ -69,14 +69,11 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out; give the same options as the first run.")
     boolean resume;
 
-    @Option(names = "--weights", defaultValue = "f32", description = ModelOptions.WEIGHTS_HELP)
-    String weights;
+    @Mixin
+    WeightsOption weights;
 
     @Option(names = "--backend", defaultValue = "vector", description = "vector (default) or nd4j.")
     String backend;
-
-    @Option(names = "--verbose", description = "Print stack traces on errors.")
-    boolean verbose;
 
     @Mixin
     AdapterOptions adapterOptions;
@@ -95,7 +92,7 @@ final class FinetuneCommand implements Callable<Integer> {
         String taskName = data == null ? (task != null ? task : DEFAULT_TASK) : null;
         Path trainFile = taskName != null ? BundledData.trainData(taskName) : data;
         Path modelPath = model != null ? model : BundledData.tinyModel();
-        Llama llama = ModelOptions.loadModel(modelPath, backend, ModelOptions.weightType(weights));
+        Llama llama = ModelOptions.loadModel(modelPath, backend, weights.dtype());
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         SpecialIds special = SpecialIds.of(loaded, llama.config());

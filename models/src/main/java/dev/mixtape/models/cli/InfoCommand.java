@@ -16,9 +16,6 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "An HF folder, a .gguf file or a llama2.c .bin.")
     Path model;
 
-    @Option(names = "--verbose", description = "Print stack traces on errors.")
-    boolean verbose;
-
     @Override
     public Integer call() throws Exception {
         try (Checkpoint checkpoint = Checkpoints.open(model)) {

@@ -31,9 +31,6 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", description = "The tokenizer.json to put beside the weights (default: the model folder's).")
     Path tokenizer;
 
-    @Option(names = "--verbose", description = "Print stack traces on errors.")
-    boolean verbose;
-
     @Override
     public Integer call() throws Exception {
         Llama llama = ModelOptions.loadModel(model, "vector", DType.F32);

@@ -2,6 +2,8 @@ package dev.mixtape.models.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code ./mixtape} command line: one subcommand per job. Errors print one line and exit 1;
@@ -12,6 +14,9 @@ import picocli.CommandLine.Command;
         subcommands = {FinetuneCommand.class, ComposeCommand.class, GenerateCommand.class, MergeCommand.class, TokenizeCommand.class, InfoCommand.class, PretrainCommand.class, EvalCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Mixtape {
+    /** Read by {@link OneLineErrors} from the command line; declared once here, every subcommand inherits it. */
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces on errors.")
+    boolean verbose;
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {

@@ -10,6 +10,7 @@ import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.tokenizer.Tokenizers;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -21,10 +22,6 @@ import java.util.Locale;
 /** The options every model-using command shares: the model, its tokenizer, an adapter or a MoLE on it, the backend. */
 final class ModelOptions {
     private static final String ADAPTER_NAME = "default";
-
-    /** Help text of every command's {@code --weights}. */
-    static final String WEIGHTS_HELP = "f32 (default) or bf16: keep the weight matrices in bf16, frozen: half their memory "
-            + "and faster decoding, at bf16 precision (vector backend).";
 
     private Mole loadedMole;
 
@@ -49,11 +46,8 @@ final class ModelOptions {
     @Option(names = "--backend", defaultValue = "vector", description = "vector (default) or nd4j.")
     String backend;
 
-    @Option(names = "--weights", defaultValue = "f32", description = WEIGHTS_HELP)
-    String weights;
-
-    @Option(names = "--verbose", description = "Print stack traces on errors.")
-    boolean verbose;
+    @Mixin
+    WeightsOption weights;
 
     /**
      * The model, with the {@code --adapter} if one is given: merged into the weights when
@@ -68,7 +62,7 @@ final class ModelOptions {
             throw new IllegalArgumentException((mask != null ? "--mask" : "--explain") + " needs --mole");
         }
         boolean mergedFirst = adapter != null && mergeAdapter;
-        Llama llama = loadModel(model, backend, mergedFirst ? DType.F32 : weightType(weights));
+        Llama llama = loadModel(model, backend, mergedFirst ? DType.F32 : weights.dtype());
         if (mole != null) {
             loadedMole = MoleFiles.load(mole, llama);
             if (mask != null) {
@@ -82,7 +76,7 @@ final class ModelOptions {
             }
         }
         if (mergedFirst) {
-            llama.keepWeightsIn(weightType(weights));
+            llama.keepWeightsIn(weights.dtype());
         }
         return llama;
     }
@@ -118,15 +112,6 @@ final class ModelOptions {
 
     Tokenizer loadTokenizer() throws IOException {
         return loadTokenizer(model, tokenizer);
-    }
-
-    /** The dtype a {@code --weights} value names. */
-    static DType weightType(String weights) {
-        return switch (weights.toLowerCase(Locale.ROOT)) {
-            case "f32" -> DType.F32;
-            case "bf16" -> DType.BF16;
-            default -> throw new IllegalArgumentException("--weights must be f32 or bf16, got '" + weights + "'");
-        };
     }
 
     /** The model at {@code model} on the backend called {@code backend}, its weight matrices in {@code weights}. */

@@ -68,9 +68,6 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "vector", description = "vector (default) or nd4j.")
     String backend;
 
-    @Option(names = "--verbose", description = "Print stack traces on errors.")
-    boolean verbose;
-
     @Mixin
     TrainingOptions training;
 

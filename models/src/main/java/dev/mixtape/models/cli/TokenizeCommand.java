@@ -20,9 +20,6 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--add-special", description = "Add the special tokens the format adds (BOS, the post-processor's).")
     boolean addSpecial;
 
-    @Option(names = "--verbose", description = "Print stack traces on errors.")
-    boolean verbose;
-
     @Parameters(index = "0", description = "The text.")
     String text;
 
