@@ -2,13 +2,15 @@ package dev.mixtape.adapters;
 
 import dev.mixtape.engine.F;
 import dev.mixtape.engine.Grad;
+import dev.mixtape.engine.nn.Linear;
 import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.Tensor;
 
 /**
  * One adapter's low-rank update inside one {@link LoraLinear}: {@code s · dropout(x)·Aᵀ·Mᵀ·Bᵀ}, the
- * mixer M present for MoSLoRA only. Computed as thin products ({@code [.., in] → [.., r] → [.., out]}),
- * never forming the {@code [out, in]} matrix B·M·A except to {@link #delta merge} it.
+ * mixer M present for MoSLoRA only. Computed as thin products ({@code [.., in] → [.., r] → [.., out]})
+ * through the down-projection M·A, never forming the {@code [out, in]} matrix B·M·A except to
+ * {@link #delta merge} it.
  */
 final class LoraBranch {
     final LoraConfig config;
@@ -29,12 +31,26 @@ final class LoraBranch {
 
     /** The branch's output for {@code x [.., in]}; dropout applies when {@code dropoutRng} is non-null (training). */
     Tensor forward(Tensor x, Rng dropoutRng) {
-        Tensor h = dropoutRng == null ? x : F.dropout(x, config.dropout(), dropoutRng);
-        h = a.forward(h);
-        if (mixer != null) {
-            h = mixer.forward(h);
-        }
-        return b.forward(h.mul(scaling));
+        Tensor h = F.linear(dropped(x, dropoutRng), down(), null);
+        return F.linear(h.mul(scaling), b.weight(), null);
+    }
+
+    /**
+     * {@code base(x)} plus this branch, with dropout when {@code dropoutRng} is non-null (training),
+     * in one fused op ({@link F#lowRankLinear}): the same floats as {@code base(x)} plus {@link #forward}.
+     */
+    Tensor addedTo(Linear base, Tensor x, Rng dropoutRng) {
+        Tensor y = F.lowRankLinear(x, base.weight(), dropped(x, dropoutRng), down(), b.weight(), scaling);
+        return base.bias() == null ? y : y.add(base.bias());
+    }
+
+    private Tensor dropped(Tensor x, Rng dropoutRng) {
+        return dropoutRng == null ? x : F.dropout(x, config.dropout(), dropoutRng);
+    }
+
+    /** The down-projection {@code [r, in]}: A, or M·A for MoSLoRA (formed once per pass; it is as small as A). */
+    private Tensor down() {
+        return mixer == null ? a.weight() : mixer.weight().matmul(a.weight());
     }
 
     /** {@code s·B·M·A} (or {@code s·B·A}), {@code [out, in]}, off the tape: what merging adds to the base weight. */

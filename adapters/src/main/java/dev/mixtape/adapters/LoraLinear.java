@@ -69,11 +69,10 @@ public final class LoraLinear extends Module implements Layer {
     /** {@code base(x)} plus the active adapter's branch, unless it is merged. */
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = base.forward(x);
         if (active == null || mergedAdapter != null) {
-            return y;
+            return base.forward(x);
         }
-        return y.add(branches.get(active).forward(x, dropoutRng));
+        return branches.get(active).addedTo(base, x, dropoutRng);
     }
 
     /**

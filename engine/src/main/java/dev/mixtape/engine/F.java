@@ -16,6 +16,16 @@ public final class F {
         return bias == null ? y : y.add(bias);
     }
 
+    /**
+     * {@code x·Wᵀ + scale·(updateInput·downᵀ)·upᵀ} for {@code x, updateInput [..., in]}, a weight
+     * {@code [out, in]}, {@code down [r, in]} and {@code up [out, r]}: a linear layer with a low-rank
+     * (LoRA) update beside it, fused so that the update is added as the products are written.
+     * {@code updateInput} is x itself, or x after dropout.
+     */
+    public static Tensor lowRankLinear(Tensor x, Tensor weight, Tensor updateInput, Tensor down, Tensor up, double scale) {
+        return LowRankLinearOp.apply(x, weight, updateInput, down, up, scale);
+    }
+
     /** SiLU, {@code x·σ(x)}. */
     public static Tensor silu(Tensor x) {
         return Elementwise.unary(UnaryOp.SILU, x);

@@ -75,6 +75,58 @@ class FusedOpReferenceTest {
         }
     }
 
+    /** One row takes the decoding (few-row) products, 37 rows the blocked ones; both add the update into the base output. */
+    @ParameterizedTest
+    @MethodSource("precisions")
+    void lowRankLinearMatchesDefinition(Precision p) {
+        int in = 11;
+        int out = 19;
+        int rank = 3;
+        double scale = 0.625;
+        double[] w = random(7, -1, 1, out, in);
+        double[] down = random(8, -1, 1, rank, in);
+        double[] up = random(9, -1, 1, out, rank);
+        for (int rows : new int[] {1, 37}) {
+            double[] x = random(10, -1, 1, rows, in);
+            double[] u = random(11, -1, 1, rows, in);
+            double[] expected = new double[rows * out];
+            for (int r = 0; r < rows; r++) {
+                double[] hidden = new double[rank];
+                for (int j = 0; j < rank; j++) {
+                    for (int i = 0; i < in; i++) {
+                        hidden[j] += u[r * in + i] * down[j * in + i];
+                    }
+                }
+                for (int o = 0; o < out; o++) {
+                    double acc = 0;
+                    for (int i = 0; i < in; i++) {
+                        acc += x[r * in + i] * w[o * in + i];
+                    }
+                    for (int j = 0; j < rank; j++) {
+                        acc += scale * hidden[j] * up[o * rank + j];
+                    }
+                    expected[r * out + o] = acc;
+                }
+            }
+            Tensor y = F.lowRankLinear(p.tensor(x, rows, in), p.tensor(w, out, in), p.tensor(u, rows, in),
+                    p.tensor(down, rank, in), p.tensor(up, out, rank), scale);
+            assertArrayEquals(new int[] {rows, out}, y.shape());
+            assertArrayEquals(expected, y.toDoubleArray(), TOL, rows + " rows");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("precisions")
+    void lowRankLinearNamesShapesThatDoNotFit(Precision p) {
+        Tensor x = p.tensor(random(12, -1, 1, 2, 4), 2, 4);
+        Tensor w = p.tensor(random(13, -1, 1, 5, 4), 5, 4);
+        Tensor down = p.tensor(random(14, -1, 1, 2, 4), 2, 4);
+        Tensor wrongUp = p.tensor(random(15, -1, 1, 5, 3), 5, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> F.lowRankLinear(x, w, x, down, wrongUp, 1));
+        assertEquals("lowRankLinear: shapes do not fit x [..., in], weight [out, in], down [r, in], up [out, r]: x [2, 4], "
+                + "weight [5, 4], update input [2, 4], down [2, 4], up [5, 3]", e.getMessage());
+    }
+
     @ParameterizedTest
     @MethodSource("precisions")
     void attentionMatchesNaiveGroupedQueryLoops(Precision p) {

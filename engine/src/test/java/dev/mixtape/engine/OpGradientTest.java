@@ -123,6 +123,26 @@ class OpGradientTest {
 
     @ParameterizedTest
     @MethodSource("precisions")
+    void lowRankLinear(Precision p) {
+        check("lowRankLinear, one input", p, t -> F.lowRankLinear(t.get(0), t.get(1), t.get(0), t.get(2), t.get(3), 1.5),
+                new int[] {5, 6}, new int[] {7, 6}, new int[] {2, 6}, new int[] {7, 2});
+        check("lowRankLinear, 3-D, dropout's input", p, t -> F.lowRankLinear(t.get(0), t.get(1), t.get(2), t.get(3), t.get(4), -0.75),
+                new int[] {2, 3, 6}, new int[] {4, 6}, new int[] {2, 3, 6}, new int[] {3, 6}, new int[] {4, 3});
+        check("lowRankLinear, mixer and input reused", p, t -> {
+            Tensor down = t.get(2).matmul(t.get(1));
+            Tensor y = F.lowRankLinear(t.get(0), t.get(3), t.get(0), down, t.get(4), 2.0);
+            return y.add(t.get(0).sum(true, -1));
+        }, new int[] {4, 5}, new int[] {3, 5}, new int[] {3, 3}, new int[] {6, 5}, new int[] {6, 3});
+        Tensor frozenWeight = p.tensor(random(301, -1, 1, 7, 6), 7, 6);
+        check("lowRankLinear, frozen weight", p, t -> F.lowRankLinear(t.get(0), frozenWeight, t.get(0), t.get(1), t.get(2), 0.5),
+                new int[] {37, 6}, new int[] {4, 6}, new int[] {7, 4});
+        Tensor frozenInput = p.tensor(random(302, -1, 1, 3, 6), 3, 6);
+        check("lowRankLinear, input without gradient", p, t -> F.lowRankLinear(frozenInput, frozenWeight, frozenInput, t.get(0), t.get(1), 0.5),
+                new int[] {2, 6}, new int[] {7, 2});
+    }
+
+    @ParameterizedTest
+    @MethodSource("precisions")
     void rope(Precision p) {
         for (RopeLayout layout : RopeLayout.values()) {
             RopeTable table = RopeTable.of(p.backend(), p.dtype(), 8, 16, 10000, layout);
