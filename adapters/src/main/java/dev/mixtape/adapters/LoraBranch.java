@@ -2,9 +2,9 @@ package dev.mixtape.adapters;
 
 import dev.mixtape.engine.F;
 import dev.mixtape.engine.Grad;
-import dev.mixtape.engine.nn.Linear;
 import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.nn.Linear;
 
 /**
  * One adapter's low-rank update inside one {@link LoraLinear}: {@code s · dropout(x)·Aᵀ·Mᵀ·Bᵀ}, the
@@ -37,7 +37,8 @@ final class LoraBranch {
 
     /**
      * {@code base(x)} plus this branch, with dropout when {@code dropoutRng} is non-null (training),
-     * in one fused op ({@link F#lowRankLinear}): the same floats as {@code base(x)} plus {@link #forward}.
+     * in one fused op ({@link F#lowRankLinear}); for a layer without bias (a Llama's) the same floats
+     * as {@code base(x)} plus {@link #forward}.
      */
     Tensor addedTo(Linear base, Tensor x, Rng dropoutRng) {
         Tensor y = F.lowRankLinear(x, base.weight(), dropped(x, dropoutRng), down(), b.weight(), scaling);
@@ -56,8 +57,7 @@ final class LoraBranch {
     /** {@code s·B·M·A} (or {@code s·B·A}), {@code [out, in]}, off the tape: what merging adds to the base weight. */
     Tensor delta() {
         try (var _ = Grad.off()) {
-            Tensor mixed = mixer == null ? a.weight() : mixer.weight().matmul(a.weight());
-            return b.weight().matmul(mixed).mul(scaling);
+            return b.weight().matmul(down()).mul(scaling);
         }
     }
 }

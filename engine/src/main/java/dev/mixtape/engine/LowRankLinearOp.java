@@ -13,7 +13,8 @@ import java.util.Arrays;
  * backward pass (two input gradients and their sum), and makes a pass over memory for each addition.
  * Here the branch's product is added into the base output as the matmul writes it, and the branch's
  * input gradient into the base's, so each side holds one tensor: less to allocate, zero and sweep
- * in every step of fine-tuning. Only the rank-r intermediate {@code s·u·Dᵀ} is kept for the backward.
+ * in every step of fine-tuning. Beyond the inputs whose values a gradient needs, the backward keeps
+ * only the rank-r intermediate {@code s·u·Dᵀ}.
  */
 final class LowRankLinearOp {
     private LowRankLinearOp() {
