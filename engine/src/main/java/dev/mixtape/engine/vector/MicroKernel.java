@@ -5,8 +5,10 @@ package dev.mixtape.engine.vector;
  * A and a packed sliver of B. Everything else in the matrix multiply exists to feed this loop with
  * data that sits in L1/L2 cache in exactly the order it is read.
  *
- * <p>Packed layouts (see {@link PanelPacking}): the A sliver is {@code rows()} rows of {@code kc}
- * values, {@code a[aOff + i·kc + p] = A(i, p)}; the B sliver holds {@code kc} steps of
+ * <p>Layouts: the A sliver is {@code rows()} rows of {@code kc} values {@code aStep} apart,
+ * {@code a[aOff + i·aStep + p] = A(i, p)}, either packed ({@code aStep = kc}, see
+ * {@link PanelPacking}) or read in place from a row-major A ({@code aStep} its row length); the
+ * packed B sliver holds {@code kc} steps of
  * {@code cols()} values, {@code b[bOff + p·cols() + j] = B(p, j)}. Slivers at the matrix edges are
  * zero-padded to the full tile, so the kernel never checks bounds.
  */
@@ -22,5 +24,5 @@ interface MicroKernel {
      * {@code C[i][j] = Σ_p A(i,p)·B(p,j)} for the full tile, where {@code C[i][j]} is
      * {@code c[cOff + i·ldc + j]}; with {@code addToC} the sum is added to what C holds.
      */
-    void multiply(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, boolean addToC);
+    void multiply(int kc, float[] a, int aOff, int aStep, float[] b, int bOff, float[] c, int cOff, int ldc, boolean addToC);
 }

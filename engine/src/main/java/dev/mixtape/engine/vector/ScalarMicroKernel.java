@@ -22,7 +22,7 @@ final class ScalarMicroKernel implements MicroKernel {
     }
 
     @Override
-    public void multiply(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, boolean addToC) {
+    public void multiply(int kc, float[] a, int aOff, int aStep, float[] b, int bOff, float[] c, int cOff, int ldc, boolean addToC) {
         if (!addToC) {
             for (int i = 0; i < MR; i++) {
                 Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + NR, 0f);
@@ -31,7 +31,7 @@ final class ScalarMicroKernel implements MicroKernel {
         for (int p = 0; p < kc; p++) {
             int bp = bOff + p * NR;
             for (int i = 0; i < MR; i++) {
-                float ai = a[aOff + i * kc + p];
+                float ai = a[aOff + i * aStep + p];
                 int row = cOff + i * ldc;
                 for (int j = 0; j < NR; j++) {
                     c[row + j] += ai * b[bp + j];

@@ -31,6 +31,13 @@ final class Sgemm {
     private static final int PIECES_PER_THREAD = 4;
     /** B slivers packed per unit of packing work. */
     private static final int SLIVERS_PER_PACKING_UNIT = 8;
+    /**
+     * Up to this many columns of C, a row-major A is read in place rather than packed (see
+     * {@link #multiplyPieces}). A wider C reuses each row block of A for more slivers of B than that,
+     * and there a packed block's contiguity (fewer pages, no cache-set conflicts) outweighs the copy:
+     * measured on the output head's forward product (49152 columns), in place was 5% slower.
+     */
+    private static final int IN_PLACE_A_MAX_COLUMNS = 1024;
 
     private final Parallel parallel;
     private final MicroKernel kernel;
@@ -192,6 +199,11 @@ final class Sgemm {
             return sharedB ? 1 : batch;
         }
 
+        /** Whether step 3 reads A in place: A is row-major and C not too wide (see {@link #IN_PLACE_A_MAX_COLUMNS}). */
+        boolean aInPlace() {
+            return a.colStride() == 1 && n <= IN_PLACE_A_MAX_COLUMNS;
+        }
+
         /** n rounded up to whole slivers of {@code nr} columns. */
         int paddedN(int nr) {
             return ceilDiv(n, nr) * nr;
@@ -232,8 +244,15 @@ final class Sgemm {
      * Step 2: cuts C into pieces of {@code rowHeight} rows and {@code colParts} column ranges per
      * matrix, at least {@link #PIECES_PER_THREAD} per thread where the sizes allow, and lets the
      * threads claim them one by one. Every extra row block reads all of B once more and every extra
-     * column range packs its rows of A once more, so a C wider than it is tall (a few rows against
-     * a large weight) is cut into column ranges, and otherwise into row blocks.
+     * column range packs its rows of A once more (when A is packed), so a C wider than it is tall (a
+     * few rows against a large weight) is cut into column ranges, and otherwise into row blocks.
+     *
+     * <p>A row-major A (the usual {@code x} or {@code dY}) is read in place when C is not too wide:
+     * its row segments are already contiguous, and the micro-kernel's four row streams keep the
+     * prefetchers busy as well as a packed panel would, so a copy buys little where each row block
+     * serves few slivers of B: a rank-8 LoRA product (one sliver) or the output head's input gradient
+     * (whose A is a 33 MB block of logits). Only a bottom tile of fewer rows than the kernel's is
+     * then packed, zero-padded.
      */
     private void multiplyPieces(Product product, float[] packedB) {
         int mr = kernel.rows();
@@ -248,11 +267,12 @@ final class Sgemm {
         int rowBlocks = ceilDiv(m, rowHeight);
         int colParts = Math.max(1, Math.min(slivers, ceilDiv(wanted, batch * rowBlocks)));
         int pieces = batch * rowBlocks * colParts;
-        float[] sharedA = colParts > 1 ? packSharedA(product, rowBlocks, rowHeight) : null;
+        boolean aInPlace = product.aInPlace();
+        float[] sharedA = !aInPlace && colParts > 1 ? packSharedA(product, rowBlocks, rowHeight) : null;
         AtomicInteger nextPiece = new AtomicInteger();
         try {
             parallel.forRange(tasks, 1, (from, to) -> {
-                float[] packedA = sharedA == null ? packedAPool.take(rowHeight * product.kc()) : null;
+                float[] packedA = sharedA == null ? packedAPool.take((aInPlace ? mr : rowHeight) * product.kc()) : null;
                 float[] edgeTile = edgeTilePool.take(mr * kernel.cols());
                 try {
                     for (int piece = nextPiece.getAndIncrement(); piece < pieces; piece = nextPiece.getAndIncrement()) {
@@ -318,8 +338,10 @@ final class Sgemm {
 
     /**
      * Step 3 for rows {@code [row0, row0 + rows)} and B slivers {@code [sliverFrom, sliverTo)} of C_t.
-     * With {@code sharedAOffset} negative the piece packs its rows of A into {@code packedA} slice by
-     * slice; otherwise they are already packed there, from {@code sharedAOffset} (see {@link #packSharedA}).
+     * A row-major A is read in place but for a bottom tile of fewer than {@code mr} rows, packed into
+     * {@code packedA}. Otherwise, with {@code sharedAOffset} negative the piece packs its rows of A
+     * into {@code packedA} slice by slice; else they are already packed there, from
+     * {@code sharedAOffset} (see {@link #packSharedA}).
      */
     private void multiplyPiece(Product product, float[] packedB, int t, int row0, int rows, int sliverFrom, int sliverTo,
                                float[] packedA, int sharedAOffset, int rowHeight, float[] edgeTile) {
@@ -328,6 +350,7 @@ final class Sgemm {
         int n = product.n();
         int k = product.k();
         int kc = product.kc();
+        StridedMatrix a = product.a();
         StridedMatrix c = product.c();
         float[] out = c.data();
         int ldc = c.rowStride();
@@ -335,12 +358,28 @@ final class Sgemm {
         for (int pc = 0; pc < k; pc += kc) {
             int depth = Math.min(kc, k - pc);
             boolean addToC = product.accumulate() || pc > 0;
+            float[] aData;
             int aOff;
-            if (sharedAOffset < 0) {
-                PanelPacking.packRows(product.a(), t, row0, rows, pc, depth, mr, packedA, 0);
-                aOff = 0;
+            int aStep;
+            int inPlaceRows;
+            if (product.aInPlace()) {
+                aData = a.data();
+                aOff = a.index(t, row0, pc);
+                aStep = a.rowStride();
+                inPlaceRows = rows / mr * mr;
+                if (inPlaceRows < rows) {
+                    PanelPacking.packRows(a, t, row0 + inPlaceRows, rows - inPlaceRows, pc, depth, mr, packedA, 0);
+                }
             } else {
-                aOff = sharedAOffset + pc * rowHeight;
+                if (sharedAOffset < 0) {
+                    PanelPacking.packRows(a, t, row0, rows, pc, depth, mr, packedA, 0);
+                    aOff = 0;
+                } else {
+                    aOff = sharedAOffset + pc * rowHeight;
+                }
+                aData = packedA;
+                aStep = depth;
+                inPlaceRows = rows;
             }
             for (int sliver = sliverFrom; sliver < sliverTo; sliver++) {
                 int col0 = sliver * nr;
@@ -349,10 +388,14 @@ final class Sgemm {
                 for (int ir = 0; ir < rows; ir += mr) {
                     int tileRows = Math.min(mr, rows - ir);
                     int cIndex = c.index(t, row0 + ir, col0);
+                    boolean fromA = ir < inPlaceRows;
+                    float[] tileA = fromA ? aData : packedA;
+                    int tileAOff = fromA ? aOff + ir * aStep : 0;
+                    int tileAStep = fromA ? aStep : depth;
                     if (tileRows == mr && tileCols == nr) {
-                        kernel.multiply(depth, packedA, aOff + ir * depth, packedB, bOff, out, cIndex, ldc, addToC);
+                        kernel.multiply(depth, tileA, tileAOff, tileAStep, packedB, bOff, out, cIndex, ldc, addToC);
                     } else {
-                        kernel.multiply(depth, packedA, aOff + ir * depth, packedB, bOff, edgeTile, 0, nr, false);
+                        kernel.multiply(depth, tileA, tileAOff, tileAStep, packedB, bOff, edgeTile, 0, nr, false);
                         copyEdgeTile(edgeTile, nr, tileRows, tileCols, out, cIndex, ldc, addToC);
                     }
                 }

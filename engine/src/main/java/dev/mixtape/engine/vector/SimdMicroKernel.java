@@ -31,7 +31,7 @@ final class SimdMicroKernel implements MicroKernel {
     }
 
     @Override
-    public void multiply(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc, boolean addToC) {
+    public void multiply(int kc, float[] a, int aOff, int aStep, float[] b, int bOff, float[] c, int cOff, int ldc, boolean addToC) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
@@ -41,9 +41,9 @@ final class SimdMicroKernel implements MicroKernel {
         FloatVector c30 = FloatVector.zero(S);
         FloatVector c31 = FloatVector.zero(S);
         int row0 = aOff;
-        int row1 = aOff + kc;
-        int row2 = aOff + 2 * kc;
-        int row3 = aOff + 3 * kc;
+        int row1 = aOff + aStep;
+        int row2 = aOff + 2 * aStep;
+        int row3 = aOff + 3 * aStep;
         for (int p = 0; p < kc; p++) {
             int bp = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, b, bp);
