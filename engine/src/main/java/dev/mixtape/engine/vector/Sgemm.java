@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>Cut C into pieces (a matrix of the batch, a block of at most {@link GemmBlocking#mc()} rows,
  *       a range of columns), a few per thread; each thread claims the next unclaimed piece until none
  *       are left, so a thread that gets less CPU time (a busy machine) simply does fewer.</li>
- *   <li>For each piece and k-slice, pack the piece's rows of A and sweep the tiles of C with the
- *       {@link MicroKernel}: each B sliver is loaded into L1 once and reused for all rows of the piece.
+ *   <li>For each piece and k-slice, pack the piece's rows of A (or, for a row-major A and a C of at
+ *       most {@link #IN_PLACE_A_MAX_COLUMNS} columns, read them where they are) and sweep the tiles of
+ *       C with the {@link MicroKernel}: each B sliver is loaded into L1 once and reused for all rows of the piece.
  *       Tiles that stick out of C at the right or bottom edge go through a scratch tile.</li>
  * </ol>
  * Transposed operands are read through swapped strides while packing, so {@code x·Wᵀ}, {@code dY·W}
@@ -338,8 +339,8 @@ final class Sgemm {
 
     /**
      * Step 3 for rows {@code [row0, row0 + rows)} and B slivers {@code [sliverFrom, sliverTo)} of C_t.
-     * A row-major A is read in place but for a bottom tile of fewer than {@code mr} rows, packed into
-     * {@code packedA}. Otherwise, with {@code sharedAOffset} negative the piece packs its rows of A
+     * A row-major A is read in place but for a bottom tile of fewer than {@code mr} rows (from
+     * {@code tailFrom}), packed into {@code packedA}. Otherwise, with {@code sharedAOffset} negative the piece packs its rows of A
      * into {@code packedA} slice by slice; else they are already packed there, from
      * {@code sharedAOffset} (see {@link #packSharedA}).
      */
@@ -361,14 +362,14 @@ final class Sgemm {
             float[] aData;
             int aOff;
             int aStep;
-            int inPlaceRows;
+            int tailFrom;
             if (product.aInPlace()) {
                 aData = a.data();
                 aOff = a.index(t, row0, pc);
                 aStep = a.rowStride();
-                inPlaceRows = rows / mr * mr;
-                if (inPlaceRows < rows) {
-                    PanelPacking.packRows(a, t, row0 + inPlaceRows, rows - inPlaceRows, pc, depth, mr, packedA, 0);
+                tailFrom = rows / mr * mr;
+                if (tailFrom < rows) {
+                    PanelPacking.packRows(a, t, row0 + tailFrom, rows - tailFrom, pc, depth, mr, packedA, 0);
                 }
             } else {
                 if (sharedAOffset < 0) {
@@ -379,7 +380,7 @@ final class Sgemm {
                 }
                 aData = packedA;
                 aStep = depth;
-                inPlaceRows = rows;
+                tailFrom = rows;
             }
             for (int sliver = sliverFrom; sliver < sliverTo; sliver++) {
                 int col0 = sliver * nr;
@@ -388,10 +389,10 @@ final class Sgemm {
                 for (int ir = 0; ir < rows; ir += mr) {
                     int tileRows = Math.min(mr, rows - ir);
                     int cIndex = c.index(t, row0 + ir, col0);
-                    boolean fromA = ir < inPlaceRows;
-                    float[] tileA = fromA ? aData : packedA;
-                    int tileAOff = fromA ? aOff + ir * aStep : 0;
-                    int tileAStep = fromA ? aStep : depth;
+                    boolean tail = ir >= tailFrom;
+                    float[] tileA = tail ? packedA : aData;
+                    int tileAOff = tail ? 0 : aOff + ir * aStep;
+                    int tileAStep = tail ? depth : aStep;
                     if (tileRows == mr && tileCols == nr) {
                         kernel.multiply(depth, tileA, tileAOff, tileAStep, packedB, bOff, out, cIndex, ldc, addToC);
                     } else {
