@@ -74,9 +74,9 @@ public final class DecodeTable {
 
     /**
      * Decodes runs of {@code tokens} tokens until one is within {@link #SETTLED} of the run before (at
-     * most {@link #MAX_WARM_UP_RUNS}); returns the number of runs. HotSpot takes its time here: on two
-     * threads the stories15M shape's third run of 256 tokens was still at about 70% of its final speed,
-     * so a single warm-up run would measure the JIT rather than the kernels.
+     * most {@link #MAX_WARM_UP_RUNS}); returns the number of runs. The JVM takes its time here: on two
+     * threads the stories15M shape's second to fourth runs of 256 tokens went at 65–80% of the speed
+     * of the later ones, so a single warm-up run would measure the warm-up rather than the kernels.
      */
     private static int warmUp(Llama llama, int tokens) {
         double previous = decode(llama, tokens);
