@@ -1,8 +1,15 @@
 package dev.mixtape.engine;
 
 /**
- * Causal scaled dot-product attention with grouped-query attention (GQA), composed from recorded
- * ops so that its backward comes for free: {@code softmax(mask(q·kᵀ/√d))·v}.
+ * Causal scaled dot-product attention with grouped-query attention (GQA),
+ * {@code softmax(mask(q·kᵀ/√d))·v}, as one op with its own backward:
+ * <pre>
+ *   forward:  P = softmax(mask(q·kᵀ/√d)),  O = P·v
+ *   backward: dP = dO·vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dq = dS·k/√d,  dk = dSᵀ·q/√d,  dv = Pᵀ·dO
+ * </pre>
+ * Written as one op rather than composed from recorded matmul and softmax ops so that the two
+ * largest tensors of a training step's attention, {@code [B, nKV, group·T, S]} each, are computed in
+ * place: the softmax overwrites the scores and the softmax's backward overwrites dP.
  *
  * <p>GQA without copying keys: query heads {@code h} with {@code h / group == kv} share kv head
  * {@code kv}, so {@code q [B, nH, T, d]} is viewed as {@code [B, nKV, group·T, d]} (the group's
@@ -23,19 +30,71 @@ final class AttentionOp {
         int seq = q.dim(2);
         int headDim = q.dim(3);
         int kvHeads = k.dim(1);
-        int keys = k.dim(2);
+        int keyCount = k.dim(2);
         if (heads % kvHeads != 0 || k.dim(0) != batch || k.dim(3) != headDim || !java.util.Arrays.equals(k.shape(), v.shape())) {
             throw new IllegalArgumentException("causalAttention: incompatible q " + Shapes.str(q.shape())
                     + ", k " + Shapes.str(k.shape()) + ", v " + Shapes.str(v.shape()));
         }
-        if (positionOffset + seq > keys) {
+        if (positionOffset + seq > keyCount) {
             throw new IllegalArgumentException("causalAttention: " + seq + " queries from position " + positionOffset
-                    + " need at least " + (positionOffset + seq) + " keys, got " + keys);
+                    + " need at least " + (positionOffset + seq) + " keys, got " + keyCount);
         }
         int group = heads / kvHeads;
-        Tensor grouped = q.reshape(batch, kvHeads, group * seq, headDim).mul(1.0 / Math.sqrt(headDim));
-        Tensor scores = grouped.matmul(k.transpose(2, 3));
-        Tensor weights = SoftmaxOp.apply(scores, seq, positionOffset);
-        return weights.matmul(v).reshape(batch, heads, seq, headDim);
+        int rows = group * seq;
+        double scale = 1.0 / Math.sqrt(headDim);
+        Backend backend = q.backend();
+        DType dtype = q.dtype();
+        Tensor scaledQ;
+        Tensor keys;
+        Tensor values;
+        Tensor probabilities;
+        Tensor out;
+        try (var scope = Grad.off()) {
+            scaledQ = q.contiguous().reshape(batch, kvHeads, rows, headDim).mul(scale);
+            keys = stackOfMatrices(k);
+            values = stackOfMatrices(v);
+            probabilities = Tensor.zeros(backend, dtype, batch, kvHeads, rows, keyCount);
+            backend.matmul(scaledQ, false, keys, true, probabilities, false);
+            backend.softmax(probabilities, seq, positionOffset, probabilities);
+            out = Tensor.zeros(backend, dtype, batch, kvHeads, rows, headDim);
+            backend.matmul(probabilities, false, values, false, out, false);
+        }
+        int[] qShape = q.shape();
+        boolean needQ = q.requiresGrad();
+        boolean needK = k.requiresGrad();
+        boolean needV = v.requiresGrad();
+        return Tape.record("causalAttention", out.reshape(batch, heads, seq, headDim), g -> {
+            Tensor dOut = g.contiguous().reshape(batch, kvHeads, rows, headDim);
+            Tensor dV = needV ? transposedProduct(backend, dtype, dOut, probabilities) : null;
+            Tensor dScores = Tensor.zeros(backend, dtype, batch, kvHeads, rows, keyCount);
+            backend.matmul(dOut, false, values, true, dScores, false);
+            backend.softmaxBackward(probabilities, dScores, dScores);
+            Tensor dQ = null;
+            if (needQ) {
+                dQ = Tensor.zeros(backend, dtype, batch, kvHeads, rows, headDim);
+                backend.matmul(dScores, false, keys, false, dQ, false);
+                dQ = dQ.mul(scale).reshape(qShape);
+            }
+            Tensor dK = needK ? transposedProduct(backend, dtype, scaledQ, dScores) : null;
+            return new Tensor[] {dQ, dK, dV};
+        }, q, k, v);
+    }
+
+    /**
+     * {@code bᵀ·a} for stacks {@code a [.., r, d]} and {@code b [.., r, s]}, returned as the transposed
+     * view of {@code aᵀ·b [.., d, s]}: the matmul gathers its transposed left operand element by
+     * element, and {@code a} (d = head size columns) is the smaller of the two.
+     */
+    private static Tensor transposedProduct(Backend backend, DType dtype, Tensor a, Tensor b) {
+        int[] shape = b.shape().clone();
+        shape[shape.length - 2] = a.dim(-1);
+        Tensor product = Tensor.zeros(backend, dtype, shape);
+        backend.matmul(a, true, b, false, product, false);
+        return product.transpose(-2, -1);
+    }
+
+    /** {@code t} if the backend's matmul can read it as it is (a KV cache's filled part can), else a dense copy. */
+    private static Tensor stackOfMatrices(Tensor t) {
+        return t.isContiguous() || Shapes.matrixBatchStride(t.shape(), t.strides()) >= 0 ? t : t.contiguous();
     }
 }

@@ -115,11 +115,14 @@ public interface Backend {
     /**
      * Softmax over the last dimension of contiguous {@code x}. With {@code causalPeriod > 0}, row r is
      * the query at position {@code r % causalPeriod + causalOffset} and columns beyond that position
-     * get weight 0 (masked before the softmax).
+     * get weight 0 (masked before the softmax). {@code out} may be {@code x} itself.
      */
     void softmax(Tensor x, int causalPeriod, int causalOffset, Tensor out);
 
-    /** Backward of {@link #softmax} from its output {@code y}: {@code dx = y ⊙ (dy − Σ(dy ⊙ y))} per row. */
+    /**
+     * Backward of {@link #softmax} from its output {@code y}: {@code dx = y ⊙ (dy − Σ(dy ⊙ y))} per
+     * row. {@code dx} may be {@code dy} itself.
+     */
     void softmaxBackward(Tensor y, Tensor dy, Tensor dx);
 
     /**

@@ -101,6 +101,13 @@ class FusedKernelConformanceTest {
                 backend.softmaxBackward(y, tensor(backend, type, dy, rows, cols), dx);
                 return new Tensor[] {y, dx};
             });
+            conformance.check(dtype, what + ", in place", (backend, type) -> {
+                Tensor y = tensor(backend, type, x, rows, cols);
+                backend.softmax(y, period, offset, y);
+                Tensor dx = tensor(backend, type, dy, rows, cols);
+                backend.softmaxBackward(y, dx, dx);
+                return new Tensor[] {y, dx};
+            });
             if (period > 0) {
                 Tensor y = zeros(conformance.nd4j, dtype, rows, cols);
                 conformance.nd4j.softmax(tensor(conformance.nd4j, dtype, x, rows, cols), period, offset, y);
