@@ -66,7 +66,9 @@ final class LowRankLinearOp {
         return Tape.record("lowRankLinear", y.reshape(outShape), g -> {
             Tensor g2 = g.contiguous().reshape(-1, out);
             int rows = g2.dim(0);
-            Tensor dUp = needUp ? transposeOf(product(backend, dtype, scaledHidden, true, g2, false, rank, out)) : null;
+            // dU = gᵀ·(s·u·Dᵀ), as the transpose of (s·u·Dᵀ)ᵀ·g: the matmul gathers its transposed left
+            // operand element by element, which had better be the rank-r one than the [rows, out] gradient.
+            Tensor dUp = needUp ? product(backend, dtype, scaledHidden, true, g2, false, rank, out).transpose(0, 1) : null;
             Tensor dHidden = needDown || needX || needUpdateInput
                     ? product(backend, dtype, g2, false, upData, false, rows, rank).mul(scale) : null;
             Tensor dDown = needDown ? product(backend, dtype, dHidden, true, keptU, false, rank, in) : null;
@@ -92,15 +94,6 @@ final class LowRankLinearOp {
         Tensor c = Tensor.zeros(backend, dtype, m, n);
         backend.matmul(a, transA, b, transB, c, false);
         return c;
-    }
-
-    /**
-     * The transpose of a small matrix, materialised. {@code dU = gᵀ·(s·u·Dᵀ)} is computed as the
-     * transpose of {@code (s·u·Dᵀ)ᵀ·g}: the matmul gathers its transposed left operand element by
-     * element, so that operand had better be the rank-r one rather than the {@code [rows, out]} gradient.
-     */
-    private static Tensor transposeOf(Tensor matrix) {
-        return matrix.transpose(0, 1).contiguous();
     }
 
     private static void requireShapes(Tensor x, Tensor weight, Tensor updateInput, Tensor down, Tensor up) {
