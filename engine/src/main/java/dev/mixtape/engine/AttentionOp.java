@@ -93,8 +93,8 @@ final class AttentionOp {
         return product.transpose(-2, -1);
     }
 
-    /** {@code t} if the backend's matmul can read it as it is (a KV cache's filled part can), else a dense copy. */
+    /** {@code t} if the backend's matmul reads it as it is ({@link MatmulOp#isStackOfMatrices}), else a dense copy. */
     private static Tensor stackOfMatrices(Tensor t) {
-        return t.isContiguous() || Shapes.matrixBatchStride(t.shape(), t.strides()) >= 0 ? t : t.contiguous();
+        return MatmulOp.isStackOfMatrices(t) ? t : t.contiguous();
     }
 }

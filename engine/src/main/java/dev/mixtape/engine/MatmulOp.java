@@ -29,10 +29,6 @@ final class MatmulOp {
             return new Operand(t.contiguous(), false);
         }
 
-        private static boolean isStackOfMatrices(Tensor t) {
-            return t.isContiguous() || (t.rank() > 2 && Shapes.matrixBatchStride(t.shape(), t.strides()) >= 0);
-        }
-
         Operand flipped() {
             return new Operand(data, !transposed);
         }
@@ -44,6 +40,14 @@ final class MatmulOp {
         int cols() {
             return data.dim(transposed ? -2 : -1);
         }
+    }
+
+    /**
+     * Whether the backend's matmul reads {@code t} as it is: contiguous, or a stack of dense matrices
+     * one uniform stride apart (such as the filled part of a KV cache).
+     */
+    static boolean isStackOfMatrices(Tensor t) {
+        return t.isContiguous() || (t.rank() > 2 && Shapes.matrixBatchStride(t.shape(), t.strides()) >= 0);
     }
 
     static Tensor matmul(Tensor a, Tensor b) {
