@@ -7,6 +7,8 @@ import dev.mixtape.models.generate.Sampler;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.llama.LlamaConfig;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -15,49 +17,92 @@ import java.util.Locale;
  * bf16: greedy decoding from BOS over a KV cache, once the JIT has settled ({@link #warmUp}). Beside each figure: the bytes
  * of weights one token streams, and the ceiling that the machine's memory bandwidth (measured by
  * {@link MemoryBandwidth} in this process just before the row, with the row's thread count) puts on
- * tokens per second. Prints a Markdown table.
+ * tokens per second; with {@code --llama2c}, llama2.c's {@code run.c} timed on the same shape and threads
+ * ({@link Llama2cBaseline}). Prints a Markdown table.
  */
 public final class DecodeTable {
     /** Warm-up runs stop once one is within this fraction of the one before. */
     private static final double SETTLED = 0.03;
     /** At most this many warm-up runs per row. */
     private static final int MAX_WARM_UP_RUNS = 8;
+    /** run.c runs per baseline figure (their median). */
+    private static final int BASELINE_REPEATS = 3;
 
     private DecodeTable() {
     }
 
-    private record Shape(String name, LlamaConfig config) {
+    private record Shape(String key, String description, LlamaConfig config) {
     }
 
-    /** Runs the table; {@code --quick} decodes fewer tokens. */
-    public static void main(String[] args) throws InterruptedException {
-        boolean quick = args.length > 0 && args[0].equals("--quick");
+    /**
+     * Runs the table; {@code --quick} decodes fewer tokens, {@code --llama2c PATH} times llama2.c's
+     * {@code run} binary at PATH on the f32 rows' shapes and thread counts ({@link Llama2cBaseline}).
+     */
+    public static void main(String[] args) throws IOException, InterruptedException {
+        boolean quick = false;
+        Path llama2c = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--llama2c" -> {
+                    if (i + 1 == args.length) {
+                        throw new IllegalArgumentException("--llama2c needs the path of llama2.c's run binary");
+                    }
+                    llama2c = Path.of(args[++i]);
+                }
+                default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "' (expected --quick, --llama2c PATH)");
+            }
+        }
         int tokens = quick ? 64 : 256;
         Shape[] shapes = {
-            new Shape("stories15M (288, 6 layers, vocab 32000)", new LlamaConfig(288, 768, 6, 6, 6, 48, 32000, 1024, 1e-5, 10000, null, true, 1, 2)),
-            new Shape("stories110M (768, 12 layers, vocab 32000)", new LlamaConfig(768, 2048, 12, 12, 12, 64, 32000, 1024, 1e-5, 10000, null, true, 1, 2)),
+            new Shape("stories15M", "stories15M (288, 6 layers, vocab 32000)",
+                    new LlamaConfig(288, 768, 6, 6, 6, 48, 32000, 1024, 1e-5, 10000, null, true, 1, 2)),
+            new Shape("stories110M", "stories110M (768, 12 layers, vocab 32000)",
+                    new LlamaConfig(768, 2048, 12, 12, 12, 64, 32000, 1024, 1e-5, 10000, null, true, 1, 2)),
         };
         int[] threadCounts = {1, 2};
-        System.out.println("| model shape | weights | threads | warm-up runs | tokens | weight MB per token | read GB/s | bandwidth ceiling tok/s | gen tok/s | of ceiling |");
-        System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        for (Shape shape : shapes) {
-            for (DType weights : new DType[] {DType.F32, DType.BF16}) {
-                for (int threads : threadCounts) {
-                    try (VectorBackend backend = new VectorBackend(threads)) {
-                        Llama llama = Llama.random(shape.config(), backend, 1);
-                        llama.keepWeightsIn(weights);
-                        double megabytes = streamedBytes(llama) / 1e6;
-                        int warmUpRuns = warmUp(llama, tokens);
-                        double bandwidth = MemoryBandwidth.gbPerSecond(threads);
-                        double ceiling = bandwidth * 1e3 / megabytes;
-                        double perSecond = decode(llama, tokens);
-                        System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %d | %.1f | %.1f | %.0f | %.1f | %.0f%% |%n", shape.name(),
-                                weights.name().toLowerCase(Locale.ROOT), threads, warmUpRuns, tokens, megabytes, bandwidth, ceiling,
-                                perSecond, 100 * perSecond / ceiling);
+        Llama2cBaseline baseline = llama2c == null ? null : new Llama2cBaseline(llama2c, 32000);
+        try {
+            System.out.println("| model shape | weights | threads | warm-up runs | tokens | weight MB per token | read GB/s "
+                    + "| bandwidth ceiling tok/s | gen tok/s | of ceiling | llama2.c run.c tok/s |");
+            System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            for (Shape shape : shapes) {
+                Path checkpoint = baseline == null ? null
+                        : baseline.writeCheckpoint(shape.key(), shape.config(), shape.config().maxPositions(), 1);
+                for (DType weights : new DType[] {DType.F32, DType.BF16}) {
+                    for (int threads : threadCounts) {
+                        printRow(shape, weights, threads, tokens, weights == DType.F32 ? baseline : null, checkpoint);
                     }
                 }
             }
+        } finally {
+            if (baseline != null) {
+                baseline.deleteFiles();
+            }
         }
+    }
+
+    /** Measures and prints one row; with a baseline, times run.c on {@code checkpoint} right after. */
+    private static void printRow(Shape shape, DType weights, int threads, int tokens, Llama2cBaseline baseline, Path checkpoint)
+            throws IOException, InterruptedException {
+        double megabytes;
+        int warmUpRuns;
+        double bandwidth;
+        double perSecond;
+        try (VectorBackend backend = new VectorBackend(threads)) {
+            Llama llama = Llama.random(shape.config(), backend, 1);
+            llama.keepWeightsIn(weights);
+            megabytes = streamedBytes(llama) / 1e6;
+            warmUpRuns = warmUp(llama, tokens);
+            bandwidth = MemoryBandwidth.gbPerSecond(threads);
+            perSecond = decode(llama, tokens);
+        }
+        double ceiling = bandwidth * 1e3 / megabytes;
+        String runC = baseline == null ? "–"
+                : String.format(Locale.ROOT, "%.1f", baseline.tokensPerSecond(checkpoint, threads, tokens, BASELINE_REPEATS));
+        System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %d | %.1f | %.1f | %.0f | %.1f | %.0f%% | %s |%n", shape.description(),
+                weights.name().toLowerCase(Locale.ROOT), threads, warmUpRuns, tokens, megabytes, bandwidth, ceiling,
+                perSecond, 100 * perSecond / ceiling, runC);
     }
 
     /**
