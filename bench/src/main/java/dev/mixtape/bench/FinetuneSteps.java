@@ -12,7 +12,8 @@ record FinetuneSteps(int warmup, int measured) {
     /**
      * The steps for {@code shape} on {@code backend}: the shape's own on the Vector backend; one
      * warm-up step and a third of the measured steps (rounded up) on ND4J, the much slower baseline,
-     * and in a {@code quick} run on the Vector backend; one and one for ND4J in a quick run.
+     * and in a {@code quick} run on the Vector backend; one and one for ND4J in a quick run. The
+     * PyTorch baseline runs what the Vector backend does.
      */
     static FinetuneSteps of(FinetuneShape shape, String backend, boolean quick) {
         boolean nd4j = backend.equals("nd4j");

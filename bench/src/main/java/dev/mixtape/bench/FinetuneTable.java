@@ -13,11 +13,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Prints the fine-tuning benchmark as a Markdown table: training tokens per second and peak RSS of
  * LoRA and MoSLoRA on random-weight Llamas of the {@link FinetuneShape}s, on the ND4J backend and then
- * the Vector backend, next to the issue's PyTorch figures. Each case runs in a child JVM of its own
+ * the Vector backend, beside PyTorch measured in the same run ({@link PytorchBaseline}, where it is
+ * installed) and the issue's PyTorch figures. Each case runs in a child JVM of its own
  * ({@link FinetuneRun}) with this JVM's flags and the case's heap, so that each peak RSS belongs to one
  * case. Rows are printed as cases finish; the children's progress goes to standard error.
  * {@code --quick} runs fewer steps.
@@ -25,6 +27,8 @@ import java.util.Map;
 public final class FinetuneTable {
     private static final List<String> ADAPTERS = List.of("LoRA", "MoSLoRA");
     private static final List<String> BACKENDS = List.of("nd4j", "vector");
+    /** The row of the PyTorch baseline ({@link PytorchBaseline}), first in each case when it is available. */
+    private static final String PYTORCH = "pytorch";
 
     private FinetuneTable() {
     }
@@ -49,39 +53,55 @@ public final class FinetuneTable {
                 + ", fewer when other work shares them); "
                 + "peak RSS = the child JVM's VmHWM; load = 1-minute load average when the case ended.");
         System.out.println();
+        Optional<PytorchBaseline> pytorch = PytorchBaseline.find(Path.of(System.getProperty("mixtape.bench.pytorch", "bench/pytorch/finetune.py")));
         System.out.println("| model shape | batch×seq | adapter | backend | -Xmx | steps | median step | cores busy | tok/s | peak RSS "
-                + "| load | tok/s ÷ PyTorch | RSS ÷ PyTorch | vector ÷ nd4j tok/s |");
-        System.out.println("|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + "| load | tok/s ÷ PyTorch here | RSS ÷ PyTorch here | tok/s ÷ issue's PyTorch | RSS ÷ issue's PyTorch | vector ÷ nd4j tok/s |");
+        System.out.println("|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (FinetuneShape shape : FinetuneShape.ALL) {
             for (String adapter : ADAPTERS) {
                 Map<String, Double> tokensPerSecond = new HashMap<>();
-                for (String backend : BACKENDS) {
+                Map<String, Double> peakRss = new HashMap<>();
+                List<String> backends = new ArrayList<>(BACKENDS);
+                if (pytorch.isPresent()) {
+                    backends.addFirst(PYTORCH);
+                }
+                for (String backend : backends) {
                     FinetuneSteps steps = FinetuneSteps.of(shape, backend, quick);
-                    Map<String, String> result = runChild(shape, adapter, backend, steps);
+                    Map<String, String> result = backend.equals(PYTORCH)
+                            ? pytorch.get().run(shape, adapter, steps) : runChild(shape, adapter, backend, steps);
                     double perSecond = Double.parseDouble(result.get("tokens_per_s"));
-                    tokensPerSecond.put(backend, perSecond);
                     double rssMb = Double.parseDouble(result.get("peak_rss_mb"));
+                    tokensPerSecond.put(backend, perSecond);
+                    peakRss.put(backend, rssMb);
                     double stepSeconds = Double.parseDouble(result.get("median_step_s"));
                     double cpuSeconds = Double.parseDouble(result.get("median_cpu_s"));
-                    String versusNd4j = backend.equals("vector")
-                            ? String.format(Locale.ROOT, "%.2f×", perSecond / tokensPerSecond.get("nd4j")) : "";
-                    System.out.printf(Locale.ROOT, "| %s (%s) | %d×%d | %s | %s | %d MB | %d+%d | %.3f s | %.2f | %.0f | %.0f MB | %s "
-                                    + "| %.2f× | %.2f× | %s |%n",
+                    boolean measuredPytorch = tokensPerSecond.containsKey(PYTORCH) && !backend.equals(PYTORCH);
+                    System.out.printf(Locale.ROOT, "| %s (%s) | %d×%d | %s | %s | %s | %d+%d | %.3f s | %.2f | %.0f | %.0f MB | %s "
+                                    + "| %s | %s | %.2f× | %.2f× | %s |%n",
                             shape.key(), shape.description(), shape.batch(), shape.seq(), adapter, backend,
-                            shape.heapMb(backend), steps.warmup(), steps.measured(), stepSeconds, cpuSeconds / stepSeconds,
-                            perSecond, rssMb, loadAverage(), perSecond / shape.referenceTokensPerSecond(),
-                            rssMb / shape.referenceRssMb(), versusNd4j);
+                            backend.equals(PYTORCH) ? "–" : shape.heapMb(backend) + " MB", steps.warmup(), steps.measured(), stepSeconds,
+                            cpuSeconds / stepSeconds, perSecond, rssMb, loadAverage(),
+                            measuredPytorch ? ratio(perSecond, tokensPerSecond.get(PYTORCH)) : "",
+                            measuredPytorch ? ratio(rssMb, peakRss.get(PYTORCH)) : "",
+                            perSecond / shape.referenceTokensPerSecond(), rssMb / shape.referenceRssMb(),
+                            backend.equals("vector") ? ratio(perSecond, tokensPerSecond.get("nd4j")) : "");
                 }
             }
         }
         System.out.println();
-        System.out.println("PyTorch reference (the issue's figures for PyTorch 1.13 on this machine's CPU, OpenBLAS, 2 threads; "
-                + "not measured by this benchmark):");
+        System.out.println(pytorch.map(baseline -> "PyTorch here: torch " + baseline.torchVersion() + " running "
+                        + "bench/pytorch/finetune.py (the same step, full logits then F.cross_entropy), 2 threads, in this run.")
+                .orElse("PyTorch here: not measured (see the message on standard error)."));
+        System.out.println("The issue's PyTorch figures (PyTorch 1.13 on this machine's CPU, OpenBLAS, 2 threads; quoted):");
         for (FinetuneShape shape : FinetuneShape.ALL) {
             System.out.printf(Locale.ROOT, "  %s: %.0f tok/s at %.1f GB peak RSS%n", shape.key(),
                     shape.referenceTokensPerSecond(), shape.referenceRssMb() / 1000);
         }
         System.out.println("steps = warm-up + measured. Load average at the end: " + loadAverage() + ".");
+    }
+
+    private static String ratio(double value, double baseline) {
+        return String.format(Locale.ROOT, "%.2f×", value / baseline);
     }
 
     /** Runs one case in a child JVM and returns its result line's {@code key=value} pairs. */
