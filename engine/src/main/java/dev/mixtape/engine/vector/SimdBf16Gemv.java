@@ -65,7 +65,8 @@ final class SimdBf16Gemv implements Bf16Gemv {
      * One weight row against one split activation row: even-indexed products in one accumulator, odd
      * ones in another. One row at a time streams from memory faster here than four interleaved rows,
      * and the loop body is written out in full because C2 boxes the vectors when it declines to inline
-     * a helper, which costs far more than the product.
+     * a helper, which costs far more than the product. Without a scalar tail the sum is folded in
+     * registers rather than stored and reloaded.
      */
     private static float dot(int k, int bound, float[] split, int xRow, short[] b, int bRow, float[] lanes) {
         int width = S.length();
@@ -75,6 +76,9 @@ final class SimdBf16Gemv implements Bf16Gemv {
             IntVector pairs = ShortVector.fromArray(PAIRS, b, bRow + p).reinterpretAsInts();
             even = FloatVector.fromArray(S, split, xRow + p).fma(pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), even);
             odd = FloatVector.fromArray(S, split, xRow + p + width).fma(pairs.and(HIGH_HALF).reinterpretAsFloats(), odd);
+        }
+        if (bound == k) {
+            return SimdMath.sumLanes(even.add(odd));
         }
         even.add(odd).intoArray(lanes, 0);
         for (int p = bound; p < k; p++) {
