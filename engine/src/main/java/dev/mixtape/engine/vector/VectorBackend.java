@@ -20,6 +20,12 @@ import java.util.Arrays;
 public final class VectorBackend implements Backend, AutoCloseable {
     /** Rows smaller than this many elements per task are not worth a thread hop. */
     private static final int MIN_ELEMENTS_PER_TASK = 1 << 14;
+    /**
+     * Chunks per thread of a few-rows product. Few and long, because the GEMV streams each chunk's
+     * weights as four sequential streams and streams reach full speed only after a while; two rather
+     * than one so that a thread slowed by other work on the machine hands part of its share over.
+     */
+    private static final int FEW_ROWS_TASKS_PER_THREAD = 2;
 
     private final Parallel parallel;
     private final ArrayKernels kernels;
@@ -426,11 +432,13 @@ public final class VectorBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * Splits the {@code batch × n} output columns into chunks of about {@code MIN_ELEMENTS_PER_TASK}
-     * multiply-adds, a multiple of {@code minColumns} columns.
+     * Splits the {@code batch × n} output columns into {@link #FEW_ROWS_TASKS_PER_THREAD} chunks per
+     * thread, or fewer of at least {@code MIN_ELEMENTS_PER_TASK} multiply-adds, each a multiple of
+     * {@code minColumns} columns.
      */
     private void byColumns(int batch, int m, int n, int k, int minColumns, ColumnRange columns) {
         int chunks = Math.max(1, MIN_ELEMENTS_PER_TASK / Math.max(1, k * m) / minColumns);
+        chunks = Math.max(chunks, batch * n / (parallel.threads() * FEW_ROWS_TASKS_PER_THREAD) / minColumns);
         parallel.forChunks(batch * n, chunks * minColumns, (from, to) -> {
             for (int cell = from; cell < to; ) {
                 int t = cell / n;

@@ -8,10 +8,10 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The decoding product {@code A·Bᵀ} on both sides of {@link SimdGemv#SHORT_ROW} (one weight row at a
- * time, four at a time), with and without a scalar tail: within float rounding of a double-precision
- * product, and every column bit-identical however the columns are split between calls, as they are
- * between threads.
+ * The decoding product {@code A·Bᵀ} for short and long rows, with and without a scalar tail: within
+ * float rounding of a double-precision product, and every column bit-identical however the columns
+ * are split between calls, as they are between threads (a whole range goes through the four-stream
+ * kernel, ranges of three columns through the one-row kernel).
  */
 class SimdGemvTest {
     private final Gemv gemv = new SimdGemv();
