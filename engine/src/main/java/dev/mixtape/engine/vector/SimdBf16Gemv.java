@@ -52,7 +52,18 @@ final class SimdBf16Gemv implements Bf16Gemv {
                                     float[] c, int cOff, int ldc, boolean accumulate, int fromCol, int toCol) {
         int bound = wholeBlocks(k);
         float[] lanes = new float[S.length()];
-        for (int j = fromCol; j < toCol; j++) {
+        int quarter = bound == k ? (toCol - fromCol) / 4 : 0;
+        float[] sums = new float[4];
+        for (int j = fromCol; j < fromCol + quarter; j++) {
+            for (int i = 0; i < m; i++) {
+                dot4(bound, prepared, i * k, b, bOff + j * ldb, quarter * ldb, sums);
+                for (int q = 0; q < 4; q++) {
+                    int at = cOff + i * ldc + j + q * quarter;
+                    c[at] = accumulate ? c[at] + sums[q] : sums[q];
+                }
+            }
+        }
+        for (int j = fromCol + 4 * quarter; j < toCol; j++) {
             for (int i = 0; i < m; i++) {
                 float dot = dot(k, bound, prepared, i * k, b, bOff + j * ldb, lanes);
                 int at = cOff + i * ldc + j;
@@ -62,11 +73,51 @@ final class SimdBf16Gemv implements Bf16Gemv {
     }
 
     /**
+     * One split activation row without a tail ({@code k} whole blocks) against the weight rows starting
+     * at {@code b0}, {@code b0 + spread}, {@code b0 + 2·spread} and {@code b0 + 3·spread}: four long
+     * sequential streams in flight at once, as {@link SimdGemv} reads f32 weights, and each row summed
+     * exactly as {@link #dot} sums it.
+     */
+    private static void dot4(int k, float[] split, int xRow, short[] b, int b0, int spread, float[] sums) {
+        int width = S.length();
+        int b1 = b0 + spread;
+        int b2 = b1 + spread;
+        int b3 = b2 + spread;
+        FloatVector even0 = FloatVector.zero(S);
+        FloatVector odd0 = even0;
+        FloatVector even1 = even0;
+        FloatVector odd1 = even0;
+        FloatVector even2 = even0;
+        FloatVector odd2 = even0;
+        FloatVector even3 = even0;
+        FloatVector odd3 = even0;
+        for (int p = 0; p < k; p += 2 * width) {
+            FloatVector xEven = FloatVector.fromArray(S, split, xRow + p);
+            FloatVector xOdd = FloatVector.fromArray(S, split, xRow + p + width);
+            IntVector pairs0 = ShortVector.fromArray(PAIRS, b, b0 + p).reinterpretAsInts();
+            IntVector pairs1 = ShortVector.fromArray(PAIRS, b, b1 + p).reinterpretAsInts();
+            IntVector pairs2 = ShortVector.fromArray(PAIRS, b, b2 + p).reinterpretAsInts();
+            IntVector pairs3 = ShortVector.fromArray(PAIRS, b, b3 + p).reinterpretAsInts();
+            even0 = xEven.fma(pairs0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), even0);
+            odd0 = xOdd.fma(pairs0.and(HIGH_HALF).reinterpretAsFloats(), odd0);
+            even1 = xEven.fma(pairs1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), even1);
+            odd1 = xOdd.fma(pairs1.and(HIGH_HALF).reinterpretAsFloats(), odd1);
+            even2 = xEven.fma(pairs2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), even2);
+            odd2 = xOdd.fma(pairs2.and(HIGH_HALF).reinterpretAsFloats(), odd2);
+            even3 = xEven.fma(pairs3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), even3);
+            odd3 = xOdd.fma(pairs3.and(HIGH_HALF).reinterpretAsFloats(), odd3);
+        }
+        sums[0] = SimdMath.sumLanes(even0.add(odd0));
+        sums[1] = SimdMath.sumLanes(even1.add(odd1));
+        sums[2] = SimdMath.sumLanes(even2.add(odd2));
+        sums[3] = SimdMath.sumLanes(even3.add(odd3));
+    }
+
+    /**
      * One weight row against one split activation row: even-indexed products in one accumulator, odd
-     * ones in another. One row at a time streams from memory faster here than four interleaved rows,
-     * and the loop body is written out in full because C2 boxes the vectors when it declines to inline
-     * a helper, which costs far more than the product. Without a scalar tail the sum is folded in
-     * registers rather than stored and reloaded.
+     * ones in another. The loop body is written out in full because C2 boxes the vectors when it
+     * declines to inline a helper, which costs far more than the product. Without a scalar tail the
+     * sum is folded in registers rather than stored and reloaded.
      */
     private static float dot(int k, int bound, float[] split, int xRow, short[] b, int bRow, float[] lanes) {
         int width = S.length();

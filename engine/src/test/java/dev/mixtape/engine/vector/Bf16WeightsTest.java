@@ -153,6 +153,37 @@ class Bf16WeightsTest {
         assertArrayEquals(w.transpose(0, 1).contiguous().to(DType.BF16).toFloatArray(), w.transpose(0, 1).to(DType.BF16).toFloatArray());
     }
 
+    /**
+     * The SIMD kernel reads a whole range of columns as four streams and a range of three one row at
+     * a time; every column must come out bit-identical either way, as it must whatever columns a
+     * thread is given.
+     */
+    @ParameterizedTest(name = "m={0} k={1}")
+    @CsvSource({"1, 288", "2, 768", "1, 53"})
+    void simdColumnsDoNotDependOnTheSplit(int m, int k) {
+        Random random = new Random(k);
+        int n = 39;
+        float[] a = new float[m * k];
+        short[] b = new short[n * k];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = DType.floatToBf16((float) random.nextGaussian());
+        }
+        Bf16Gemv vector = new SimdBf16Gemv();
+        float[] prepared = vector.prepare(m, k, a, 0, k);
+        float[] whole = new float[m * n];
+        float[] pieces = new float[m * n];
+        vector.rowsTimesTransposed(m, k, prepared, b, 0, k, whole, 0, n, false, 0, n);
+        for (int from = 0; from < n; from += 3) {
+            vector.rowsTimesTransposed(m, k, prepared, b, 0, k, pieces, 0, n, false, from, Math.min(n, from + 3));
+        }
+        for (int i = 0; i < whole.length; i++) {
+            assertEquals(Float.floatToIntBits(whole[i]), Float.floatToIntBits(pieces[i]), "output " + i);
+        }
+    }
+
     @Test
     void scalarKernelsAgreeWithTheSimdOnes() {
         Random random = new Random(6);
