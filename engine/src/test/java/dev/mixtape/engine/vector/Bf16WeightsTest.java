@@ -163,14 +163,8 @@ class Bf16WeightsTest {
     void simdColumnsDoNotDependOnTheSplit(int m, int k) {
         Random random = new Random(k);
         int n = 39;
-        float[] a = new float[m * k];
-        short[] b = new short[n * k];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (float) random.nextGaussian();
-        }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = DType.floatToBf16((float) random.nextGaussian());
-        }
+        float[] a = gaussians(random, m * k);
+        short[] b = bf16Gaussians(random, n * k);
         Bf16Gemv vector = new SimdBf16Gemv();
         float[] prepared = vector.prepare(m, k, a, 0, k);
         float[] whole = new float[m * n];
@@ -190,14 +184,8 @@ class Bf16WeightsTest {
         int m = 3;
         int k = 53;
         int n = 10;
-        float[] a = new float[m * k];
-        short[] b = new short[n * k];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (float) random.nextGaussian();
-        }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = DType.floatToBf16((float) random.nextGaussian());
-        }
+        float[] a = gaussians(random, m * k);
+        short[] b = bf16Gaussians(random, n * k);
         float[] simd = new float[m * n];
         float[] scalar = new float[m * n];
         Bf16Gemv vector = new SimdBf16Gemv();
@@ -207,5 +195,21 @@ class Bf16WeightsTest {
         for (int i = 0; i < simd.length; i++) {
             assertEquals(scalar[i], simd[i], 1e-4 * (1 + Math.abs(scalar[i])), "output " + i);
         }
+    }
+
+    private static float[] gaussians(Random random, int size) {
+        float[] values = new float[size];
+        for (int i = 0; i < size; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return values;
+    }
+
+    private static short[] bf16Gaussians(Random random, int size) {
+        short[] values = new short[size];
+        for (int i = 0; i < size; i++) {
+            values[i] = DType.floatToBf16((float) random.nextGaussian());
+        }
+        return values;
     }
 }
