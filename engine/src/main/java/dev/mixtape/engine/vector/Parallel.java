@@ -64,6 +64,15 @@ final class Parallel implements AutoCloseable {
     }
 
     /**
+     * The threads a loop started now by the calling thread would run on: 1 from inside a running job
+     * (a worker, or the caller while its job runs), where loops run inline, else {@link #threads()}.
+     * Kernels that cut their work into pieces per thread plan with this.
+     */
+    int threadsHere() {
+        return Thread.currentThread() instanceof Worker || submitting.isHeldByCurrentThread() ? 1 : threads;
+    }
+
+    /**
      * Runs {@code body} over {@code [0, n)} split into at most {@code threads} contiguous ranges of
      * at least {@code minPerTask} indices each; returns when all are done. The ranges depend only on
      * n, the thread count and minPerTask, not on which thread runs them.

@@ -261,7 +261,7 @@ final class Sgemm {
         int batch = product.batch();
         int slivers = ceilDiv(product.n(), kernel.cols());
         long flops = 2L * batch * m * product.n() * product.k();
-        int tasks = (int) Math.min(parallel.threads(), Math.max(1, flops / MIN_FLOPS_PER_TASK));
+        int tasks = (int) Math.min(parallel.threadsHere(), Math.max(1, flops / MIN_FLOPS_PER_TASK));
         int wanted = tasks == 1 ? 1 : PIECES_PER_THREAD * tasks;
         int blocksPerMatrix = product.n() > m ? ceilDiv(m, mc) : Math.max(ceilDiv(m, mc), ceilDiv(wanted, batch));
         int rowHeight = Math.min(mc, Math.max(mr, ceilDiv(ceilDiv(m, blocksPerMatrix), mr) * mr));

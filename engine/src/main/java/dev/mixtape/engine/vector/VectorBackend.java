@@ -41,7 +41,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
         this.sgemm = new Sgemm(parallel);
         this.gemv = VectorSupport.available() ? VectorSupport.simdGemv() : new ScalarGemv();
         this.bf16Gemv = VectorSupport.available() ? VectorSupport.simdBf16Gemv() : new ScalarBf16Gemv();
-        this.linearCrossEntropy = new LinearCrossEntropy(parallel, kernels, sgemm, LinearCrossEntropy.BLOCK_FLOATS);
+        this.linearCrossEntropy = new LinearCrossEntropy(parallel, kernels, sgemm, LinearCrossEntropy.BLOCK_FLOATS,
+                LinearCrossEntropy.VOCAB_PART);
     }
 
     /** Whether this backend runs Vector API kernels (false: scalar fallback). */

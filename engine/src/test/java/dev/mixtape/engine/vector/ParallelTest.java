@@ -25,6 +25,19 @@ class ParallelTest {
         }
     }
 
+    /** Inside a running job, by the caller or a worker, a new loop would run inline: one thread to plan for. */
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void insideAJobThereIsOneThreadToPlanFor() {
+        try (Parallel team = new Parallel(3)) {
+            assertEquals(3, team.threadsHere());
+            AtomicIntegerArray seen = new AtomicIntegerArray(3);
+            team.forChunks(3, 1, (from, to) -> seen.set(from, team.threadsHere()));
+            assertEquals(List.of(1, 1, 1), List.of(seen.get(0), seen.get(1), seen.get(2)));
+            assertEquals(3, team.threadsHere());
+        }
+    }
+
     @Test
     @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void everyIndexRunsExactlyOnce() {
