@@ -89,6 +89,19 @@ public interface Backend {
      */
     void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor out, boolean accumulate);
 
+    /**
+     * A product plus a rank-r one, {@code out = a·op(b) + low·op(lowB)}, for contiguous 2-D operands:
+     * {@code a [m, k]}, {@code b [k, n]} ({@code [n, k]} if {@code transB}), {@code low [m, r]},
+     * {@code lowB [r, n]} ({@code [n, r]} if {@code transLowB}), {@code out [m, n]}: a LoRA layer's
+     * {@code x·W₀ᵀ + s·h·Bᵀ} and its input gradient. The default runs the two products one after the
+     * other; a backend may instead add the rank-r term to each block of {@code out} while that block is
+     * in cache, with the same result.
+     */
+    default void matmulPlusLowRank(Tensor a, Tensor b, boolean transB, Tensor low, Tensor lowB, boolean transLowB, Tensor out) {
+        matmul(a, false, b, transB, out, false);
+        matmul(low, false, lowB, transLowB, out, true);
+    }
+
     // ---- fused kernels ------------------------------------------------------------------------
 
     /**

@@ -11,9 +11,9 @@ import java.util.Arrays;
  * <p>Composed from separate ops, a LoRA layer holds three {@code [rows, out]} tensors in its forward
  * pass (the base output, the branch output, their sum) and three {@code [rows, in]} ones in its
  * backward pass (two input gradients and their sum), and makes a pass over memory for each addition.
- * Here the branch's product is added into the base output as the matmul writes it, and the branch's
- * input gradient into the base's, so each side holds one tensor: less to allocate, zero and sweep
- * in every step of fine-tuning. Beyond the inputs whose values a gradient needs, the backward keeps
+ * Here the branch's product is added into the base output, and the branch's input gradient into
+ * the base's, by {@link Backend#matmulPlusLowRank}, so each side holds one tensor: less to allocate,
+ * zero and sweep in every step of fine-tuning. Beyond the inputs whose values a gradient needs, the backward keeps
  * only the rank-r intermediate {@code s·u·Dᵀ}.
  */
 final class LowRankLinearOp {
@@ -49,8 +49,7 @@ final class LowRankLinearOp {
             backend.matmul(u2, false, downData, true, hidden, false);
             scaledHidden = hidden.mul(scale);
             y = Tensor.zeros(backend, dtype, rows, out);
-            backend.matmul(x2, false, weightData, true, y, false);
-            backend.matmul(scaledHidden, false, upData, true, y, true);
+            backend.matmulPlusLowRank(x2, weightData, true, scaledHidden, upData, true, y);
         }
         int[] outShape = x.shape().clone();
         outShape[outShape.length - 1] = out;
@@ -75,9 +74,11 @@ final class LowRankLinearOp {
             Tensor dWeight = needWeight ? product(backend, dtype, g2, true, keptX, false, out, in) : null;
             Tensor dX = null;
             if (needX) {
-                dX = product(backend, dtype, g2, false, weightData, false, rows, in);
+                dX = Tensor.zeros(backend, dtype, rows, in);
                 if (sameInput) {
-                    backend.matmul(dHidden, false, downData, false, dX, true);
+                    backend.matmulPlusLowRank(g2, weightData, false, dHidden, downData, false, dX);
+                } else {
+                    backend.matmul(g2, false, weightData, false, dX, false);
                 }
                 dX = dX.reshape(inShape);
             }

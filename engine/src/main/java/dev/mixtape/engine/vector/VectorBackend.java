@@ -392,6 +392,31 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 data(out), out.offset(), m * n, n, accumulate);
     }
 
+    /**
+     * Through {@link Sgemm#multiplyPlusLowRank} where the product takes the blocked path (f32
+     * operands, more rows than {@link Gemv#MAX_ROWS}, a rank that packs as one k-slice); otherwise
+     * the two products of the default.
+     */
+    @Override
+    public void matmulPlusLowRank(Tensor a, Tensor b, boolean transB, Tensor low, Tensor lowB, boolean transLowB, Tensor out) {
+        int m = a.dim(0);
+        int k = a.dim(1);
+        int n = out.dim(1);
+        int rank = low.dim(1);
+        if (isBf16(a) || isBf16(b) || isBf16(low) || isBf16(lowB) || m <= Gemv.MAX_ROWS || k == 0 || n == 0
+                || !sgemm.holdsInOneSlice(rank)) {
+            Backend.super.matmulPlusLowRank(a, b, transB, low, lowB, transLowB, out);
+            return;
+        }
+        Sgemm.PackedB right = sgemm.pack(transLowB, n, rank, data(lowB), lowB.offset(), lowB.dim(1));
+        try {
+            sgemm.multiplyPlusLowRank(m, n, k, data(a), a.offset(), k, transB, data(b), b.offset(), b.dim(1),
+                    new Sgemm.LowRankTerm(data(low), low.offset(), rank, right), data(out), out.offset(), n);
+        } finally {
+            sgemm.release(right);
+        }
+    }
+
     /** Columns {@code first..last-1} of matrix {@code t} of a batched few-rows product. */
     @FunctionalInterface
     private interface ColumnRange {

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The fused primitives of the ND4J backend (RMSNorm, RoPE, softmax, cross-entropy, the fused head and
- * cross-entropy, row gather and scatter, SwiGLU, with their backwards) against the Vector backend's.
+ * cross-entropy, a product plus a rank-r one, row gather and scatter, SwiGLU, with their backwards)
+ * against the Vector backend's.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FusedKernelConformanceTest {
@@ -172,6 +173,32 @@ class FusedKernelConformanceTest {
             backend.linearCrossEntropy(tensor(backend, type, x, rows, dim), tensor(backend, type, weight, vocab, dim), targets,
                     ignore, 0.25, losses, dx, dWeight);
             return new Tensor[] {losses, dx, dWeight};
+        });
+    }
+
+    /** 37 rows take the Vector backend's blocked path, which adds the rank-r term tile by tile; ND4J runs two products. */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F64"})
+    void matmulPlusLowRankInBothForms(DType dtype) {
+        SplittableRandom random = new SplittableRandom(14);
+        int rows = 37;
+        int in = 21;
+        int out = 19;
+        int rank = 3;
+        double[] x = values(random, rows * in);
+        double[] weight = values(random, out * in);
+        double[] low = values(random, rows * rank);
+        double[] up = values(random, out * rank);
+        double[] dOut = values(random, rows * out);
+        double[] down = values(random, rank * in);
+        conformance.check(dtype, "matmulPlusLowRank", (backend, type) -> {
+            Tensor y = zeros(backend, type, rows, out);
+            backend.matmulPlusLowRank(tensor(backend, type, x, rows, in), tensor(backend, type, weight, out, in), true,
+                    tensor(backend, type, low, rows, rank), tensor(backend, type, up, out, rank), true, y);
+            Tensor dx = zeros(backend, type, rows, in);
+            backend.matmulPlusLowRank(tensor(backend, type, dOut, rows, out), tensor(backend, type, weight, out, in), false,
+                    tensor(backend, type, low, rows, rank), tensor(backend, type, down, rank, in), false, dx);
+            return new Tensor[] {y, dx};
         });
     }
 

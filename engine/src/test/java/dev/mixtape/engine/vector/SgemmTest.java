@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -154,6 +155,71 @@ class SgemmTest {
                 }
             }
         }
+    }
+
+    /**
+     * A product with a rank-r term gives exactly the bits of the product followed by a second,
+     * accumulating product of the rank-r factors: the term is added to each tile as that product
+     * would add it. Sizes leave partial tiles at both edges, k runs over several slices with the tiny
+     * blocks, and C is wider than the width up to which A is read in place.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void aLowRankTermAddsWhatASecondProductWould(Engine engine) {
+        Sgemm sgemm = engine.create();
+        int[][] shapes = {{7, 13, 17}, {33, 31, 257}, {257, 127, 257}, {127, 65, 300}, {61, 1031, 40}};
+        int seed = 0;
+        for (int[] shape : shapes) {
+            for (int rank : new int[] {1, 8, 13}) {
+                for (int form = 0; form < 4; form++) {
+                    boolean transB = (form & 1) != 0;
+                    boolean transR = (form & 2) != 0;
+                    Problem problem = Problem.padded(1, shape[0], shape[1], shape[2], false, transB, true, seed++);
+                    Problem factors = Problem.padded(1, shape[0], shape[1], rank, false, transR, true, seed++);
+                    float[] expected = problem.c().clone();
+                    sgemm.multiply(1, false, transB, problem.m(), problem.n(), problem.k(), problem.a(), problem.aOff(), 0,
+                            problem.lda(), problem.b(), problem.bOff(), 0, problem.ldb(), expected, problem.cOff(), 0,
+                            problem.ldc(), false);
+                    sgemm.multiply(1, false, transR, problem.m(), problem.n(), rank, factors.a(), factors.aOff(), 0,
+                            factors.lda(), factors.b(), factors.bOff(), 0, factors.ldb(), expected, problem.cOff(), 0,
+                            problem.ldc(), true);
+                    float[] fused = problem.c().clone();
+                    Sgemm.PackedB right = sgemm.pack(transR, problem.n(), rank, factors.b(), factors.bOff(), factors.ldb());
+                    try {
+                        sgemm.multiplyPlusLowRank(problem.m(), problem.n(), problem.k(), problem.a(), problem.aOff(),
+                                problem.lda(), transB, problem.b(), problem.bOff(), problem.ldb(),
+                                new Sgemm.LowRankTerm(factors.a(), factors.aOff(), factors.lda(), right),
+                                fused, problem.cOff(), problem.ldc());
+                    } finally {
+                        sgemm.release(right);
+                    }
+                    assertArrayEquals(expected, fused, engine + " " + Arrays.toString(shape) + " rank " + rank
+                            + " transB=" + transB + " transR=" + transR);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aLowRankTermMustFitItsProductAndOneSlice() {
+        Sgemm tiny = Engine.SIMD_TINY_BLOCKS.create();
+        assertTrue(tiny.holdsInOneSlice(13));
+        assertFalse(tiny.holdsInOneSlice(30));
+        float[] a = new float[4 * 3];
+        float[] b = new float[3 * 5];
+        float[] c = new float[4 * 5];
+        Sgemm.PackedB wide = tiny.pack(false, 5, 30, new float[30 * 5], 0, 5);
+        IllegalArgumentException tooDeep = assertThrows(IllegalArgumentException.class, () -> tiny.multiplyPlusLowRank(
+                4, 5, 3, a, 0, 3, false, b, 0, 5, new Sgemm.LowRankTerm(new float[4 * 30], 0, 30, wide), c, 0, 5));
+        assertTrue(tooDeep.getMessage().contains("rank 30"), tooDeep.getMessage());
+        Sgemm.PackedB narrow = tiny.pack(false, 6, 2, new float[2 * 6], 0, 6);
+        IllegalArgumentException columns = assertThrows(IllegalArgumentException.class, () -> tiny.multiplyPlusLowRank(
+                4, 5, 3, a, 0, 3, false, b, 0, 5, new Sgemm.LowRankTerm(new float[4 * 2], 0, 2, narrow), c, 0, 5));
+        assertTrue(columns.getMessage().contains("6 columns"), columns.getMessage());
+        Sgemm.PackedB right = tiny.pack(false, 5, 2, new float[2 * 5], 0, 5);
+        IllegalArgumentException shortLeft = assertThrows(IllegalArgumentException.class, () -> tiny.multiplyPlusLowRank(
+                4, 5, 3, a, 0, 3, false, b, 0, 5, new Sgemm.LowRankTerm(new float[7], 0, 2, right), c, 0, 5));
+        assertTrue(shortLeft.getMessage().contains("operand L"), shortLeft.getMessage());
     }
 
     static Stream<Engine> engines() {
