@@ -89,14 +89,15 @@ final class LinearCrossEntropy {
                         if (!gradients) {
                             continue;
                         }
-                        if (target == ignoreIndex) {
+                        boolean ignored = target == ignoreIndex;
+                        if (ignored) {
                             Arrays.fill(logits, i * vocab, (i + 1) * vocab, 0f);
-                        } else if (!scaleAfterProduct) {
-                            kernels.scalar(ScalarOp.MUL, logits, i * vocab, scale / sum, logits, i * vocab, vocab);
-                            logits[i * vocab + target] -= scale;
                         }
                         if (scaleAfterProduct) {
-                            rowScales[i] = target == ignoreIndex ? 0f : scale / sum;
+                            rowScales[i] = ignored ? 0f : scale / sum;
+                        } else if (!ignored) {
+                            kernels.scalar(ScalarOp.MUL, logits, i * vocab, scale / sum, logits, i * vocab, vocab);
+                            logits[i * vocab + target] -= scale;
                         }
                     }
                 });
@@ -157,6 +158,9 @@ final class LinearCrossEntropy {
     private void finishInputGradient(int dim, int n, int partialCount, float[] partialDx, float[] dx, int dxOff,
                                      float[] rowScales, int[] targets, int first, int ignoreIndex, float scale, float[] w,
                                      int wOff) {
+        if (partialCount == 0 && rowScales == null) {
+            return;
+        }
         int size = n * dim;
         parallel.forRange(n, Math.max(1, FINISH_MIN_PER_TASK / dim), (from, to) -> {
             for (int i = from; i < to; i++) {
