@@ -1,7 +1,6 @@
 package dev.mixtape.engine.vector;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -26,21 +25,31 @@ final class SimdMath {
     /**
      * {@code e^x} per lane, within about 2 ulp: {@code x = n·ln2 + r} with {@code |r| ≤ ln2/2}, a
      * degree-6 Taylor polynomial for {@code e^r}, and {@code 2^n} built from the exponent bits.
+     *
+     * <p>Written for throughput, as the softmax and the output head call it for every logit. {@code n}
+     * is rounded by adding {@code 1.5·2²³}; the sum's bits are that constant's plus {@code n}, and
+     * shifting {@code bits + 127} left by 23 drops the constant's (all above bit 8), leaving the
+     * exponent of {@code 2^n} without a float-to-int conversion. Out-of-range
+     * lanes are fixed with compare-and-blend: Java's float {@code max}/{@code min} handle NaN and
+     * signed zeros in several instructions each, and here cost as much as the polynomial. Below
+     * {@link #MIN_ARG} the result is 0 (the lane's intermediate values are discarded); above
+     * {@link #MAX_ARG} it is {@code e^MAX_ARG}; NaN stays NaN.
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector clamped = x.max(MIN_ARG).min(MAX_ARG);
-        FloatVector n = clamped.mul(LOG2E).add(ROUNDING_MAGIC).sub(ROUNDING_MAGIC);
-        FloatVector r = n.mul(-LN2_HI).add(clamped).add(n.mul(-LN2_LO));
-        FloatVector p = r.mul(1f / 720).add(1f / 120);
-        p = p.fma(r, FloatVector.broadcast(r.species(), 1f / 24));
-        p = p.fma(r, FloatVector.broadcast(r.species(), 1f / 6));
-        p = p.fma(r, FloatVector.broadcast(r.species(), 0.5f));
-        p = p.fma(r, FloatVector.broadcast(r.species(), 1f));
-        p = p.fma(r, FloatVector.broadcast(r.species(), 1f));
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector scale = bits.reinterpretAsFloats();
-        FloatVector result = p.mul(scale);
-        return result.blend(0f, x.compare(VectorOperators.LT, MIN_ARG));
+        VectorSpecies<Float> species = x.species();
+        FloatVector clamped = x.blend(MAX_ARG, x.compare(VectorOperators.GT, MAX_ARG));
+        FloatVector rounded = clamped.fma(LOG2E, ROUNDING_MAGIC);
+        FloatVector n = rounded.sub(ROUNDING_MAGIC);
+        FloatVector r = n.fma(FloatVector.broadcast(species, -LN2_HI), clamped);
+        r = n.fma(FloatVector.broadcast(species, -LN2_LO), r);
+        FloatVector p = r.fma(1f / 720, 1f / 120);
+        p = p.fma(r, FloatVector.broadcast(species, 1f / 24));
+        p = p.fma(r, FloatVector.broadcast(species, 1f / 6));
+        p = p.fma(r, FloatVector.broadcast(species, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(species, 1f));
+        p = p.fma(r, FloatVector.broadcast(species, 1f));
+        FloatVector scale = rounded.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(scale).blend(0f, x.compare(VectorOperators.LT, MIN_ARG));
     }
 
     /**

@@ -34,11 +34,15 @@ class SimdMathTest {
         in[0] = Float.NaN;
         in[1] = 0f;
         in[2] = 1000f;
+        in[4] = Float.NEGATIVE_INFINITY;
+        in[5] = Float.POSITIVE_INFINITY;
         SimdMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, in, 0)).intoArray(out, 0);
         assertTrue(Float.isNaN(out[0]));
         assertEquals(1f, out[1]);
         assertTrue(out[2] > 1e38f);
         assertEquals(0f, out[3]);
+        assertEquals(0f, out[4]);
+        assertTrue(out[5] > 1e38f);
     }
 
     @Test
