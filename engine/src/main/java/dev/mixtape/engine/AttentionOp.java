@@ -1,5 +1,7 @@
 package dev.mixtape.engine;
 
+import java.util.List;
+
 /**
  * Causal scaled dot-product attention with grouped-query attention (GQA),
  * {@code softmax(mask(q·kᵀ/√d))·v}, as one op with its own backward:
@@ -15,12 +17,21 @@ package dev.mixtape.engine;
  * {@code kv}, so {@code q [B, nH, T, d]} is viewed as {@code [B, nKV, group·T, d]} (the group's
  * queries stacked along rows), multiplied against {@code k [B, nKV, S, d]}, and the causal mask
  * finds each row's position as {@code row % T}.
+ *
+ * <p>Every product runs block by block ({@link CausalBlock}) over the keys the block's queries see,
+ * writing into and reading from ranges of columns of the score tensors; the masked scores beyond a
+ * block's keys are never computed and stay zero.
  */
 final class AttentionOp {
     private AttentionOp() {
     }
 
     static Tensor apply(Tensor q, Tensor k, Tensor v, int positionOffset) {
+        return apply(q, k, v, positionOffset, CausalBlock.ROWS);
+    }
+
+    /** As {@link #apply(Tensor, Tensor, Tensor, int)}, with causal blocks of {@code blockRows} query rows (tests use small ones). */
+    static Tensor apply(Tensor q, Tensor k, Tensor v, int positionOffset, int blockRows) {
         if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4) {
             throw new IllegalArgumentException("causalAttention: q, k, v must be [batch, heads, seq, headDim], got "
                     + Shapes.str(q.shape()) + ", " + Shapes.str(k.shape()) + ", " + Shapes.str(v.shape()));
@@ -44,6 +55,7 @@ final class AttentionOp {
         double scale = 1.0 / Math.sqrt(headDim);
         Backend backend = q.backend();
         DType dtype = q.dtype();
+        List<CausalBlock> blocks = CausalBlock.of(group, seq, positionOffset, blockRows);
         Tensor scaledQ;
         Tensor keys;
         Tensor values;
@@ -54,10 +66,14 @@ final class AttentionOp {
             keys = stackOfMatrices(k);
             values = stackOfMatrices(v);
             probabilities = Tensor.zeros(backend, dtype, batch, kvHeads, rows, keyCount);
-            backend.matmul(scaledQ, false, keys, true, probabilities, false);
+            for (CausalBlock block : blocks) {
+                backend.matmul(block.rowsOf(scaledQ), false, block.keysOf(keys), true, block.scoresOf(probabilities), false);
+            }
             backend.softmax(probabilities, seq, positionOffset, probabilities);
             out = Tensor.zeros(backend, dtype, batch, kvHeads, rows, headDim);
-            backend.matmul(probabilities, false, values, false, out, false);
+            for (CausalBlock block : blocks) {
+                backend.matmul(block.scoresOf(probabilities), false, block.keysOf(values), false, block.rowsOf(out), false);
+            }
         }
         int[] qShape = q.shape();
         boolean needQ = q.requiresGrad();
@@ -65,31 +81,38 @@ final class AttentionOp {
         boolean needV = v.requiresGrad();
         return Tape.record("causalAttention", out.reshape(batch, heads, seq, headDim), g -> {
             Tensor dOut = g.contiguous().reshape(batch, kvHeads, rows, headDim);
-            Tensor dV = needV ? transposedProduct(backend, dtype, dOut, probabilities) : null;
+            Tensor dV = needV ? transposedProduct(backend, dtype, blocks, dOut, probabilities) : null;
             Tensor dScores = Tensor.zeros(backend, dtype, batch, kvHeads, rows, keyCount);
-            backend.matmul(dOut, false, values, true, dScores, false);
+            for (CausalBlock block : blocks) {
+                backend.matmul(block.rowsOf(dOut), false, block.keysOf(values), true, block.scoresOf(dScores), false);
+            }
             backend.softmaxBackward(probabilities, dScores, dScores);
             Tensor dQ = null;
             if (needQ) {
                 dQ = Tensor.zeros(backend, dtype, batch, kvHeads, rows, headDim);
-                backend.matmul(dScores, false, keys, false, dQ, false);
+                for (CausalBlock block : blocks) {
+                    backend.matmul(block.scoresOf(dScores), false, block.keysOf(keys), false, block.rowsOf(dQ), false);
+                }
                 dQ = dQ.mul(scale).reshape(qShape);
             }
-            Tensor dK = needK ? transposedProduct(backend, dtype, scaledQ, dScores) : null;
+            Tensor dK = needK ? transposedProduct(backend, dtype, blocks, scaledQ, dScores) : null;
             return new Tensor[] {dQ, dK, dV};
         }, q, k, v);
     }
 
     /**
-     * {@code bᵀ·a} for stacks {@code a [.., r, d]} and {@code b [.., r, s]}, returned as the transposed
-     * view of {@code aᵀ·b [.., d, s]}: the matmul gathers its transposed left operand element by
-     * element, and {@code a} (d = head size columns) is the smaller of the two.
+     * {@code bᵀ·a} for stacks {@code a [.., rows, d]} and {@code b [.., rows, keys]} (scores), summed
+     * block by block over the keys each block sees, and returned as the transposed view of
+     * {@code aᵀ·b [.., d, keys]}: the matmul gathers its transposed left operand element by element,
+     * and {@code a} (d = head size columns) is the smaller of the two.
      */
-    private static Tensor transposedProduct(Backend backend, DType dtype, Tensor a, Tensor b) {
+    private static Tensor transposedProduct(Backend backend, DType dtype, List<CausalBlock> blocks, Tensor a, Tensor b) {
         int[] shape = b.shape().clone();
         shape[shape.length - 2] = a.dim(-1);
         Tensor product = Tensor.zeros(backend, dtype, shape);
-        backend.matmul(a, true, b, false, product, false);
+        for (CausalBlock block : blocks) {
+            backend.matmul(block.rowsOf(a), true, block.scoresOf(b), false, product.slice(3, 0, block.keys()), true);
+        }
         return product.transpose(-2, -1);
     }
 

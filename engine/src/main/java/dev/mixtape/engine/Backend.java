@@ -83,9 +83,10 @@ public interface Backend {
      * where {@code op} transposes the last two dimensions when its flag is set. {@code a} is
      * {@code [batch…, m, k]} ({@code [batch…, k, m]} if {@code transA}); {@code b} is
      * {@code [batch…, k, n]} or {@code [k, n]} shared by all batches ({@code n, k} if {@code transB});
-     * {@code out} is contiguous {@code [batch…, m, n]}. Each matrix of {@code a} and {@code b} is dense
-     * row-major; a stack of them may step by any uniform stride ({@link Shapes#matrixBatchStride}),
-     * so a slice of a larger stack is read in place.
+     * {@code out} is {@code [batch…, m, n]}. Each matrix of {@code a}, {@code b} and {@code out} is
+     * row-major, its rows possibly further apart than their length ({@link Shapes#matrixRowStride}), so
+     * a range of columns of a larger matrix is read or written in place; a stack of them may step by
+     * any uniform stride ({@link Shapes#matrixBatchStride}), so a slice of a larger stack is too.
      */
     void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor out, boolean accumulate);
 

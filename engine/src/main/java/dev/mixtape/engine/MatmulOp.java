@@ -14,8 +14,8 @@ final class MatmulOp {
     }
 
     /**
-     * Data read as a stack of dense row-major matrices (possibly a slice of a larger stack, such as
-     * the filled part of a KV cache), or as their transposes when {@code transposed}.
+     * Data read as a stack of row-major matrices (possibly a slice of a larger stack, such as the
+     * filled part of a KV cache, or a range of columns), or as their transposes when {@code transposed}.
      */
     private record Operand(Tensor data, boolean transposed) {
         static Operand of(Tensor t) {
@@ -43,11 +43,11 @@ final class MatmulOp {
     }
 
     /**
-     * Whether the backend's matmul reads {@code t} as it is: contiguous, or a stack of dense matrices
-     * one uniform stride apart (such as the filled part of a KV cache).
+     * Whether the backend's matmul reads {@code t} as it is: contiguous, or a stack of row-major
+     * matrices one uniform stride apart (such as the filled part of a KV cache).
      */
     static boolean isStackOfMatrices(Tensor t) {
-        return t.isContiguous() || (t.rank() > 2 && Shapes.matrixBatchStride(t.shape(), t.strides()) >= 0);
+        return t.isContiguous() || Shapes.matrixBatchStride(t.shape(), t.strides()) >= 0;
     }
 
     static Tensor matmul(Tensor a, Tensor b) {

@@ -59,18 +59,16 @@ public final class Shapes {
 
     /**
      * For a view of a stack of matrices (the last two dimensions): the element distance between one
-     * matrix and the next when every matrix is dense row-major and the batch dimensions step
-     * uniformly, as in a slice of a larger stack; -1 otherwise. A single matrix gives rows × cols.
+     * matrix and the next when every matrix is row-major ({@link #matrixRowStride}) and the batch
+     * dimensions step uniformly, as in a slice of a larger stack; -1 otherwise. A single matrix
+     * gives rows × cols.
      */
     public static int matrixBatchStride(int[] shape, int[] strides) {
-        int rank = shape.length;
-        int rows = shape[rank - 2];
-        int cols = shape[rank - 1];
-        boolean denseRows = (cols == 1 || strides[rank - 1] == 1) && (rows == 1 || strides[rank - 2] == cols);
-        if (!denseRows) {
+        if (matrixRowStride(shape, strides) < 0) {
             return -1;
         }
-        int stride = rows * cols;
+        int rank = shape.length;
+        int stride = shape[rank - 2] * shape[rank - 1];
         int expectedNext = -1;
         for (int i = rank - 3; i >= 0; i--) {
             if (shape[i] == 1) {
@@ -84,6 +82,24 @@ public final class Shapes {
             expectedNext = strides[i] * shape[i];
         }
         return stride;
+    }
+
+    /**
+     * For a view of a stack of matrices: the element distance between one row of a matrix and the
+     * next (BLAS's leading dimension) when each row is contiguous and rows do not overlap, as in a
+     * dense matrix (the row length) or a range of its columns (the full row length); -1 otherwise.
+     */
+    public static int matrixRowStride(int[] shape, int[] strides) {
+        int rank = shape.length;
+        int rows = shape[rank - 2];
+        int cols = shape[rank - 1];
+        if (cols > 1 && strides[rank - 1] != 1) {
+            return -1;
+        }
+        if (rows == 1) {
+            return cols;
+        }
+        return strides[rank - 2] >= cols ? strides[rank - 2] : -1;
     }
 
     /** The shape as text, e.g. {@code [2, 3]}. */

@@ -130,11 +130,16 @@ class FusedOpReferenceTest {
     @ParameterizedTest
     @MethodSource("precisions")
     void attentionMatchesNaiveGroupedQueryLoops(Precision p) {
+        checkAttentionAgainstLoops(p, 3, 2, CausalBlock.ROWS);
+        checkAttentionAgainstLoops(p, CausalBlock.ROWS + 7, 0, CausalBlock.ROWS);
+        checkAttentionAgainstLoops(p, 7, 2, 3);
+    }
+
+    /** Causal GQA attention of {@code seq} queries from position {@code offset}, in blocks of {@code blockRows} rows. */
+    private static void checkAttentionAgainstLoops(Precision p, int seq, int offset, int blockRows) {
         int batch = 2;
         int heads = 4;
         int kvHeads = 2;
-        int seq = 3;
-        int offset = 2;
         int keys = offset + seq;
         int d = 4;
         double[] q = random(4, -1, 1, batch, heads, seq, d);
@@ -171,9 +176,9 @@ class FusedOpReferenceTest {
                 }
             }
         }
-        Tensor out = F.causalAttention(p.tensor(q, batch, heads, seq, d), p.tensor(k, batch, kvHeads, keys, d),
-                p.tensor(v, batch, kvHeads, keys, d), offset);
-        assertArrayEquals(expected, out.toDoubleArray(), TOL);
+        Tensor out = AttentionOp.apply(p.tensor(q, batch, heads, seq, d), p.tensor(k, batch, kvHeads, keys, d),
+                p.tensor(v, batch, kvHeads, keys, d), offset, blockRows);
+        assertArrayEquals(expected, out.toDoubleArray(), TOL, seq + " queries from position " + offset + " in blocks of " + blockRows);
     }
 
     @ParameterizedTest

@@ -8,7 +8,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code out = op(a)·op(b)} (plus {@code out} when accumulating) on ND4J: BLAS gemm for matrices,
- * ND4J's batched {@code matmul} op for stacks of them. Accumulation is gemm's {@code beta = 1}.
+ * ND4J's batched {@code matmul} op for stacks of them. Accumulation is gemm's {@code beta = 1}. An
+ * {@code out} whose rows are further apart than their length is computed densely and then copied in.
  */
 final class Nd4jMatmul {
     private Nd4jMatmul() {
@@ -23,6 +24,18 @@ final class Nd4jMatmul {
             // k = 0: every product is an empty sum.
             if (!accumulate) {
                 views.of(out).assign(0);
+            }
+            return;
+        }
+        if (!out.isContiguous()) {
+            // A range of columns of a larger matrix: multiply into a dense block, then write it there.
+            Tensor dense = Tensor.zeros(out.backend(), out.dtype(), out.shape());
+            multiply(views, a, transA, b, transB, dense, false);
+            INDArray target = views.of(out);
+            if (accumulate) {
+                target.addi(views.of(dense));
+            } else {
+                target.assign(views.of(dense));
             }
             return;
         }

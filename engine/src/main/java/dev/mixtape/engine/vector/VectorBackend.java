@@ -370,26 +370,33 @@ public final class VectorBackend implements Backend, AutoCloseable {
         int batch = out.numel() / (m * n);
         int strideA = Shapes.matrixBatchStride(as, a.strides());
         int strideB = bs.length == 2 ? 0 : Shapes.matrixBatchStride(bs, b.strides());
-        if (strideA < 0 || strideB < 0) {
-            throw new IllegalArgumentException("matmul operands must be stacks of dense matrices: " + Shapes.str(as)
-                    + " strides " + Shapes.str(a.strides()) + ", " + Shapes.str(bs) + " strides " + Shapes.str(b.strides()));
+        int strideC = Shapes.matrixBatchStride(out.shape(), out.strides());
+        if (strideA < 0 || strideB < 0 || strideC < 0) {
+            throw new IllegalArgumentException("matmul operands must be stacks of row-major matrices: " + Shapes.str(as)
+                    + " strides " + Shapes.str(a.strides()) + ", " + Shapes.str(bs) + " strides " + Shapes.str(b.strides())
+                    + ", out " + Shapes.str(out.shape()) + " strides " + Shapes.str(out.strides()));
         }
+        int lda = Shapes.matrixRowStride(as, a.strides());
+        int ldb = Shapes.matrixRowStride(bs, b.strides());
+        int ldc = Shapes.matrixRowStride(out.shape(), out.strides());
         if (isBf16(b)) {
             if (!transA && transB && m <= Gemv.MAX_ROWS) {
-                fewRowsBf16(batch, m, n, k, data(a), a.offset(), strideA, bf16(b), b.offset(), strideB, data(out), out.offset(), accumulate);
+                fewRowsBf16(batch, m, n, k, data(a), a.offset(), strideA, lda, bf16(b), b.offset(), strideB, ldb,
+                        data(out), out.offset(), strideC, ldc, accumulate);
             } else {
                 matmul(a, transA, widened(b), transB, out, accumulate);
             }
             return;
         }
         if (!transA && m <= Gemv.MAX_ROWS) {
-            fewRows(transB, batch, m, n, k, data(a), a.offset(), strideA, data(b), b.offset(), strideB, data(out), out.offset(), accumulate);
+            fewRows(transB, batch, m, n, k, data(a), a.offset(), strideA, lda, data(b), b.offset(), strideB, ldb,
+                    data(out), out.offset(), strideC, ldc, accumulate);
             return;
         }
         sgemm.multiply(batch, transA, transB, m, n, k,
-                data(a), a.offset(), strideA, as[rank - 1],
-                data(b), b.offset(), strideB, bs[bs.length - 1],
-                data(out), out.offset(), m * n, n, accumulate);
+                data(a), a.offset(), strideA, lda,
+                data(b), b.offset(), strideB, ldb,
+                data(out), out.offset(), strideC, ldc, accumulate);
     }
 
     /**
@@ -428,15 +435,15 @@ public final class VectorBackend implements Backend, AutoCloseable {
      * threads as they go (the product streams the whole of B once, so it is bound by memory bandwidth).
      * {@code A·B} takes whole rows of C per chunk, so that its kernel runs along them in vectors.
      */
-    private void fewRows(boolean transB, int batch, int m, int n, int k, float[] a, int aOff, int strideA, float[] b, int bOff,
-                         int strideB, float[] c, int cOff, boolean accumulate) {
+    private void fewRows(boolean transB, int batch, int m, int n, int k, float[] a, int aOff, int strideA, int lda, float[] b,
+                         int bOff, int strideB, int ldb, float[] c, int cOff, int strideC, int ldc, boolean accumulate) {
         byColumns(batch, m, n, k, transB ? 4 : n, (t, first, last) -> {
             if (transB) {
-                gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, k,
-                        c, cOff + t * m * n, n, accumulate, first, last);
+                gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, lda, b, bOff + t * strideB, ldb,
+                        c, cOff + t * strideC, ldc, accumulate, first, last);
             } else {
-                gemv.rowsTimes(m, k, a, aOff + t * strideA, k, b, bOff + t * strideB, n,
-                        c, cOff + t * m * n, n, accumulate, first, last);
+                gemv.rowsTimes(m, k, a, aOff + t * strideA, lda, b, bOff + t * strideB, ldb,
+                        c, cOff + t * strideC, ldc, accumulate, first, last);
             }
         });
     }
@@ -446,15 +453,15 @@ public final class VectorBackend implements Backend, AutoCloseable {
      * matrix of the batch, then shared by every chunk. (The other form, {@code A·B}, only backward
      * passes of a few rows take; they widen B.)
      */
-    private void fewRowsBf16(int batch, int m, int n, int k, float[] a, int aOff, int strideA, short[] b, int bOff,
-                             int strideB, float[] c, int cOff, boolean accumulate) {
+    private void fewRowsBf16(int batch, int m, int n, int k, float[] a, int aOff, int strideA, int lda, short[] b, int bOff,
+                             int strideB, int ldb, float[] c, int cOff, int strideC, int ldc, boolean accumulate) {
         float[][] prepared = new float[batch][];
         for (int t = 0; t < batch; t++) {
-            prepared[t] = bf16Gemv.prepare(m, k, a, aOff + t * strideA, k);
+            prepared[t] = bf16Gemv.prepare(m, k, a, aOff + t * strideA, lda);
         }
         byColumns(batch, m, n, k, 4, (t, first, last) ->
-                bf16Gemv.rowsTimesTransposed(m, k, prepared[t], b, bOff + t * strideB, k,
-                        c, cOff + t * m * n, n, accumulate, first, last));
+                bf16Gemv.rowsTimesTransposed(m, k, prepared[t], b, bOff + t * strideB, ldb,
+                        c, cOff + t * strideC, ldc, accumulate, first, last));
     }
 
     /**
