@@ -2,8 +2,9 @@ package dev.mixtape.engine.vector;
 
 /**
  * The innermost step of {@link Sgemm}: one {@code rows()×cols()} tile of C from a packed sliver of
- * A and a packed sliver of B. Everything else in the matrix multiply exists to feed this loop with
- * data that sits in L1/L2 cache in exactly the order it is read.
+ * A and a packed sliver of B (or, for products of a few rows, B read in place). Everything else in
+ * the matrix multiply exists to feed this loop with data that sits in L1/L2 cache in exactly the
+ * order it is read.
  *
  * <p>Layouts: the A sliver is {@code rows()} rows of {@code kc} values {@code aStep} apart,
  * {@code a[aOff + i·aStep + p] = A(i, p)}, either packed ({@code aStep = kc}, see
@@ -25,4 +26,11 @@ interface MicroKernel {
      * {@code c[cOff + i·ldc + j]}; with {@code addToC} the sum is added to what C holds.
      */
     void multiply(int kc, float[] a, int aOff, int aStep, float[] b, int bOff, float[] c, int cOff, int ldc, boolean addToC);
+
+    /**
+     * As {@link #multiply}, with the B sliver read in place from a row-major B whose rows are
+     * {@code ldb} apart: {@code b[bOff + p·ldb + j] = B(p, j)}, all {@code cols()} columns inside B.
+     */
+    void multiplyInPlaceB(int kc, float[] a, int aOff, int aStep, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                          boolean addToC);
 }

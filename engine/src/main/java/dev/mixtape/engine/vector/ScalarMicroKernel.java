@@ -23,13 +23,19 @@ final class ScalarMicroKernel implements MicroKernel {
 
     @Override
     public void multiply(int kc, float[] a, int aOff, int aStep, float[] b, int bOff, float[] c, int cOff, int ldc, boolean addToC) {
+        multiplyInPlaceB(kc, a, aOff, aStep, b, bOff, NR, c, cOff, ldc, addToC);
+    }
+
+    @Override
+    public void multiplyInPlaceB(int kc, float[] a, int aOff, int aStep, float[] b, int bOff, int ldb, float[] c, int cOff,
+                                 int ldc, boolean addToC) {
         if (!addToC) {
             for (int i = 0; i < MR; i++) {
                 Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + NR, 0f);
             }
         }
         for (int p = 0; p < kc; p++) {
-            int bp = bOff + p * NR;
+            int bp = bOff + p * ldb;
             for (int i = 0; i < MR; i++) {
                 float ai = a[aOff + i * aStep + p];
                 int row = cOff + i * ldc;

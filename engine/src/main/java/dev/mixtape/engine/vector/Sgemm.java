@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ol>
  *   <li>Pack B: every {@link GemmBlocking#sliceDepth}-deep slice of B becomes a row of column slivers in
  *       the order the micro-kernel reads them ({@link PanelPacking}). The threads share this work and
- *       then share the packed B.</li>
+ *       then share the packed B. (For a C of at most {@link #IN_PLACE_B_MAX_ROWS} rows, a row-major
+ *       B is read where it is instead.)</li>
  *   <li>Cut C into pieces (a matrix of the batch, a block of at most {@link GemmBlocking#mc()} rows,
  *       a range of columns), a few per thread; each thread claims the next unclaimed piece until none
  *       are left, so a thread that gets less CPU time (a busy machine) simply does fewer.</li>
@@ -40,6 +41,13 @@ final class Sgemm {
      * measured on the output head's forward product (49152 columns), in place was 5% slower.
      */
     private static final int IN_PLACE_A_MAX_COLUMNS = 1024;
+    /**
+     * Up to this many rows of C, a row-major B is read in place rather than packed, but for a last
+     * sliver narrower than the kernel's. Each sliver of B then serves a few tiles of C at most, and
+     * packing it would cost more than the multiply-adds: a LoRA adapter's weight gradients
+     * ({@code m} = the rank, {@code k} = the tokens of a batch) spent most of their time packing B.
+     */
+    private static final int IN_PLACE_B_MAX_ROWS = 16;
 
     private final Parallel parallel;
     private final MicroKernel kernel;
@@ -154,10 +162,13 @@ final class Sgemm {
             return;
         }
         boolean rowsFollowOn = strideB == 0 && !transA && strideA == m * lda && strideC == m * ldc;
+        int rows = rowsFollowOn ? batch * m : m;
+        boolean bInPlace = !transB && rows <= IN_PLACE_B_MAX_ROWS && lowRank == null;
         Product product = rowsFollowOn
-                ? new Product(left, rightT, out, 1, batch * m, n, k, blocking.sliceDepth(k), true, accumulate, lowRank)
-                : new Product(left, rightT, out, batch, m, n, k, blocking.sliceDepth(k), strideB == 0, accumulate, lowRank);
-        long packedSize = (long) product.matricesOfB() * k * product.paddedN(kernel.cols());
+                ? new Product(left, rightT, out, 1, rows, n, k, blocking.sliceDepth(k), true, accumulate, lowRank, bInPlace)
+                : new Product(left, rightT, out, batch, rows, n, k, blocking.sliceDepth(k), strideB == 0, accumulate, lowRank,
+                bInPlace);
+        long packedSize = (long) product.matricesOfB() * k * product.packedSlivers(kernel.cols()) * kernel.cols();
         if (packedSize > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("matmul operand B: " + product.matricesOfB() + " matrices of " + k + "×" + n
                     + " are too large to pack into one Java array");
@@ -194,8 +205,8 @@ final class Sgemm {
         requireRowLength("B", ldb, transB ? k : n);
         StridedMatrix rightT = new StridedMatrix("B", b, bOff, 0, transB ? ldb : 1, transB ? 1 : ldb);
         rightT.requireInside(1, n, k);
-        Product product = new Product(null, rightT, null, 1, 0, n, k, blocking.sliceDepth(k), true, false, null);
-        long packedSize = (long) k * product.paddedN(kernel.cols());
+        Product product = new Product(null, rightT, null, 1, 0, n, k, blocking.sliceDepth(k), true, false, null, false);
+        long packedSize = (long) k * product.packedSlivers(kernel.cols()) * kernel.cols();
         if (packedSize > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("matmul operand B: " + k + "×" + n + " is too large to pack into one Java array");
         }
@@ -218,7 +229,7 @@ final class Sgemm {
         left.requireInside(1, m, b.k());
         out.requireInside(1, m, b.n());
         if (m > 0) {
-            multiplyPieces(new Product(left, b.bT(), out, 1, m, b.n(), b.k(), b.kc(), true, accumulate, null), b.data());
+            multiplyPieces(new Product(left, b.bT(), out, 1, m, b.n(), b.k(), b.kc(), true, accumulate, null, false), b.data());
         }
     }
 
@@ -239,9 +250,11 @@ final class Sgemm {
      * rows of A and C run on from one matrix to the next, the batch is folded into the rows
      * ({@code batch = 1}, {@code m = batch·m}) so that B is packed once. k is cut into slices of
      * {@code kc} ({@link GemmBlocking#sliceDepth}). {@code lowRank} is the rank-r term to add, or null.
+     * With {@code bInPlace} the kernel reads the full slivers of a row-major B where they are, and
+     * only a last, narrower sliver is packed (see {@link #IN_PLACE_B_MAX_ROWS}).
      */
     private record Product(StridedMatrix a, StridedMatrix bT, StridedMatrix c, int batch, int m, int n, int k, int kc,
-                           boolean sharedB, boolean accumulate, LowRankTerm lowRank) {
+                           boolean sharedB, boolean accumulate, LowRankTerm lowRank, boolean bInPlace) {
         int matricesOfB() {
             return sharedB ? 1 : batch;
         }
@@ -251,25 +264,34 @@ final class Sgemm {
             return a.colStride() == 1 && n <= IN_PLACE_A_MAX_COLUMNS;
         }
 
-        /** n rounded up to whole slivers of {@code nr} columns. */
-        int paddedN(int nr) {
-            return ceilDiv(n, nr) * nr;
+        /** The first sliver of {@code nr} columns that is packed: 0, or with B in place the narrower last one. */
+        int firstPackedSliver(int nr) {
+            return bInPlace ? n / nr : 0;
+        }
+
+        /** How many slivers of {@code nr} columns are packed, per k-slice and matrix of B. */
+        int packedSlivers(int nr) {
+            return ceilDiv(n, nr) - firstPackedSliver(nr);
         }
     }
 
-    /** Index in the packed B of sliver {@code sliver} of the k-slice starting at {@code pc} of matrix {@code t}. */
+    /** Index in the packed B of (packed) sliver {@code sliver} of the k-slice starting at {@code pc} of matrix {@code t}. */
     private int packedOffset(Product product, int t, int pc, int sliver, int depth) {
         int nr = kernel.cols();
-        return (t * product.k() + pc) * product.paddedN(nr) + sliver * depth * nr;
+        return (t * product.k() + pc) * product.packedSlivers(nr) * nr + (sliver - product.firstPackedSliver(nr)) * depth * nr;
     }
 
-    /** Step 1: packs every k-slice of every B of the batch, in units of a few slivers shared by the pool. */
+    /**
+     * Step 1: packs every k-slice of every B of the batch (only the last sliver when B is read in
+     * place), in units of a few slivers shared by the pool.
+     */
     private void packB(Product product, float[] packedB) {
         int nr = kernel.cols();
         int n = product.n();
         int k = product.k();
         int kc = product.kc();
-        int groups = ceilDiv(ceilDiv(n, nr), SLIVERS_PER_PACKING_UNIT);
+        int firstPacked = product.firstPackedSliver(nr);
+        int groups = ceilDiv(product.packedSlivers(nr), SLIVERS_PER_PACKING_UNIT);
         int slices = ceilDiv(k, kc);
         int units = product.matricesOfB() * slices * groups;
         long floatsPerUnit = (long) Math.min(kc, k) * nr * SLIVERS_PER_PACKING_UNIT;
@@ -278,7 +300,7 @@ final class Sgemm {
             for (int unit = from; unit < to; unit++) {
                 int t = unit / (slices * groups);
                 int pc = unit / groups % slices * kc;
-                int firstSliver = unit % groups * SLIVERS_PER_PACKING_UNIT;
+                int firstSliver = firstPacked + unit % groups * SLIVERS_PER_PACKING_UNIT;
                 int depth = Math.min(kc, k - pc);
                 int col0 = firstSliver * nr;
                 PanelPacking.packSlivers(product.bT(), t, col0, Math.min(SLIVERS_PER_PACKING_UNIT * nr, n - col0), pc,
@@ -408,6 +430,8 @@ final class Sgemm {
         float[] out = c.data();
         int ldc = c.rowStride();
         int matrixOfB = product.sharedB() ? 0 : t;
+        int firstPackedSliver = product.firstPackedSliver(nr);
+        StridedMatrix bT = product.bT();
         LowRankTerm lowRank = product.lowRank();
         for (int pc = 0; pc < k; pc += kc) {
             int depth = Math.min(kc, k - pc);
@@ -439,7 +463,9 @@ final class Sgemm {
             for (int sliver = sliverFrom; sliver < sliverTo; sliver++) {
                 int col0 = sliver * nr;
                 int tileCols = Math.min(nr, n - col0);
-                int bOff = packedOffset(product, matrixOfB, pc, sliver, depth);
+                boolean bInPlace = sliver < firstPackedSliver;
+                float[] bData = bInPlace ? bT.data() : packedB;
+                int bOff = bInPlace ? bT.index(matrixOfB, col0, pc) : packedOffset(product, matrixOfB, pc, sliver, depth);
                 for (int ir = 0; ir < rows; ir += mr) {
                     int tileRows = Math.min(mr, rows - ir);
                     int cIndex = c.index(t, row0 + ir, col0);
@@ -447,10 +473,18 @@ final class Sgemm {
                     float[] tileA = tail ? packedA : aData;
                     int tileAOff = tail ? 0 : aOff + ir * aStep;
                     int tileAStep = tail ? depth : aStep;
-                    if (tileRows == mr && tileCols == nr) {
-                        kernel.multiply(depth, tileA, tileAOff, tileAStep, packedB, bOff, out, cIndex, ldc, addToC);
+                    boolean fullTile = tileRows == mr && tileCols == nr;
+                    float[] tileC = fullTile ? out : edgeTile;
+                    int tileCOff = fullTile ? cIndex : 0;
+                    int tileLdc = fullTile ? ldc : nr;
+                    boolean tileAddToC = fullTile && addToC;
+                    if (bInPlace) {
+                        kernel.multiplyInPlaceB(depth, tileA, tileAOff, tileAStep, bData, bOff, bT.colStride(), tileC, tileCOff,
+                                tileLdc, tileAddToC);
                     } else {
-                        kernel.multiply(depth, tileA, tileAOff, tileAStep, packedB, bOff, edgeTile, 0, nr, false);
+                        kernel.multiply(depth, tileA, tileAOff, tileAStep, bData, bOff, tileC, tileCOff, tileLdc, tileAddToC);
+                    }
+                    if (!fullTile) {
                         copyEdgeTile(edgeTile, nr, tileRows, tileCols, out, cIndex, ldc, addToC);
                     }
                     if (lowRank != null && lastSlice) {

@@ -67,6 +67,49 @@ final class SimdMicroKernel implements MicroKernel {
         storeRow(c30, c31, c, cOff + 3 * ldc, addToC);
     }
 
+    /**
+     * The same tile with B's rows {@code ldb} apart. A copy of {@link #multiply}'s loop rather than
+     * one loop for both: with the step a variable, the packed case ran about 14% slower (measured on
+     * a 2048×288×768 product), as C2 then keeps the bounds checks of the B loads.
+     */
+    @Override
+    public void multiplyInPlaceB(int kc, float[] a, int aOff, int aStep, float[] b, int bOff, int ldb, float[] c, int cOff,
+                                 int ldc, boolean addToC) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        int row0 = aOff;
+        int row1 = aOff + aStep;
+        int row2 = aOff + 2 * aStep;
+        int row3 = aOff + 3 * aStep;
+        for (int p = 0; p < kc; p++) {
+            int bp = bOff + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, bp);
+            FloatVector b1 = FloatVector.fromArray(S, b, bp + LANES);
+            FloatVector ai = FloatVector.broadcast(S, a[row0 + p]);
+            c00 = ai.fma(b0, c00);
+            c01 = ai.fma(b1, c01);
+            ai = FloatVector.broadcast(S, a[row1 + p]);
+            c10 = ai.fma(b0, c10);
+            c11 = ai.fma(b1, c11);
+            ai = FloatVector.broadcast(S, a[row2 + p]);
+            c20 = ai.fma(b0, c20);
+            c21 = ai.fma(b1, c21);
+            ai = FloatVector.broadcast(S, a[row3 + p]);
+            c30 = ai.fma(b0, c30);
+            c31 = ai.fma(b1, c31);
+        }
+        storeRow(c00, c01, c, cOff, addToC);
+        storeRow(c10, c11, c, cOff + ldc, addToC);
+        storeRow(c20, c21, c, cOff + 2 * ldc, addToC);
+        storeRow(c30, c31, c, cOff + 3 * ldc, addToC);
+    }
+
     private static void storeRow(FloatVector left, FloatVector right, float[] c, int off, boolean addToC) {
         if (addToC) {
             left = left.add(FloatVector.fromArray(S, c, off));
