@@ -58,10 +58,32 @@ final class StridedLoops {
     }
 
     static void copy(Tensor src, float[] s, Tensor dst, float[] d) {
-        forEachRow(dst.shape(), new int[][] {src.strides(), dst.strides()}, new int[] {src.offset(), dst.offset()},
+        if (dst.rank() == 0) {
+            d[dst.offset()] = s[src.offset()];
+            return;
+        }
+        copy(src, s, dst, d, 0, 0, dst.dim(0));
+    }
+
+    /**
+     * Copies the part of {@code src} to {@code dst} whose index along {@code axis} is in
+     * {@code [from, to)}, so that threads can share a copy. Rows that are contiguous on both sides
+     * (a transpose of the outer dimensions, such as attention's heads and positions) are block copies.
+     */
+    static void copy(Tensor src, float[] s, Tensor dst, float[] d, int axis, int from, int to) {
+        int[] shape = dst.shape();
+        shape[axis] = to - from;
+        int[] srcStrides = src.strides();
+        int[] dstStrides = dst.strides();
+        forEachRow(shape, new int[][] {srcStrides, dstStrides},
+                new int[] {src.offset() + from * srcStrides[axis], dst.offset() + from * dstStrides[axis]},
                 (off, step, count) -> {
                     int si = off[0];
                     int di = off[1];
+                    if (step[0] == 1 && step[1] == 1) {
+                        System.arraycopy(s, si, d, di, count);
+                        return;
+                    }
                     for (int i = 0; i < count; i++, si += step[0], di += step[1]) {
                         d[di] = s[si];
                     }

@@ -177,8 +177,18 @@ public final class VectorBackend implements Backend, AutoCloseable {
         float[] d = data(dst);
         if (src.isContiguous() && dst.isContiguous()) {
             System.arraycopy(s, src.offset(), d, dst.offset(), dst.numel());
-        } else {
+        } else if (dst.rank() == 0 || dst.numel() == 0) {
             StridedLoops.copy(src, s, dst, d);
+        } else {
+            int axis = 0;
+            while (axis < dst.rank() - 1 && dst.dim(axis) == 1) {
+                axis++;
+            }
+            int slices = dst.dim(axis);
+            int perSlice = dst.numel() / slices;
+            int splitAxis = axis;
+            parallel.forRange(slices, Math.max(1, MIN_ELEMENTS_PER_TASK / perSlice),
+                    (from, to) -> StridedLoops.copy(src, s, dst, d, splitAxis, from, to));
         }
     }
 

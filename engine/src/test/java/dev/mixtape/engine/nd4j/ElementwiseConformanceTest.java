@@ -86,6 +86,21 @@ class ElementwiseConformanceTest {
 
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F64"})
+    void largeCopiesOfTransposedStacksShareTheWorkAndTouchOnlyTheView(DType dtype) {
+        SplittableRandom random = new SplittableRandom(4);
+        double[] source = values(random, 6 * 40 * 5 * 48);
+        double[] target = values(random, 7 * 5 * 40 * 48);
+        conformance.check(dtype, "copy of heads and positions swapped, as attention's", (backend, type) -> {
+            Tensor into = tensor(backend, type, target, 7, 5, 40, 48);
+            backend.copy(tensor(backend, type, source, 6, 40, 5, 48).transpose(1, 2), into.slice(0, 1, 7));
+            return new Tensor[] {into};
+        });
+        conformance.check(dtype, "copy of a large transposed matrix with a leading 1", (backend, type) ->
+                new Tensor[] {tensor(backend, type, source, 1, 240, 240).transpose(1, 2).contiguous()});
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F32", "F64"})
     void fillWritesOnlyTheView(DType dtype) {
         double[] target = values(new SplittableRandom(3), 54);
         conformance.check(dtype, "fill", (backend, type) -> {
