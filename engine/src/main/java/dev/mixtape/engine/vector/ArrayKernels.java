@@ -45,6 +45,14 @@ interface ArrayKernels {
     void swigluBackward(float[] gate, int gOff, float[] up, int uOff, float[] dOut, int dOff, float[] dGate, int dgOff,
                         float[] dUp, int duOff, int n);
 
+    /**
+     * Rotary embedding of one head with the halves layout: each pair {@code (x[i], x[i + half])} turned
+     * by the angle whose cosine and sine are {@code cos[i]} and {@code sign·sin[i]}, for {@code i < half}:
+     * {@code out[i] = x[i]·c − x[i+half]·s}, {@code out[i+half] = x[i]·s + x[i+half]·c}.
+     */
+    void rotateHalves(float[] x, int xOff, float[] cos, int cOff, float[] sin, int sOff, float sign, float[] out, int outOff,
+                      int half);
+
     /** One AdamW update over {@code n} elements; see {@link dev.mixtape.engine.Backend#adamwStep}. */
     void adamw(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
                float lr, float beta1, float beta2, float eps, float decay, float bc1, float bc2);

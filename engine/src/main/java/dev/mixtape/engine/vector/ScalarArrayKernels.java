@@ -94,6 +94,18 @@ final class ScalarArrayKernels implements ArrayKernels {
         }
     }
 
+    static void rotateHalves(float[] x, int xOff, float[] cos, int cOff, float[] sin, int sOff, float sign, float[] out,
+                             int outOff, int from, int half) {
+        for (int i = from; i < half; i++) {
+            float c = cos[cOff + i];
+            float s = sign * sin[sOff + i];
+            float x0 = x[xOff + i];
+            float x1 = x[xOff + half + i];
+            out[outOff + i] = x0 * c - x1 * s;
+            out[outOff + half + i] = x0 * s + x1 * c;
+        }
+    }
+
     static void swigluBackward(float[] gate, int gOff, float[] up, int uOff, float[] dOut, int dOff, float[] dGate, int dgOff,
                                float[] dUp, int duOff, int from, int n) {
         for (int i = from; i < n; i++) {
@@ -175,6 +187,12 @@ final class ScalarArrayKernels implements ArrayKernels {
     public void swigluBackward(float[] gate, int gOff, float[] up, int uOff, float[] dOut, int dOff, float[] dGate, int dgOff,
                                float[] dUp, int duOff, int n) {
         swigluBackward(gate, gOff, up, uOff, dOut, dOff, dGate, dgOff, dUp, duOff, 0, n);
+    }
+
+    @Override
+    public void rotateHalves(float[] x, int xOff, float[] cos, int cOff, float[] sin, int sOff, float sign, float[] out, int outOff,
+                             int half) {
+        rotateHalves(x, xOff, cos, cOff, sin, sOff, sign, out, outOff, 0, half);
     }
 
     @Override

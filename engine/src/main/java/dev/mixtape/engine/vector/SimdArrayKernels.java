@@ -222,6 +222,22 @@ final class SimdArrayKernels implements ArrayKernels {
     }
 
     @Override
+    public void rotateHalves(float[] x, int xOff, float[] cos, int cOff, float[] sin, int sOff, float sign, float[] out, int outOff,
+                             int half) {
+        int bound = S.loopBound(half);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector c = FloatVector.fromArray(S, cos, cOff + i);
+            FloatVector s = FloatVector.fromArray(S, sin, sOff + i).mul(sign);
+            FloatVector x0 = FloatVector.fromArray(S, x, xOff + i);
+            FloatVector x1 = FloatVector.fromArray(S, x, xOff + half + i);
+            x0.mul(c).sub(x1.mul(s)).intoArray(out, outOff + i);
+            x0.mul(s).add(x1.mul(c)).intoArray(out, outOff + half + i);
+        }
+        ScalarArrayKernels.rotateHalves(x, xOff, cos, cOff, sin, sOff, sign, out, outOff, i, half);
+    }
+
+    @Override
     public void adamw(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
                       float lr, float beta1, float beta2, float eps, float decay, float bc1, float bc2) {
         int bound = S.loopBound(n);

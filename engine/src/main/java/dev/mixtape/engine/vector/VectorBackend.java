@@ -566,15 +566,17 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 int oo = out.offset() + r * headDim;
                 int to0 = cos.offset() + pos * half;
                 int so0 = sin.offset() + pos * half;
-                for (int j = 0; j < half; j++) {
-                    float c = cv[to0 + j];
-                    float s = sign * sv[so0 + j];
-                    int i0 = layout == RopeLayout.HALF ? j : 2 * j;
-                    int i1 = layout == RopeLayout.HALF ? j + half : 2 * j + 1;
-                    float x0 = xv[xo + i0];
-                    float x1 = xv[xo + i1];
-                    ov[oo + i0] = x0 * c - x1 * s;
-                    ov[oo + i1] = x0 * s + x1 * c;
+                if (layout == RopeLayout.HALF) {
+                    kernels.rotateHalves(xv, xo, cv, to0, sv, so0, sign, ov, oo, half);
+                } else {
+                    for (int j = 0; j < half; j++) {
+                        float c = cv[to0 + j];
+                        float s = sign * sv[so0 + j];
+                        float x0 = xv[xo + 2 * j];
+                        float x1 = xv[xo + 2 * j + 1];
+                        ov[oo + 2 * j] = x0 * c - x1 * s;
+                        ov[oo + 2 * j + 1] = x0 * s + x1 * c;
+                    }
                 }
             }
         });

@@ -60,7 +60,7 @@ class FusedKernelConformanceTest {
     @EnumSource(value = DType.class, names = {"F32", "F64"})
     void ropeInBothLayoutsForwardAndInverse(DType dtype) {
         for (RopeLayout layout : RopeLayout.values()) {
-            for (int[] shape : new int[][] {{2, 3, 5, 8}, {5, 6}, {6}}) {
+            for (int[] shape : new int[][] {{2, 3, 5, 8}, {5, 6}, {6}, {2, 4, 20}, {3, 48}}) {
                 for (int offset : new int[] {0, 4}) {
                     for (boolean inverse : new boolean[] {false, true}) {
                         double[] x = valuesFor(new SplittableRandom(offset + shape.length), shape);
