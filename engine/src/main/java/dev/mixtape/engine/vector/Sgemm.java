@@ -463,9 +463,9 @@ final class Sgemm {
             for (int sliver = sliverFrom; sliver < sliverTo; sliver++) {
                 int col0 = sliver * nr;
                 int tileCols = Math.min(nr, n - col0);
-                boolean bInPlace = sliver < firstPackedSliver;
-                float[] bData = bInPlace ? bT.data() : packedB;
-                int bOff = bInPlace ? bT.index(matrixOfB, col0, pc) : packedOffset(product, matrixOfB, pc, sliver, depth);
+                boolean sliverInPlace = sliver < firstPackedSliver;
+                float[] bData = sliverInPlace ? bT.data() : packedB;
+                int bOff = sliverInPlace ? bT.index(matrixOfB, col0, pc) : packedOffset(product, matrixOfB, pc, sliver, depth);
                 for (int ir = 0; ir < rows; ir += mr) {
                     int tileRows = Math.min(mr, rows - ir);
                     int cIndex = c.index(t, row0 + ir, col0);
@@ -478,7 +478,7 @@ final class Sgemm {
                     int tileCOff = fullTile ? cIndex : 0;
                     int tileLdc = fullTile ? ldc : nr;
                     boolean tileAddToC = fullTile && addToC;
-                    if (bInPlace) {
+                    if (sliverInPlace) {
                         kernel.multiplyInPlaceB(depth, tileA, tileAOff, tileAStep, bData, bOff, bT.colStride(), tileC, tileCOff,
                                 tileLdc, tileAddToC);
                     } else {
