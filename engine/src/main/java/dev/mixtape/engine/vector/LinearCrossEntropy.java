@@ -6,13 +6,16 @@ import dev.mixtape.engine.ScalarOp;
 import java.util.Arrays;
 
 /**
- * The Vector backend's fused output head and cross-entropy ({@link dev.mixtape.engine.Backend#linearCrossEntropy}):
- * the logits {@code x·Wᵀ} of a block of rows at a time, each row's log-sum-exp and loss, the row
- * turned in place into its gradient {@code scale·(softmax − onehot)} (or less, see below), and that
- * block's share of {@code dx = dLogits·W} and {@code dW += dLogitsᵀ·x}, before the next block reuses the buffer. The
- * weight is packed for the micro-kernel once per call in each of the two layouts the products read,
- * so the blocks cost no more packing than one whole product would; the logits, [rows, vocab] and
- * by far the largest tensor of a training step, never exist whole.
+ * The Vector backend's fused output head and cross-entropy ({@link dev.mixtape.engine.Backend#linearCrossEntropy})
+ * when the weight's gradient is wanted (full training of the head): the logits {@code x·Wᵀ} of a block
+ * of rows at a time, each row's log-sum-exp and loss, the row turned in place into its gradient
+ * {@code scale·(softmax − onehot)}, and that block's share of {@code dW += dLogitsᵀ·x} and, when
+ * wanted, of {@code dx = dLogits·W}, before the next block reuses the buffer. The weight gradient
+ * needs each row's whole softmax before any of its logits can become a gradient, hence blocks of
+ * whole rows; without it, {@link TiledLinearCrossEntropy} cuts the vocabulary too. The weight is
+ * packed for the micro-kernel once per call in each of the two layouts the products read, so the
+ * blocks cost no more packing than one whole product would; the logits, [rows, vocab] and by far the
+ * largest tensor of a training step, never exist whole.
  *
  * <p>The input gradient {@code dLogits·W} is small ([rows, dim]) but sums over the whole vocabulary,
  * and both of its operands are large: a block of logits and the weight. Split between threads by
@@ -20,11 +23,6 @@ import java.util.Arrays;
  * into parts ({@link #VOCAB_PART} tokens by default), each thread computes whole partial gradients
  * for the parts it claims, and the partials are added up in part order, so both operands are read
  * once and the result does not depend on the number of threads.
- *
- * <p>When only dx is wanted (a frozen head, as in LoRA fine-tuning), a row of logits becomes just
- * {@code exp(logit − max)}, and the rest of its gradient is applied to its row of dx instead, which
- * is dim long rather than vocab: {@code dx_i = scale/sum_i · (exp_i·W) − scale·W[target_i]}. That
- * saves a pass over the block of logits, the largest array of the step, per block.
  */
 final class LinearCrossEntropy {
     /** Logits held at once by default, in floats: 32 MiB, a block of 262 rows at a vocabulary of 32000. */
@@ -59,24 +57,24 @@ final class LinearCrossEntropy {
 
     /**
      * For {@code x [rows, dim]} at {@code xOff} and {@code w [vocab, dim]} at {@code wOff}: writes each
-     * row's loss to {@code losses[lossOff + i]}; when {@code dx} is not null writes the gradient of
-     * {@code scale · Σ losses} with respect to x there ({@code [rows, dim]} at {@code dxOff}); when
-     * {@code dw} is not null adds the gradient with respect to w there ({@code [vocab, dim]} at {@code dwOff}).
+     * row's loss to {@code losses[lossOff + i]}, adds the gradient of {@code scale · Σ losses} with
+     * respect to w to {@code dw} ({@code [vocab, dim]} at {@code dwOff}) and, when {@code dx} is not
+     * null, writes the gradient with respect to x there ({@code [rows, dim]} at {@code dxOff}).
      */
     void run(int rows, int dim, int vocab, float[] x, int xOff, float[] w, int wOff, int[] targets, int ignoreIndex,
              float scale, float[] losses, int lossOff, float[] dx, int dxOff, float[] dw, int dwOff) {
+        if (dw == null) {
+            throw new IllegalArgumentException("the row-block head computes the weight's gradient; without one use the tiled head");
+        }
         if (rows == 0) {
             return;
         }
-        boolean gradients = dx != null || dw != null;
-        boolean scaleAfterProduct = dx != null && dw == null;
         int blockRows = Math.max(1, Math.min(rows, blockFloats / vocab));
         int parts = (vocab + vocabPart - 1) / vocabPart;
         Sgemm.PackedB head = sgemm.pack(true, vocab, dim, w, wOff, dim);
         Sgemm.PackedB[] weightParts = dx == null ? null : packParts(w, wOff, dim, vocab, parts);
         float[] logits = blocks.take(blockRows * vocab);
         float[] partialDx = dx == null ? null : partials.take((parts - 1) * blockRows * dim);
-        float[] rowScales = scaleAfterProduct ? new float[blockRows] : null;
         try {
             for (int row0 = 0; row0 < rows; row0 += blockRows) {
                 int n = Math.min(blockRows, rows - row0);
@@ -86,16 +84,9 @@ final class LinearCrossEntropy {
                     for (int i = from; i < to; i++) {
                         int target = targets[first + i];
                         float sum = lossAndExponentials(logits, i * vocab, vocab, target, ignoreIndex, losses, lossOff + first + i);
-                        if (!gradients) {
-                            continue;
-                        }
-                        boolean ignored = target == ignoreIndex;
-                        if (ignored) {
+                        if (target == ignoreIndex) {
                             Arrays.fill(logits, i * vocab, (i + 1) * vocab, 0f);
-                        }
-                        if (scaleAfterProduct) {
-                            rowScales[i] = ignored ? 0f : scale / sum;
-                        } else if (!ignored) {
+                        } else {
                             kernels.scalar(ScalarOp.MUL, logits, i * vocab, scale / sum, logits, i * vocab, vocab);
                             logits[i * vocab + target] -= scale;
                         }
@@ -103,13 +94,10 @@ final class LinearCrossEntropy {
                 });
                 if (dx != null) {
                     inputGradient(weightParts, vocab, dim, n, logits, partialDx, dx, dxOff + first * dim);
-                    finishInputGradient(dim, n, parts - 1, partialDx, dx, dxOff + first * dim,
-                            scaleAfterProduct ? rowScales : null, targets, first, ignoreIndex, scale, w, wOff);
+                    addPartials(dim, n, parts - 1, partialDx, dx, dxOff + first * dim);
                 }
-                if (dw != null) {
-                    sgemm.multiply(1, true, false, vocab, dim, n, logits, 0, 0, vocab, x, xOff + first * dim, 0, dim,
-                            dw, dwOff, 0, dim, true);
-                }
+                sgemm.multiply(1, true, false, vocab, dim, n, logits, 0, 0, vocab, x, xOff + first * dim, 0, dim,
+                        dw, dwOff, 0, dim, true);
             }
         } finally {
             blocks.give(logits);
@@ -150,15 +138,9 @@ final class LinearCrossEntropy {
         });
     }
 
-    /**
-     * Adds the {@code partialCount} partials of {@link #inputGradient} to dx in part order, row by row; with
-     * {@code rowScales} (the logits held only exponentials) then scales row i by {@code rowScales[i]}
-     * and subtracts {@code scale·W[target]} from it, for rows whose target is not ignored.
-     */
-    private void finishInputGradient(int dim, int n, int partialCount, float[] partialDx, float[] dx, int dxOff,
-                                     float[] rowScales, int[] targets, int first, int ignoreIndex, float scale, float[] w,
-                                     int wOff) {
-        if (partialCount == 0 && rowScales == null) {
+    /** Adds the {@code partialCount} partials of {@link #inputGradient} to dx in part order, row by row. */
+    private void addPartials(int dim, int n, int partialCount, float[] partialDx, float[] dx, int dxOff) {
+        if (partialCount == 0) {
             return;
         }
         int size = n * dim;
@@ -167,13 +149,6 @@ final class LinearCrossEntropy {
                 int row = dxOff + i * dim;
                 for (int p = 0; p < partialCount; p++) {
                     kernels.binary(BinaryOp.ADD, dx, row, partialDx, p * size + i * dim, dx, row, dim);
-                }
-                if (rowScales != null) {
-                    kernels.scalar(ScalarOp.MUL, dx, row, rowScales[i], dx, row, dim);
-                    int target = targets[first + i];
-                    if (target != ignoreIndex) {
-                        kernels.axpy(-scale, w, wOff + target * dim, dx, row, dim);
-                    }
                 }
             }
         });

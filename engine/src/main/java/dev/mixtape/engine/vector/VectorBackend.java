@@ -33,6 +33,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
     private final Gemv gemv;
     private final Bf16Gemv bf16Gemv;
     private final LinearCrossEntropy linearCrossEntropy;
+    private final TiledLinearCrossEntropy tiledLinearCrossEntropy;
 
     /** A backend using {@code threads} threads (the caller's plus {@code threads − 1} workers). */
     public VectorBackend(int threads) {
@@ -43,6 +44,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
         this.bf16Gemv = VectorSupport.available() ? VectorSupport.simdBf16Gemv() : new ScalarBf16Gemv();
         this.linearCrossEntropy = new LinearCrossEntropy(parallel, kernels, sgemm, LinearCrossEntropy.BLOCK_FLOATS,
                 LinearCrossEntropy.VOCAB_PART);
+        this.tiledLinearCrossEntropy = new TiledLinearCrossEntropy(parallel, kernels, sgemm, TiledLinearCrossEntropy.TILE_ROWS,
+                TiledLinearCrossEntropy.VOCAB_PART);
     }
 
     /** Whether this backend runs Vector API kernels (false: scalar fallback). */
@@ -669,10 +672,15 @@ public final class VectorBackend implements Backend, AutoCloseable {
             return;
         }
         int dim = x.dim(-1);
-        linearCrossEntropy.run(targets.length, dim, weight.dim(0), data(x), x.offset(), data(weight), weight.offset(),
-                targets, ignoreIndex, (float) scale, data(losses), losses.offset(),
-                dx == null ? null : data(dx), dx == null ? 0 : dx.offset(),
-                dWeight == null ? null : data(dWeight), dWeight == null ? 0 : dWeight.offset());
+        if (dWeight == null) {
+            tiledLinearCrossEntropy.run(targets.length, dim, weight.dim(0), data(x), x.offset(), data(weight), weight.offset(),
+                    targets, ignoreIndex, (float) scale, data(losses), losses.offset(),
+                    dx == null ? null : data(dx), dx == null ? 0 : dx.offset());
+        } else {
+            linearCrossEntropy.run(targets.length, dim, weight.dim(0), data(x), x.offset(), data(weight), weight.offset(),
+                    targets, ignoreIndex, (float) scale, data(losses), losses.offset(),
+                    dx == null ? null : data(dx), dx == null ? 0 : dx.offset(), data(dWeight), dWeight.offset());
+        }
     }
 
     @Override

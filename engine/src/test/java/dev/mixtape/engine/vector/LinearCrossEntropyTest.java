@@ -2,7 +2,6 @@ package dev.mixtape.engine.vector;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -12,10 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Checks the fused head and loss of the Vector backend against a double-precision reference built
- * from its definition, with blocks of rows small enough that several (and a partial last one) run,
- * the vocabulary cut into several parts for the input gradient (a partial last one too), ignored
- * rows, an offset into every array, and a weight gradient added to what is there.
+ * Checks the fused heads and losses of the Vector backend against a double-precision reference built
+ * from their definition: {@link LinearCrossEntropy} (with the weight's gradient) with blocks of rows
+ * small enough that several (and a partial last one) run and the vocabulary cut into several parts
+ * for the input gradient, {@link TiledLinearCrossEntropy} (without it) with several tiles each way
+ * (and partial last ones); ignored rows, an offset into every array, and a weight gradient added to
+ * what is there.
  */
 class LinearCrossEntropyTest {
     private static final int IGNORE = -100;
@@ -34,14 +35,18 @@ class LinearCrossEntropyTest {
         twoThreads.close();
     }
 
-    /** Gradients: {@code both} (dx and dW), {@code input} (dx alone, a frozen head) or {@code none} (losses alone). */
-    @ParameterizedTest(name = "simd={0} threads={1} rows per block={2} vocabulary part={3} gradients={4}")
+    /**
+     * Gradients: {@code both} (dx and dW) or {@code weight} (dW alone) through the row blocks;
+     * {@code input} (dx alone, a frozen head) or {@code none} (losses alone) through the tiles.
+     */
+    @ParameterizedTest(name = "simd={0} threads={1} rows per block or tile={2} vocabulary part={3} gradients={4}")
     @CsvSource({"true, 1, 3, 7, both", "true, 2, 4, 7, both", "true, 2, 100, 45, both", "true, 2, 4, 1, both",
-            "false, 2, 5, 16, both", "true, 1, 3, 7, input", "true, 2, 4, 7, input", "true, 2, 100, 45, input",
-            "false, 2, 5, 16, input", "true, 2, 4, 7, none"})
+            "false, 2, 5, 16, both", "true, 2, 4, 7, weight", "true, 1, 3, 7, input", "true, 2, 4, 7, input",
+            "true, 2, 100, 45, input", "true, 2, 4, 1, input", "false, 2, 5, 16, input", "true, 2, 4, 7, none",
+            "true, 1, 19, 64, none"})
     void matchesTheDefinition(boolean simd, int threads, int blockRows, int vocabPart, String gradients) {
-        boolean inputGradient = !gradients.equals("none");
-        boolean weightGradient = gradients.equals("both");
+        boolean inputGradient = gradients.equals("both") || gradients.equals("input");
+        boolean weightGradient = gradients.equals("both") || gradients.equals("weight");
         int rows = 19;
         int dim = 37;
         int vocab = 45;
@@ -61,8 +66,13 @@ class LinearCrossEntropyTest {
         float[] losses = new float[offset + rows];
         float[] dx = inputGradient ? new float[offset + rows * dim] : null;
         float[] dw = weightGradient ? dwBefore.clone() : null;
-        new LinearCrossEntropy(parallel, kernels, sgemm, blockRows * vocab + 1, vocabPart)
-                .run(rows, dim, vocab, x, offset, w, offset, targets, IGNORE, scale, losses, offset, dx, offset, dw, offset);
+        if (weightGradient) {
+            new LinearCrossEntropy(parallel, kernels, sgemm, blockRows * vocab + 1, vocabPart)
+                    .run(rows, dim, vocab, x, offset, w, offset, targets, IGNORE, scale, losses, offset, dx, offset, dw, offset);
+        } else {
+            new TiledLinearCrossEntropy(parallel, kernels, sgemm, blockRows, vocabPart)
+                    .run(rows, dim, vocab, x, offset, w, offset, targets, IGNORE, scale, losses, offset, dx, offset);
+        }
 
         double[] expectedDw = new double[vocab * dim];
         for (int i = 0; i < vocab * dim; i++) {
@@ -84,9 +94,6 @@ class LinearCrossEntropyTest {
             double logSumExp = max + Math.log(sum);
             boolean ignored = targets[r] == IGNORE;
             assertEquals(ignored ? 0 : logSumExp - logits[targets[r]], losses[offset + r], 1e-4, "loss of row " + r);
-            if (!inputGradient) {
-                continue;
-            }
             for (int d = 0; d < dim; d++) {
                 double expected = 0;
                 for (int v = 0; v < vocab; v++) {
@@ -94,7 +101,9 @@ class LinearCrossEntropyTest {
                     expected += dLogit * w[offset + v * dim + d];
                     expectedDw[v * dim + d] += dLogit * x[offset + r * dim + d];
                 }
-                assertEquals(expected, dx[offset + r * dim + d], 1e-4, "dx[" + r + "][" + d + "]");
+                if (inputGradient) {
+                    assertEquals(expected, dx[offset + r * dim + d], 1e-4, "dx[" + r + "][" + d + "]");
+                }
             }
         }
         if (weightGradient) {
@@ -106,10 +115,11 @@ class LinearCrossEntropyTest {
 
     /**
      * The input gradient is summed from partials in a fixed order, so one thread and two give the same
-     * bits: a run does not depend on the machine it runs on.
+     * bits, in either head: a run does not depend on the machine it runs on.
      */
-    @Test
-    void gradientsDoNotDependOnTheThreadCount() {
+    @ParameterizedTest(name = "tiled={0}")
+    @CsvSource({"false", "true"})
+    void gradientsDoNotDependOnTheThreadCount(boolean tiled) {
         int rows = 23;
         int dim = 40;
         int vocab = 300;
@@ -118,15 +128,22 @@ class LinearCrossEntropyTest {
         float[] w = values(random, vocab * dim);
         int[] targets = random.ints(rows, 0, vocab).toArray();
         float[][] dx = new float[2][rows * dim];
+        float[][] dw = new float[2][vocab * dim];
         float[][] losses = new float[2][rows];
         for (int run = 0; run < 2; run++) {
             Parallel parallel = run == 0 ? oneThread : twoThreads;
             Sgemm sgemm = new Sgemm(parallel, new SimdMicroKernel(), GemmBlocking.DEFAULT);
-            new LinearCrossEntropy(parallel, VectorSupport.simdKernels(), sgemm, 8 * vocab, 64)
-                    .run(rows, dim, vocab, x, 0, w, 0, targets, IGNORE, 0.5f, losses[run], 0, dx[run], 0, null, 0);
+            if (tiled) {
+                new TiledLinearCrossEntropy(parallel, VectorSupport.simdKernels(), sgemm, 8, 64)
+                        .run(rows, dim, vocab, x, 0, w, 0, targets, IGNORE, 0.5f, losses[run], 0, dx[run], 0);
+            } else {
+                new LinearCrossEntropy(parallel, VectorSupport.simdKernels(), sgemm, 8 * vocab, 64)
+                        .run(rows, dim, vocab, x, 0, w, 0, targets, IGNORE, 0.5f, losses[run], 0, dx[run], 0, dw[run], 0);
+            }
         }
         assertArrayEquals(losses[0], losses[1]);
         assertArrayEquals(dx[0], dx[1]);
+        assertArrayEquals(dw[0], dw[1]);
     }
 
     private static float[] values(Random random, int n) {
