@@ -62,7 +62,7 @@ final class AttentionOp {
         Tensor probabilities;
         Tensor out;
         try (var scope = Grad.off()) {
-            scaledQ = q.contiguous().reshape(batch, kvHeads, rows, headDim).mul(scale);
+            scaledQ = scaledCopy(q, scale).reshape(batch, kvHeads, rows, headDim);
             keys = stackOfMatrices(k);
             values = stackOfMatrices(v);
             probabilities = Tensor.zeros(backend, dtype, batch, kvHeads, rows, keyCount);
@@ -93,7 +93,8 @@ final class AttentionOp {
                 for (CausalBlock block : blocks) {
                     backend.matmul(block.scoresOf(dScores), false, block.keysOf(keys), false, block.rowsOf(dQ), false);
                 }
-                dQ = dQ.mul(scale).reshape(qShape);
+                backend.scalar(ScalarOp.MUL, dQ, scale, dQ);
+                dQ = dQ.reshape(qShape);
             }
             Tensor dK = needK ? transposedProduct(backend, dtype, blocks, scaledQ, dScores) : null;
             return new Tensor[] {dQ, dK, dV};
@@ -114,6 +115,19 @@ final class AttentionOp {
             backend.matmul(block.rowsOf(a), true, block.scoresOf(b), false, product.slice(3, 0, block.keys()), true);
         }
         return product.transpose(-2, -1);
+    }
+
+    /**
+     * {@code scale·q} as a new contiguous tensor: a strided q (heads split off a [B, T, H·d] projection)
+     * is copied once and scaled in place, rather than copied and then copied again by the scaling.
+     */
+    private static Tensor scaledCopy(Tensor q, double scale) {
+        if (q.isContiguous()) {
+            return q.mul(scale);
+        }
+        Tensor copy = q.contiguous();
+        q.backend().scalar(ScalarOp.MUL, copy, scale, copy);
+        return copy;
     }
 
     /** {@code t} if the backend's matmul reads it as it is ({@link MatmulOp#isStackOfMatrices}), else a dense copy. */
