@@ -33,4 +33,12 @@ interface MicroKernel {
      */
     void multiplyInPlaceB(int kc, float[] a, int aOff, int aStep, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                           boolean addToC);
+
+    /**
+     * Packs {@code rows} (a multiple of {@link #cols()}) rows of a source whose rows are contiguous,
+     * {@code src[srcOff + r·ld + p]} for {@code p < depth}, as slivers of this kernel's B layout:
+     * {@code dst[dstOff + (r / cols())·depth·cols() + p·cols() + r % cols()]}. This is how a B stored
+     * transposed (a weight {@code W} in {@code x·Wᵀ}) is packed, a transpose of the source.
+     */
+    void packTransposed(float[] src, int srcOff, int ld, int rows, int depth, float[] dst, int dstOff);
 }

@@ -61,15 +61,18 @@ final class PanelPacking {
 
     /**
      * Packs rows {@code [row0, row0 + rows)} and columns {@code [col0, col0 + depth)} of matrix
-     * {@code t} of {@code bT} into slivers of {@code width} rows at {@code dst[dstOff…]}, the last
-     * sliver zero-padded to {@code width}.
+     * {@code t} of {@code bT} into slivers of {@code kernel.cols()} rows at {@code dst[dstOff…]}, the
+     * last sliver zero-padded. One of bT's strides is 1, as {@link Sgemm} builds its operands: a
+     * row-major B (rows of bT one apart) is copied step by step; a B stored transposed (each row of
+     * bT contiguous) is transposed by the kernel, whose width it is.
      */
-    static void packSlivers(StridedMatrix bT, int t, int row0, int rows, int col0, int depth, int width,
+    static void packSlivers(StridedMatrix bT, int t, int row0, int rows, int col0, int depth, MicroKernel kernel,
                             float[] dst, int dstOff) {
         float[] data = bT.data();
         int from = bT.index(t, row0, col0);
         int rowStride = bT.rowStride();
         int colStride = bT.colStride();
+        int width = kernel.cols();
         int sliverSize = depth * width;
         int fullSlivers = rows / width;
         int tail = rows - fullSlivers * width;
@@ -87,18 +90,32 @@ final class PanelPacking {
                 }
             }
         } else {
-            for (int r = 0; r < rows; r++) {
-                int in = from + r * rowStride;
-                int out = dstOff + r / width * sliverSize + r % width;
-                for (int p = 0; p < depth; p++) {
-                    dst[out + p * width] = data[in + p * colStride];
-                }
+            if (colStride != 1) {
+                throw new IllegalArgumentException("packing B: neither of its strides (" + rowStride + ", " + colStride + ") is 1");
             }
+            kernel.packTransposed(data, from, rowStride, fullSlivers * width, depth, dst, dstOff);
             if (tail > 0) {
                 int out = dstOff + fullSlivers * sliverSize;
+                transposeRows(data, from + fullSlivers * width * rowStride, rowStride, 0, tail, depth, width, dst, out);
                 for (int p = 0; p < depth; p++) {
                     Arrays.fill(dst, out + p * width + tail, out + (p + 1) * width, 0f);
                 }
+            }
+        }
+    }
+
+    /**
+     * The plain loop of {@link MicroKernel#packTransposed} for rows {@code [r0, r1)}: row r of the
+     * source ({@code src[srcOff + r·ld + p]}, p < depth) becomes lane {@code r % width} of the steps
+     * of sliver {@code r / width}.
+     */
+    static void transposeRows(float[] src, int srcOff, int ld, int r0, int r1, int depth, int width, float[] dst, int dstOff) {
+        int sliverSize = depth * width;
+        for (int r = r0; r < r1; r++) {
+            int in = srcOff + r * ld;
+            int out = dstOff + r / width * sliverSize + r % width;
+            for (int p = 0; p < depth; p++) {
+                dst[out + p * width] = src[in + p];
             }
         }
     }

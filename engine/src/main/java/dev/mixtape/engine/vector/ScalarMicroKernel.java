@@ -45,4 +45,9 @@ final class ScalarMicroKernel implements MicroKernel {
             }
         }
     }
+
+    @Override
+    public void packTransposed(float[] src, int srcOff, int ld, int rows, int depth, float[] dst, int dstOff) {
+        PanelPacking.transposeRows(src, srcOff, ld, 0, rows, depth, NR, dst, dstOff);
+    }
 }

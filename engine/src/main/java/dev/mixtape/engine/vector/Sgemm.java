@@ -304,7 +304,7 @@ final class Sgemm {
                 int depth = Math.min(kc, k - pc);
                 int col0 = firstSliver * nr;
                 PanelPacking.packSlivers(product.bT(), t, col0, Math.min(SLIVERS_PER_PACKING_UNIT * nr, n - col0), pc,
-                        depth, nr, packedB, packedOffset(product, t, pc, firstSliver, depth));
+                        depth, kernel, packedB, packedOffset(product, t, pc, firstSliver, depth));
             }
         });
     }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -231,6 +232,30 @@ class SgemmTest {
         Problem problem = Problem.padded(12, 128, 64, 128, false, false, false, 99);
         problem.check(Engine.SIMD_2_THREADS.create(), false);
         problem.check(Engine.SCALAR_2_THREADS.create(), false);
+    }
+
+    /**
+     * Both micro-kernels pack a transposed B exactly as the plain loop does: whole 8×8 blocks, a
+     * depth that leaves steps over (19 = 2·8 + 3), rows further apart than their length.
+     */
+    @ParameterizedTest(name = "simd={0}")
+    @ValueSource(booleans = {true, false})
+    void packsTransposedSliversAsThePlainLoop(boolean simd) {
+        MicroKernel kernel = simd ? new SimdMicroKernel() : new ScalarMicroKernel();
+        int rows = 3 * kernel.cols();
+        int depth = 19;
+        int ld = 23;
+        int offset = 5;
+        Random random = new Random(11);
+        float[] src = new float[offset + rows * ld];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = random.nextFloat();
+        }
+        float[] expected = new float[2 + rows * depth];
+        float[] packed = new float[2 + rows * depth];
+        PanelPacking.transposeRows(src, offset, ld, 0, rows, depth, kernel.cols(), expected, 2);
+        kernel.packTransposed(src, offset, ld, rows, depth, packed, 2);
+        assertArrayEquals(expected, packed);
     }
 
     @Test
