@@ -7,14 +7,6 @@
 #   "humongous" objects, each taking regions of its own; with 32 MB regions they are ordinary young
 #   objects. Fine-tuning a SmolLM2-135M shape with that heap ran ~8% faster than with the default
 #   regions and ~10% faster than with the Parallel collector, in 4.2 GB of memory instead of 4.5-5.9 GB.
-# - Transparent huge pages for the heap where the kernel grants them on request (mode "madvise";
-#   with "always" the heap has them anyway, and with "never" the flag would only print a warning).
-#   A stories15M LoRA step, alternating runs with and without: 2-3% faster in 5 of 6 pairs, in the
-#   same memory (the step writes and reads ~1 GB of fresh arrays; 2 MB pages mean fewer page faults
-#   and TLB misses).
 
 mixtape_jvm_flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
                    --sun-misc-unsafe-memory-access=allow -XX:G1HeapRegionSize=32m)
-if grep -qs '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled; then
-  mixtape_jvm_flags+=(-XX:+UseTransparentHugePages)
-fi
