@@ -8,6 +8,7 @@ import dev.mixtape.adapters.TargetModules;
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.Backends;
 import dev.mixtape.engine.Rng;
+import dev.mixtape.engine.StepMemory;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.optim.GradClip;
 import dev.mixtape.engine.optim.Optimizer;
@@ -28,7 +29,8 @@ import java.util.SplittableRandom;
  *
  * <p>A step is what {@code Trainer} does for one micro-batch: {@code model.loss(...)}, {@code item()},
  * {@code backward()}, global-norm clipping at 1.0, the optimizer's step (AdamW as
- * {@link TrainingConfig}'s default makes it) and {@code zeroGrad()}. Progress goes to standard
+ * {@link TrainingConfig}'s default makes it) and {@code zeroGrad()}, in a {@link StepMemory} step as
+ * there. Progress goes to standard
  * error; standard output gets one line of {@code key=value} results for {@link FinetuneTable}, with the
  * median wall time and process CPU time of the measured steps (their ratio shows how much of the
  * machine the run got when others share it).
@@ -65,6 +67,7 @@ public final class FinetuneRun {
         Optimizer optimizer = TrainingConfig.builder(1).build().optimizer().create(trainable);
         optimizer.setLr(1e-3);
 
+        StepMemory memory = backend.stepMemory();
         SplittableRandom data = new SplittableRandom(4);
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -76,7 +79,9 @@ public final class FinetuneRun {
             int[] tokens = data.ints((long) shape.batch() * (shape.seq() + 1), 0, shape.config().vocabSize()).toArray();
             long start = System.nanoTime();
             long cpuStart = os.getProcessCpuTime();
-            lastLoss = step(llama, trainable, optimizer, shape, tokens);
+            try (StepMemory.Step open = memory.open()) {
+                lastLoss = step(llama, trainable, optimizer, shape, tokens);
+            }
             double elapsed = (System.nanoTime() - start) / 1e9;
             double cpu = (os.getProcessCpuTime() - cpuStart) / 1e9;
             if (step == 0) {

@@ -1,5 +1,7 @@
 package dev.mixtape.engine;
 
+import java.util.function.Supplier;
+
 /**
  * The kernels a tensor engine needs, implemented once per device. Ops ({@link Tensor}'s methods and
  * {@link F}) allocate their outputs, call these primitives and record their backward on the tape; a
@@ -30,6 +32,23 @@ public interface Backend {
 
     /** A zero-filled storage of {@code size} elements. */
     Storage allocate(DType dtype, int size);
+
+    /**
+     * Memory a training loop recycles from one step to the next ({@link StepMemory}); each call
+     * returns a new one, holding no arrays yet. The default recycles nothing.
+     */
+    default StepMemory stepMemory() {
+        return StepMemory.NONE;
+    }
+
+    /**
+     * Runs {@code make} with the calling thread's open {@link StepMemory} step, if any, set aside, so
+     * that the tensors it allocates outlive the step: state made lazily during a first step, such as
+     * an optimizer's moments. The default, for backends that recycle nothing, just runs it.
+     */
+    default <T> T outsideStep(Supplier<T> make) {
+        return make.get();
+    }
 
     /** A storage holding a copy of {@code data} in the given dtype (F32 or F64). */
     Storage fromArray(DType dtype, double[] data);

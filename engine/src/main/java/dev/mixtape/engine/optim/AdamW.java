@@ -79,8 +79,8 @@ public final class AdamW extends Optimizer {
     void update(int index, Tensor param, Tensor grad) {
         Moments state = moments[index];
         if (state == null) {
-            state = new Moments(0, Tensor.zeros(param.backend(), param.dtype(), param.shape()),
-                    Tensor.zeros(param.backend(), param.dtype(), param.shape()));
+            state = param.backend().outsideStep(() -> new Moments(0, Tensor.zeros(param.backend(), param.dtype(), param.shape()),
+                    Tensor.zeros(param.backend(), param.dtype(), param.shape())));
             moments[index] = state;
         }
         state.step++;

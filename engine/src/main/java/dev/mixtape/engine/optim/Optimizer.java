@@ -181,6 +181,7 @@ public abstract class Optimizer {
     /** A new buffer for parameter {@code index}, on its backend, holding a copy of {@code source}'s values. */
     final Tensor bufferFor(int index, Tensor source) {
         Tensor param = params.get(index);
-        return Tensor.zeros(param.backend(), param.dtype(), param.shape()).assign(source.to(param.backend()));
+        return param.backend().outsideStep(
+                () -> Tensor.zeros(param.backend(), param.dtype(), param.shape()).assign(source.to(param.backend())));
     }
 }

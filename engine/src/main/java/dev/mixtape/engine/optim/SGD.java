@@ -54,7 +54,7 @@ public final class SGD extends Optimizer {
         if (momentum != 0) {
             firstStep = momentumBuffers[index] == null;
             if (firstStep) {
-                momentumBuffers[index] = Tensor.zeros(param.backend(), param.dtype(), param.shape());
+                momentumBuffers[index] = param.backend().outsideStep(() -> Tensor.zeros(param.backend(), param.dtype(), param.shape()));
             }
             buffer = momentumBuffers[index];
         }

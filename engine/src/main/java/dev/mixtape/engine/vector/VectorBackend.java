@@ -6,11 +6,13 @@ import dev.mixtape.engine.DType;
 import dev.mixtape.engine.RopeLayout;
 import dev.mixtape.engine.ScalarOp;
 import dev.mixtape.engine.Shapes;
+import dev.mixtape.engine.StepMemory;
 import dev.mixtape.engine.Storage;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.UnaryOp;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 /**
  * The default backend: f32 tensors in heap arrays (and frozen weights in bf16, see {@link DType#BF16}), kernels written with the JDK Vector API and
@@ -34,6 +36,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
     private final Bf16Gemv bf16Gemv;
     private final LinearCrossEntropy linearCrossEntropy;
     private final TiledLinearCrossEntropy tiledLinearCrossEntropy;
+    /** Each thread's open {@link StepMemory} step, if any, whose memory its allocations use. */
+    private final ThreadLocal<RecycledSteps> openStep = new ThreadLocal<>();
 
     /** A backend using {@code threads} threads (the caller's plus {@code threads − 1} workers). */
     public VectorBackend(int threads) {
@@ -119,7 +123,56 @@ public final class VectorBackend implements Backend, AutoCloseable {
     @Override
     public Storage allocate(DType dtype, int size) {
         requireSupported(dtype);
-        return dtype == DType.BF16 ? new Bf16Storage(this, new short[size]) : new HeapStorage(this, new float[size]);
+        if (dtype == DType.BF16) {
+            return new Bf16Storage(this, new short[size]);
+        }
+        RecycledSteps step = openStep.get();
+        float[] array = step == null ? null : step.take(size);
+        if (array == null) {
+            return new HeapStorage(this, new float[size]);
+        }
+        parallel.forRange(size, MIN_ELEMENTS_PER_TASK, (from, to) -> Arrays.fill(array, from, to, 0f));
+        HeapStorage storage = new HeapStorage(this, array);
+        step.lend(storage);
+        return storage;
+    }
+
+    /**
+     * Memory recycled between training steps, lending at most half of the JVM's maximum heap per
+     * step: beyond that, allocations are the JVM's as outside a step.
+     */
+    @Override
+    public StepMemory stepMemory() {
+        return new RecycledSteps(this, Runtime.getRuntime().maxMemory() / Float.BYTES / 2);
+    }
+
+    @Override
+    public <T> T outsideStep(Supplier<T> make) {
+        RecycledSteps step = openStep.get();
+        openStep.remove();
+        try {
+            return make.get();
+        } finally {
+            if (step != null) {
+                openStep.set(step);
+            }
+        }
+    }
+
+    /** Makes {@code step} the calling thread's open step; called by {@link RecycledSteps#open}. */
+    void enterStep(RecycledSteps step) {
+        if (openStep.get() != null) {
+            throw new IllegalStateException("a step of this backend's memory is already open on this thread");
+        }
+        openStep.set(step);
+    }
+
+    /** Ends the calling thread's open step; called when {@code step} closes. */
+    void leaveStep(RecycledSteps step) {
+        if (openStep.get() != step) {
+            throw new IllegalStateException("a step memory's step must be closed on the thread that opened it");
+        }
+        openStep.remove();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.mixtape.models.train;
 
+import dev.mixtape.engine.StepMemory;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.optim.GradClip;
 import dev.mixtape.engine.optim.Optimizer;
@@ -54,6 +55,8 @@ public final class Trainer {
     private final SpecialIds special;
     private final Map<String, Tensor> trainable = new LinkedHashMap<>();
     private final Optimizer optimizer;
+    /** Each step's tensors, recycled into the next step ({@link StepMemory}). */
+    private final StepMemory memory;
     private int lastCheckpointStep = -1;
 
     /** A trainer that adds nothing to the next-token loss, for a model without dropout: see the full constructor. */
@@ -96,6 +99,7 @@ public final class Trainer {
             }
         }
         this.optimizer = config.optimizer().create(new ArrayList<>(trainable.values()));
+        this.memory = model.backend().stepMemory();
     }
 
     /** Trains from the model as it is, for {@code steps} steps; an earlier run's checkpoint and metrics in the folder are deleted. */
@@ -155,7 +159,14 @@ public final class Trainer {
         LossCurves.write(runFolder.resolve(METRICS), runFolder.resolve(CURVES));
     }
 
+    /** One optimizer step in a {@link StepMemory} step: nothing it allocates outlives it but the optimizer's state. */
     private StepMetrics step(int step, BatchCursor cursor) {
+        try (StepMemory.Step open = memory.open()) {
+            return optimizerStep(step, cursor);
+        }
+    }
+
+    private StepMetrics optimizerStep(int step, BatchCursor cursor) {
         long start = System.nanoTime();
         hooks.beforeStep(step);
         double learningRate = config.schedule().lr(step - 1);

@@ -1,0 +1,80 @@
+package dev.mixtape.engine.vector;
+
+import dev.mixtape.engine.StepMemory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Vector backend's {@link StepMemory}: the arrays of a closed step's storages, by length, for
+ * the next step's allocations of the same sizes (a training step allocates the same shapes every
+ * time). At most {@code budgetFloats} floats are lent out in a step and kept between steps; larger
+ * needs fall back to ordinary allocations, which the garbage collector frees as it always does, so
+ * a step never holds more memory than that beyond what it would hold anyway. Arrays a step did not
+ * reuse are dropped when it closes, so a change of shapes does not leave the old ones behind.
+ */
+final class RecycledSteps implements StepMemory {
+    private final VectorBackend backend;
+    private final long budgetFloats;
+    private final Map<Integer, ArrayDeque<float[]>> idle = new HashMap<>();
+    private final List<HeapStorage> lent = new ArrayList<>();
+    private long idleFloats;
+    private long lentFloats;
+    private boolean open;
+
+    RecycledSteps(VectorBackend backend, long budgetFloats) {
+        this.backend = backend;
+        this.budgetFloats = budgetFloats;
+    }
+
+    @Override
+    public Step open() {
+        if (open) {
+            throw new IllegalStateException("this step memory already has an open step");
+        }
+        backend.enterStep(this);
+        open = true;
+        return this::close;
+    }
+
+    /**
+     * An array of {@code size} floats for a storage of the open step, which the step will take
+     * back ({@link #lend}): a previous step's (contents undefined), or a new one; null when the
+     * budget is spent, for an ordinary allocation.
+     */
+    float[] take(int size) {
+        ArrayDeque<float[]> sameSize = idle.get(size);
+        float[] array = sameSize == null ? null : sameSize.poll();
+        if (array != null) {
+            idleFloats -= size;
+            return array;
+        }
+        return lentFloats + idleFloats + size <= budgetFloats ? new float[size] : null;
+    }
+
+    /** Records a storage made from an array of {@link #take}, to release when the step closes. */
+    void lend(HeapStorage storage) {
+        lent.add(storage);
+        lentFloats += storage.size();
+    }
+
+    private void close() {
+        if (!open) {
+            return;
+        }
+        backend.leaveStep(this);
+        open = false;
+        idle.clear();
+        idleFloats = 0;
+        for (HeapStorage storage : lent) {
+            float[] array = storage.release();
+            idle.computeIfAbsent(array.length, size -> new ArrayDeque<>()).add(array);
+            idleFloats += array.length;
+        }
+        lent.clear();
+        lentFloats = 0;
+    }
+}
