@@ -34,6 +34,15 @@ public interface Backend {
     Storage allocate(DType dtype, int size);
 
     /**
+     * A storage of {@code size} elements whose contents are undefined, for an op's output that the
+     * primitive it calls writes whole. The default is {@link #allocate}; where an open
+     * {@link StepMemory} step lends a recycled array, the Vector backend skips zeroing it.
+     */
+    default Storage allocateForOverwrite(DType dtype, int size) {
+        return allocate(dtype, size);
+    }
+
+    /**
      * Memory a training loop recycles from one step to the next ({@link StepMemory}); each call
      * returns a new one, holding no arrays yet. The default recycles nothing.
      */

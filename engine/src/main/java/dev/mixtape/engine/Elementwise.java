@@ -9,7 +9,7 @@ final class Elementwise {
     }
 
     static Tensor unary(UnaryOp op, Tensor x) {
-        Tensor out = Tensor.zeros(x.backend(), x.dtype(), x.shape());
+        Tensor out = Tensor.forOverwrite(x.backend(), x.dtype(), x.shape());
         x.backend().unary(op, x, out);
         // Keep for the backward only the values its formula reads.
         Tensor keptX = switch (op) {
@@ -38,7 +38,7 @@ final class Elementwise {
     }
 
     static Tensor scalar(ScalarOp op, Tensor x, double c) {
-        Tensor out = Tensor.zeros(x.backend(), x.dtype(), x.shape());
+        Tensor out = Tensor.forOverwrite(x.backend(), x.dtype(), x.shape());
         x.backend().scalar(op, x, c, out);
         Tensor keptX = op == ScalarOp.POW || op == ScalarOp.DIVIDE_INTO ? x : null;
         return Tape.record(op.name().toLowerCase(), out, g -> new Tensor[] {scalarGrad(op, keptX, c, g)}, x);
@@ -60,7 +60,7 @@ final class Elementwise {
                     + " and " + b.backend().name() + "/" + b.dtype());
         }
         int[] shape = Shapes.broadcast(a.shape(), b.shape());
-        Tensor out = Tensor.zeros(a.backend(), a.dtype(), shape);
+        Tensor out = Tensor.forOverwrite(a.backend(), a.dtype(), shape);
         try (var scope = Grad.off()) {
             a.backend().binary(op, a.expand(shape), b.expand(shape), out);
         }

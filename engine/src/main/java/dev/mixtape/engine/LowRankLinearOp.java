@@ -45,10 +45,10 @@ final class LowRankLinearOp {
             upData = up.contiguous();
             u2 = sameInput ? x2 : updateInput.contiguous().reshape(-1, in);
             int rows = x2.dim(0);
-            Tensor hidden = Tensor.zeros(backend, dtype, rows, rank);
+            Tensor hidden = Tensor.forOverwrite(backend, dtype, rows, rank);
             backend.matmul(u2, false, downData, true, hidden, false);
             scaledHidden = hidden.mul(scale);
-            y = Tensor.zeros(backend, dtype, rows, out);
+            y = Tensor.forOverwrite(backend, dtype, rows, out);
             backend.matmulPlusLowRank(x2, weightData, true, scaledHidden, upData, true, y);
         }
         int[] outShape = x.shape().clone();
@@ -74,7 +74,7 @@ final class LowRankLinearOp {
             Tensor dWeight = needWeight ? product(backend, dtype, g2, true, keptX, false, out, in) : null;
             Tensor dX = null;
             if (needX) {
-                dX = Tensor.zeros(backend, dtype, rows, in);
+                dX = Tensor.forOverwrite(backend, dtype, rows, in);
                 if (sameInput) {
                     backend.matmulPlusLowRank(g2, weightData, false, dHidden, downData, false, dX);
                 } else {
@@ -92,7 +92,7 @@ final class LowRankLinearOp {
 
     /** {@code op(a)·op(b)} into a new {@code [m, n]} tensor. */
     private static Tensor product(Backend backend, DType dtype, Tensor a, boolean transA, Tensor b, boolean transB, int m, int n) {
-        Tensor c = Tensor.zeros(backend, dtype, m, n);
+        Tensor c = Tensor.forOverwrite(backend, dtype, m, n);
         backend.matmul(a, transA, b, transB, c, false);
         return c;
     }

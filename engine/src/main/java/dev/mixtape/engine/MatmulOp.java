@@ -124,7 +124,7 @@ final class MatmulOp {
         int[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
-        Tensor out = Tensor.zeros(a.data().backend(), a.data().dtype().arithmetic(), outShape);
+        Tensor out = Tensor.forOverwrite(a.data().backend(), a.data().dtype().arithmetic(), outShape);
         a.data().backend().matmul(a.data(), a.transposed(), b.data(), b.transposed(), out, false);
         return out;
     }

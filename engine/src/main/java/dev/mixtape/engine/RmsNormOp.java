@@ -19,12 +19,12 @@ final class RmsNormOp {
         Backend backend = x.backend();
         DType dtype = x.dtype();
         int[] shape = x.shape();
-        Tensor out = Tensor.zeros(backend, dtype, shape);
-        Tensor invRms = Tensor.zeros(backend, dtype, x.numel() / dim);
+        Tensor out = Tensor.forOverwrite(backend, dtype, shape);
+        Tensor invRms = Tensor.forOverwrite(backend, dtype, x.numel() / dim);
         backend.rmsNorm(xc, wc, eps, out, invRms);
         boolean needWeight = weight.requiresGrad();
         return Tape.record("rmsNorm", out, g -> {
-            Tensor dx = Tensor.zeros(backend, dtype, shape);
+            Tensor dx = Tensor.forOverwrite(backend, dtype, shape);
             Tensor dw = needWeight ? Tensor.zeros(backend, dtype, dim) : null;
             backend.rmsNormBackward(xc, wc, invRms, g.contiguous(), dx, dw);
             return new Tensor[] {dx, dw};

@@ -21,10 +21,10 @@ final class RopeOp {
         Backend backend = x.backend();
         DType dtype = x.dtype();
         int[] shape = x.shape();
-        Tensor out = Tensor.zeros(backend, dtype, shape);
+        Tensor out = Tensor.forOverwrite(backend, dtype, shape);
         backend.rope(xc, table.cos(), table.sin(), table.layout(), positionOffset, false, out);
         return Tape.record("rope", out, g -> {
-            Tensor dx = Tensor.zeros(backend, dtype, shape);
+            Tensor dx = Tensor.forOverwrite(backend, dtype, shape);
             backend.rope(g.contiguous(), table.cos(), table.sin(), table.layout(), positionOffset, true, dx);
             return new Tensor[] {dx};
         }, x);

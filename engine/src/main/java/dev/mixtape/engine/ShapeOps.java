@@ -132,7 +132,7 @@ final class ShapeOps {
         if (x.isContiguous()) {
             return x;
         }
-        Tensor out = Tensor.zeros(x.backend(), x.dtype(), x.shape());
+        Tensor out = Tensor.forOverwrite(x.backend(), x.dtype(), x.shape());
         x.backend().copy(x, out);
         return Tape.record("contiguous", out, g -> new Tensor[] {g}, x);
     }

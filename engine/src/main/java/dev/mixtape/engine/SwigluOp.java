@@ -20,11 +20,11 @@ final class SwigluOp {
         Backend backend = gate.backend();
         DType dtype = gate.dtype();
         int[] shape = gate.shape();
-        Tensor out = Tensor.zeros(backend, dtype, shape);
+        Tensor out = Tensor.forOverwrite(backend, dtype, shape);
         backend.swiglu(gc, uc, out);
         return Tape.record("swiglu", out, g -> {
-            Tensor dGate = Tensor.zeros(backend, dtype, shape);
-            Tensor dUp = Tensor.zeros(backend, dtype, shape);
+            Tensor dGate = Tensor.forOverwrite(backend, dtype, shape);
+            Tensor dUp = Tensor.forOverwrite(backend, dtype, shape);
             backend.swigluBackward(gc, uc, g.contiguous(), dGate, dUp);
             return new Tensor[] {dGate, dUp};
         }, gate, up);

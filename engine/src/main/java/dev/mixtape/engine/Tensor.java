@@ -37,6 +37,15 @@ public final class Tensor {
         return new Tensor(backend.allocate(dtype, Shapes.numel(s)), s, Shapes.contiguousStrides(s), 0);
     }
 
+    /**
+     * A new contiguous tensor whose values are undefined ({@link Backend#allocateForOverwrite}): for
+     * ops whose backend primitive writes every element of its output.
+     */
+    static Tensor forOverwrite(Backend backend, DType dtype, int... shape) {
+        int[] s = shape.clone();
+        return new Tensor(backend.allocateForOverwrite(dtype, Shapes.numel(s)), s, Shapes.contiguousStrides(s), 0);
+    }
+
     /** A new f32 tensor of zeros on the default backend. */
     public static Tensor zeros(int... shape) {
         return zeros(Backends.defaultBackend(), DType.F32, shape);

@@ -14,7 +14,11 @@ import java.util.Map;
  * time). At most {@code budgetFloats} floats are lent out in a step and kept between steps; larger
  * needs fall back to ordinary allocations, which the garbage collector frees as it always does, so
  * a step never holds more memory than that beyond what it would hold anyway. Arrays a step did not
- * reuse are dropped when it closes, so a change of shapes does not leave the old ones behind.
+ * reuse are dropped when it closes, so a change of shapes does not leave the old ones behind. The
+ * array given back last is lent first, so arrays change roles from one step to the next: a primitive
+ * that left part of an output it was given to overwrite unwritten would show another tensor's values
+ * there, which {@code StepMemoryTrainingTest} (models) would see, rather than the same tensor's
+ * values of the step before.
  */
 final class RecycledSteps implements StepMemory {
     private final VectorBackend backend;
@@ -47,7 +51,7 @@ final class RecycledSteps implements StepMemory {
      */
     float[] take(int size) {
         ArrayDeque<float[]> sameSize = idle.get(size);
-        float[] array = sameSize == null ? null : sameSize.poll();
+        float[] array = sameSize == null ? null : sameSize.pollLast();
         if (array != null) {
             idleFloats -= size;
             return array;

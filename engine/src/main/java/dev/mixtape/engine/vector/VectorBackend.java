@@ -122,6 +122,19 @@ public final class VectorBackend implements Backend, AutoCloseable {
 
     @Override
     public Storage allocate(DType dtype, int size) {
+        return allocate(dtype, size, true);
+    }
+
+    @Override
+    public Storage allocateForOverwrite(DType dtype, int size) {
+        return allocate(dtype, size, false);
+    }
+
+    /**
+     * A new storage, from the calling thread's open step when it has one: a recycled array, zeroed
+     * by the thread team only when {@code zeroed} is asked for.
+     */
+    private Storage allocate(DType dtype, int size, boolean zeroed) {
         requireSupported(dtype);
         if (dtype == DType.BF16) {
             return new Bf16Storage(this, new short[size]);
@@ -131,7 +144,9 @@ public final class VectorBackend implements Backend, AutoCloseable {
         if (array == null) {
             return new HeapStorage(this, new float[size]);
         }
-        parallel.forRange(size, MIN_ELEMENTS_PER_TASK, (from, to) -> Arrays.fill(array, from, to, 0f));
+        if (zeroed) {
+            parallel.forRange(size, MIN_ELEMENTS_PER_TASK, (from, to) -> Arrays.fill(array, from, to, 0f));
+        }
         HeapStorage storage = new HeapStorage(this, array);
         step.lend(storage);
         return storage;
