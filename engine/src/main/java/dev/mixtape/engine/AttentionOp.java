@@ -20,7 +20,9 @@ import java.util.List;
  *
  * <p>Every product runs block by block ({@link CausalBlock}) over the keys the block's queries see,
  * writing into and reading from ranges of columns of the score tensors; the masked scores beyond a
- * block's keys are never computed and stay zero.
+ * block's keys are never computed. The softmax writes the probabilities' masked part as zeros, so
+ * they are allocated to overwrite; the scores' gradient is allocated as zeros, as its softmax
+ * gradient reads whole rows.
  */
 final class AttentionOp {
     private AttentionOp() {
@@ -65,12 +67,12 @@ final class AttentionOp {
             scaledQ = scaledCopy(q, scale).reshape(batch, kvHeads, rows, headDim);
             keys = stackOfMatrices(k);
             values = stackOfMatrices(v);
-            probabilities = Tensor.zeros(backend, dtype, batch, kvHeads, rows, keyCount);
+            probabilities = Tensor.forOverwrite(backend, dtype, batch, kvHeads, rows, keyCount);
             for (CausalBlock block : blocks) {
                 backend.matmul(block.rowsOf(scaledQ), false, block.keysOf(keys), true, block.scoresOf(probabilities), false);
             }
             backend.softmax(probabilities, seq, positionOffset, probabilities);
-            out = Tensor.zeros(backend, dtype, batch, kvHeads, rows, headDim);
+            out = Tensor.forOverwrite(backend, dtype, batch, kvHeads, rows, headDim);
             for (CausalBlock block : blocks) {
                 backend.matmul(block.scoresOf(probabilities), false, block.keysOf(values), false, block.rowsOf(out), false);
             }
@@ -89,7 +91,7 @@ final class AttentionOp {
             backend.softmaxBackward(probabilities, dScores, dScores);
             Tensor dQ = null;
             if (needQ) {
-                dQ = Tensor.zeros(backend, dtype, batch, kvHeads, rows, headDim);
+                dQ = Tensor.forOverwrite(backend, dtype, batch, kvHeads, rows, headDim);
                 for (CausalBlock block : blocks) {
                     backend.matmul(block.scoresOf(dScores), false, block.keysOf(keys), false, block.rowsOf(dQ), false);
                 }

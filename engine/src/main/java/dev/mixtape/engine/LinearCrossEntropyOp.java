@@ -38,8 +38,8 @@ final class LinearCrossEntropyOp {
             flat = x.contiguous().reshape(rows, dim);
             wc = weight.contiguous();
         }
-        Tensor losses = Tensor.zeros(backend, dtype, rows);
-        Tensor dx = needX ? Tensor.zeros(backend, dtype, rows, dim) : null;
+        Tensor losses = Tensor.forOverwrite(backend, dtype, rows);
+        Tensor dx = needX ? Tensor.forOverwrite(backend, dtype, rows, dim) : null;
         Tensor dw = needW ? Tensor.zeros(backend, dtype, vocab, dim) : null;
         backend.linearCrossEntropy(flat, wc, targets, ignoreIndex, scale, losses, dx, dw);
         Tensor loss;
