@@ -44,25 +44,26 @@ final class RecycledSteps implements StepMemory {
         return this::close;
     }
 
-    /**
-     * An array of {@code size} floats for a storage of the open step, which the step will take
-     * back ({@link #lend}): a previous step's (contents undefined), or a new one; null when the
-     * budget is spent, for an ordinary allocation.
-     */
+    /** A previous step's array of {@code size} floats (contents undefined), or null when there is none left. */
     float[] take(int size) {
         ArrayDeque<float[]> sameSize = idle.get(size);
         float[] array = sameSize == null ? null : sameSize.pollLast();
         if (array != null) {
             idleFloats -= size;
-            return array;
         }
-        return lentFloats + idleFloats + size <= budgetFloats ? new float[size] : null;
+        return array;
     }
 
-    /** Records a storage made from an array of {@link #take}, to release when the step closes. */
-    void lend(HeapStorage storage) {
-        lent.add(storage);
-        lentFloats += storage.size();
+    /**
+     * Records a storage made in the open step, to release when the step closes: always one made
+     * from an array of {@link #take}, a new one only while the budget allows (else the garbage
+     * collector frees it as outside a step).
+     */
+    void lend(HeapStorage storage, boolean recycled) {
+        if (recycled || lentFloats + idleFloats + storage.size() <= budgetFloats) {
+            lent.add(storage);
+            lentFloats += storage.size();
+        }
     }
 
     private void close() {

@@ -131,8 +131,9 @@ public final class VectorBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * A new storage, from the calling thread's open step when it has one: a recycled array, zeroed
-     * by the thread team only when {@code zeroed} is asked for.
+     * A new storage: a previous step's array when the calling thread's open step has one of this
+     * size (zeroed by the thread team only when {@code zeroed} is asked for), else a new array,
+     * which the JVM zeroes and the open step, if any, lends within its budget.
      */
     private Storage allocate(DType dtype, int size, boolean zeroed) {
         requireSupported(dtype);
@@ -140,15 +141,14 @@ public final class VectorBackend implements Backend, AutoCloseable {
             return new Bf16Storage(this, new short[size]);
         }
         RecycledSteps step = openStep.get();
-        float[] array = step == null ? null : step.take(size);
-        if (array == null) {
-            return new HeapStorage(this, new float[size]);
+        float[] recycled = step == null ? null : step.take(size);
+        if (recycled != null && zeroed) {
+            parallel.forRange(size, MIN_ELEMENTS_PER_TASK, (from, to) -> Arrays.fill(recycled, from, to, 0f));
         }
-        if (zeroed) {
-            parallel.forRange(size, MIN_ELEMENTS_PER_TASK, (from, to) -> Arrays.fill(array, from, to, 0f));
+        HeapStorage storage = new HeapStorage(this, recycled != null ? recycled : new float[size]);
+        if (step != null) {
+            step.lend(storage, recycled != null);
         }
-        HeapStorage storage = new HeapStorage(this, array);
-        step.lend(storage);
         return storage;
     }
 
