@@ -168,6 +168,31 @@ public interface Backend {
     void softmaxBackward(Tensor y, Tensor dy, Tensor dx);
 
     /**
+     * Causal attention of stacked query rows, the forward half of {@link F#causalAttention}. For each
+     * matrix t of the stacks: {@code P_t = softmax(mask(q_t·k_tᵀ))} into {@code probabilities} and
+     * {@code O_t = P_t·v_t} into {@code out}. {@code q [B, KV, rows, d]} holds, for each kv head, the
+     * (already scaled) queries of the {@code rows / seq} query heads that share it, {@code seq} rows
+     * each: row r sits at position {@code r % seq + positionOffset} and sees keys {@code [0, position]};
+     * probabilities beyond are written as zeros. {@code k, v [B, KV, keys, d]} are stacks of row-major
+     * matrices; {@code probabilities [B, KV, rows, keys]} and {@code out [B, KV, rows, d]} are written
+     * whole. The default composes {@link #matmul} and {@link #softmax} block by block of query rows.
+     */
+    default void causalAttention(Tensor q, Tensor k, Tensor v, int seq, int positionOffset, Tensor probabilities, Tensor out) {
+        BlockwiseAttention.forward(q, k, v, seq, positionOffset, probabilities, out, CausalBlock.ROWS);
+    }
+
+    /**
+     * The backward half of {@link #causalAttention}, from its {@code probabilities} P and the output's
+     * gradient {@code dOut [B, KV, rows, d]}: with {@code dP = dOut·vᵀ} and
+     * {@code dS = P ⊙ (dP − rowsum(dP ⊙ P))}, writes {@code dQ = dS·k}, {@code dK = dSᵀ·q} and
+     * {@code dV = Pᵀ·dOut} (shaped as q, k and v), each whole; a null gradient is not computed.
+     */
+    default void causalAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor probabilities, Tensor dOut, int seq,
+                                         int positionOffset, Tensor dQ, Tensor dK, Tensor dV) {
+        BlockwiseAttention.backward(q, k, v, probabilities, dOut, seq, positionOffset, dQ, dK, dV, CausalBlock.ROWS);
+    }
+
+    /**
      * Fused log-softmax + negative log-likelihood on contiguous {@code logits [N, V]}: writes
      * {@code losses[i] = logsumexp(logits[i]) − logits[i, targets[i]]} (0 where the target is
      * {@code ignoreIndex}) and {@code logSumExp[i]}, both contiguous {@code [N]}.

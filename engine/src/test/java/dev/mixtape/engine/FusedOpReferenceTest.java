@@ -130,13 +130,13 @@ class FusedOpReferenceTest {
     @ParameterizedTest
     @MethodSource("precisions")
     void attentionMatchesNaiveGroupedQueryLoops(Precision p) {
-        checkAttentionAgainstLoops(p, 3, 2, CausalBlock.ROWS);
-        checkAttentionAgainstLoops(p, CausalBlock.ROWS + 7, 0, CausalBlock.ROWS);
-        checkAttentionAgainstLoops(p, 7, 2, 3);
+        checkAttentionAgainstLoops(p, 1, 2);
+        checkAttentionAgainstLoops(p, 3, 2);
+        checkAttentionAgainstLoops(p, CausalBlock.ROWS + 7, 0);
     }
 
-    /** Causal GQA attention of {@code seq} queries from position {@code offset}, in blocks of {@code blockRows} rows. */
-    private static void checkAttentionAgainstLoops(Precision p, int seq, int offset, int blockRows) {
+    /** Causal GQA attention of {@code seq} queries from position {@code offset}, as the backend computes it. */
+    private static void checkAttentionAgainstLoops(Precision p, int seq, int offset) {
         int batch = 2;
         int heads = 4;
         int kvHeads = 2;
@@ -176,9 +176,55 @@ class FusedOpReferenceTest {
                 }
             }
         }
-        Tensor out = AttentionOp.apply(p.tensor(q, batch, heads, seq, d), p.tensor(k, batch, kvHeads, keys, d),
-                p.tensor(v, batch, kvHeads, keys, d), offset, blockRows);
-        assertArrayEquals(expected, out.toDoubleArray(), TOL, seq + " queries from position " + offset + " in blocks of " + blockRows);
+        Tensor out = F.causalAttention(p.tensor(q, batch, heads, seq, d), p.tensor(k, batch, kvHeads, keys, d),
+                p.tensor(v, batch, kvHeads, keys, d), offset);
+        assertArrayEquals(expected, out.toDoubleArray(), TOL, seq + " queries from position " + offset);
+    }
+
+    /**
+     * The default's composition in blocks of a few rows (every product over several causal blocks)
+     * against the backend's own attention (the Vector backend's fused one, or the default in one
+     * block), forward and backward, with and without a cache offset.
+     */
+    @ParameterizedTest
+    @MethodSource("precisions")
+    void blockwiseAttentionInSmallBlocksMatchesTheBackend(Precision p) {
+        for (int offset : new int[] {0, 3}) {
+            for (int blockRows : new int[] {2, 3}) {
+                Tensor[] inBlocks = attentionHalves(p, offset, blockRows);
+                Tensor[] backends = attentionHalves(p, offset, 0);
+                String[] names = {"probabilities", "out", "dQ", "dK", "dV"};
+                for (int i = 0; i < names.length; i++) {
+                    assertArrayEquals(backends[i].toDoubleArray(), inBlocks[i].toDoubleArray(), TOL,
+                            names[i] + " in blocks of " + blockRows + " rows from position " + offset);
+                }
+            }
+        }
+    }
+
+    /** Both halves of attention on fixed random operands, block by block of {@code blockRows} rows, or by the backend for 0. */
+    private static Tensor[] attentionHalves(Precision p, int offset, int blockRows) {
+        int matrices = 2;
+        int rows = 2 * 7;
+        int keys = offset + 7;
+        int d = 5;
+        Tensor q = p.tensor(random(31, -1, 1, 1, matrices, rows, d), 1, matrices, rows, d);
+        Tensor k = p.tensor(random(32, -1, 1, 1, matrices, keys, d), 1, matrices, keys, d);
+        Tensor v = p.tensor(random(33, -1, 1, 1, matrices, keys, d), 1, matrices, keys, d);
+        Tensor dOut = p.tensor(random(34, -1, 1, 1, matrices, rows, d), 1, matrices, rows, d);
+        Tensor probabilities = Tensor.zeros(p.backend(), p.dtype(), 1, matrices, rows, keys);
+        Tensor out = Tensor.zeros(p.backend(), p.dtype(), 1, matrices, rows, d);
+        Tensor dQ = Tensor.zeros(p.backend(), p.dtype(), 1, matrices, rows, d);
+        Tensor dK = Tensor.zeros(p.backend(), p.dtype(), 1, matrices, keys, d);
+        Tensor dV = Tensor.zeros(p.backend(), p.dtype(), 1, matrices, keys, d);
+        if (blockRows == 0) {
+            p.backend().causalAttention(q, k, v, 7, offset, probabilities, out);
+            p.backend().causalAttentionBackward(q, k, v, probabilities, dOut, 7, offset, dQ, dK, dV);
+        } else {
+            BlockwiseAttention.forward(q, k, v, 7, offset, probabilities, out, blockRows);
+            BlockwiseAttention.backward(q, k, v, probabilities, dOut, 7, offset, dQ, dK, dV, blockRows);
+        }
+        return new Tensor[] {probabilities, out, dQ, dK, dV};
     }
 
     @ParameterizedTest

@@ -157,10 +157,9 @@ class OpGradientTest {
                 new int[] {1, 2, 4, 4}, new int[] {1, 2, 4, 4}, new int[] {1, 2, 4, 4});
         check("attention GQA with cache offset", p, t -> F.causalAttention(t.get(0), t.get(1), t.get(2), 2),
                 new int[] {2, 4, 3, 4}, new int[] {2, 2, 5, 4}, new int[] {2, 2, 5, 4});
-        check("attention MHA in causal blocks of 2 rows", p, t -> AttentionOp.apply(t.get(0), t.get(1), t.get(2), 0, 2),
+        check("attention MHA, a partial tile of rows", p, t -> F.causalAttention(t.get(0), t.get(1), t.get(2), 0),
                 new int[] {1, 2, 5, 3}, new int[] {1, 2, 5, 3}, new int[] {1, 2, 5, 3});
-        check("attention GQA with cache offset in causal blocks of 2 rows", p,
-                t -> AttentionOp.apply(t.get(0), t.get(1), t.get(2), 1, 2),
+        check("attention GQA with cache offset, a partial tile of rows", p, t -> F.causalAttention(t.get(0), t.get(1), t.get(2), 1),
                 new int[] {1, 4, 5, 3}, new int[] {1, 2, 6, 3}, new int[] {1, 2, 6, 3});
     }
 }

@@ -4,6 +4,8 @@ import dev.mixtape.engine.BinaryOp;
 import dev.mixtape.engine.ScalarOp;
 import dev.mixtape.engine.UnaryOp;
 
+import java.util.Arrays;
+
 /**
  * Loops over dense float arrays (offset + length) that the Vector backend builds every op from. Two
  * implementations: {@link SimdArrayKernels} (Vector API) and {@link ScalarArrayKernels}, used when
@@ -34,6 +36,28 @@ interface ArrayKernels {
 
     /** {@code out[i] = exp(x[i] − shift)}, returning {@code Σ out[i]}. */
     float expShifted(float[] x, int xOff, float shift, float[] out, int outOff, int n);
+
+    /**
+     * Softmax of {@code x[xOff, xOff + valid)} into {@code out} from {@code outOff}, then zeros up to
+     * {@code n} values: a row of attention scores whose columns from {@code valid} on are masked.
+     * {@code out} may be {@code x}.
+     */
+    default void softmax(float[] x, int xOff, float[] out, int outOff, int valid, int n) {
+        float max = max(x, xOff, valid);
+        float sum = expShifted(x, xOff, max, out, outOff, valid);
+        scalar(ScalarOp.MUL, out, outOff, 1f / sum, out, outOff, valid);
+        Arrays.fill(out, outOff + valid, outOff + n, 0f);
+    }
+
+    /**
+     * The softmax's backward over {@code n} values, from its output {@code y} and the gradient
+     * {@code dy}: {@code dx[i] = y[i]·(dy[i] − Σ_j dy[j]·y[j])}. {@code dx} may be {@code dy}.
+     */
+    default void softmaxBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+        float dot = dot(y, yOff, dy, dyOff, n);
+        scalar(ScalarOp.ADD, dy, dyOff, -dot, dx, dxOff, n);
+        binary(BinaryOp.MUL, dx, dxOff, y, yOff, dx, dxOff, n);
+    }
 
     /** SwiGLU in one pass: {@code out[i] = silu(gate[i])·up[i]}. */
     void swiglu(float[] gate, int gOff, float[] up, int uOff, float[] out, int outOff, int n);

@@ -41,4 +41,11 @@ interface MicroKernel {
      * transposed (a weight {@code W} in {@code x·Wᵀ}) is packed, a transpose of the source.
      */
     void packTransposed(float[] src, int srcOff, int ld, int rows, int depth, float[] dst, int dstOff);
+
+    /**
+     * Packs one sliver of a row-major B: {@code depth} rows of {@link #cols()} consecutive values,
+     * {@code ld} apart, {@code dst[dstOff + p·cols() + j] = src[srcOff + p·ld + j]}. For slivers
+     * packed one at a time, where a copy call per row of a few floats would cost more than the copy.
+     */
+    void packSliver(float[] src, int srcOff, int ld, int depth, float[] dst, int dstOff);
 }

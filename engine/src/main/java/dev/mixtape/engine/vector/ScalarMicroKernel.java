@@ -50,4 +50,11 @@ final class ScalarMicroKernel implements MicroKernel {
     public void packTransposed(float[] src, int srcOff, int ld, int rows, int depth, float[] dst, int dstOff) {
         PanelPacking.transposeRows(src, srcOff, ld, 0, rows, depth, NR, dst, dstOff);
     }
+
+    @Override
+    public void packSliver(float[] src, int srcOff, int ld, int depth, float[] dst, int dstOff) {
+        for (int p = 0; p < depth; p++) {
+            System.arraycopy(src, srcOff + p * ld, dst, dstOff + p * NR, NR);
+        }
+    }
 }

@@ -76,6 +76,11 @@ final class Sgemm {
         this.mc = Math.max(1, blocking.mc() / kernel.rows()) * kernel.rows();
     }
 
+    /** The micro-kernel this multiply runs on, for kernels that drive it directly ({@link FusedAttention}). */
+    MicroKernel kernel() {
+        return kernel;
+    }
+
     /**
      * For each batch index t: {@code C_t = op(A_t)·op(B_t)} (added to C when {@code accumulate}), where
      * {@code op(A)} is m×k, {@code op(B)} k×n, C is m×n with row length {@code ldc}. A is stored m×k

@@ -163,6 +163,17 @@ final class SimdMicroKernel implements MicroKernel {
         }
     }
 
+    /** Two vector loads and stores a row. */
+    @Override
+    public void packSliver(float[] src, int srcOff, int ld, int depth, float[] dst, int dstOff) {
+        for (int p = 0; p < depth; p++) {
+            int in = srcOff + p * ld;
+            int out = dstOff + p * NR;
+            FloatVector.fromArray(S, src, in).intoArray(dst, out);
+            FloatVector.fromArray(S, src, in + LANES).intoArray(dst, out + LANES);
+        }
+    }
+
     /** {@code dst[out + p·NR + r] = src[in + r·ld + p]} for r, p in [0, 8). */
     private static void transpose8x8(float[] src, int in, int ld, float[] dst, int out) {
         FloatVector row0 = FloatVector.fromArray(S8, src, in);

@@ -36,6 +36,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
     private final Bf16Gemv bf16Gemv;
     private final LinearCrossEntropy linearCrossEntropy;
     private final TiledLinearCrossEntropy tiledLinearCrossEntropy;
+    private final FusedAttention attention;
     /** Each thread's open {@link StepMemory} step, if any, whose memory its allocations use. */
     private final ThreadLocal<RecycledSteps> openStep = new ThreadLocal<>();
 
@@ -50,6 +51,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 LinearCrossEntropy.VOCAB_PART);
         this.tiledLinearCrossEntropy = new TiledLinearCrossEntropy(parallel, kernels, sgemm, TiledLinearCrossEntropy.TILE_ROWS,
                 TiledLinearCrossEntropy.VOCAB_PART);
+        this.attention = new FusedAttention(parallel, sgemm.kernel(), kernels);
     }
 
     /** Whether this backend runs Vector API kernels (false: scalar fallback). */
@@ -664,10 +666,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 int xo = x.offset() + r * cols;
                 int oo = out.offset() + r * cols;
                 int valid = causalPeriod > 0 ? Math.min(cols, r % causalPeriod + causalOffset + 1) : cols;
-                float max = kernels.max(xv, xo, valid);
-                float sum = kernels.expShifted(xv, xo, max, ov, oo, valid);
-                kernels.scalar(ScalarOp.MUL, ov, oo, 1f / sum, ov, oo, valid);
-                Arrays.fill(ov, oo + valid, oo + cols, 0f);
+                kernels.softmax(xv, xo, ov, oo, valid, cols);
             }
         });
     }
@@ -681,14 +680,62 @@ public final class VectorBackend implements Backend, AutoCloseable {
         int rows = y.numel() / cols;
         parallel.forRange(rows, Math.max(1, MIN_ELEMENTS_PER_TASK / cols), (from, to) -> {
             for (int r = from; r < to; r++) {
-                int yo = y.offset() + r * cols;
-                int go = dy.offset() + r * cols;
-                int o = dx.offset() + r * cols;
-                float dot = kernels.dot(yv, yo, gv, go, cols);
-                kernels.scalar(ScalarOp.ADD, gv, go, -dot, dv, o, cols);
-                kernels.binary(BinaryOp.MUL, dv, o, yv, yo, dv, o, cols);
+                kernels.softmaxBackward(yv, y.offset() + r * cols, gv, dy.offset() + r * cols, dv, dx.offset() + r * cols, cols);
             }
         });
+    }
+
+    /**
+     * Through {@link FusedAttention} where every operand is f32 and a stack of row-major matrices and
+     * there are more query rows than a few-rows product has (training, prompts); otherwise (decoding,
+     * a bf16 cache) the default's products, whose few-rows path reads the keys where they are.
+     */
+    @Override
+    public void causalAttention(Tensor q, Tensor k, Tensor v, int seq, int positionOffset, Tensor probabilities, Tensor out) {
+        if (!fusedAttentionTakes(q, k, v, probabilities, out)) {
+            Backend.super.causalAttention(q, k, v, seq, positionOffset, probabilities, out);
+            return;
+        }
+        attention.forward(attentionShape(q, k, seq, positionOffset), stack("q", q), stack("k", k), stack("v", v),
+                stack("probabilities", probabilities), stack("out", out));
+    }
+
+    /** Through {@link FusedAttention} where {@link #causalAttention} is, otherwise the default's products. */
+    @Override
+    public void causalAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor probabilities, Tensor dOut, int seq, int positionOffset,
+                                        Tensor dQ, Tensor dK, Tensor dV) {
+        if (!fusedAttentionTakes(q, k, v, probabilities, dOut, dQ, dK, dV)) {
+            Backend.super.causalAttentionBackward(q, k, v, probabilities, dOut, seq, positionOffset, dQ, dK, dV);
+            return;
+        }
+        attention.backward(attentionShape(q, k, seq, positionOffset), stack("q", q), stack("k", k), stack("v", v),
+                stack("probabilities", probabilities), stack("dOut", dOut), stack("dQ", dQ), stack("dK", dK), stack("dV", dV));
+    }
+
+    private boolean fusedAttentionTakes(Tensor q, Tensor... others) {
+        if (q.dim(2) <= Gemv.MAX_ROWS || stack("q", q) == null) {
+            return false;
+        }
+        for (Tensor t : others) {
+            if (t != null && stack("operand", t) == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static FusedAttention.Shape attentionShape(Tensor q, Tensor k, int seq, int positionOffset) {
+        return new FusedAttention.Shape(q.dim(0) * q.dim(1), q.dim(2), k.dim(2), q.dim(3), seq, positionOffset);
+    }
+
+    /** An f32 stack of row-major matrices of this backend as a {@link StridedMatrix}; null for a null tensor or any other layout. */
+    private StridedMatrix stack(String name, Tensor t) {
+        if (t == null || isBf16(t)) {
+            return null;
+        }
+        int batchStride = Shapes.matrixBatchStride(t.shape(), t.strides());
+        int rowStride = Shapes.matrixRowStride(t.shape(), t.strides());
+        return batchStride < 0 || rowStride < 0 ? null : new StridedMatrix(name, data(t), t.offset(), batchStride, rowStride, 1);
     }
 
     @Override
