@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *   <li>by query rows: {@code dP = dO·vᵀ}, turned in place into
  *       {@code dS = P ⊙ (dP − rowsum(dP ⊙ P))} row by row, then {@code dQ = dS·k};</li>
  *   <li>by keys, a kernel's width of them at a time: {@code dVᵀ = dOᵀ·P} and {@code dKᵀ = qᵀ·dS},
- *       each summed only over the rows that see those keys, with P and dS read where they are and
- *       the small operands (dO and q, d × rows) transposed once per head.</li>
+ *       each summed only over the rows that see those keys, from a packed copy of that slice of P
+ *       or dS and the small operands (dO and q, d × rows) transposed once per head.</li>
  * </ul>
  * A stack of fewer matrices than a few per thread (the prompt of one sequence) is cut into ranges
  * of query rows (forward, first phase) and of keys (second phase), so that every thread has work.
