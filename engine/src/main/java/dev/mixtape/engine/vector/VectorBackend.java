@@ -32,6 +32,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
     private final Parallel parallel;
     private final ArrayKernels kernels;
     private final Sgemm sgemm;
+    /** The multiply for products of at most a vector's width of columns ({@link SimdNarrowMicroKernel}); null without SIMD. */
+    private final Sgemm narrowSgemm;
     private final Gemv gemv;
     private final Bf16Gemv bf16Gemv;
     private final LinearCrossEntropy linearCrossEntropy;
@@ -45,6 +47,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
         this.parallel = new Parallel(threads);
         this.kernels = VectorSupport.available() ? VectorSupport.simdKernels() : new ScalarArrayKernels();
         this.sgemm = new Sgemm(parallel);
+        this.narrowSgemm = VectorSupport.available() ? new Sgemm(parallel, VectorSupport.simdNarrowKernel(), GemmBlocking.DEFAULT) : null;
         this.gemv = VectorSupport.available() ? VectorSupport.simdGemv() : new ScalarGemv();
         this.bf16Gemv = VectorSupport.available() ? VectorSupport.simdBf16Gemv() : new ScalarBf16Gemv();
         this.linearCrossEntropy = new LinearCrossEntropy(parallel, kernels, sgemm, LinearCrossEntropy.BLOCK_FLOATS,
@@ -476,7 +479,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
                     data(out), out.offset(), strideC, ldc, accumulate);
             return;
         }
-        sgemm.multiply(batch, transA, transB, m, n, k,
+        Sgemm multiply = narrowSgemm != null && n <= narrowSgemm.kernel().cols() ? narrowSgemm : sgemm;
+        multiply.multiply(batch, transA, transB, m, n, k,
                 data(a), a.offset(), strideA, lda,
                 data(b), b.offset(), strideB, ldb,
                 data(out), out.offset(), strideC, ldc, accumulate);

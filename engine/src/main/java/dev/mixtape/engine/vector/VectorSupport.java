@@ -22,6 +22,11 @@ final class VectorSupport {
         return new SimdArrayKernels();
     }
 
+    /** The one-vector-wide SIMD micro-kernel for narrow products; only call when {@link #available()}. */
+    static MicroKernel simdNarrowKernel() {
+        return new SimdNarrowMicroKernel();
+    }
+
     /** The SIMD matrix-vector kernel; only call when {@link #available()}. */
     static Gemv simdGemv() {
         return new SimdGemv();

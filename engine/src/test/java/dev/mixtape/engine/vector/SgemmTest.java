@@ -5,8 +5,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Checks {@link Sgemm} against a double-precision triple loop: all four transpose combinations, odd
  * sizes that leave partial tiles at every edge, batches with a shared B, offsets, row lengths longer
- * than the rows, accumulation, one and two threads, both micro-kernels, and block sizes tiny enough
+ * than the rows, accumulation, one and two threads, all three micro-kernels, and block sizes tiny enough
  * that every blocking loop runs more than once.
  */
 class SgemmTest {
@@ -60,25 +60,37 @@ class SgemmTest {
         twoThreads.close();
     }
 
+    /** The micro-kernels under test. */
+    enum Kernel {
+        SIMD, NARROW, SCALAR;
+
+        MicroKernel create() {
+            return switch (this) {
+                case SIMD -> new SimdMicroKernel();
+                case NARROW -> new SimdNarrowMicroKernel();
+                case SCALAR -> new ScalarMicroKernel();
+            };
+        }
+    }
+
     /** The engines under test: micro-kernel × threads × blocking. */
     enum Engine {
-        SIMD_1_THREAD(true, 1, false), SIMD_2_THREADS(true, 2, false), SIMD_TINY_BLOCKS(true, 2, true),
-        SCALAR_1_THREAD(false, 1, false), SCALAR_2_THREADS(false, 2, false), SCALAR_TINY_BLOCKS(false, 2, true);
+        SIMD_1_THREAD(Kernel.SIMD, 1, false), SIMD_2_THREADS(Kernel.SIMD, 2, false), SIMD_TINY_BLOCKS(Kernel.SIMD, 2, true),
+        NARROW_1_THREAD(Kernel.NARROW, 1, false), NARROW_2_THREADS(Kernel.NARROW, 2, false), NARROW_TINY_BLOCKS(Kernel.NARROW, 2, true),
+        SCALAR_1_THREAD(Kernel.SCALAR, 1, false), SCALAR_2_THREADS(Kernel.SCALAR, 2, false), SCALAR_TINY_BLOCKS(Kernel.SCALAR, 2, true);
 
-        private final boolean simd;
+        private final Kernel kernel;
         private final int threads;
         private final boolean tinyBlocks;
 
-        Engine(boolean simd, int threads, boolean tinyBlocks) {
-            this.simd = simd;
+        Engine(Kernel kernel, int threads, boolean tinyBlocks) {
+            this.kernel = kernel;
             this.threads = threads;
             this.tinyBlocks = tinyBlocks;
         }
 
         Sgemm create() {
-            return new Sgemm(threads == 1 ? oneThread : twoThreads,
-                    simd ? new SimdMicroKernel() : new ScalarMicroKernel(),
-                    tinyBlocks ? TINY_BLOCKS : GemmBlocking.DEFAULT);
+            return new Sgemm(threads == 1 ? oneThread : twoThreads, kernel.create(), tinyBlocks ? TINY_BLOCKS : GemmBlocking.DEFAULT);
         }
     }
 
@@ -235,13 +247,13 @@ class SgemmTest {
     }
 
     /**
-     * Both micro-kernels pack a transposed B exactly as the plain loop does: whole 8×8 blocks, a
+     * Every micro-kernel packs a transposed B exactly as the plain loop does: whole 8×8 blocks, a
      * depth that leaves steps over (19 = 2·8 + 3), rows further apart than their length.
      */
-    @ParameterizedTest(name = "simd={0}")
-    @ValueSource(booleans = {true, false})
-    void packsTransposedSliversAsThePlainLoop(boolean simd) {
-        MicroKernel kernel = simd ? new SimdMicroKernel() : new ScalarMicroKernel();
+    @ParameterizedTest
+    @EnumSource(Kernel.class)
+    void packsTransposedSliversAsThePlainLoop(Kernel kernelKind) {
+        MicroKernel kernel = kernelKind.create();
         int rows = 3 * kernel.cols();
         int depth = 19;
         int ld = 23;
@@ -255,6 +267,28 @@ class SgemmTest {
         float[] packed = new float[2 + rows * depth];
         PanelPacking.transposeRows(src, offset, ld, 0, rows, depth, kernel.cols(), expected, 2);
         kernel.packTransposed(src, offset, ld, rows, depth, packed, 2);
+        assertArrayEquals(expected, packed);
+    }
+
+    /** Every micro-kernel packs one sliver of a row-major B, rows further apart than the sliver, as its definition says. */
+    @ParameterizedTest
+    @EnumSource(Kernel.class)
+    void packsOneSliverOfARowMajorB(Kernel kernelKind) {
+        MicroKernel kernel = kernelKind.create();
+        int depth = 7;
+        int ld = kernel.cols() + 5;
+        int offset = 3;
+        Random random = new Random(12);
+        float[] src = new float[offset + depth * ld];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = random.nextFloat();
+        }
+        float[] expected = new float[1 + depth * kernel.cols()];
+        for (int p = 0; p < depth; p++) {
+            System.arraycopy(src, offset + p * ld, expected, 1 + p * kernel.cols(), kernel.cols());
+        }
+        float[] packed = new float[expected.length];
+        kernel.packSliver(src, offset, ld, depth, packed, 1);
         assertArrayEquals(expected, packed);
     }
 
