@@ -716,30 +716,34 @@ public final class VectorBackend implements Backend, AutoCloseable {
                 stack("probabilities", probabilities), stack("dOut", dOut), stack("dQ", dQ), stack("dK", dK), stack("dV", dV));
     }
 
-    private boolean fusedAttentionTakes(Tensor q, Tensor... others) {
-        if (q.dim(2) <= Gemv.MAX_ROWS || stack("q", q) == null) {
+    /** Whether q has more rows than a few-rows product and every given operand is an f32 stack of row-major matrices. */
+    private static boolean fusedAttentionTakes(Tensor q, Tensor... others) {
+        if (q.dim(2) <= Gemv.MAX_ROWS || !isStackOfRows(q)) {
             return false;
         }
         for (Tensor t : others) {
-            if (t != null && stack("operand", t) == null) {
+            if (t != null && !isStackOfRows(t)) {
                 return false;
             }
         }
         return true;
     }
 
+    private static boolean isStackOfRows(Tensor t) {
+        return !isBf16(t) && Shapes.matrixBatchStride(t.shape(), t.strides()) >= 0;
+    }
+
     private static FusedAttention.Shape attentionShape(Tensor q, Tensor k, int seq, int positionOffset) {
         return new FusedAttention.Shape(q.dim(0) * q.dim(1), q.dim(2), k.dim(2), q.dim(3), seq, positionOffset);
     }
 
-    /** An f32 stack of row-major matrices of this backend as a {@link StridedMatrix}; null for a null tensor or any other layout. */
+    /** A stack of row-major matrices ({@link #isStackOfRows}) as a {@link StridedMatrix}; null for a null tensor. */
     private StridedMatrix stack(String name, Tensor t) {
-        if (t == null || isBf16(t)) {
+        if (t == null) {
             return null;
         }
-        int batchStride = Shapes.matrixBatchStride(t.shape(), t.strides());
-        int rowStride = Shapes.matrixRowStride(t.shape(), t.strides());
-        return batchStride < 0 || rowStride < 0 ? null : new StridedMatrix(name, data(t), t.offset(), batchStride, rowStride, 1);
+        return new StridedMatrix(name, data(t), t.offset(), Shapes.matrixBatchStride(t.shape(), t.strides()),
+                Shapes.matrixRowStride(t.shape(), t.strides()), 1);
     }
 
     @Override
