@@ -15,6 +15,7 @@ import dev.mixtape.models.llama.Llama;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -146,8 +147,8 @@ class LlamaBf16WeightsTest {
 
     @Test
     void onlyF32AndBf16AreWeightTypes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Llama.load(SharedFiles.require("models/stories260K/hf"), backend, DType.F16));
+        Path model = SharedFiles.require("models/stories260K/hf");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Llama.load(model, backend, DType.F16));
         assertEquals("weight matrices are kept in F32 or BF16, not F16", e.getMessage());
     }
 }
