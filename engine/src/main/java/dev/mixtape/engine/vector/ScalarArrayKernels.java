@@ -48,15 +48,15 @@ final class ScalarArrayKernels implements ArrayKernels {
     static float apply(UnaryOp op, float x) {
         return switch (op) {
             case NEG -> -x;
-            case EXP -> (float) Math.exp(x);
+            case EXP -> ScalarMath.exp(x);
             case LOG -> (float) Math.log(x);
             case SQRT -> (float) Math.sqrt(x);
             case RSQRT -> (float) (1.0 / Math.sqrt(x));
             case RECIPROCAL -> 1f / x;
             case SQUARE -> x * x;
-            case SILU -> x / (1f + (float) Math.exp(-x));
+            case SILU -> ScalarMath.silu(x);
             case SILU_DERIVATIVE -> {
-                float s = 1f / (1f + (float) Math.exp(-x));
+                float s = 1f / (ScalarMath.exp(-x) + 1f);
                 yield s * (1f + x * (1f - s));
             }
         };
@@ -80,7 +80,7 @@ final class ScalarArrayKernels implements ArrayKernels {
             float grad = g[gOff + i];
             float param = p[pOff + i] * decay;
             float mi = beta1 * m[mOff + i] + (1 - beta1) * grad;
-            float vi = beta2 * v[vOff + i] + (1 - beta2) * grad * grad;
+            float vi = beta2 * v[vOff + i] + grad * grad * (1 - beta2);
             m[mOff + i] = mi;
             v[vOff + i] = vi;
             p[pOff + i] = param - lr * (mi / bc1) / ((float) Math.sqrt(vi / bc2) + eps);
@@ -90,7 +90,7 @@ final class ScalarArrayKernels implements ArrayKernels {
     static void swiglu(float[] gate, int gOff, float[] up, int uOff, float[] out, int outOff, int from, int n) {
         for (int i = from; i < n; i++) {
             float g = gate[gOff + i];
-            out[outOff + i] = g / (1f + (float) Math.exp(-g)) * up[uOff + i];
+            out[outOff + i] = ScalarMath.silu(g) * up[uOff + i];
         }
     }
 
@@ -111,7 +111,7 @@ final class ScalarArrayKernels implements ArrayKernels {
         for (int i = from; i < n; i++) {
             float g = gate[gOff + i];
             float d = dOut[dOff + i];
-            float denominator = 1f + (float) Math.exp(-g);
+            float denominator = ScalarMath.exp(-g) + 1f;
             float sigmoid = 1f / denominator;
             dUp[duOff + i] = g / denominator * d;
             dGate[dgOff + i] = sigmoid * (1f + g * (1f - sigmoid)) * d * up[uOff + i];
@@ -163,7 +163,7 @@ final class ScalarArrayKernels implements ArrayKernels {
     @Override
     public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) {
-            y[yOff + i] += alpha * x[xOff + i];
+            y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
         }
     }
 
@@ -171,7 +171,7 @@ final class ScalarArrayKernels implements ArrayKernels {
     public float expShifted(float[] x, int xOff, float shift, float[] out, int outOff, int n) {
         float s = 0;
         for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp(x[xOff + i] - shift);
+            float e = ScalarMath.exp(x[xOff + i] - shift);
             out[outOff + i] = e;
             s += e;
         }

@@ -9,11 +9,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The array loops written with the Vector API at the platform's preferred species (8 floats on
- * AVX2, 16 on AVX-512); the last {@code n % lanes} elements go through {@link ScalarArrayKernels}.
+ * AVX2, 16 on AVX-512); the last {@code n % lanes} elements go through {@link ScalarArrayKernels},
+ * whose arithmetic is the lanes' own ({@link ScalarMath}), so that an element's value does not
+ * depend on where it falls in the array.
  * This class is loaded only when {@code jdk.incubator.vector} is present.
  */
 final class SimdArrayKernels implements ArrayKernels {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
 
     @Override
     public void binary(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
@@ -170,7 +172,7 @@ final class SimdArrayKernels implements ArrayKernels {
             FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
         }
         for (; i < n; i++) {
-            y[yOff + i] += alpha * x[xOff + i];
+            y[yOff + i] = Math.fma(alpha, x[xOff + i], y[yOff + i]);
         }
     }
 
@@ -186,7 +188,7 @@ final class SimdArrayKernels implements ArrayKernels {
         }
         float s = SimdMath.sumLanes(acc);
         for (; i < n; i++) {
-            float e = (float) Math.exp(x[xOff + i] - shift);
+            float e = ScalarMath.exp(x[xOff + i] - shift);
             out[outOff + i] = e;
             s += e;
         }

@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * load of weights feeds two FMAs with no conversion instruction. Loaded only when the Vector API is present.
  */
 final class SimdBf16Gemv implements Bf16Gemv {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
     private static final VectorSpecies<Short> PAIRS = S.withLanes(short.class);
     private static final int HIGH_HALF = 0xFFFF0000;
 

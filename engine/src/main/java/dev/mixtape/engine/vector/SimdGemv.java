@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * cache lines, 14 and 22.
  */
 final class SimdGemv implements Gemv {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
 
     @Override
     public void rowsTimesTransposed(int m, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,

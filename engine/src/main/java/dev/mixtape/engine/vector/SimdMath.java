@@ -9,15 +9,16 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector functions whose results do not depend on the JIT. The Vector API's own {@code EXP} and
  * {@code reduceLanes(ADD)} give different roundings when C2 has intrinsified them than in the
  * interpreter, so a training run would not repeat bit for bit; these use only basic lanewise
- * arithmetic (exactly rounded in every mode) in a fixed order.
+ * arithmetic (exactly rounded in every mode) in a fixed order. {@link ScalarMath} computes the
+ * same functions on one float, bit for bit, for the scalar tails of the loops.
  */
 final class SimdMath {
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693359375f;
-    private static final float LN2_LO = -2.12194440e-4f;
-    private static final float ROUNDING_MAGIC = 12582912f;
-    private static final float MAX_ARG = 88.3762626647949f;
-    private static final float MIN_ARG = -87.3365447504f;
+    private static final float LOG2E = ScalarMath.LOG2E;
+    private static final float LN2_HI = ScalarMath.LN2_HI;
+    private static final float LN2_LO = ScalarMath.LN2_LO;
+    private static final float ROUNDING_MAGIC = ScalarMath.ROUNDING_MAGIC;
+    private static final float MAX_ARG = ScalarMath.MAX_ARG;
+    private static final float MIN_ARG = ScalarMath.MIN_ARG;
 
     private SimdMath() {
     }
@@ -65,17 +66,17 @@ final class SimdMath {
     }
 
     /**
-     * The {@code SPECIES_PREFERRED.length()} values at {@code lanes[from..]} (a vector stored with
+     * The {@code VectorWidth.FLOATS.length()} values at {@code lanes[from..]} (a vector stored with
      * {@code intoArray}) summed in the same fold order as {@link #sumLanes(FloatVector)}; overwrites them.
      * Storing several accumulators and summing them here is cheaper than one vector fold each; the
      * common 8-lane case (AVX2) is written out, so that it reads the lanes once and writes nothing.
      */
     static float sumLanes(float[] lanes, int from) {
-        if (FloatVector.SPECIES_PREFERRED.length() == 8) {
+        if (VectorWidth.FLOATS.length() == 8) {
             return ((lanes[from] + lanes[from + 4]) + (lanes[from + 2] + lanes[from + 6]))
                     + ((lanes[from + 1] + lanes[from + 5]) + (lanes[from + 3] + lanes[from + 7]));
         }
-        for (int half = FloatVector.SPECIES_PREFERRED.length() / 2; half > 0; half /= 2) {
+        for (int half = VectorWidth.FLOATS.length() / 2; half > 0; half /= 2) {
             for (int i = 0; i < half; i++) {
                 lanes[from + i] += lanes[from + i + half];
             }
@@ -83,7 +84,7 @@ final class SimdMath {
         return lanes[from];
     }
 
-    private static final VectorShuffle<Float>[] FOLDS = folds(FloatVector.SPECIES_PREFERRED);
+    private static final VectorShuffle<Float>[] FOLDS = folds(VectorWidth.FLOATS);
 
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] folds(VectorSpecies<Float> species) {

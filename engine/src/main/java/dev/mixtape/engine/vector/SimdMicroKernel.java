@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Loaded only when {@code jdk.incubator.vector} is present.
  */
 final class SimdMicroKernel implements MicroKernel {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
     private static final int LANES = S.length();
     private static final int MR = 4;
     private static final int NR = 2 * LANES;

@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code jdk.incubator.vector} is present.
  */
 final class SimdNarrowMicroKernel implements MicroKernel {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
     private static final int MR = 6;
     private static final int NR = S.length();
 

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The JIT-independent vector exp against {@link Math#exp}, and the fixed-order lane sum. */
 class SimdMathTest {
-    private static final int LANES = FloatVector.SPECIES_PREFERRED.length();
+    private static final int LANES = VectorWidth.FLOATS.length();
 
     @Test
     void expIsWithinAFewUlpAcrossTheFloatRange() {
@@ -18,7 +18,7 @@ class SimdMathTest {
             for (int i = 0; i < LANES; i++) {
                 in[i] = x + i * 1e-3f;
             }
-            SimdMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, in, 0)).intoArray(out, 0);
+            SimdMath.exp(FloatVector.fromArray(VectorWidth.FLOATS, in, 0)).intoArray(out, 0);
             for (int i = 0; i < LANES; i++) {
                 double expected = Math.exp(in[i]);
                 assertTrue(Math.abs(out[i] - expected) <= 4 * Math.ulp((float) expected), "exp(" + in[i] + ") = " + out[i] + ", expected " + expected);
@@ -36,13 +36,32 @@ class SimdMathTest {
         in[2] = 1000f;
         in[4] = Float.NEGATIVE_INFINITY;
         in[5] = Float.POSITIVE_INFINITY;
-        SimdMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, in, 0)).intoArray(out, 0);
+        SimdMath.exp(FloatVector.fromArray(VectorWidth.FLOATS, in, 0)).intoArray(out, 0);
         assertTrue(Float.isNaN(out[0]));
         assertEquals(1f, out[1]);
         assertTrue(out[2] > 1e38f);
         assertEquals(0f, out[3]);
         assertEquals(0f, out[4]);
         assertTrue(out[5] > 1e38f);
+    }
+
+    /** A scalar tail must compute what a lane would: every input, the edges included, gives the same bits. */
+    @Test
+    void scalarExpIsEachLaneBitForBit() {
+        float[] in = new float[LANES];
+        float[] out = new float[LANES];
+        float[] edges = {Float.NaN, 0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1000f, -1000f, Float.POSITIVE_INFINITY,
+                Float.NEGATIVE_INFINITY, 88.3762626647949f, 88.38f, -87.3365447504f, -87.34f, -103f, 1e-30f};
+        int checked = 0;
+        for (float x = -90f; x < 90f || checked < edges.length; ) {
+            for (int i = 0; i < LANES; i++) {
+                in[i] = checked < edges.length ? edges[checked++] : (x += 0.00731f);
+            }
+            SimdMath.exp(FloatVector.fromArray(VectorWidth.FLOATS, in, 0)).intoArray(out, 0);
+            for (int i = 0; i < LANES; i++) {
+                assertEquals(Float.floatToRawIntBits(out[i]), Float.floatToRawIntBits(ScalarMath.exp(in[i])), "exp(" + in[i] + ")");
+            }
+        }
     }
 
     @Test
@@ -57,7 +76,7 @@ class SimdMathTest {
                 level[i] = level[i] + level[i + width];
             }
         }
-        assertEquals(level[0], SimdMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, values, 0)));
+        assertEquals(level[0], SimdMath.sumLanes(FloatVector.fromArray(VectorWidth.FLOATS, values, 0)));
         float[] stored = new float[LANES + 3];
         System.arraycopy(values, 0, stored, 3, LANES);
         assertEquals(Float.floatToIntBits(level[0]), Float.floatToIntBits(SimdMath.sumLanes(stored, 3)),
