@@ -73,7 +73,7 @@ class TrainCommandsTest {
      * MLP outputs are zero, so each position sees only its own token's embedding, and the head maps any
      * token but "z" to "z" and "z" to EOS. Of the three pairs only "z" is right (" blue" differs, "zz"
      * is longer than what the model says before it stops), so accuracy is exactly 1/3; counting a
-     * completion that is only a prefix, ignoring the stop, or dividing by the wrong count fails it.
+     * reference that merely starts with the model's text, or dividing by the wrong count, fails it.
      */
     @Test
     void evalOfPromptCompletionDataAddsAccuracy() throws IOException {
