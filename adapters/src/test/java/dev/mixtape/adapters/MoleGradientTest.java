@@ -1,6 +1,5 @@
 package dev.mixtape.adapters;
 
-import dev.mixtape.adapters.mole.GateUsage;
 import dev.mixtape.adapters.mole.Granularity;
 import dev.mixtape.adapters.mole.Mole;
 import dev.mixtape.adapters.mole.MoleConfig;
@@ -24,8 +23,11 @@ import static dev.mixtape.adapters.MoleByHand.concatenated;
 import static dev.mixtape.adapters.MoleByHand.expert;
 import static dev.mixtape.adapters.MoleByHand.expertOutput;
 import static dev.mixtape.adapters.MoleByHand.gateWeights;
+import static dev.mixtape.adapters.MoleByHand.mixture;
 import static dev.mixtape.adapters.MoleByHand.none;
 import static dev.mixtape.adapters.MoleByHand.randomGates;
+import static dev.mixtape.adapters.Reference.plusScaled;
+import static dev.mixtape.adapters.Reference.timesTransposed;
 import static dev.mixtape.adapters.Reference.widen;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -150,22 +152,64 @@ class MoleGradientTest {
         assertTrue(loss > alpha * 3 * Math.log(3) + 1e-3, "uneven gates cost more than the minimum α·N·log N");
     }
 
-    /** With several gates, q averages each gate's mean weights (which the explanation reports) over the gates. */
+    /**
+     * With several gates, q averages each gate's mean weights over the gates. Both gates' weights are
+     * computed by hand ({@link MoleByHand}, in double precision): q_proj's on the block input, up_proj's
+     * on the attention sub-layer's output, which itself goes through q_proj's gated mixture. A balance
+     * loss that used one gate only, summed rather than averaged over gates or tokens, or read the gates
+     * of the previous forward pass fails it.
+     */
     @Test
     void theBalanceLossAveragesOverGates() {
-        ToyModel model = new ToyModel(precision.backend(), 2, 1);
-        Mole mole = gatedModel(model, MoleConfig.builder().balanceWeight(0.5));
-        mole.resetExplanation();
-        model.forward(new Rng(5).normal(precision.backend(), 0, 1, ROWS, ToyModel.DIM));
+        ToyModel model = new ToyModel(precision.backend(), 1, 1);
+        String q = "model.layers.0.attn.q_proj";
+        String v = "model.layers.0.attn.v_proj";
+        String up = "model.layers.0.mlp.up_proj";
+        double[] wq = widen(model.namedParameters().get(q + ".weight").toFloatArray());
+        double[] wv = widen(model.namedParameters().get(v + ".weight").toFloatArray());
+        TargetModules targets = TargetModules.names("q_proj", "up_proj");
+        List<Adapter> experts = List.of(expert(model, "a", LoraConfig.builder(targets).r(2).alpha(4), 2),
+                expert(model, "b", LoraConfig.builder(targets).r(2).alpha(3).mixer(MixerInit.KAIMING), 3));
+        Mole mole = Mole.attach(model, List.of("a", "b"), MoleConfig.builder().granularity(Granularity.MATRIX).balanceWeight(0.5).build());
+        randomGates(mole, 2, 4);
+        Tensor x = new Rng(5).normal(precision.backend(), 0, 1, ROWS, ToyModel.DIM);
+        model.forward(new Rng(6).normal(precision.backend(), 0, 1, ROWS, ToyModel.DIM));
+        model.forward(x);
 
-        List<GateUsage> usage = mole.explanation();
-        assertEquals(4, usage.size());
-        double loss = 0;
-        for (String expert : List.of("a", "b")) {
-            double q = usage.stream().mapToDouble(gate -> gate.meanWeights().get(expert)).average().orElseThrow();
-            loss -= 0.5 * Math.log(q);
+        double[] xs = widen(x.toFloatArray());
+        List<double[]> qOutputs = experts.stream().map(e -> expertOutput(e, q, xs, ROWS)).toList();
+        double[][] qWeights = gateWeights(concatenated(qOutputs, ROWS), 1, ROWS, gate(mole, q), 2, 1.0, false, none(2));
+        double[] mixed = mixture(timesTransposed(xs, ROWS, wq, ToyModel.DIM), qOutputs, qWeights, ROWS, false);
+        for (int i = 0; i < mixed.length; i++) {
+            mixed[i] = mixed[i] / (1 + Math.exp(-mixed[i]));
         }
-        assertEquals(loss, mole.balanceLoss().item(), 1e-6);
+        double[] h = plusScaled(xs, 1, timesTransposed(mixed, ROWS, wv, ToyModel.DIM));
+        List<double[]> upOutputs = experts.stream().map(e -> expertOutput(e, up, h, ROWS)).toList();
+        double[][] upWeights = gateWeights(concatenated(upOutputs, ROWS), 1, ROWS, gate(mole, up), 2, 1.0, false, none(2));
+
+        double loss = balance(qWeights, upWeights);
+        assertEquals(loss, mole.balanceLoss().item(), 1e-5);
+        assertTrue(Math.abs(loss - balance(qWeights)) > 1e-3 && Math.abs(loss - balance(upWeights)) > 1e-3,
+                "the gates differ enough to tell one from both: " + loss + ", " + balance(qWeights) + ", " + balance(upWeights));
+    }
+
+    /** {@code −0.5·Σᵢ log qᵢ} with qᵢ the mean of expert i's weight over every token of every gate given. */
+    private static double balance(double[][]... gates) {
+        double loss = 0;
+        for (int i = 0; i < 2; i++) {
+            double qi = 0;
+            for (double[][] weights : gates) {
+                for (double[] row : weights) {
+                    qi += row[i] / (weights.length * gates.length);
+                }
+            }
+            loss -= 0.5 * Math.log(qi);
+        }
+        return loss;
+    }
+
+    private static double[] gate(Mole mole, String layer) {
+        return widen(mole.namedParameters().get(layer + ".mole_gate.weight").toFloatArray());
     }
 
     @Test

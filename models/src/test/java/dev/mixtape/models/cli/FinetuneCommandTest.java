@@ -29,6 +29,11 @@ class FinetuneCommandTest {
         return JSON.readTree(lines.getLast());
     }
 
+    /**
+     * A 12-step fine-tune on the reverse task lowers the held-out loss by more than a nat (4.27 to 2.83
+     * when written), which a run whose updates are lost or scaled down fails; and its adapter, eval and
+     * merge reproduce the run's own figures.
+     */
     @Test
     void aShortFineTuneWritesARunFolderWhoseAdapterEvalAndMergeReproduceItsFigures() throws IOException {
         Path out = folder.resolve("run");
@@ -39,7 +44,8 @@ class FinetuneCommandTest {
         assertEquals(12, summary.get("steps").asInt());
         JsonNode before = summary.get("eval_before");
         JsonNode after = summary.get("eval_after");
-        assertTrue(after.get("loss").asDouble() < before.get("loss").asDouble(), summary.toString());
+        assertTrue(after.get("loss").asDouble() < before.get("loss").asDouble() - 1.0, "12 steps at lr 1e-2 take the held-out loss "
+                + "from about 4.3 to 2.8 nats; a run that hardly trains (the lr or the gradients lost) drops far less: " + summary);
         assertTrue(before.has("accuracy") && after.has("accuracy"), summary.toString());
         assertTrue(summary.get("tokens_per_s").asDouble() > 0 && summary.get("peak_rss_mb").asLong() > 0, summary.toString());
         for (String file : List.of(PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE, Trainer.CHECKPOINT, Trainer.METRICS, Trainer.CURVES)) {

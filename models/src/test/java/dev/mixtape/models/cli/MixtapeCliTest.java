@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line in-process: stdout contracts and one-line errors. */
@@ -34,7 +35,10 @@ class MixtapeCliTest {
 
     /**
      * With {@code --weights bf16} the greedy story starts as the f32 reference does, then drifts where
-     * bf16's rounding tips a close choice (after some 400 characters with stories260K).
+     * bf16's rounding tips a close choice (after some 400 characters with stories260K). The drift is
+     * what proves bf16 was used: the f32 path reproduces the reference to the last character
+     * ({@link #generatePrintsThePromptThenTheContinuation}), so an option that was read but ignored
+     * fails here.
      */
     @Test
     void generateKeepsWeightsInBf16OnRequest() throws IOException {
@@ -43,6 +47,7 @@ class MixtapeCliTest {
         CliRun bf16 = run("generate", "--model", model.toString(), "--temperature", "0", "--steps", "200", "--weights", "bf16");
         assertEquals(0, bf16.status(), bf16.err());
         assertEquals(expected.substring(0, 200), bf16.out().substring(0, 200));
+        assertNotEquals(expected.strip(), bf16.out().strip(), "bf16's rounding changes a choice within 200 tokens");
 
         CliRun unknown = run("generate", "--model", model.toString(), "--weights", "f16");
         assertEquals(1, unknown.status());

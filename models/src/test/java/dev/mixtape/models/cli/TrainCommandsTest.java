@@ -2,11 +2,14 @@ package dev.mixtape.models.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mixtape.engine.DType;
+import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.vector.VectorBackend;
 import dev.mixtape.models.llama.Checkpoint;
 import dev.mixtape.models.llama.Checkpoints;
 import dev.mixtape.models.llama.HfWriter;
 import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.llama.LlamaConfig;
 import dev.mixtape.models.train.CharacterTokenizer;
 import dev.mixtape.models.train.TinyModels;
 import org.junit.jupiter.api.Test;
@@ -65,19 +68,56 @@ class TrainCommandsTest {
         assertEquals(Math.exp(result.get("loss").asDouble()), result.get("perplexity").asDouble(), 1e-9);
     }
 
+    /**
+     * Exact-match accuracy on a model built to answer every prompt with "z" and stop: its attention and
+     * MLP outputs are zero, so each position sees only its own token's embedding, and the head maps any
+     * token but "z" to "z" and "z" to EOS. Of the three pairs only "z" is right (" blue" differs, "zz"
+     * is longer than what the model says before it stops), so accuracy is exactly 1/3; counting a
+     * reference that merely starts with the model's text, or dividing by the wrong count, fails it.
+     */
     @Test
     void evalOfPromptCompletionDataAddsAccuracy() throws IOException {
-        Path model = tinyModelFolder();
+        Path model = folder.resolve("model");
+        HfWriter.write(answersZThenStops(), CharacterTokenizer.write(folder.resolve("tokenizer")), model);
         Path file = Files.writeString(folder.resolve("pairs.jsonl"), """
-                {"prompt": "red?", "completion": " apple"}
+                {"prompt": "red?", "completion": "z"}
                 {"prompt": "sky?", "completion": " blue"}
+                {"prompt": "sea?", "completion": "zz"}
                 """);
         CliRun evaluated = run("eval", "--model", model.toString(), "--data", file.toString());
         assertEquals(0, evaluated.status(), evaluated.err());
         JsonNode result = JSON.readTree(evaluated.out());
-        assertEquals(" apple".length() + 1 + " blue".length() + 1, result.get("tokens").asInt());
-        double accuracy = result.get("accuracy").asDouble();
-        assertTrue(accuracy == 0 || accuracy == 0.5 || accuracy == 1, result.toString());
+        assertEquals("z".length() + 1 + " blue".length() + 1 + "zz".length() + 1, result.get("tokens").asInt());
+        assertEquals(1.0 / 3, result.get("accuracy").asDouble(), 1e-12, result.toString());
+    }
+
+    /** The tiny model rewired so that its greedy continuation of any text not ending in "z" is "z" then EOS. */
+    private static Llama answersZThenStops() {
+        Llama llama = TinyModels.random(1);
+        LlamaConfig config = llama.config();
+        int z = 'z' - ' ' + 3;
+        int eos = 1;
+        llama.namedParameters().forEach((name, tensor) -> {
+            if (name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight")) {
+                tensor.assign(Tensor.zeros(tensor.backend(), DType.F32, tensor.shape()));
+            }
+        });
+        float[] embedding = new float[config.vocabSize() * config.dim()];
+        for (int t = 0; t < config.vocabSize(); t++) {
+            embedding[t * config.dim()] = 1;
+        }
+        embedding[z * config.dim() + 1] = 3;
+        float[] head = new float[config.vocabSize() * config.dim()];
+        head[z * config.dim()] = 1;
+        head[z * config.dim() + 1] = -10;
+        head[eos * config.dim() + 1] = 1;
+        float[] norm = new float[config.dim()];
+        Arrays.fill(norm, 1);
+        Map<String, Tensor> parameters = llama.namedParameters();
+        parameters.get("model.embed_tokens.weight").assign(Tensor.of(llama.backend(), embedding, config.vocabSize(), config.dim()));
+        parameters.get("lm_head.weight").assign(Tensor.of(llama.backend(), head, config.vocabSize(), config.dim()));
+        parameters.get("model.norm.weight").assign(Tensor.of(llama.backend(), norm, config.dim()));
+        return llama;
     }
 
     @Test

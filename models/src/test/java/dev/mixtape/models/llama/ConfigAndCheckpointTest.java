@@ -21,6 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConfigAndCheckpointTest {
     private final Backend backend = new VectorBackend(1);
 
+    /**
+     * HF config defaults, and llama3 RoPE scaling in its three bands: kept, divided by the factor, and
+     * the smoothed band between them, whose value comes from transformers rather than this code's formula.
+     */
     @Test
     void hfConfigDefaultsAndRopeForms() throws IOException {
         ObjectMapper json = new ObjectMapper();
@@ -50,6 +54,12 @@ class ConfigAndCheckpointTest {
                 assertEquals(raw[j] / 8, scaled[j], 1e-15);
             }
         }
+        // j = 8 is the one frequency of the smoothed band (2048 < λ ≈ 4443 < 8192): t ≈ 0.281 blends raw/8 and
+        // raw. The figure is transformers 5.18's llama3 rope init (computed in f32, hence the tolerance);
+        // swapping t and 1 − t gives 8.97e-4, leaving the band unscaled 1.41e-3.
+        assertEquals(5.248460220173001e-4, scaled[8], 5.248460220173001e-4 * 1e-6, "the smoothed band");
+        assertEquals(3.2114461064338684e-3, scaled[7], 3.2114461064338684e-3 * 1e-6, "the last kept frequency");
+        assertEquals(7.784655463183299e-5, scaled[9], 7.784655463183299e-5 * 1e-6, "the first divided frequency");
         assertThrows(IllegalArgumentException.class, () -> HfConfigReader.parse(json.readTree("""
                 {"hidden_size": 64, "intermediate_size": 1, "num_hidden_layers": 1, "num_attention_heads": 4,
                  "vocab_size": 10, "rope_scaling": {"rope_type": "yarn", "factor": 2}}""")));
