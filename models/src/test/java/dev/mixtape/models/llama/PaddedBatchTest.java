@@ -7,8 +7,13 @@ import dev.mixtape.engine.vector.VectorBackend;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.mixtape.engine.Tensor;
+
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,10 +39,8 @@ class PaddedBatchTest {
     private static Llama llama;
 
     @BeforeAll
-    static void load() throws IOException {
-        try (Checkpoint checkpoint = Checkpoints.open(SharedFiles.require("models/stories260K/hf"))) {
-            llama = Llama.load(checkpoint, new VectorBackend(2));
-        }
+    static void loadTheModel() throws IOException {
+        llama = load(2);
     }
 
     /** The batch of two against each sequence right-padded alone: the same seven rows, the same kernels. */
@@ -94,6 +97,41 @@ class PaddedBatchTest {
             // Same logits bit for bit (above); only the order of the per-token sums differs: float rounding.
             assertEquals((lossLong * longTargets + lossShort * shortTargets) / (longTargets + shortTargets), batched, 1e-6 * batched);
         }
+    }
+
+    /** One thread and two: the same logits, and the same loss gradient for every weight, bit for bit. */
+    @Test
+    void oneThreadAndTwoGiveTheSameBits() throws IOException {
+        Llama single = load(1);
+        Llama pair = load(2);
+        try (var noGrad = Grad.off()) {
+            assertArrayEquals(pair.forward(batch(0), 2, SEQ).toFloatArray(), single.forward(batch(0), 2, SEQ).toFloatArray());
+        }
+        int[] targets = new int[2 * SEQ];
+        for (int i = 0; i < targets.length; i++) {
+            targets[i] = i % SEQ == SEQ - 1 ? -100 : batch(0)[i + 1];
+        }
+        List<Map.Entry<String, Tensor>> two = trainable(pair);
+        List<Map.Entry<String, Tensor>> one = trainable(single);
+        pair.loss(batch(0), targets, 2, SEQ, -100).backward();
+        single.loss(batch(0), targets, 2, SEQ, -100).backward();
+        for (int i = 0; i < two.size(); i++) {
+            assertArrayEquals(two.get(i).getValue().grad().toFloatArray(), one.get(i).getValue().grad().toFloatArray(),
+                    "gradient of " + two.get(i).getKey());
+        }
+    }
+
+    private static Llama load(int threads) throws IOException {
+        try (Checkpoint checkpoint = Checkpoints.open(SharedFiles.require("models/stories260K/hf"))) {
+            return Llama.load(checkpoint, new VectorBackend(threads));
+        }
+    }
+
+    /** The model's parameters, each made to require a gradient. */
+    private static List<Map.Entry<String, Tensor>> trainable(Llama model) {
+        List<Map.Entry<String, Tensor>> parameters = new ArrayList<>(model.namedParameters().entrySet());
+        parameters.forEach(entry -> entry.getValue().requiresGrad(true));
+        return parameters;
     }
 
     /** Both sequences, the shorter right-padded with {@code pad}. */
