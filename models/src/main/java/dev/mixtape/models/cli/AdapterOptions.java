@@ -7,7 +7,9 @@ import dev.mixtape.adapters.TargetModules;
 import picocli.CommandLine.Option;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /** The options that describe a new adapter: kind, rank, scaling, dropout, targets, initialisation. */
 final class AdapterOptions {
@@ -57,6 +59,20 @@ final class AdapterOptions {
         };
         return LoraConfig.builder(targetModules()).r(rank).alpha(alpha).useRslora(rslora).dropout(dropout).init(loraInit)
                 .mixer(mixer ? mixerStart : null).baseModelNameOrPath(baseModel).build();
+    }
+
+    /** The options' values, by option name, for a run's settings. */
+    Map<String, String> settings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("--adapter", kind.toLowerCase(Locale.ROOT));
+        settings.put("--rank", Integer.toString(rank));
+        settings.put("--alpha", Double.toString(alpha));
+        settings.put("--rslora", Boolean.toString(rslora));
+        settings.put("--dropout", Double.toString(dropout));
+        settings.put("--targets", targets);
+        settings.put("--init", init.toLowerCase(Locale.ROOT));
+        settings.put("--mixer-init", mixerInit.toLowerCase(Locale.ROOT));
+        return settings;
     }
 
     private TargetModules targetModules() {

@@ -8,6 +8,7 @@ import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.GateTraining;
 import dev.mixtape.models.train.SpecialIds;
+import dev.mixtape.models.train.StopRequest;
 import dev.mixtape.models.train.TrainingConfig;
 import dev.mixtape.models.train.TrainingResult;
 import picocli.CommandLine.Command;
@@ -17,11 +18,13 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /**
  * {@code mixtape compose}: a MoLE (Mixture of LoRA Experts) of already-trained adapters, whose gates
@@ -61,8 +64,11 @@ final class ComposeCommand implements Callable<Integer> {
     @Option(names = "--out", description = "The MoLE folder to write (default: runs/mole-<time>; with --demo, runs/compose-demo-<time>).")
     Path out;
 
-    @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out.")
+    @Option(names = "--resume", description = "Continue the run in --out (interrupted or not); give the same options as the first run.")
     boolean resume;
+
+    @Option(names = "--overwrite", description = "Delete what --out holds and start anew there.")
+    boolean overwrite;
 
     @Option(names = "--backend", defaultValue = "vector", description = "vector (default) or nd4j.")
     String backend;
@@ -77,7 +83,9 @@ final class ComposeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         if (demo) {
-            return new ComposeDemo(out != null ? out : Path.of("runs", "compose-demo-" + time), backend, ComposeDemo.Budget.FULL).run();
+            Path demoFolder = out != null ? out : Path.of("runs", "compose-demo-" + time);
+            OutputFolder.check(demoFolder, null, overwrite, List.of(new OutputFolder.Input("--model", BundledData.tinyModel()))).prepare();
+            return new ComposeDemo(demoFolder, backend, ComposeDemo.Budget.FULL).run();
         }
         if (experts == null || experts.isEmpty() || data == null) {
             throw new IllegalArgumentException("compose needs --experts and --data (or --demo)");
@@ -86,6 +94,11 @@ final class ComposeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume needs --out, the folder of the run to continue");
         }
         Path modelPath = model != null ? model : BundledData.tinyModel();
+        Path runFolder = out != null ? out : Path.of("runs", "mole-" + time);
+        List<OutputFolder.Input> inputs = new ArrayList<>(List.of(new OutputFolder.Input("--model", modelPath),
+                new OutputFolder.Input("--tokenizer", tokenizer), new OutputFolder.Input("--data", data), new OutputFolder.Input("--eval-data", evalData)));
+        experts.forEach(expert -> inputs.add(new OutputFolder.Input("--experts", expert)));
+        OutputFolder folder = OutputFolder.check(runFolder, resume, overwrite, inputs);
         Llama llama = ModelOptions.loadModel(modelPath, backend, DType.F32);
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
         Map<String, Path> expertFolders = expertFolders(experts);
@@ -96,17 +109,31 @@ final class ComposeCommand implements Callable<Integer> {
 
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         TrainingData loadedData = TrainingData.load(data, evalData, loaded, SpecialIds.of(loaded, llama.config()), length, training.seed);
-        TrainingConfig config = training.toConfig(loadedData.train().sequences().size(), DEFAULTS);
-        Path runFolder = out != null ? out : Path.of("runs", "mole-" + time);
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("--model", TrainingOptions.describe(modelPath));
+        settings.put("--tokenizer", TrainingOptions.describe(tokenizer));
+        settings.put("--experts", expertFolders.values().stream().map(TrainingOptions::describe).collect(Collectors.joining(",")));
+        settings.put("--data", TrainingOptions.describe(data));
+        settings.put("--eval-data", TrainingOptions.describe(evalData));
+        settings.put("--seq-len", Integer.toString(length));
+        settings.put("--backend", backend);
+        settings.putAll(moleOptions.settings());
+        TrainingConfig config = training.toConfig(loadedData.train().sequences().size(), DEFAULTS, settings);
         System.err.printf(Locale.ROOT, "compose: %d experts %s, %d gates (%s), %,d gate parameters; %d training sequences; %d steps; run folder %s%n",
                 expertFolders.size(), expertFolders.keySet(), mole.gateNames().size(), mole.config().granularity().jsonName(),
                 mole.parameters().stream().mapToLong(Tensor::numel).sum(), loadedData.train().sequences().size(), config.steps(), runFolder);
 
-        GateTraining job = GateTraining.of(llama, mole, expertFolders, loaded).data(loadedData.train(), loadedData.eval()).config(config);
+        folder.prepare();
+        StopRequest stop = new StopRequest();
+        GateTraining job = GateTraining.of(llama, mole, expertFolders, loaded).data(loadedData.train(), loadedData.eval()).config(config)
+                .stopRequest(stop);
         TrainingResult result;
-        try (ProgressReporter progress = new ProgressReporter("compose", System.err)) {
+        try (ProgressReporter progress = new ProgressReporter("compose", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
             job.listener(progress);
             result = resume ? job.resume(runFolder) : job.run(runFolder);
+        }
+        if (result.alreadyFinished()) {
+            System.err.printf(Locale.ROOT, "compose: the run in %s is already finished (%d steps); nothing to train%n", runFolder, result.steps());
         }
         RunSummary.print("compose", result);
         return 0;

@@ -11,6 +11,7 @@ import dev.mixtape.models.train.Dataset;
 import dev.mixtape.models.train.TrainingResult;
 import dev.mixtape.models.train.FineTuning;
 import dev.mixtape.models.train.SpecialIds;
+import dev.mixtape.models.train.StopRequest;
 import dev.mixtape.models.train.TrainingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,7 +20,10 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -63,11 +67,14 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--init-adapter", description = "Start from this PEFT adapter folder instead of a new adapter (the adapter options are then ignored).")
     Path initAdapter;
 
-    @Option(names = "--out", description = "The run folder (default: runs/<task>-<adapter>-<time>).")
+    @Option(names = "--out", description = "The run folder, empty or new (default: runs/<task>-<adapter>-<time>).")
     Path out;
 
-    @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out; give the same options as the first run.")
+    @Option(names = "--resume", description = "Continue the run in --out (interrupted or not); give the same options as the first run.")
     boolean resume;
+
+    @Option(names = "--overwrite", description = "Delete what --out holds and start a new run there.")
+    boolean overwrite;
 
     @Mixin
     WeightsOption weights;
@@ -91,22 +98,36 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         String taskName = data == null ? (task != null ? task : DEFAULT_TASK) : null;
         Path trainFile = taskName != null ? BundledData.trainData(taskName) : data;
+        Path evalFile = evalData != null ? evalData : taskName != null ? BundledData.evalData(taskName) : null;
         Path modelPath = model != null ? model : BundledData.tinyModel();
+        String kind = initAdapter != null ? "continued" : adapterOptions.kind.toLowerCase(Locale.ROOT);
+        Path runFolder = out != null ? out : Path.of("runs", (taskName != null ? taskName : baseName(trainFile)) + "-" + kind + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        OutputFolder folder = OutputFolder.check(runFolder, resume, overwrite, List.of(new OutputFolder.Input("--model", modelPath),
+                new OutputFolder.Input("--tokenizer", tokenizer), new OutputFolder.Input("--data", trainFile),
+                new OutputFolder.Input("--eval-data", evalFile), new OutputFolder.Input("--init-adapter", initAdapter)));
         Llama llama = ModelOptions.loadModel(modelPath, backend, weights.dtype());
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         SpecialIds special = SpecialIds.of(loaded, llama.config());
-        TrainingData loadedData = TrainingData.load(trainFile, evalData != null ? evalData : taskName != null ? BundledData.evalData(taskName) : null,
-                loaded, special, length, training.seed);
+        TrainingData loadedData = TrainingData.load(trainFile, evalFile, loaded, special, length, training.seed);
         Dataset train = loadedData.train();
         Dataset eval = loadedData.eval();
-        TrainingConfig config = training.toConfig(train.sequences().size(), DEFAULTS);
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("--model", TrainingOptions.describe(modelPath));
+        settings.put("--tokenizer", TrainingOptions.describe(tokenizer));
+        settings.put("--data", TrainingOptions.describe(trainFile));
+        settings.put("--eval-data", TrainingOptions.describe(evalFile));
+        settings.put("--seq-len", Integer.toString(length));
+        settings.put("--init-adapter", TrainingOptions.describe(initAdapter));
+        settings.put("--weights", weights.dtype().toString());
+        settings.put("--backend", backend);
+        settings.putAll(adapterOptions.settings());
+        TrainingConfig config = training.toConfig(train.sequences().size(), DEFAULTS, settings);
 
         Adapter adapter = initAdapter != null
                 ? PeftFiles.load(initAdapter, llama, ADAPTER_NAME)
                 : Adapters.inject(llama, adapterOptions.toConfig(modelPath.toString()), ADAPTER_NAME, new Rng(training.seed));
-        Path runFolder = out != null ? out : Path.of("runs", (taskName != null ? taskName : baseName(trainFile)) + "-"
-                + (adapter.config().useMixer() ? "moslora" : "lora") + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         System.err.printf(Locale.ROOT, "finetune: %s, %,d parameters; %s adapter r=%d on %d layers, %,d trainable%n", modelPath,
                 llama.config().parameterCount(), adapter.config().useMixer() ? "MoSLoRA" : "LoRA", adapter.config().r(),
                 adapter.layerNames().size(), adapter.parameters().stream().mapToLong(Tensor::numel).sum());
@@ -114,11 +135,16 @@ final class FinetuneCommand implements Callable<Integer> {
                 train.sequences().size(), trainFile, eval == null ? "no held-out data" : eval.sequences().size() + " held out",
                 config.steps(), config.batchSize(), config.gradientAccumulation(), runFolder);
 
-        FineTuning job = FineTuning.of(llama, adapter, loaded).data(train, eval).config(config);
+        folder.prepare();
+        StopRequest stop = new StopRequest();
+        FineTuning job = FineTuning.of(llama, adapter, loaded).data(train, eval).config(config).stopRequest(stop);
         TrainingResult result;
-        try (ProgressReporter progress = new ProgressReporter("finetune", System.err)) {
+        try (ProgressReporter progress = new ProgressReporter("finetune", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
             job.listener(progress);
             result = resume ? job.resume(runFolder) : job.run(runFolder);
+        }
+        if (result.alreadyFinished()) {
+            System.err.printf(Locale.ROOT, "finetune: the run in %s is already finished (%d steps); nothing to train%n", runFolder, result.steps());
         }
         RunSummary.print("finetune", result);
         return 0;

@@ -7,7 +7,9 @@ import dev.mixtape.adapters.mole.Pooling;
 import picocli.CommandLine.Option;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /** The options that shape a MoLE's gates: granularity, what they read, pooling, temperature, balance loss. */
@@ -37,6 +39,18 @@ final class MoleOptions {
         return MoleConfig.builder().granularity(choice("--granularity", granularity, Granularity.class))
                 .gateInput(choice("--gate-input", gateInput, GateInput.class)).pooling(choice("--pooling", pooling, Pooling.class))
                 .temperature(temperature).learnableTemperature(learnableTemperature).balanceWeight(alpha).build();
+    }
+
+    /** The options' values, by option name, for a run's settings. */
+    Map<String, String> settings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("--granularity", granularity.toLowerCase(Locale.ROOT));
+        settings.put("--gate-input", gateInput.toLowerCase(Locale.ROOT));
+        settings.put("--pooling", pooling.toLowerCase(Locale.ROOT));
+        settings.put("--temperature", Double.toString(temperature));
+        settings.put("--learnable-temperature", Boolean.toString(learnableTemperature));
+        settings.put("--alpha", Double.toString(alpha));
+        return settings;
     }
 
     private static <E extends Enum<E>> E choice(String option, String value, Class<E> type) {

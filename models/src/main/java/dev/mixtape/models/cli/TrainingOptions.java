@@ -5,7 +5,10 @@ import dev.mixtape.models.train.OptimizerSettings;
 import dev.mixtape.models.train.TrainingConfig;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 
 /** The options of every training command: steps, batches, optimizer, schedule, evaluation, checkpoints. */
@@ -49,7 +52,8 @@ final class TrainingOptions {
     @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N steps; 0: only before the first and after the last (default).")
     int evalEvery;
 
-    @Option(names = "--save-every", defaultValue = "0", description = "Checkpoint every N steps; 0: only at the end (default).")
+    @Option(names = "--save-every", defaultValue = "0", description = "Checkpoint every N steps; 0 (default): as often as costs "
+            + "under 1% of the time, at most every 10 s. Ctrl-C checkpoints the current step and stops; --resume continues.")
     int saveEvery;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights and the data order (default: ${DEFAULT-VALUE}).")
@@ -65,8 +69,13 @@ final class TrainingOptions {
     record Defaults(int steps, double learningRate, int warmupSteps) {
     }
 
-    /** The {@link TrainingConfig} these options describe, for {@code sequences} training sequences. Errors name the option. */
-    TrainingConfig toConfig(int sequences, Defaults defaults) {
+    /**
+     * The {@link TrainingConfig} these options describe, for {@code sequences} training sequences. Its
+     * settings, which a resumed run must repeat, are the command's {@code commandSettings} and then
+     * these options' values (as resolved: the steps that {@code --epochs} gave, the default learning
+     * rate). Errors name the option.
+     */
+    TrainingConfig toConfig(int sequences, Defaults defaults, Map<String, String> commandSettings) {
         if (steps != null && epochs != null) {
             throw new IllegalArgumentException("give --steps or --epochs, not both");
         }
@@ -91,7 +100,25 @@ final class TrainingOptions {
             case "constant" -> LrSchedule.linearWarmup(learningRate, warmupSteps);
             default -> throw new IllegalArgumentException("--schedule must be cosine or constant, got '" + schedule + "'");
         };
+        Map<String, String> runSettings = new LinkedHashMap<>(commandSettings);
+        runSettings.put("--steps", Integer.toString(steps));
+        runSettings.put("--batch", Integer.toString(batchSize));
+        runSettings.put("--grad-accum", Integer.toString(gradientAccumulation));
+        runSettings.put("--optimizer", optimizer.toLowerCase(Locale.ROOT));
+        runSettings.put("--lr", Double.toString(learningRate));
+        runSettings.put("--min-lr", Double.toString(minLearningRate));
+        runSettings.put("--warmup", Integer.toString(warmupSteps));
+        runSettings.put("--schedule", schedule.toLowerCase(Locale.ROOT));
+        runSettings.put("--weight-decay", Double.toString(weightDecay));
+        runSettings.put("--momentum", Double.toString(momentum));
+        runSettings.put("--clip", Double.toString(clipNorm));
+        runSettings.put("--seed", Long.toString(seed));
         return TrainingConfig.builder(steps).batchSize(batchSize).gradientAccumulation(gradientAccumulation).optimizer(settings)
-                .schedule(lrSchedule).clipNorm(clipNorm).evalEvery(evalEvery).saveEvery(saveEvery).seed(seed).build();
+                .schedule(lrSchedule).clipNorm(clipNorm).evalEvery(evalEvery).saveEvery(saveEvery).seed(seed).settings(runSettings).build();
+    }
+
+    /** How a run's settings name a file: its absolute path, or "(none)" for an option not given. */
+    static String describe(Path file) {
+        return file == null ? "(none)" : file.toAbsolutePath().normalize().toString();
     }
 }

@@ -8,7 +8,8 @@ import java.nio.file.Path;
 
 /**
  * Runs a {@link Trainer} (fresh or resumed) and sums it up as a {@link TrainingResult}: the held-out
- * evaluations before the first step (read back from the metrics of a resumed run) and after the last,
+ * evaluations before the first step and after the last (read back from the metrics where this session
+ * did not make them: a resumed run, a finished one),
  * and the throughput of the steps this session ran, for {@link TrainingJob}.
  */
 final class RecordedRun implements TrainingListener {
@@ -23,19 +24,26 @@ final class RecordedRun implements TrainingListener {
     }
 
     static TrainingResult execute(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
-                                  TrainingListener listener, TrainingHooks hooks, boolean resume) throws IOException {
+                                  TrainingListener listener, TrainingHooks hooks, StopRequest stop, boolean resume) throws IOException {
         RecordedRun recorder = new RecordedRun(listener);
-        Trainer trainer = new Trainer(model, tokenizer, train, eval, config, runFolder, recorder, hooks);
+        Trainer trainer = new Trainer(model, tokenizer, train, eval, config, runFolder, recorder, hooks, stop);
+        boolean alreadyFinished = false;
         if (resume) {
-            trainer.resume();
+            alreadyFinished = trainer.resume() == config.steps();
         } else {
             trainer.train();
         }
+        Path metrics = runFolder.resolve(Trainer.METRICS);
         Evaluation before = recorder.before;
         if (before == null && eval != null) {
-            before = MetricsLog.evaluationAt(runFolder.resolve(Trainer.METRICS), 0).orElse(null);
+            before = MetricsLog.evaluationAt(metrics, 0).orElse(null);
         }
-        return new TrainingResult(runFolder, config.steps(), before, recorder.after, recorder.seconds > 0 ? recorder.tokens / recorder.seconds : 0);
+        Evaluation after = recorder.after;
+        if (after == null && eval != null) {
+            after = MetricsLog.evaluationAt(metrics, config.steps()).orElse(null);
+        }
+        return new TrainingResult(runFolder, config.steps(), before, after, recorder.seconds > 0 ? recorder.tokens / recorder.seconds : 0,
+                alreadyFinished);
     }
 
     @Override

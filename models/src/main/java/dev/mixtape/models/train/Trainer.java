@@ -2,6 +2,7 @@ package dev.mixtape.models.train;
 
 import dev.mixtape.engine.StepMemory;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.io.AtomicFile;
 import dev.mixtape.engine.optim.GradClip;
 import dev.mixtape.engine.optim.Optimizer;
 import dev.mixtape.models.llama.Llama;
@@ -31,10 +32,17 @@ import java.util.Map;
  * </ol>
  * Every {@code evalEvery} steps (and before the first and after the last) the held-out data is
  * {@link Evaluator evaluated}, with the model switched to evaluation mode by the {@link TrainingHooks}
- * for it and back to training mode at the next step; every {@code saveEvery} steps (and after the last) a
- * {@link TrainingCheckpoint} is written. The run folder holds {@value #CHECKPOINT}, {@value #METRICS}
- * (see {@link MetricsLog}) and, at the end, {@value #CURVES}. {@link #resume()} continues from the
- * checkpoint so that the losses that follow are bit for bit those of a run that never stopped.
+ * for it and back to training mode at the next step.
+ *
+ * <p>The run folder holds {@value #CHECKPOINT}, {@value #METRICS} (see {@link MetricsLog}) and, at the
+ * end, {@value #CURVES}. The checkpoint is the run's state: a new run writes one of step 0 before
+ * anything else, then one when the {@link CheckpointTiming} says so, when a {@link StopRequest} asks
+ * for it and after the last step, each replacing the last atomically. The metrics of a step are on
+ * disk before its checkpoint, so however the process dies (even {@code kill -9}), the folder holds a
+ * whole checkpoint of some step k and the metrics of steps 1 to k (with perhaps lines of later steps,
+ * which {@link #resume()} drops), or, before the first checkpoint, nothing but temporary files, which
+ * the next run deletes. {@link #resume()} continues from the checkpoint so that the losses that
+ * follow are bit for bit those of a run that never stopped.
  */
 public final class Trainer {
     /** The checkpoint's file name in the run folder. */
@@ -57,12 +65,14 @@ public final class Trainer {
     private final Optimizer optimizer;
     /** Each step's tensors, recycled into the next step ({@link StepMemory}). */
     private final StepMemory memory;
+    private final CheckpointTiming timing;
+    private final StopRequest stop;
     private int lastCheckpointStep = -1;
 
-    /** A trainer that adds nothing to the next-token loss, for a model without dropout: see the full constructor. */
+    /** A trainer that adds nothing to the next-token loss, for a model without dropout, and runs to the end: see the full constructor. */
     public Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
                    TrainingListener listener) {
-        this(model, tokenizer, train, eval, config, runFolder, listener, TrainingHooks.NONE);
+        this(model, tokenizer, train, eval, config, runFolder, listener, TrainingHooks.NONE, new StopRequest());
     }
 
     /**
@@ -71,9 +81,10 @@ public final class Trainer {
      * @param eval      held-out data, or null for none
      * @param runFolder where the checkpoint, metrics and plot go (created if needed)
      * @param hooks     what this kind of training adds: training/evaluation modes, loss terms, figures
+     * @param stop      asks the run to checkpoint and stop early
      */
     public Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
-                   TrainingListener listener, TrainingHooks hooks) {
+                   TrainingListener listener, TrainingHooks hooks, StopRequest stop) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.train = train;
@@ -82,6 +93,8 @@ public final class Trainer {
         this.runFolder = runFolder;
         this.listener = listener;
         this.hooks = hooks;
+        this.stop = stop;
+        this.timing = new CheckpointTiming(config.saveEvery());
         this.special = SpecialIds.of(tokenizer, model.config());
         model.namedParameters().forEach((name, tensor) -> {
             if (tensor.requiresGrad()) {
@@ -102,41 +115,73 @@ public final class Trainer {
         this.memory = model.backend().stepMemory();
     }
 
-    /** Trains from the model as it is, for {@code steps} steps; an earlier run's checkpoint and metrics in the folder are deleted. */
+    /**
+     * Trains from the model as it is, for {@code steps} steps; an earlier run's checkpoint and metrics in
+     * the folder are replaced.
+     *
+     * @throws TrainingInterruptedException when the {@link StopRequest} stopped the run (checkpointed)
+     */
     public void train() throws IOException {
         Files.createDirectories(runFolder);
-        Files.deleteIfExists(runFolder.resolve(CHECKPOINT));
+        AtomicFile.deleteLeftovers(runFolder);
         BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
         listener.onStart(0, config.steps());
-        try (MetricsLog metrics = MetricsLog.start(runFolder.resolve(METRICS))) {
-            if (eval != null) {
-                evaluate(0, metrics);
-            }
-            run(0, cursor, metrics);
-        }
+        checkpoint(0, cursor);
+        start(0, cursor);
     }
 
     /**
      * Continues the run whose checkpoint is in the run folder: restores the trainable parameters, the
-     * optimizer state and the data position, then trains the remaining steps. The model must be the
-     * one the run started from (same frozen weights, same trainable parameter names).
+     * optimizer state and the data position, then trains the remaining steps (none, if the run was
+     * finished: then only the plot is redrawn). The model must be the one the run started from (same
+     * frozen weights, same trainable parameter names), and the config's settings those of the run.
+     *
+     * @return the steps the run had taken before this call; {@code steps} if it was finished
+     * @throws TrainingInterruptedException when the {@link StopRequest} stopped the run (checkpointed)
      */
-    public void resume() throws IOException {
+    public int resume() throws IOException {
         Path file = runFolder.resolve(CHECKPOINT);
         if (!Files.isRegularFile(file)) {
-            throw new IOException(file + ": no checkpoint to resume from");
+            throw new IOException(runFolder + " holds no run to resume (no " + CHECKPOINT + ")");
         }
+        AtomicFile.deleteLeftovers(runFolder);
         TrainingCheckpoint.Resumed resumed = TrainingCheckpoint.restore(file, trainable, optimizer, settings());
-        lastCheckpointStep = resumed.step();
+        int step = resumed.step();
+        lastCheckpointStep = step;
+        if (step > config.steps()) {
+            throw new IOException(file + ": the run has taken " + step + " steps, more than this one's " + config.steps());
+        }
+        if (step == config.steps()) {
+            LossCurves.write(runFolder.resolve(METRICS), runFolder.resolve(CURVES));
+            return step;
+        }
         BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
         cursor.seek(resumed.position());
-        listener.onStart(resumed.step(), config.steps());
-        try (MetricsLog metrics = MetricsLog.resume(runFolder.resolve(METRICS), resumed.step())) {
-            run(resumed.step(), cursor, metrics);
+        listener.onStart(step, config.steps());
+        if (step == 0) {
+            start(0, cursor);
+        } else {
+            try (MetricsLog metrics = MetricsLog.resume(runFolder.resolve(METRICS), step)) {
+                run(step, cursor, metrics);
+            }
+        }
+        return step;
+    }
+
+    /** Trains from a checkpoint of step 0: a new metrics log, the evaluation before the first step, then the steps. */
+    private void start(int firstStep, BatchCursor cursor) throws IOException {
+        try (MetricsLog metrics = MetricsLog.start(runFolder.resolve(METRICS))) {
+            if (eval != null) {
+                evaluate(firstStep, metrics);
+            }
+            run(firstStep, cursor, metrics);
         }
     }
 
     private void run(int firstStep, BatchCursor cursor, MetricsLog metrics) throws IOException {
+        if (stop.isRequested()) {
+            throw new TrainingInterruptedException(firstStep, runFolder.resolve(CHECKPOINT));
+        }
         for (int step = firstStep + 1; step <= config.steps(); step++) {
             StepMetrics done = step(step, cursor);
             metrics.step(done);
@@ -145,18 +190,29 @@ public final class Trainer {
             if (eval != null && (last || (config.evalEvery() > 0 && step % config.evalEvery() == 0))) {
                 evaluate(step, metrics);
             }
-            if (last || (config.saveEvery() > 0 && step % config.saveEvery() == 0)) {
-                double parameterNorm = norm(List.copyOf(trainable.values()));
-                if (!Double.isFinite(parameterNorm)) {
-                    throw diverged(step, "norm of the updated parameters", parameterNorm);
-                }
-                Path file = runFolder.resolve(CHECKPOINT);
-                TrainingCheckpoint.write(file, trainable, optimizer, step, cursor.position(), settings());
-                lastCheckpointStep = step;
-                listener.onCheckpoint(step, file);
+            boolean stopping = stop.isRequested() && !last;
+            if (last || stopping || timing.due(step)) {
+                checkpoint(step, cursor);
+            }
+            if (stopping) {
+                throw new TrainingInterruptedException(step, runFolder.resolve(CHECKPOINT));
             }
         }
         LossCurves.write(runFolder.resolve(METRICS), runFolder.resolve(CURVES));
+    }
+
+    /** Writes the checkpoint of {@code step} (after checking that the parameters are finite), replacing the last one. */
+    private void checkpoint(int step, BatchCursor cursor) throws IOException {
+        double parameterNorm = norm(List.copyOf(trainable.values()));
+        if (!Double.isFinite(parameterNorm)) {
+            throw diverged(step, "norm of the updated parameters", parameterNorm);
+        }
+        Path file = runFolder.resolve(CHECKPOINT);
+        timing.save(() -> TrainingCheckpoint.write(file, trainable, optimizer, step, cursor.position(), settings()));
+        lastCheckpointStep = step;
+        if (step > 0) {
+            listener.onCheckpoint(step, file);
+        }
     }
 
     /** One optimizer step in a {@link StepMemory} step: nothing it allocates outlives it but the optimizer's state. */
@@ -237,9 +293,13 @@ public final class Trainer {
         listener.onEvaluation(step, evaluation);
     }
 
-    /** What a resumed run must share with the checkpoint's run. */
+    /**
+     * What a resumed run must share with the checkpoint's run: the caller's settings, then what gives the
+     * checkpoint's data position its meaning. (The schedule, the optimizer's settings and the number of
+     * steps may change, to continue a run that diverged more gently, unless the caller's settings hold them.)
+     */
     private Map<String, String> settings() {
-        Map<String, String> settings = new LinkedHashMap<>();
+        Map<String, String> settings = new LinkedHashMap<>(config.settings());
         settings.put("seed", Long.toString(config.seed()));
         settings.put("batch_size", Integer.toString(config.batchSize()));
         settings.put("gradient_accumulation", Integer.toString(config.gradientAccumulation()));

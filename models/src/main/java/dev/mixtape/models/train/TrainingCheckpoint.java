@@ -59,7 +59,7 @@ final class TrainingCheckpoint {
      * Copies the checkpoint's parameters into {@code trainable} (in place, so the optimizer keeps
      * its references) and its state into {@code optimizer}. Checks first that the file is a training
      * checkpoint made with the same {@code settings} and the same trainable parameters; errors name
-     * the file and what differs.
+     * the file (for a setting, its folder) and what differs: a setting is named with both its values.
      */
     static Resumed restore(Path file, Map<String, Tensor> trainable, Optimizer optimizer, Map<String, String> settings) throws IOException {
         try (SafetensorsFile checkpoint = SafetensorsFile.open(file)) {
@@ -68,9 +68,11 @@ final class TrainingCheckpoint {
                 throw new IOException(file + ": not a Mixtape training checkpoint (metadata format is " + metadata.get("format") + ")");
             }
             for (Map.Entry<String, String> setting : settings.entrySet()) {
-                if (!setting.getValue().equals(metadata.get(setting.getKey()))) {
-                    throw new IOException(file + ": the checkpoint was made with " + setting.getKey() + " = " + metadata.get(setting.getKey())
-                            + ", this run has " + setting.getValue() + "; resume with the same settings");
+                String recorded = metadata.get(setting.getKey());
+                if (!setting.getValue().equals(recorded)) {
+                    throw new IOException(file.toAbsolutePath().getParent() + ": the run was made with " + setting.getKey() + " "
+                            + (recorded == null ? "(not recorded)" : recorded) + ", not " + setting.getKey() + " " + setting.getValue()
+                            + "; resume with the run's settings");
                 }
             }
             Set<String> stored = new HashSet<>();

@@ -2,6 +2,10 @@ package dev.mixtape.models.train;
 
 import dev.mixtape.engine.optim.LrSchedule;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * How a {@link Trainer} runs. Build one with {@link #builder(int)}; unset fields keep the defaults
  * shown there.
@@ -13,11 +17,16 @@ import dev.mixtape.engine.optim.LrSchedule;
  * @param schedule              the learning rate of each step
  * @param clipNorm              global gradient-norm limit; 0 for no clipping
  * @param evalEvery             evaluate every this many steps (and before the first and after the last); 0: only those two
- * @param saveEvery             checkpoint every this many steps (and at the end); 0: only at the end
+ * @param saveEvery             checkpoint every this many steps (and at the end); 0: as often as keeps saving
+ *                              under 1% of the training time ({@link CheckpointTiming})
  * @param seed                  seed of the data order
+ * @param settings              how the caller describes the run, by setting name and value (the command
+ *                              line's options, say), in the order to report them: a resumed run must give
+ *                              the same values, and a difference is reported by these names
  */
 public record TrainingConfig(int steps, int batchSize, int gradientAccumulation, OptimizerSettings optimizer,
-                             LrSchedule schedule, double clipNorm, int evalEvery, int saveEvery, long seed) {
+                             LrSchedule schedule, double clipNorm, int evalEvery, int saveEvery, long seed,
+                             Map<String, String> settings) {
 
     public TrainingConfig {
         requireAtLeast("steps", steps, 1);
@@ -31,6 +40,7 @@ public record TrainingConfig(int steps, int batchSize, int gradientAccumulation,
         if (optimizer == null || schedule == null) {
             throw new IllegalArgumentException("an optimizer and a learning-rate schedule are required");
         }
+        settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
     }
 
     private static void requireAtLeast(String name, int value, int least) {
@@ -42,7 +52,7 @@ public record TrainingConfig(int steps, int batchSize, int gradientAccumulation,
     /**
      * A builder for a run of {@code steps} steps with defaults: batch size 8, no accumulation, AdamW
      * without weight decay, constant learning rate 1e-3, clipping at norm 1, evaluation before the
-     * first step and after the last, checkpoint only at the end, seed 0.
+     * first step and after the last, checkpoints timed automatically, seed 0, no settings of the caller's.
      */
     public static Builder builder(int steps) {
         return new Builder(steps);
@@ -59,6 +69,7 @@ public record TrainingConfig(int steps, int batchSize, int gradientAccumulation,
         private int evalEvery;
         private int saveEvery;
         private long seed;
+        private Map<String, String> settings = Map.of();
 
         private Builder(int steps) {
             this.steps = steps;
@@ -100,7 +111,7 @@ public record TrainingConfig(int steps, int batchSize, int gradientAccumulation,
             return this;
         }
 
-        /** Checkpoint interval in steps, 0 for only at the end. */
+        /** Checkpoint interval in steps, 0 for automatic timing. */
         public Builder saveEvery(int value) {
             saveEvery = value;
             return this;
@@ -112,9 +123,16 @@ public record TrainingConfig(int steps, int batchSize, int gradientAccumulation,
             return this;
         }
 
+        /** The caller's description of the run, which a resumed run must repeat (see {@link TrainingConfig}). */
+        public Builder settings(Map<String, String> value) {
+            settings = value;
+            return this;
+        }
+
         /** The config; invalid values throw here, naming the field. */
         public TrainingConfig build() {
-            return new TrainingConfig(steps, batchSize, gradientAccumulation, optimizer, schedule, clipNorm, evalEvery, saveEvery, seed);
+            return new TrainingConfig(steps, batchSize, gradientAccumulation, optimizer, schedule, clipNorm, evalEvery, saveEvery, seed,
+                    settings);
         }
     }
 }

@@ -23,6 +23,7 @@ public abstract sealed class TrainingJob<J extends TrainingJob<J>> permits FineT
     private TrainingConfig config;
     private TrainingListener listener = new TrainingListener() {
     };
+    private StopRequest stop = new StopRequest();
 
     TrainingJob(Llama model, Tokenizer tokenizer) {
         this.model = Objects.requireNonNull(model, "model");
@@ -48,14 +49,28 @@ public abstract sealed class TrainingJob<J extends TrainingJob<J>> permits FineT
         return self();
     }
 
-    /** Trains from the model as it is now; an earlier run's checkpoint and metrics in {@code runFolder} are replaced. */
+    /** Asks the run to checkpoint and stop early when {@code stop} is requested (Ctrl-C); by default it runs to the end. */
+    public J stopRequest(StopRequest stop) {
+        this.stop = Objects.requireNonNull(stop, "stop");
+        return self();
+    }
+
+    /**
+     * Trains from the model as it is now; an earlier run's checkpoint and metrics in {@code runFolder} are
+     * replaced. What was trained is written when the run completes.
+     *
+     * @throws TrainingInterruptedException when the {@link #stopRequest} stopped it (checkpointed, resumable)
+     */
     public TrainingResult run(Path runFolder) throws IOException {
         return execute(runFolder, false);
     }
 
     /**
      * Continues the run whose checkpoint is in {@code runFolder}; the model must have been set up as for
-     * the first run. The losses are bit for bit those of a run that never stopped.
+     * the first run. The losses are bit for bit those of a run that never stopped. A finished run is not
+     * trained again: what it trained is written again from its checkpoint, and the result says so.
+     *
+     * @throws TrainingInterruptedException when the {@link #stopRequest} stopped it (checkpointed, resumable)
      */
     public TrainingResult resume(Path runFolder) throws IOException {
         return execute(runFolder, true);
@@ -73,7 +88,10 @@ public abstract sealed class TrainingJob<J extends TrainingJob<J>> permits FineT
     void afterRun() {
     }
 
-    /** Writes what was trained into the run folder, after a run that completed. */
+    /**
+     * Writes what was trained into the run folder, after a run that completed (after its last
+     * checkpoint, so that the files of a folder that has them always agree with its checkpoint).
+     */
     abstract void save(Path runFolder) throws IOException;
 
     @SuppressWarnings("unchecked")
@@ -87,7 +105,7 @@ public abstract sealed class TrainingJob<J extends TrainingJob<J>> permits FineT
         }
         TrainingResult result;
         try {
-            result = RecordedRun.execute(model, tokenizer, train, eval, config, runFolder, listener, hooks(), resume);
+            result = RecordedRun.execute(model, tokenizer, train, eval, config, runFolder, listener, hooks(), stop, resume);
         } finally {
             afterRun();
         }

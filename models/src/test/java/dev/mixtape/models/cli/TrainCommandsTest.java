@@ -25,6 +25,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code mixtape eval} and {@code mixtape pretrain} in-process. */
@@ -130,8 +131,14 @@ class TrainCommandsTest {
         assertTrue(evaluated.err().startsWith("mixtape: " + file + ":2: not valid JSON"), evaluated.err());
     }
 
+    /**
+     * Pretraining writes a model folder that loads and generates; the same command again is refused
+     * (the folder holds a run), resuming the finished run trains nothing and leaves the model as it
+     * was, and resuming with another --steps names the setting and both values. (Resuming a stopped
+     * pretraining bit for bit: {@link InterruptedRunTest}.)
+     */
     @Test
-    void pretrainWritesAModelFolderThatLoadsGeneratesAndResumesBitForBit() throws IOException {
+    void pretrainWritesAModelFolderThatLoadsAndGeneratesAndIsNotTrainedTwice() throws IOException {
         Path tokenizer = CharacterTokenizer.write(folder.resolve("tokenizer"));
         Path data = Files.writeString(folder.resolve("corpus.txt"),
                 "The cat sat on the mat. The dog ran to the park. A bird sang in the tree. The sun was warm and the sky was blue.\n");
@@ -142,14 +149,22 @@ class TrainCommandsTest {
         CliRun uninterrupted = run(with(common, "--out", straight.toString(), "--steps", "6"));
         assertEquals(0, uninterrupted.status(), uninterrupted.err());
         assertEquals(straight.toString(), uninterrupted.out().strip());
-
-        Path stopped = folder.resolve("stopped");
-        assertEquals(0, run(with(common, "--out", stopped.toString(), "--steps", "3")).status());
-        CliRun resumed = run(with(common, "--out", stopped.toString(), "--steps", "6", "--resume"));
-        assertEquals(0, resumed.status(), resumed.err());
-        assertEquals(losses(straight), losses(stopped));
         assertEquals(6, losses(straight).size());
-        assertArrayEquals(Files.readAllBytes(straight.resolve("model.safetensors")), Files.readAllBytes(stopped.resolve("model.safetensors")));
+        byte[] weights = Files.readAllBytes(straight.resolve("model.safetensors"));
+
+        CliRun again = run(with(common, "--out", straight.toString(), "--steps", "6"));
+        assertEquals(1, again.status());
+        assertEquals("mixtape: " + straight + " holds a run; continue it with --resume, or replace it with --overwrite", again.err().strip());
+        CliRun finished = run(with(common, "--out", straight.toString(), "--steps", "6", "--resume"));
+        assertEquals(0, finished.status(), finished.err());
+        assertTrue(finished.err().contains("pretrain: the run in " + straight + " is already finished (6 steps); nothing to train"), finished.err());
+        assertFalse(finished.err().contains("step 1/"), "no step was trained: " + finished.err());
+        assertArrayEquals(weights, Files.readAllBytes(straight.resolve("model.safetensors")));
+        assertEquals(6, losses(straight).size());
+        CliRun longer = run(with(common, "--out", straight.toString(), "--steps", "7", "--resume"));
+        assertEquals(1, longer.status());
+        assertEquals("mixtape: " + straight.resolve("training") + ": the run was made with --steps 6, not --steps 7; resume with the run's settings",
+                longer.err().strip().lines().toList().getLast());
 
         try (Checkpoint checkpoint = Checkpoints.open(straight)) {
             assertEquals(CharacterTokenizer.VOCAB_SIZE, checkpoint.config().vocabSize());

@@ -47,7 +47,7 @@ class TrainerTest {
     }
 
     /** Collects what the trainer reports. */
-    private static final class Recorder implements TrainingListener {
+    private static class Recorder implements TrainingListener {
         final List<StepMetrics> steps = new ArrayList<>();
         final Map<Integer, Evaluation> evaluations = new HashMap<>();
         final Map<Integer, byte[]> checkpoints = new HashMap<>();
@@ -127,14 +127,64 @@ class TrainerTest {
         }
     }
 
+    /**
+     * A stop request (Ctrl-C) after step 4 checkpoints step 4 and stops; resuming finishes the run with
+     * the metrics and parameters of a run that never stopped, and resuming the finished run trains
+     * nothing and leaves its metrics as they were.
+     */
+    @Test
+    void aStopRequestCheckpointsTheStepReachedAndResumingFinishesAsIfNeverStopped() throws IOException {
+        TrainingConfig config = TrainingConfig.builder(6).batchSize(2).schedule(LrSchedule.cosine(5e-3, 5e-4, 1, 6)).seed(3).build();
+        Path straightFolder = folder.resolve("straight");
+        Llama straight = TinyModels.random(5);
+        new Trainer(straight, TOKENIZER, story(), pairs(), config, straightFolder, new Recorder()).train();
+
+        Path stoppedFolder = folder.resolve("stopped");
+        StopRequest stop = new StopRequest();
+        Recorder stopping = new Recorder() {
+            @Override
+            public void onStep(StepMetrics metrics) {
+                super.onStep(metrics);
+                if (metrics.step() == 4) {
+                    stop.request();
+                }
+            }
+        };
+        TrainingInterruptedException e = assertThrows(TrainingInterruptedException.class,
+                () -> new Trainer(TinyModels.random(5), TOKENIZER, story(), pairs(), config, stoppedFolder, stopping, TrainingHooks.NONE, stop).train());
+        assertEquals(4, e.step());
+        assertEquals(List.of(4), List.copyOf(stopping.checkpoints.keySet()), "the step reached, and no other after step 0");
+        assertFalse(Files.exists(stoppedFolder.resolve(Trainer.CURVES)), "the plot comes when the run completes");
+
+        Llama resumed = TinyModels.random(99);
+        Recorder second = new Recorder();
+        assertEquals(4, new Trainer(resumed, TOKENIZER, story(), pairs(), config, stoppedFolder, second).resume());
+        assertEquals(5, second.steps.getFirst().step());
+        List<String> expected = MetricsLog.read(straightFolder.resolve(Trainer.METRICS)).stream().map(TrainerTest::withoutTimings).toList();
+        assertEquals(expected, MetricsLog.read(stoppedFolder.resolve(Trainer.METRICS)).stream().map(TrainerTest::withoutTimings).toList());
+        for (Map.Entry<String, Tensor> parameter : straight.namedParameters().entrySet()) {
+            assertArrayEquals(parameter.getValue().toFloatArray(), resumed.parameter(parameter.getKey()).toFloatArray(), parameter.getKey());
+        }
+
+        byte[] metrics = Files.readAllBytes(stoppedFolder.resolve(Trainer.METRICS));
+        Recorder third = new Recorder();
+        assertEquals(6, new Trainer(TinyModels.random(98), TOKENIZER, story(), pairs(), config, stoppedFolder, third).resume());
+        assertTrue(third.steps.isEmpty() && third.evaluations.isEmpty(), "a finished run is not trained again");
+        assertArrayEquals(metrics, Files.readAllBytes(stoppedFolder.resolve(Trainer.METRICS)));
+    }
+
     @Test
     void resumingRefusesADifferentSetup() throws IOException {
         TrainingConfig config = TrainingConfig.builder(2).batchSize(2).build();
         new Trainer(TinyModels.random(3), TOKENIZER, story(), null, config, folder, new Recorder()).train();
-        TrainingConfig otherBatch = TrainingConfig.builder(4).batchSize(3).build();
+        TrainingConfig otherBatch = TrainingConfig.builder(2).batchSize(3).build();
         IOException e = assertThrows(IOException.class,
                 () -> new Trainer(TinyModels.random(3), TOKENIZER, story(), null, otherBatch, folder, new Recorder()).resume());
-        assertTrue(e.getMessage().contains(Trainer.CHECKPOINT) && e.getMessage().contains("batch_size = 2, this run has 3"), e.getMessage());
+        assertEquals(folder.toAbsolutePath() + ": the run was made with batch_size 2, not batch_size 3; resume with the run's settings",
+                e.getMessage());
+        TrainingConfig longer = TrainingConfig.builder(4).batchSize(2).settings(Map.of("--note", "kept")).build();
+        e = assertThrows(IOException.class, () -> new Trainer(TinyModels.random(3), TOKENIZER, story(), null, longer, folder, new Recorder()).resume());
+        assertTrue(e.getMessage().contains("the run was made with --note (not recorded), not --note kept"), e.getMessage());
     }
 
     @Test
