@@ -127,7 +127,7 @@ public final class Trainer {
         BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
         listener.onStart(0, config.steps());
         checkpoint(0, cursor);
-        start(0, cursor);
+        start(cursor);
     }
 
     /**
@@ -159,7 +159,7 @@ public final class Trainer {
         cursor.seek(resumed.position());
         listener.onStart(step, config.steps());
         if (step == 0) {
-            start(0, cursor);
+            start(cursor);
         } else {
             try (MetricsLog metrics = MetricsLog.resume(runFolder.resolve(METRICS), step)) {
                 run(step, cursor, metrics);
@@ -169,12 +169,12 @@ public final class Trainer {
     }
 
     /** Trains from a checkpoint of step 0: a new metrics log, the evaluation before the first step, then the steps. */
-    private void start(int firstStep, BatchCursor cursor) throws IOException {
+    private void start(BatchCursor cursor) throws IOException {
         try (MetricsLog metrics = MetricsLog.start(runFolder.resolve(METRICS))) {
             if (eval != null) {
-                evaluate(firstStep, metrics);
+                evaluate(0, metrics);
             }
-            run(firstStep, cursor, metrics);
+            run(0, cursor, metrics);
         }
     }
 
