@@ -52,8 +52,8 @@ final class TrainingOptions {
     @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N steps; 0: only before the first and after the last (default).")
     int evalEvery;
 
-    @Option(names = "--save-every", defaultValue = "0", description = "Checkpoint every N steps; 0 (default): as often as costs "
-            + "under 1% of the time, at most every 10 s. Ctrl-C checkpoints the current step and stops; --resume continues.")
+    @Option(names = "--save-every", defaultValue = "0", description = "Checkpoint every N steps; 0 (default): automatically, at least "
+            + "10 s apart and costing under 1%% of the time. Ctrl-C checkpoints the current step and stops; --resume continues.")
     int saveEvery;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights and the data order (default: ${DEFAULT-VALUE}).")

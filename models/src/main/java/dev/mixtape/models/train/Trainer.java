@@ -201,18 +201,24 @@ public final class Trainer {
         LossCurves.write(runFolder.resolve(METRICS), runFolder.resolve(CURVES));
     }
 
-    /** Writes the checkpoint of {@code step} (after checking that the parameters are finite), replacing the last one. */
+    /**
+     * Writes the checkpoint of {@code step} (after checking that the parameters are finite), replacing the
+     * last one. The first, of step 0, is not timed for the {@link CheckpointTiming}: it pays for loading
+     * and compiling the writer, and would space the next ones out far more than their cost asks.
+     */
     private void checkpoint(int step, BatchCursor cursor) throws IOException {
         double parameterNorm = norm(List.copyOf(trainable.values()));
         if (!Double.isFinite(parameterNorm)) {
             throw diverged(step, "norm of the updated parameters", parameterNorm);
         }
         Path file = runFolder.resolve(CHECKPOINT);
-        timing.save(() -> TrainingCheckpoint.write(file, trainable, optimizer, step, cursor.position(), settings()));
-        lastCheckpointStep = step;
-        if (step > 0) {
+        if (step == 0) {
+            TrainingCheckpoint.write(file, trainable, optimizer, step, cursor.position(), settings());
+        } else {
+            timing.save(() -> TrainingCheckpoint.write(file, trainable, optimizer, step, cursor.position(), settings()));
             listener.onCheckpoint(step, file);
         }
+        lastCheckpointStep = step;
     }
 
     /** One optimizer step in a {@link StepMemory} step: nothing it allocates outlives it but the optimizer's state. */
