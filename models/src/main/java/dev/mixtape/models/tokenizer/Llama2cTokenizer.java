@@ -99,7 +99,7 @@ public final class Llama2cTokenizer implements Tokenizer {
         if (utf8.length > 0) {
             Integer space = idsByPiece.get(" ");
             if (space == null) {
-                throw new IllegalStateException("llama2.c tokenizer " + file + " has no ' ' token for the dummy prefix");
+                throw new IllegalArgumentException("llama2.c tokenizer " + file + " has no ' ' token for the dummy prefix");
             }
             symbols.add(symbol(space));
         }
