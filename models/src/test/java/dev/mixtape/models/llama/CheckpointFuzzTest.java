@@ -4,6 +4,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.FuzzedFiles;
+import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.io.SafetensorsException;
 import dev.mixtape.engine.vector.VectorBackend;
 import org.junit.jupiter.api.Timeout;
@@ -15,6 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Fuzz targets of the checkpoint readers behind {@link Checkpoints#open} (docs/FUZZING.md): GGUF,
@@ -23,7 +29,8 @@ import java.util.List;
  * {@code GgufFormatException} among them), {@link SafetensorsException}, {@link IllegalArgumentException}
  * (a config value out of range, a GGUF metadata key of the wrong type) and
  * {@link UnsupportedOperationException} (a GGUF tensor type that cannot be dequantised). A checkpoint
- * that opens must read every weight it lists.
+ * that opens must read every weight it lists; an HF folder {@link HfWriter} wrote must read back
+ * exactly.
  */
 @Timeout(10)
 class CheckpointFuzzTest {
@@ -104,6 +111,34 @@ class CheckpointFuzzTest {
             Files.write(folder.resolve("model-00002.safetensors"), data.consumeRemainingAsBytes());
         }
         FuzzedFiles.readOrRefuse(folder, OWN_ERRORS, () -> readEverything(folder));
+    }
+
+    /**
+     * A Llama of fuzzer-chosen shape and constants (heads over kv heads, head size, RoPE theta and
+     * scaling, norm epsilon, tied head, BOS/EOS ids or none) written by {@link HfWriter} and opened by
+     * {@link Checkpoints#open}: the config reads back equal and every weight bit for bit. A folder the
+     * writer wrote that the reader refuses fails the target.
+     */
+    @FuzzTest
+    void hfWriteThenOpen(FuzzedDataProvider data) throws IOException {
+        int kvHeads = data.consumeInt(1, 2);
+        int heads = kvHeads * data.consumeInt(1, 2);
+        RopeScaling scaling = data.consumeBoolean() ? null : new RopeScaling(data.consumeRegularDouble(1, 64),
+                data.consumeRegularDouble(0.5, 2), data.consumeRegularDouble(2, 8), data.consumeInt(1, 8192));
+        LlamaConfig config = new LlamaConfig(data.consumeInt(1, 8), data.consumeInt(1, 8), data.consumeInt(1, 2), heads,
+                kvHeads, 2 * data.consumeInt(1, 2), data.consumeInt(1, 8), data.consumeInt(1, 4096),
+                data.consumeRegularDouble(1e-12, 0.1), data.consumeRegularDouble(1, 1e7), scaling, data.consumeBoolean(),
+                data.consumeInt(-1, 7), data.consumeInt(-1, 7));
+        Llama model = Llama.random(config, BACKEND, data.consumeLong());
+        Path folder = FuzzedFiles.emptyFolder();
+        HfWriter.write(model, null, folder);
+        try (Checkpoint checkpoint = Checkpoints.open(folder)) {
+            assertEquals(config, checkpoint.config());
+            assertEquals(model.namedParameters().keySet(), Set.copyOf(checkpoint.names()));
+            for (Map.Entry<String, Tensor> weight : model.namedParameters().entrySet()) {
+                assertArrayEquals(weight.getValue().toFloatArray(), checkpoint.read(weight.getKey(), BACKEND).toFloatArray());
+            }
+        }
     }
 
     private static void readEverything(Path path) throws IOException {
