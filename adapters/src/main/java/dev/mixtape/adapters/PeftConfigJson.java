@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mixtape.engine.io.AtomicFile;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,6 +55,8 @@ final class PeftConfigJson {
             root = MAPPER.readTree(file.toFile());
         } catch (JsonProcessingException e) {
             throw new PeftFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (CharConversionException e) {
+            throw new PeftFormatException(file, "not valid JSON text: " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) {
             throw new PeftFormatException(file, "not a JSON object");
