@@ -9,6 +9,7 @@ import dev.mixtape.models.gguf.GgufTensorInfo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,6 +121,11 @@ public final class GgufCheckpoint implements Checkpoint {
             throw new IOException(file.path() + ": no tensor for '" + name + "'");
         }
         long[] shape = file.tensor(ggufName).rowMajorShape();
+        if (name.endsWith("self_attn.q_proj.weight")) {
+            requireShape(ggufName, shape, config.qDim(), config.dim());
+        } else if (name.endsWith("self_attn.k_proj.weight")) {
+            requireShape(ggufName, shape, config.kvDim(), config.dim());
+        }
         float[] values = file.readFloats(ggufName);
         if (name.endsWith("self_attn.q_proj.weight")) {
             values = RopePermutation.metaToHf(values, config.heads(), config.headDim(), config.dim());
@@ -131,6 +137,14 @@ public final class GgufCheckpoint implements Checkpoint {
             dims[i] = Math.toIntExact(shape[i]);
         }
         return Tensor.of(backend, values, dims);
+    }
+
+    /** The q and k rows are permuted per head, so their shape must be the one the config's heads give. */
+    private void requireShape(String ggufName, long[] shape, int rows, int cols) throws IOException {
+        if (shape.length != 2 || shape[0] != rows || shape[1] != cols) {
+            throw new IOException(file.path() + ": tensor '" + ggufName + "' has shape " + Arrays.toString(shape)
+                    + ", but the llama.* metadata implies [" + rows + ", " + cols + "]");
+        }
     }
 
     @Override
