@@ -1,11 +1,13 @@
 package dev.mixtape.models.llama;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.io.SafetensorsFile;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +72,12 @@ public final class HfCheckpoint implements Checkpoint {
 
     private static void openShards(Path folder, Map<String, SafetensorsFile> fileOf, List<SafetensorsFile> files) throws IOException {
         Path index = folder.resolve(INDEX);
-        JsonNode weightMap = new ObjectMapper().readTree(index.toFile()).path("weight_map");
+        JsonNode weightMap;
+        try {
+            weightMap = new ObjectMapper().readTree(index.toFile()).path("weight_map");
+        } catch (JsonProcessingException | CharConversionException e) {
+            throw new IOException(index + ": not valid JSON: " + e.getMessage(), e);
+        }
         if (!weightMap.isObject()) {
             throw new IOException(index + ": no \"weight_map\" object");
         }

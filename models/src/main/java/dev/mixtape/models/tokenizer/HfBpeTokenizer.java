@@ -1,8 +1,10 @@
 package dev.mixtape.models.tokenizer;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,10 +70,18 @@ public final class HfBpeTokenizer implements Tokenizer {
     /** Reads a tokenizer.json, and the {@code tokenizer_config.json} beside it if there is one. */
     public static HfBpeTokenizer load(Path tokenizerJson) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        JsonNode root = json.readTree(tokenizerJson.toFile());
+        JsonNode root = readJson(json, tokenizerJson);
         Path configFile = tokenizerJson.resolveSibling("tokenizer_config.json");
-        JsonNode config = Files.exists(configFile) ? json.readTree(configFile.toFile()) : null;
+        JsonNode config = Files.exists(configFile) ? readJson(json, configFile) : null;
         return fromJson(root, config, "tokenizer.json file " + tokenizerJson);
+    }
+
+    private static JsonNode readJson(ObjectMapper json, Path file) throws IOException {
+        try {
+            return json.readTree(file.toFile());
+        } catch (JsonProcessingException | CharConversionException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
+        }
     }
 
     /**
