@@ -327,9 +327,12 @@ final class PeftConfigJson {
         AtomicFile.write(file, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
     }
 
-    /** An integral value as a JSON integer (PEFT's {@code lora_alpha} is an int), anything else as a double. */
+    /**
+     * An integral value as a JSON integer (PEFT's {@code lora_alpha} is an int), anything else as a
+     * double: -0.0 too, which an integer would turn into 0.
+     */
     private static void putNumber(ObjectNode node, String key, double value) {
-        if (value == Math.rint(value) && Math.abs(value) < 1L << 53) {
+        if (value == Math.rint(value) && Math.abs(value) < 1L << 53 && Double.compare(value, -0.0) != 0) {
             node.put(key, (long) value);
         } else {
             node.put(key, value);
