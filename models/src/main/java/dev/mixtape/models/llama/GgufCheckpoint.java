@@ -72,6 +72,9 @@ public final class GgufCheckpoint implements Checkpoint {
         }
         int dim = meta.getInt("llama.embedding_length");
         int heads = meta.getInt("llama.attention.head_count");
+        if (heads <= 0) {
+            throw new IOException(path + ": llama.attention.head_count is " + heads + "; it must be positive");
+        }
         int kvHeads = meta.has("llama.attention.head_count_kv") ? meta.getInt("llama.attention.head_count_kv") : heads;
         int headDim = meta.has("llama.attention.key_length") ? meta.getInt("llama.attention.key_length")
                 : meta.has("llama.rope.dimension_count") ? meta.getInt("llama.rope.dimension_count") : dim / heads;
