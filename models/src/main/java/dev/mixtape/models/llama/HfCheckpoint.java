@@ -85,7 +85,7 @@ public final class HfCheckpoint implements Checkpoint {
         for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             String shardName = entry.getValue().asText();
-            if (shardName.contains("/") || shardName.contains("\\")) {
+            if (shardName.contains("/") || shardName.contains("\\") || shardName.indexOf('\0') >= 0) {
                 throw new IOException(index + ": shard name '" + shardName + "' of tensor '" + entry.getKey() + "' is not a plain file name");
             }
             SafetensorsFile shard = shards.get(shardName);
