@@ -90,6 +90,9 @@ public final class HfCheckpoint implements Checkpoint {
             }
             SafetensorsFile shard = shards.get(shardName);
             if (shard == null) {
+                if (!Files.isRegularFile(folder.resolve(shardName))) {
+                    throw new IOException(index + ": shard '" + shardName + "' of tensor '" + entry.getKey() + "' is not a file in " + folder);
+                }
                 shard = SafetensorsFile.open(folder.resolve(shardName));
                 shards.put(shardName, shard);
                 files.add(shard);
