@@ -5,6 +5,7 @@ import dev.mixtape.adapters.mole.Mole;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.llama.NonFiniteWeights;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.GateTraining;
 import dev.mixtape.models.train.SpecialIds;
@@ -86,7 +87,7 @@ final class ComposeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume needs --out, the folder of the run to continue");
         }
         Path modelPath = model != null ? model : BundledData.tinyModel();
-        Llama llama = ModelOptions.loadModel(modelPath, backend, DType.F32);
+        Llama llama = ModelOptions.loadModel(modelPath, backend, DType.F32, NonFiniteWeights.REFUSE);
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
         Map<String, Path> expertFolders = expertFolders(experts);
         for (Map.Entry<String, Path> expert : expertFolders.entrySet()) {

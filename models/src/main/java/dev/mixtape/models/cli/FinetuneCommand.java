@@ -92,7 +92,7 @@ final class FinetuneCommand implements Callable<Integer> {
         String taskName = data == null ? (task != null ? task : DEFAULT_TASK) : null;
         Path trainFile = taskName != null ? BundledData.trainData(taskName) : data;
         Path modelPath = model != null ? model : BundledData.tinyModel();
-        Llama llama = ModelOptions.loadModel(modelPath, backend, weights.dtype());
+        Llama llama = ModelOptions.loadModel(modelPath, backend, weights.dtype(), weights.nonFinite());
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         SpecialIds special = SpecialIds.of(loaded, llama.config());

@@ -5,6 +5,7 @@ import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.models.llama.HfWriter;
 import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.llama.NonFiniteWeights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,7 +34,7 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Llama llama = ModelOptions.loadModel(model, "vector", DType.F32);
+        Llama llama = ModelOptions.loadModel(model, "vector", DType.F32, NonFiniteWeights.REFUSE);
         String name = PeftFiles.load(adapter, llama, "merged").name();
         Adapters.mergeAndUnload(llama, name);
         Path tokenizerJson = tokenizer != null ? tokenizer : model.resolve("tokenizer.json");

@@ -8,6 +8,7 @@ import dev.mixtape.adapters.mole.MoleFiles;
 import dev.mixtape.engine.Backends;
 import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.llama.NonFiniteWeights;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.tokenizer.Tokenizers;
 import picocli.CommandLine.Mixin;
@@ -62,7 +63,7 @@ final class ModelOptions {
             throw new IllegalArgumentException((mask != null ? "--mask" : "--explain") + " needs --mole");
         }
         boolean mergedFirst = adapter != null && mergeAdapter;
-        Llama llama = loadModel(model, backend, mergedFirst ? DType.F32 : weights.dtype());
+        Llama llama = loadModel(model, backend, mergedFirst ? DType.F32 : weights.dtype(), weights.nonFinite());
         if (mole != null) {
             loadedMole = MoleFiles.load(mole, llama);
             if (mask != null) {
@@ -114,9 +115,12 @@ final class ModelOptions {
         return loadTokenizer(model, tokenizer);
     }
 
-    /** The model at {@code model} on the backend called {@code backend}, its weight matrices in {@code weights}. */
-    static Llama loadModel(Path model, String backend, DType weights) throws IOException {
-        return Llama.load(model, Backends.create(backend), weights);
+    /**
+     * The model at {@code model} on the backend called {@code backend}, its weight matrices in
+     * {@code weights}, weights holding NaN or ±Inf handled as {@code nonFinite} says.
+     */
+    static Llama loadModel(Path model, String backend, DType weights, NonFiniteWeights nonFinite) throws IOException {
+        return Llama.load(model, Backends.create(backend), weights, nonFinite);
     }
 
     /** The tokenizer in {@code tokenizer}, or the model's own when that is null. */

@@ -1,7 +1,5 @@
 package dev.mixtape.models.llama;
 
-import dev.mixtape.engine.Backend;
-import dev.mixtape.engine.Tensor;
 import dev.mixtape.models.gguf.GgufFile;
 import dev.mixtape.models.gguf.GgufMetadata;
 import dev.mixtape.models.gguf.GgufTensorInfo;
@@ -114,23 +112,36 @@ public final class GgufCheckpoint implements Checkpoint {
     }
 
     @Override
-    public Tensor read(String name, Backend backend) throws IOException {
-        String ggufName = ggufNameOf.get(name);
-        if (ggufName == null) {
-            throw new IOException(file.path() + ": no tensor for '" + name + "'");
+    public int[] shape(String name) throws IOException {
+        long[] shape = file.tensor(ggufName(name)).rowMajorShape();
+        int[] dims = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] > Integer.MAX_VALUE) {
+                throw new IOException(file.path() + ": tensor '" + ggufName(name) + "' dimension " + i + " is " + shape[i]
+                        + ", larger than a tensor dimension can be");
+            }
+            dims[i] = (int) shape[i];
         }
-        long[] shape = file.tensor(ggufName).rowMajorShape();
-        float[] values = file.readFloats(ggufName);
+        return dims;
+    }
+
+    @Override
+    public float[] readFloats(String name) throws IOException {
+        float[] values = file.readFloats(ggufName(name));
         if (name.endsWith("self_attn.q_proj.weight")) {
             values = RopePermutation.metaToHf(values, config.heads(), config.headDim(), config.dim());
         } else if (name.endsWith("self_attn.k_proj.weight")) {
             values = RopePermutation.metaToHf(values, config.kvHeads(), config.headDim(), config.dim());
         }
-        int[] dims = new int[shape.length];
-        for (int i = 0; i < shape.length; i++) {
-            dims[i] = Math.toIntExact(shape[i]);
+        return values;
+    }
+
+    private String ggufName(String name) throws IOException {
+        String ggufName = ggufNameOf.get(name);
+        if (ggufName == null) {
+            throw new IOException(file.path() + ": no tensor for '" + name + "'");
         }
-        return Tensor.of(backend, values, dims);
+        return ggufName;
     }
 
     @Override
