@@ -53,6 +53,8 @@ public final class StrictJson {
     public static String problem(JsonProcessingException e) {
         JsonLocation at = e.getLocation();
         String where = at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-        return e.getOriginalMessage().replace('\n', ' ') + where;
+        String message = e.getOriginalMessage().startsWith("Trailing token") ? "more content after the JSON value"
+                : e.getOriginalMessage().replace('\n', ' ');
+        return message + where;
     }
 }
