@@ -97,6 +97,7 @@ final class ComposeCommand implements Callable<Integer> {
 
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         TrainingData loadedData = TrainingData.load(data, evalData, loaded, SpecialIds.of(loaded, llama.config()), length, training.seed);
+        loadedData.reportLengths("compose");
         TrainingConfig config = training.toConfig(loadedData.train().sequences().size(), DEFAULTS);
         Path runFolder = out != null ? out : Path.of("runs", "mole-" + time);
         System.err.printf(Locale.ROOT, "compose: %d experts %s, %d gates (%s), %,d gate parameters; %d training sequences; %d steps; run folder %s%n",

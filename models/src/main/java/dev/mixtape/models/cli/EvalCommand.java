@@ -50,8 +50,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         SpecialIds special = SpecialIds.of(tokenizer, llama.config());
         Dataset dataset = Dataset.load(data, tokenizer, special, seqLen != null ? seqLen : Math.min(DEFAULT_SEQ_LEN, positions));
-        if (dataset.droppedExamples() > 0) {
-            System.err.println("eval: left out " + dataset.droppedExamples() + " records whose prompt fills --seq-len");
+        if (!dataset.lengthReport().isEmpty()) {
+            System.err.println("eval: " + dataset.lengthReport());
         }
         Evaluation evaluation = Evaluator.evaluate(llama, tokenizer, dataset, special, batchSize);
         ObjectNode result = new ObjectMapper().createObjectNode()

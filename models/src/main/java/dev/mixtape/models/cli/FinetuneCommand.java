@@ -98,6 +98,7 @@ final class FinetuneCommand implements Callable<Integer> {
         SpecialIds special = SpecialIds.of(loaded, llama.config());
         TrainingData loadedData = TrainingData.load(trainFile, evalData != null ? evalData : taskName != null ? BundledData.evalData(taskName) : null,
                 loaded, special, length, training.seed);
+        loadedData.reportLengths("finetune");
         Dataset train = loadedData.train();
         Dataset eval = loadedData.eval();
         TrainingConfig config = training.toConfig(train.sequences().size(), DEFAULTS);
