@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mixtape.adapters.StrictJson;
 import dev.mixtape.engine.io.AtomicFile;
 
 import java.io.IOException;
@@ -68,9 +69,9 @@ final class MoleConfigJson {
     static Contents read(Path file) throws IOException {
         JsonNode root;
         try {
-            root = MAPPER.readTree(file.toFile());
+            root = StrictJson.read(file);
         } catch (JsonProcessingException e) {
-            throw new MoleFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
+            throw new MoleFormatException(file, "not valid JSON: " + StrictJson.problem(e), e);
         }
         if (root == null || !root.isObject()) {
             throw new MoleFormatException(file, "not a JSON object");
