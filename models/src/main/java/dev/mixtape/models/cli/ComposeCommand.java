@@ -88,7 +88,7 @@ final class ComposeCommand implements Callable<Integer> {
         }
         Path modelPath = model != null ? model : BundledData.tinyModel();
         Llama llama = ModelOptions.loadModel(modelPath, backend, DType.F32, NonFiniteWeights.REFUSE);
-        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
+        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer, llama.config());
         Map<String, Path> expertFolders = expertFolders(experts);
         for (Map.Entry<String, Path> expert : expertFolders.entrySet()) {
             PeftFiles.load(expert.getValue(), llama, expert.getKey());

@@ -43,7 +43,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
         Llama llama = model.loadModel(false);
-        Tokenizer tokenizer = model.loadTokenizer();
+        Tokenizer tokenizer = model.loadTokenizer(llama);
         int positions = llama.config().maxPositions();
         if (seqLen != null && seqLen > positions) {
             throw new IllegalArgumentException("--seq-len " + seqLen + " exceeds the model's " + positions + " positions");

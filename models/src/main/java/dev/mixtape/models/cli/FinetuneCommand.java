@@ -93,7 +93,7 @@ final class FinetuneCommand implements Callable<Integer> {
         Path trainFile = taskName != null ? BundledData.trainData(taskName) : data;
         Path modelPath = model != null ? model : BundledData.tinyModel();
         Llama llama = ModelOptions.loadModel(modelPath, backend, weights.dtype(), weights.nonFinite());
-        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
+        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer, llama.config());
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         SpecialIds special = SpecialIds.of(loaded, llama.config());
         TrainingData loadedData = TrainingData.load(trainFile, evalData != null ? evalData : taskName != null ? BundledData.evalData(taskName) : null,

@@ -8,6 +8,7 @@ import dev.mixtape.adapters.mole.MoleFiles;
 import dev.mixtape.engine.Backends;
 import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.llama.LlamaConfig;
 import dev.mixtape.models.llama.NonFiniteWeights;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.tokenizer.Tokenizers;
@@ -111,8 +112,9 @@ final class ModelOptions {
         return names;
     }
 
-    Tokenizer loadTokenizer() throws IOException {
-        return loadTokenizer(model, tokenizer);
+    /** The tokenizer for {@code llama} (loaded from these options): {@code --tokenizer}, or the model's own. */
+    Tokenizer loadTokenizer(Llama llama) throws IOException {
+        return loadTokenizer(model, tokenizer, llama.config());
     }
 
     /**
@@ -123,8 +125,16 @@ final class ModelOptions {
         return Llama.load(model, Backends.create(backend), weights, nonFinite);
     }
 
-    /** The tokenizer in {@code tokenizer}, or the model's own when that is null. */
-    static Tokenizer loadTokenizer(Path model, Path tokenizer) throws IOException {
-        return tokenizer != null ? Tokenizers.load(tokenizer) : Tokenizers.forModel(model);
+    /**
+     * The tokenizer in {@code tokenizer}, or the model's own when that is null; refused when it has
+     * fewer tokens than the model's vocabulary, whose ids it could not decode.
+     */
+    static Tokenizer loadTokenizer(Path model, Path tokenizer, LlamaConfig config) throws IOException {
+        Tokenizer loaded = tokenizer != null ? Tokenizers.load(tokenizer) : Tokenizers.forModel(model);
+        if (loaded.vocabSize() < config.vocabSize()) {
+            throw new IllegalArgumentException((tokenizer != null ? tokenizer : model) + ": the tokenizer has " + loaded.vocabSize()
+                    + " tokens, fewer than the model's vocabulary of " + config.vocabSize() + " (not this model's tokenizer)");
+        }
+        return loaded;
     }
 }
