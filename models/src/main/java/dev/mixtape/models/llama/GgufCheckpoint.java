@@ -75,7 +75,10 @@ public final class GgufCheckpoint implements Checkpoint {
         if (!file.hasTensor("token_embd.weight")) {
             throw new IOException(path + ": tensor 'token_embd.weight' is missing");
         }
-        int vocab = (int) file.tensor("token_embd.weight").rowMajorShape()[0];
+        long vocab = file.tensor("token_embd.weight").rowMajorShape()[0];
+        if (vocab > Integer.MAX_VALUE) {
+            throw new IOException(path + ": tensor 'token_embd.weight' has " + vocab + " rows, more than a vocabulary can have");
+        }
         int context = meta.has("llama.context_length") ? meta.getInt("llama.context_length") : 2048;
         double eps = meta.has("llama.attention.layer_norm_rms_epsilon") ? meta.getFloat("llama.attention.layer_norm_rms_epsilon") : 1e-5;
         double theta = meta.has("llama.rope.freq_base") ? meta.getFloat("llama.rope.freq_base") : 10000.0;
@@ -83,7 +86,7 @@ public final class GgufCheckpoint implements Checkpoint {
         int eos = meta.has("tokenizer.ggml.eos_token_id") ? meta.getInt("tokenizer.ggml.eos_token_id") : 2;
         try {
             return new LlamaConfig(dim, meta.getInt("llama.feed_forward_length"), meta.getInt("llama.block_count"), heads,
-                    kvHeads, headDim, vocab, context, eps, theta, null, !file.hasTensor("output.weight"), bos, eos);
+                    kvHeads, headDim, (int) vocab, context, eps, theta, null, !file.hasTensor("output.weight"), bos, eos);
         } catch (IllegalArgumentException e) {
             throw new IOException(path + ": " + e.getMessage(), e);
         }
