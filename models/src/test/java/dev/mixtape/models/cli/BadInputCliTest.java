@@ -86,8 +86,12 @@ class BadInputCliTest {
     void aWeightsFileLinkedFromOutsideIsOneLine() throws IOException {
         Path model = hfCopy("linked");
         Files.delete(model.resolve("model.safetensors"));
-        Files.createSymbolicLink(model.resolve("model.safetensors"), SharedFiles.require("models/stories260K/hf/model.safetensors"));
-        assertOneLine(generate(model), model.resolve("model.safetensors").toString(), "leads through a link");
+        Path link = Files.createSymbolicLink(model.resolve("model.safetensors"), SharedFiles.require("models/stories260K/hf/model.safetensors"));
+        try {
+            assertOneLine(generate(model), link.toString(), "leads through a link");
+        } finally {
+            Files.delete(link);
+        }
     }
 
     /** A NaN in a llama2.c checkpoint is refused by default and loaded with one warning line when asked. */
