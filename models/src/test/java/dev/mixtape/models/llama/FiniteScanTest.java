@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The scan finds the first non-finite value wherever it lies: in a full vector, in the scalar tail, or not at all. */
+/** The scan finds the first non-finite value wherever it lies, whatever the length, or none when there is none. */
 class FiniteScanTest {
 
     @Test
