@@ -36,10 +36,15 @@ public final class StrictJson {
      * {@link #MAX_FILE_BYTES} an {@link IOException} naming the file.
      */
     public static JsonNode read(Path file) throws IOException {
+        return read(file, MAX_FILE_BYTES);
+    }
+
+    /** {@link #read(Path)} for a kind of file that may be larger (a tokenizer's vocabulary): at most {@code maxBytes}. */
+    public static JsonNode read(Path file, long maxBytes) throws IOException {
         long size = Files.size(file);
-        if (size > MAX_FILE_BYTES) {
-            throw new IOException(file + ": " + size + " bytes, more than the " + MAX_FILE_BYTES
-                    + " a JSON settings file may have (not a settings file, or corrupt)");
+        if (size > maxBytes) {
+            throw new IOException(file + ": " + size + " bytes, more than the " + maxBytes
+                    + " this JSON file may have (not the file it should be, or corrupt)");
         }
         return MAPPER.readTree(file.toFile());
     }

@@ -10,7 +10,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -73,5 +75,14 @@ class HostileTokenizerTest {
                 () -> assertThrows(IllegalArgumentException.class, () -> tokenizer.encode(text, false)));
         assertEquals("the tokenizer's regex \\s*\\s*\\s*\\s*\\s*x did not finish in time on a text of 3000 characters; "
                 + "Mixtape refuses a pattern it cannot run safely", e.getMessage());
+    }
+
+    /** A tokenizer.json with a second JSON value after the first is refused naming the file, not read up to the first. */
+    @Test
+    void aTokenizerFileWithTrailingContentIsRefused() throws IOException {
+        Path file = withSplitFirst("x");
+        Files.writeString(file, "{\"version\": \"1.0\"}", StandardOpenOption.APPEND);
+        IOException e = assertThrows(IOException.class, () -> HfBpeTokenizer.load(file));
+        assertTrue(e.getMessage().startsWith(file + ": not valid JSON: more content after the JSON value"), e.getMessage());
     }
 }
