@@ -7,6 +7,7 @@ import dev.mixtape.engine.Grad;
 import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.RopeTable;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.io.FiniteScan;
 import dev.mixtape.engine.nn.Embedding;
 import dev.mixtape.engine.nn.Linear;
 import dev.mixtape.engine.nn.Module;

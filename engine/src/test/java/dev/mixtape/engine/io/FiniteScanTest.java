@@ -1,4 +1,4 @@
-package dev.mixtape.models.llama;
+package dev.mixtape.engine.io;
 
 import org.junit.jupiter.api.Test;
 
