@@ -160,6 +160,25 @@ class MoleFilesTest {
         }
     }
 
+    /** A gate weight holding NaN, which would make every gate's softmax NaN, is refused naming the tensor. */
+    @Test
+    void aNonFiniteGateIsRefusedNamingTheTensor() throws IOException {
+        Mole mole = trainedMole(new ToyModel(backend, 2, 1));
+        String name = mole.namedParameters().keySet().iterator().next();
+        mole.namedParameters().get(name).assign(Tensor.of(backend, nanFirst(mole.namedParameters().get(name)),
+                mole.namedParameters().get(name).shape()));
+        MoleFiles.write(moleFolder, mole, Map.of("a", expertA, "b", expertB));
+        String message = assertThrows(MoleFormatException.class, () -> MoleFiles.load(moleFolder, new ToyModel(backend, 2, 1))).getMessage();
+        assertEquals(moleFolder.resolve(MoleFiles.GATES_FILE) + ": tensor '" + name + "' holds NaN at element 0 (corrupt or diverged gates)",
+                message);
+    }
+
+    private static float[] nanFirst(Tensor tensor) {
+        float[] values = tensor.toFloatArray();
+        values[0] = Float.NaN;
+        return values;
+    }
+
     @Test
     void anUnknownSettingIsRefusedWithTheChoices() throws IOException {
         MoleFiles.write(moleFolder, trainedMole(new ToyModel(backend, 2, 1)), Map.of("a", expertA, "b", expertB));

@@ -6,6 +6,7 @@ import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.engine.Shapes;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.io.AtomicFile;
+import dev.mixtape.engine.io.FiniteScan;
 import dev.mixtape.engine.io.SafetensorsFile;
 import dev.mixtape.engine.io.SafetensorsWriter;
 import dev.mixtape.engine.nn.Module;
@@ -105,7 +106,7 @@ public final class MoleFiles {
      * without adapters): checks every expert folder against the recorded hashes, loads the experts with
      * {@link PeftFiles#load} under their recorded names, {@link Mole#attach attaches} the MoLE and reads
      * the gates. A changed or missing expert file, a malformed setting or a gate tensor that is missing,
-     * unused or of the wrong shape is a {@link MoleFormatException} naming it; the hashes are checked
+     * unused, of the wrong shape or holding NaN or ±Inf is a {@link MoleFormatException} naming it; the hashes are checked
      * before the model is changed.
      */
     public static Mole load(Path folder, Module model) throws IOException {
@@ -211,7 +212,13 @@ public final class MoleFiles {
                     throw new MoleFormatException(file, "tensor '" + name + "' has shape " + Shapes.str(shape) + ", the MoLE needs "
                             + Shapes.str(parameter.shape()));
                 }
-                parameter.assign(gates.read(name, parameter.backend()));
+                float[] values = gates.readFloats(name);
+                int bad = FiniteScan.firstNonFinite(values);
+                if (bad >= 0) {
+                    throw new MoleFormatException(file, "tensor '" + name + "' holds " + values[bad] + " at element " + bad
+                            + " (corrupt or diverged gates)");
+                }
+                parameter.assign(Tensor.of(parameter.backend(), values, shape));
                 unused.remove(name);
             }
             if (!unused.isEmpty()) {
