@@ -52,9 +52,9 @@ final class PeftConfigJson {
     static LoraConfig read(Path file) throws IOException {
         JsonNode root;
         try {
-            root = MAPPER.readTree(file.toFile());
+            root = StrictJson.read(file);
         } catch (JsonProcessingException e) {
-            throw new PeftFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
+            throw new PeftFormatException(file, "not valid JSON: " + StrictJson.problem(e), e);
         } catch (CharConversionException e) {
             throw new PeftFormatException(file, "not valid JSON text: " + e.getMessage(), e);
         }

@@ -1,9 +1,9 @@
 package dev.mixtape.adapters;
 
-import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.DType;
 import dev.mixtape.engine.Shapes;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.io.FiniteScan;
 import dev.mixtape.engine.io.SafetensorsFile;
 import dev.mixtape.engine.io.SafetensorsWriter;
 import dev.mixtape.engine.nn.Linear;
@@ -65,8 +65,8 @@ public final class PeftFiles {
      * {@link Adapters#inject} would add a new one (it becomes the active adapter, the rest of the model
      * is frozen, its own parameters are trainable) but with the file's weights (F32, F16 or BF16).
      * Every targeted layer must find its tensors with the shapes the config implies, and every tensor
-     * must belong to a targeted layer; otherwise a {@link PeftFormatException} names the tensor, the
-     * layer and both shapes, and the model is left unchanged.
+     * must belong to a targeted layer, and hold no NaN or ±Inf; otherwise a {@link PeftFormatException}
+     * names the tensor (and the layer and both shapes, or the bad element), and the model is left unchanged.
      */
     public static Adapter load(Path folder, Module model, String name) throws IOException {
         Path configFile = folder.resolve(CONFIG_FILE);
@@ -120,8 +120,13 @@ public final class PeftFiles {
                         + ") with r = " + rank + " needs " + Shapes.str(expected));
             }
             unused.remove(name);
-            Backend backend = base.weight().backend();
-            return file.read(name, backend);
+            float[] values = file.readFloats(name);
+            int bad = FiniteScan.firstNonFinite(values);
+            if (bad >= 0) {
+                throw new PeftFormatException(file.path(), "tensor '" + name + "' holds " + values[bad] + " at element " + bad
+                        + " (a corrupt or diverged adapter)");
+            }
+            return Tensor.of(base.weight().backend(), values, expected);
         }
     }
 }

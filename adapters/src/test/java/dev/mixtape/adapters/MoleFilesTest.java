@@ -83,13 +83,13 @@ class MoleFilesTest {
         assertArrayEquals(expected, fresh.forward(x).toFloatArray());
         loaded.mask(List.of("b"));
         assertArrayEquals(masked, fresh.forward(x).toFloatArray());
-        assertEquals(Map.of("a", expertA.normalize(), "b", expertB.normalize()), MoleFiles.expertFolders(moleFolder));
+        assertEquals(Map.of("a", moleFolder.resolve("experts/a"), "b", moleFolder.resolve("experts/b")), MoleFiles.expertFolders(moleFolder));
 
         JsonNode json = new ObjectMapper().readTree(moleFolder.resolve(MoleFiles.CONFIG_FILE).toFile());
         assertEquals("block", json.get("granularity").textValue());
         assertEquals("mean", json.get("pooling").textValue());
         JsonNode first = json.get("experts").get(0);
-        assertEquals("../../experts/a", first.get("path").textValue());
+        assertEquals("experts/a", first.get("path").textValue());
         assertEquals(sha256(expertA.resolve(PeftFiles.WEIGHTS_FILE)), first.get("adapter_model_sha256").textValue());
         assertEquals(sha256(expertA.resolve(PeftFiles.CONFIG_FILE)), first.get("adapter_config_sha256").textValue());
     }
@@ -98,10 +98,13 @@ class MoleFilesTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
+    /** The MoLE folder's copy of an expert changed, or missing, is refused naming the expert and the file. */
     @Test
     void anExpertFileChangedSinceSavingIsRefusedNamingIt() throws IOException {
         MoleFiles.write(moleFolder, trainedMole(new ToyModel(backend, 2, 1)), Map.of("a", expertA, "b", expertB));
-        Path weights = expertB.resolve(PeftFiles.WEIGHTS_FILE);
+        Path copyA = moleFolder.resolve("experts/a");
+        Path copyB = moleFolder.resolve("experts/b");
+        Path weights = copyB.resolve(PeftFiles.WEIGHTS_FILE);
         byte[] bytes = Files.readAllBytes(weights);
         bytes[bytes.length - 1] ^= 1;
         Files.write(weights, bytes);
@@ -109,19 +112,71 @@ class MoleFilesTest {
         ToyModel fresh = new ToyModel(backend, 2, 1);
         String message = assertThrows(MoleFormatException.class, () -> MoleFiles.load(moleFolder, fresh)).getMessage();
         assertTrue(message.startsWith(moleFolder.resolve(MoleFiles.CONFIG_FILE) + ": expert 'b': "
-                + expertB.normalize().resolve(PeftFiles.WEIGHTS_FILE) + " has changed since this MoLE was saved (SHA-256 "), message);
+                + weights + " has changed since this MoLE was saved (SHA-256 "), message);
         assertTrue(Adapters.names(fresh).isEmpty(), "nothing is loaded");
 
-        Path config = expertA.resolve(PeftFiles.CONFIG_FILE);
+        Path config = copyA.resolve(PeftFiles.CONFIG_FILE);
         Files.writeString(config, Files.readString(config).replace("\"lora_alpha\" : 4", "\"lora_alpha\" : 5"));
         String changedConfig = assertThrows(MoleFormatException.class, () -> MoleFiles.load(moleFolder, fresh)).getMessage();
-        assertTrue(changedConfig.contains("expert 'a': " + expertA.normalize().resolve(PeftFiles.CONFIG_FILE) + " has changed"),
-                changedConfig);
+        assertTrue(changedConfig.contains("expert 'a': " + config + " has changed"), changedConfig);
 
         Files.delete(config);
         String missing = assertThrows(MoleFormatException.class, () -> MoleFiles.load(moleFolder, fresh)).getMessage();
-        assertTrue(missing.endsWith("expert 'a': " + expertA.normalize().resolve(PeftFiles.CONFIG_FILE)
-                + " is missing (folder \"../../experts/a\", relative to the MoLE folder)"), missing);
+        assertTrue(missing.endsWith("expert 'a': " + config + " is missing (folder \"experts/a\", relative to the MoLE folder)"), missing);
+    }
+
+    /**
+     * The folder is self-contained: moved elsewhere, with the original experts gone, it loads; an
+     * expert path that leads out of it (absolute, {@code ..}, a link) is refused naming the expert.
+     */
+    @Test
+    void expertsLiveInsideTheFolderAndPathsOutOfItAreRefused() throws IOException {
+        MoleFiles.write(moleFolder, trainedMole(new ToyModel(backend, 2, 1)), Map.of("a", expertA, "b", expertB));
+        Path moved = Files.move(moleFolder, dir.resolve("moved"));
+        for (Path expert : List.of(expertA, expertB)) {
+            for (String file : List.of(PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE)) {
+                Files.delete(expert.resolve(file));
+            }
+        }
+        MoleFiles.load(moved, new ToyModel(backend, 2, 1));
+
+        Path config = moved.resolve(MoleFiles.CONFIG_FILE);
+        String original = Files.readString(config);
+        Path outside = Files.createDirectories(dir.resolve("elsewhere/b"));
+        for (String file : List.of(PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE)) {
+            Files.copy(moved.resolve("experts/b").resolve(file), outside.resolve(file));
+        }
+        Map<String, String> refused = Map.of(
+                "../elsewhere/b", "climbs out of " + moved + " with '..'",
+                "experts/../../elsewhere/b", "climbs out of",
+                outside.toString(), "is absolute",
+                "linked", "leads through a link to " + outside.toRealPath());
+        Files.createSymbolicLink(moved.resolve("linked"), outside);
+        for (Map.Entry<String, String> path : refused.entrySet()) {
+            Files.writeString(config, original.replace("\"path\" : \"experts/b\"", "\"path\" : \"" + path.getKey() + "\""));
+            String message = assertThrows(MoleFormatException.class, () -> MoleFiles.load(moved, new ToyModel(backend, 2, 1))).getMessage();
+            assertTrue(message.startsWith(config + ": expert 'b': path \"" + path.getKey() + "\" ") && message.contains(path.getValue()),
+                    message);
+        }
+    }
+
+    /** A gate weight holding NaN, which would make every gate's softmax NaN, is refused naming the tensor. */
+    @Test
+    void aNonFiniteGateIsRefusedNamingTheTensor() throws IOException {
+        Mole mole = trainedMole(new ToyModel(backend, 2, 1));
+        String name = mole.namedParameters().keySet().iterator().next();
+        mole.namedParameters().get(name).assign(Tensor.of(backend, nanFirst(mole.namedParameters().get(name)),
+                mole.namedParameters().get(name).shape()));
+        MoleFiles.write(moleFolder, mole, Map.of("a", expertA, "b", expertB));
+        String message = assertThrows(MoleFormatException.class, () -> MoleFiles.load(moleFolder, new ToyModel(backend, 2, 1))).getMessage();
+        assertEquals(moleFolder.resolve(MoleFiles.GATES_FILE) + ": tensor '" + name + "' holds NaN at element 0 (corrupt or diverged gates)",
+                message);
+    }
+
+    private static float[] nanFirst(Tensor tensor) {
+        float[] values = tensor.toFloatArray();
+        values[0] = Float.NaN;
+        return values;
     }
 
     @Test
@@ -140,7 +195,7 @@ class MoleFilesTest {
                 () -> MoleFiles.load(moleFolder, new ToyModel(backend, 2, 1))).getMessage();
         assertEquals(config + ": MoLE temperature must be positive and finite, got -1.0", temperature);
 
-        Files.writeString(config, original.replace("\"path\" : \"../../experts/b\",", ""));
+        Files.writeString(config, original.replace("\"path\" : \"experts/b\",", ""));
         String path = assertThrows(MoleFormatException.class,
                 () -> MoleFiles.load(moleFolder, new ToyModel(backend, 2, 1))).getMessage();
         assertEquals(config + ": experts[1].path is missing", path);

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -70,6 +72,29 @@ class PeftFilesTest {
         String message = assertThrows(PeftFormatException.class, () -> PeftFiles.load(dir, fresh, "default")).getMessage();
         assertEquals(dir.resolve(PeftFiles.WEIGHTS_FILE) + ": tensor 'base_model.model.model.layers.0.attn.q_proj.lora_A.weight' has shape [2, 6],"
                 + " but layer 'model.layers.0.attn.q_proj' (Linear 6 -> 6) with r = 4 needs [4, 6]", message);
+        assertTrue(Adapters.names(fresh).isEmpty(), "the model is left unchanged");
+    }
+
+    /** A NaN in an adapter's factor, which would turn every output into NaN, is refused naming the tensor and the element. */
+    @Test
+    void aNonFiniteFactorIsRefusedNamingTheTensor() throws IOException {
+        ToyModel model = new ToyModel(backend, 1, 1);
+        PeftFiles.write(dir, trained(model, LoraConfig.builder(TargetModules.names("q_proj")).r(2).init(LoraInit.RANDOM).build()));
+        Path weights = dir.resolve(PeftFiles.WEIGHTS_FILE);
+        String name = "base_model.model.model.layers.0.attn.q_proj.lora_B.weight";
+        long begin;
+        try (SafetensorsFile file = SafetensorsFile.open(weights)) {
+            begin = file.info(name).begin();
+        }
+        byte[] bytes = Files.readAllBytes(weights);
+        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long dataStart = 8 + buffer.getLong(0);
+        buffer.putFloat(Math.toIntExact(dataStart + begin + 4 * 3), Float.NaN);
+        Files.write(weights, bytes);
+
+        ToyModel fresh = new ToyModel(backend, 1, 1);
+        String message = assertThrows(PeftFormatException.class, () -> PeftFiles.load(dir, fresh, "default")).getMessage();
+        assertEquals(weights + ": tensor '" + name + "' holds NaN at element 3 (a corrupt or diverged adapter)", message);
         assertTrue(Adapters.names(fresh).isEmpty(), "the model is left unchanged");
     }
 

@@ -19,8 +19,9 @@ public record RopeTable(Tensor cos, Tensor sin, RopeLayout layout) {
     /** A table from explicit inverse frequencies (for scaled RoPE variants such as Llama 3's). */
     public static RopeTable of(Backend backend, DType dtype, double[] invFreq, int maxPositions, RopeLayout layout) {
         int half = invFreq.length;
-        double[] cos = new double[maxPositions * half];
-        double[] sin = new double[maxPositions * half];
+        int size = Math.multiplyExact(maxPositions, half);
+        double[] cos = new double[size];
+        double[] sin = new double[size];
         for (int p = 0; p < maxPositions; p++) {
             for (int j = 0; j < half; j++) {
                 double angle = p * invFreq[j];

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mixtape.adapters.StrictJson;
 import dev.mixtape.engine.io.AtomicFile;
 
 import java.io.CharConversionException;
@@ -69,9 +70,9 @@ final class MoleConfigJson {
     static Contents read(Path file) throws IOException {
         JsonNode root;
         try {
-            root = MAPPER.readTree(file.toFile());
+            root = StrictJson.read(file);
         } catch (JsonProcessingException e) {
-            throw new MoleFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
+            throw new MoleFormatException(file, "not valid JSON: " + StrictJson.problem(e), e);
         } catch (CharConversionException e) {
             throw new MoleFormatException(file, "not valid JSON text: " + e.getMessage(), e);
         }

@@ -1,9 +1,12 @@
 package dev.mixtape.adapters.mole;
 
 import dev.mixtape.adapters.Adapter;
+import dev.mixtape.adapters.ContainedPaths;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.engine.Shapes;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.io.AtomicFile;
+import dev.mixtape.engine.io.FiniteScan;
 import dev.mixtape.engine.io.SafetensorsFile;
 import dev.mixtape.engine.io.SafetensorsWriter;
 import dev.mixtape.engine.nn.Module;
@@ -25,9 +28,11 @@ import java.util.Set;
 
 /**
  * MoLE folders: {@value #CONFIG_FILE}, the {@link MoleConfig} and the experts, and {@value #GATES_FILE},
- * the gates as {@link Mole#namedParameters()} names them. The experts stay in their own PEFT folders,
- * recorded by path relative to the MoLE folder (with {@code /} between names) and by the SHA-256 of
- * their two files; loading checks that they have not changed since the gates were trained.
+ * the gates as {@link Mole#namedParameters()} names them. The folder holds a copy of each expert's
+ * PEFT files in {@code experts/<name>/}, recorded by that path (relative, with {@code /} between
+ * names) and by the SHA-256 of its two files, so it can be moved or shared whole; loading refuses a
+ * path that leads outside the folder (absolute, {@code ..}, a link out) and checks that the experts
+ * have not changed since the gates were trained.
  * <pre>{@code
  * {
  *   "mole_format": 1,
@@ -37,7 +42,7 @@ import java.util.Set;
  *   "temperature": 1.0,                  // the starting value when learnable; the learnt one is in the gates file
  *   "learnable_temperature": false,
  *   "balance_weight": 0.5,
- *   "experts": [ { "name": "math", "path": "../experts/math",
+ *   "experts": [ { "name": "math", "path": "experts/math",
  *                  "adapter_config_sha256": "…", "adapter_model_sha256": "…" } ]
  * }
  * }</pre>
@@ -52,6 +57,9 @@ public final class MoleFiles {
     /** The gates file's name in a MoLE folder. */
     public static final String GATES_FILE = "mole_gates.safetensors";
 
+    /** The folder of a MoLE folder that holds the experts' copies. */
+    private static final String EXPERTS_FOLDER = "experts";
+
     private static final String PEFT_PREFIX = "base_model.model.";
     private static final List<String> FACTORS = List.of("lora_A", "lora_AB", "lora_B");
 
@@ -59,7 +67,8 @@ public final class MoleFiles {
     }
 
     /**
-     * Writes {@code mole} to {@code folder} (created if absent): the gates first, then the config, each
+     * Writes {@code mole} to {@code folder} (created if absent): a copy of each expert's files into
+     * {@code experts/<name>/} (unless they are there already), the gates, then the config, each
      * atomically. {@code expertFolders} gives the PEFT folder of every expert, by name; each folder's
      * weights must equal the expert's in the model (so that the MoLE folder cannot point at other
      * experts than the ones its gates were trained with), else an {@link IllegalArgumentException}
@@ -74,12 +83,19 @@ public final class MoleFiles {
             requireSameWeights(expert, expertFolders.get(expert.name()));
         }
         Files.createDirectories(folder);
-        Path base = folder.toAbsolutePath().normalize();
         List<MoleConfigJson.Expert> experts = new ArrayList<>();
         for (String name : mole.experts()) {
-            Path expertFolder = expertFolders.get(name).toAbsolutePath().normalize();
-            experts.add(new MoleConfigJson.Expert(name, portable(base.relativize(expertFolder)),
-                    sha256(expertFolder.resolve(PeftFiles.CONFIG_FILE)), sha256(expertFolder.resolve(PeftFiles.WEIGHTS_FILE))));
+            String relative = EXPERTS_FOLDER + "/" + name;
+            Path copy;
+            try {
+                copy = ContainedPaths.resolve(folder, relative, folder);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("expert '" + name + "': the name cannot be a folder of " + folder + ": " + relative
+                        + " " + e.getMessage(), e);
+            }
+            copyInto(expertFolders.get(name), copy);
+            experts.add(new MoleConfigJson.Expert(name, relative, sha256(copy.resolve(PeftFiles.CONFIG_FILE)),
+                    sha256(copy.resolve(PeftFiles.WEIGHTS_FILE))));
         }
         SafetensorsWriter.write(folder.resolve(GATES_FILE), mole.namedParameters());
         MoleConfigJson.write(folder.resolve(CONFIG_FILE), new MoleConfigJson.Contents(mole.config(), experts));
@@ -90,7 +106,7 @@ public final class MoleFiles {
      * without adapters): checks every expert folder against the recorded hashes, loads the experts with
      * {@link PeftFiles#load} under their recorded names, {@link Mole#attach attaches} the MoLE and reads
      * the gates. A changed or missing expert file, a malformed setting or a gate tensor that is missing,
-     * unused or of the wrong shape is a {@link MoleFormatException} naming it; the hashes are checked
+     * unused, of the wrong shape or holding NaN or ±Inf is a {@link MoleFormatException} naming it; the hashes are checked
      * before the model is changed.
      */
     public static Mole load(Path folder, Module model) throws IOException {
@@ -115,6 +131,17 @@ public final class MoleFiles {
         return resolve(folder, contents(folder));
     }
 
+    /** Copies an expert's two PEFT files from {@code source} into {@code copy}, unless both are the same folder. */
+    private static void copyInto(Path source, Path copy) throws IOException {
+        Files.createDirectories(copy);
+        if (Files.isSameFile(source, copy)) {
+            return;
+        }
+        for (String file : new String[] {PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE}) {
+            AtomicFile.write(copy.resolve(file), Files.readAllBytes(source.resolve(file)));
+        }
+    }
+
     private static MoleConfigJson.Contents contents(Path folder) throws IOException {
         Path configFile = folder.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(configFile)) {
@@ -123,9 +150,17 @@ public final class MoleFiles {
         return MoleConfigJson.read(configFile);
     }
 
-    private static Map<String, Path> resolve(Path folder, MoleConfigJson.Contents contents) {
+    /** Each expert's folder, by name; a recorded path leading outside {@code folder} is refused naming the expert. */
+    private static Map<String, Path> resolve(Path folder, MoleConfigJson.Contents contents) throws IOException {
         Map<String, Path> out = new LinkedHashMap<>();
-        contents.experts().forEach(expert -> out.put(expert.name(), folder.resolve(expert.path()).normalize()));
+        for (MoleConfigJson.Expert expert : contents.experts()) {
+            try {
+                out.put(expert.name(), ContainedPaths.resolve(folder, expert.path(), folder));
+            } catch (IllegalArgumentException e) {
+                throw new MoleFormatException(folder.resolve(CONFIG_FILE), "expert '" + expert.name() + "': path \""
+                        + expert.path() + "\" " + e.getMessage(), e);
+            }
+        }
         return out;
     }
 
@@ -177,20 +212,19 @@ public final class MoleFiles {
                     throw new MoleFormatException(file, "tensor '" + name + "' has shape " + Shapes.str(shape) + ", the MoLE needs "
                             + Shapes.str(parameter.shape()));
                 }
-                parameter.assign(gates.read(name, parameter.backend()));
+                float[] values = gates.readFloats(name);
+                int bad = FiniteScan.firstNonFinite(values);
+                if (bad >= 0) {
+                    throw new MoleFormatException(file, "tensor '" + name + "' holds " + values[bad] + " at element " + bad
+                            + " (corrupt or diverged gates)");
+                }
+                parameter.assign(Tensor.of(parameter.backend(), values, shape));
                 unused.remove(name);
             }
             if (!unused.isEmpty()) {
                 throw new MoleFormatException(file, "tensors that no gate uses: " + unused);
             }
         }
-    }
-
-    /** A relative path with {@code /} between its names, whatever the platform. */
-    private static String portable(Path relative) {
-        List<String> names = new ArrayList<>();
-        relative.forEach(name -> names.add(name.toString()));
-        return String.join("/", names);
     }
 
     private static String sha256(Path file) throws IOException {

@@ -5,6 +5,7 @@ import dev.mixtape.adapters.mole.Mole;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.llama.NonFiniteWeights;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.GateTraining;
 import dev.mixtape.models.train.SpecialIds;
@@ -99,8 +100,8 @@ final class ComposeCommand implements Callable<Integer> {
                 new OutputFolder.Input("--tokenizer", tokenizer), new OutputFolder.Input("--data", data), new OutputFolder.Input("--eval-data", evalData)));
         experts.forEach(expert -> inputs.add(new OutputFolder.Input("--experts", expert)));
         OutputFolder folder = OutputFolder.check(runFolder, resume, overwrite, inputs);
-        Llama llama = ModelOptions.loadModel(modelPath, backend, DType.F32);
-        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
+        Llama llama = ModelOptions.loadModel(modelPath, backend, DType.F32, NonFiniteWeights.REFUSE);
+        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer, llama.config());
         Map<String, Path> expertFolders = expertFolders(experts);
         for (Map.Entry<String, Path> expert : expertFolders.entrySet()) {
             PeftFiles.load(expert.getValue(), llama, expert.getKey());
@@ -109,6 +110,7 @@ final class ComposeCommand implements Callable<Integer> {
 
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         TrainingData loadedData = TrainingData.load(data, evalData, loaded, SpecialIds.of(loaded, llama.config()), length, training.seed);
+        loadedData.reportLengths("compose");
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("--model", TrainingOptions.describe(modelPath));
         settings.put("--tokenizer", TrainingOptions.describe(tokenizer));

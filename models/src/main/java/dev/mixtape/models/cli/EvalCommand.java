@@ -43,15 +43,15 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
         }
         Llama llama = model.loadModel(false);
-        Tokenizer tokenizer = model.loadTokenizer();
+        Tokenizer tokenizer = model.loadTokenizer(llama);
         int positions = llama.config().maxPositions();
         if (seqLen != null && seqLen > positions) {
             throw new IllegalArgumentException("--seq-len " + seqLen + " exceeds the model's " + positions + " positions");
         }
         SpecialIds special = SpecialIds.of(tokenizer, llama.config());
         Dataset dataset = Dataset.load(data, tokenizer, special, seqLen != null ? seqLen : Math.min(DEFAULT_SEQ_LEN, positions));
-        if (dataset.droppedExamples() > 0) {
-            System.err.println("eval: left out " + dataset.droppedExamples() + " records whose prompt fills --seq-len");
+        if (!dataset.lengthReport().isEmpty()) {
+            System.err.println("eval: " + dataset.lengthReport());
         }
         Evaluation evaluation = Evaluator.evaluate(llama, tokenizer, dataset, special, batchSize);
         ObjectNode result = new ObjectMapper().createObjectNode()

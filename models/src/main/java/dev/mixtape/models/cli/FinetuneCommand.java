@@ -106,11 +106,12 @@ final class FinetuneCommand implements Callable<Integer> {
         OutputFolder folder = OutputFolder.check(runFolder, resume, overwrite, List.of(new OutputFolder.Input("--model", modelPath),
                 new OutputFolder.Input("--tokenizer", tokenizer), new OutputFolder.Input("--data", trainFile),
                 new OutputFolder.Input("--eval-data", evalFile), new OutputFolder.Input("--init-adapter", initAdapter)));
-        Llama llama = ModelOptions.loadModel(modelPath, backend, weights.dtype());
-        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer);
+        Llama llama = ModelOptions.loadModel(modelPath, backend, weights.dtype(), weights.nonFinite());
+        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer, llama.config());
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         SpecialIds special = SpecialIds.of(loaded, llama.config());
         TrainingData loadedData = TrainingData.load(trainFile, evalFile, loaded, special, length, training.seed);
+        loadedData.reportLengths("finetune");
         Dataset train = loadedData.train();
         Dataset eval = loadedData.eval();
         Map<String, String> settings = new LinkedHashMap<>();

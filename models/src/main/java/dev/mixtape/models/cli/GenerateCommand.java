@@ -48,7 +48,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps must be >= 0, got " + steps);
         }
         Llama llama = model.loadModel(true);
-        Tokenizer tokenizer = model.loadTokenizer();
+        Tokenizer tokenizer = model.loadTokenizer(llama);
         SamplingSettings sampling = new SamplingSettings(temperature, topK, topP, seed != null ? seed : System.currentTimeMillis());
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         out.print(prompt);

@@ -5,6 +5,7 @@ import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.models.llama.HfWriter;
 import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.llama.NonFiniteWeights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,7 +41,7 @@ final class MergeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         OutputFolder folder = OutputFolder.check(out, null, overwrite, List.of(new OutputFolder.Input("--model", model),
                 new OutputFolder.Input("--adapter", adapter), new OutputFolder.Input("--tokenizer", tokenizer)));
-        Llama llama = ModelOptions.loadModel(model, "vector", DType.F32);
+        Llama llama = ModelOptions.loadModel(model, "vector", DType.F32, NonFiniteWeights.REFUSE);
         String name = PeftFiles.load(adapter, llama, "merged").name();
         Adapters.mergeAndUnload(llama, name);
         Path tokenizerJson = tokenizer != null ? tokenizer : model.resolve("tokenizer.json");

@@ -8,6 +8,8 @@ import dev.mixtape.adapters.mole.MoleFiles;
 import dev.mixtape.engine.Backends;
 import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.llama.LlamaConfig;
+import dev.mixtape.models.llama.NonFiniteWeights;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.tokenizer.Tokenizers;
 import picocli.CommandLine.Mixin;
@@ -62,7 +64,7 @@ final class ModelOptions {
             throw new IllegalArgumentException((mask != null ? "--mask" : "--explain") + " needs --mole");
         }
         boolean mergedFirst = adapter != null && mergeAdapter;
-        Llama llama = loadModel(model, backend, mergedFirst ? DType.F32 : weights.dtype());
+        Llama llama = loadModel(model, backend, mergedFirst ? DType.F32 : weights.dtype(), weights.nonFinite());
         if (mole != null) {
             loadedMole = MoleFiles.load(mole, llama);
             if (mask != null) {
@@ -110,17 +112,29 @@ final class ModelOptions {
         return names;
     }
 
-    Tokenizer loadTokenizer() throws IOException {
-        return loadTokenizer(model, tokenizer);
+    /** The tokenizer for {@code llama} (loaded from these options): {@code --tokenizer}, or the model's own. */
+    Tokenizer loadTokenizer(Llama llama) throws IOException {
+        return loadTokenizer(model, tokenizer, llama.config());
     }
 
-    /** The model at {@code model} on the backend called {@code backend}, its weight matrices in {@code weights}. */
-    static Llama loadModel(Path model, String backend, DType weights) throws IOException {
-        return Llama.load(model, Backends.create(backend), weights);
+    /**
+     * The model at {@code model} on the backend called {@code backend}, its weight matrices in
+     * {@code weights}, weights holding NaN or ±Inf handled as {@code nonFinite} says.
+     */
+    static Llama loadModel(Path model, String backend, DType weights, NonFiniteWeights nonFinite) throws IOException {
+        return Llama.load(model, Backends.create(backend), weights, nonFinite);
     }
 
-    /** The tokenizer in {@code tokenizer}, or the model's own when that is null. */
-    static Tokenizer loadTokenizer(Path model, Path tokenizer) throws IOException {
-        return tokenizer != null ? Tokenizers.load(tokenizer) : Tokenizers.forModel(model);
+    /**
+     * The tokenizer in {@code tokenizer}, or the model's own when that is null; refused when it has
+     * fewer tokens than the model's vocabulary, whose ids it could not decode.
+     */
+    static Tokenizer loadTokenizer(Path model, Path tokenizer, LlamaConfig config) throws IOException {
+        Tokenizer loaded = tokenizer != null ? Tokenizers.load(tokenizer) : Tokenizers.forModel(model);
+        if (loaded.vocabSize() < config.vocabSize()) {
+            throw new IllegalArgumentException((tokenizer != null ? tokenizer : model) + ": the tokenizer has " + loaded.vocabSize()
+                    + " tokens, fewer than the model's vocabulary of " + config.vocabSize() + " (not this model's tokenizer)");
+        }
+        return loaded;
     }
 }

@@ -39,6 +39,15 @@ record TrainingData(Dataset train, Dataset eval) {
         return new TrainingData(train, eval);
     }
 
+    /** Says on stderr, one line per data set, how many records were longer than the window (nothing when all fitted). */
+    void reportLengths(String command) {
+        for (Dataset dataset : new Dataset[] {train, eval}) {
+            if (dataset != null && !dataset.lengthReport().isEmpty()) {
+                System.err.println(command + ": " + dataset.lengthReport());
+            }
+        }
+    }
+
     /** The window length: {@code requested} if given (at most the model's positions), else the smaller of {@code preferred} and the positions. */
     static int seqLen(Integer requested, int preferred, int positions) {
         if (requested != null && requested > positions) {

@@ -20,8 +20,16 @@ public interface Checkpoint extends AutoCloseable {
     /** The weight names present, HF naming ({@code lm_head.weight} absent when tied). */
     List<String> names();
 
+    /** The shape of weight {@code name} as stored, known without reading it; errors name the file and the tensor. */
+    int[] shape(String name) throws IOException;
+
+    /** The values of weight {@code name} as f32, row-major in HF's layout; errors name the file and the tensor. */
+    float[] readFloats(String name) throws IOException;
+
     /** Reads one weight as an f32 tensor on {@code backend}; errors name the file and the tensor. */
-    Tensor read(String name, Backend backend) throws IOException;
+    default Tensor read(String name, Backend backend) throws IOException {
+        return Tensor.of(backend, readFloats(name), shape(name));
+    }
 
     /** The element types the weights are stored in (F32, BF16, Q8_0, ...). */
     Set<String> dtypes();

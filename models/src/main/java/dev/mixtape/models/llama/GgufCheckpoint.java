@@ -1,7 +1,5 @@
 package dev.mixtape.models.llama;
 
-import dev.mixtape.engine.Backend;
-import dev.mixtape.engine.Tensor;
 import dev.mixtape.models.gguf.GgufFile;
 import dev.mixtape.models.gguf.GgufMetadata;
 import dev.mixtape.models.gguf.GgufTensorInfo;
@@ -81,7 +79,10 @@ public final class GgufCheckpoint implements Checkpoint {
         if (!file.hasTensor("token_embd.weight")) {
             throw new IOException(path + ": tensor 'token_embd.weight' is missing");
         }
-        int vocab = (int) file.tensor("token_embd.weight").rowMajorShape()[0];
+        long vocab = file.tensor("token_embd.weight").rowMajorShape()[0];
+        if (vocab > Integer.MAX_VALUE) {
+            throw new IOException(path + ": tensor 'token_embd.weight' has " + vocab + " rows, more than a vocabulary can have");
+        }
         int context = meta.has("llama.context_length") ? meta.getInt("llama.context_length") : 2048;
         double eps = meta.has("llama.attention.layer_norm_rms_epsilon") ? meta.getFloat("llama.attention.layer_norm_rms_epsilon") : 1e-5;
         double theta = meta.has("llama.rope.freq_base") ? meta.getFloat("llama.rope.freq_base") : 10000.0;
@@ -89,7 +90,7 @@ public final class GgufCheckpoint implements Checkpoint {
         int eos = meta.has("tokenizer.ggml.eos_token_id") ? meta.getInt("tokenizer.ggml.eos_token_id") : 2;
         try {
             return new LlamaConfig(dim, meta.getInt("llama.feed_forward_length"), meta.getInt("llama.block_count"), heads,
-                    kvHeads, headDim, vocab, context, eps, theta, null, !file.hasTensor("output.weight"), bos, eos);
+                    kvHeads, headDim, (int) vocab, context, eps, theta, null, !file.hasTensor("output.weight"), bos, eos);
         } catch (IllegalArgumentException e) {
             throw new IOException(path + ": " + e.getMessage(), e);
         }
@@ -118,11 +119,22 @@ public final class GgufCheckpoint implements Checkpoint {
     }
 
     @Override
-    public Tensor read(String name, Backend backend) throws IOException {
-        String ggufName = ggufNameOf.get(name);
-        if (ggufName == null) {
-            throw new IOException(file.path() + ": no tensor for '" + name + "'");
+    public int[] shape(String name) throws IOException {
+        long[] shape = file.tensor(ggufName(name)).rowMajorShape();
+        int[] dims = new int[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] > Integer.MAX_VALUE) {
+                throw new IOException(file.path() + ": tensor '" + ggufName(name) + "' dimension " + i + " is " + shape[i]
+                        + ", larger than a tensor dimension can be");
+            }
+            dims[i] = (int) shape[i];
         }
+        return dims;
+    }
+
+    @Override
+    public float[] readFloats(String name) throws IOException {
+        String ggufName = ggufName(name);
         long[] shape = file.tensor(ggufName).rowMajorShape();
         if (name.endsWith("self_attn.q_proj.weight")) {
             requireShape(ggufName, shape, config.qDim(), config.dim());
@@ -135,11 +147,15 @@ public final class GgufCheckpoint implements Checkpoint {
         } else if (name.endsWith("self_attn.k_proj.weight")) {
             values = RopePermutation.metaToHf(values, config.kvHeads(), config.headDim(), config.dim());
         }
-        int[] dims = new int[shape.length];
-        for (int i = 0; i < shape.length; i++) {
-            dims[i] = Math.toIntExact(shape[i]);
+        return values;
+    }
+
+    private String ggufName(String name) throws IOException {
+        String ggufName = ggufNameOf.get(name);
+        if (ggufName == null) {
+            throw new IOException(file.path() + ": no tensor for '" + name + "'");
         }
-        return Tensor.of(backend, values, dims);
+        return ggufName;
     }
 
     /** The q and k rows are permuted per head, so their shape must be the one the config's heads give. */

@@ -2,9 +2,8 @@ package dev.mixtape.models.llama;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mixtape.engine.Backend;
-import dev.mixtape.engine.Tensor;
+import dev.mixtape.adapters.ContainedPaths;
+import dev.mixtape.adapters.StrictJson;
 import dev.mixtape.engine.io.SafetensorsFile;
 
 import java.io.CharConversionException;
@@ -12,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +49,7 @@ public final class HfCheckpoint implements Checkpoint {
         List<SafetensorsFile> files = new ArrayList<>();
         try {
             if (Files.isRegularFile(folder.resolve(SINGLE))) {
-                SafetensorsFile file = SafetensorsFile.open(folder.resolve(SINGLE));
+                SafetensorsFile file = SafetensorsFile.open(singleFile(folder));
                 files.add(file);
                 for (String name : file.names()) {
                     fileOf.put(name, file);
@@ -72,36 +70,80 @@ public final class HfCheckpoint implements Checkpoint {
 
     private static void openShards(Path folder, Map<String, SafetensorsFile> fileOf, List<SafetensorsFile> files) throws IOException {
         Path index = folder.resolve(INDEX);
-        JsonNode weightMap;
+        JsonNode root;
         try {
-            weightMap = new ObjectMapper().readTree(index.toFile()).path("weight_map");
-        } catch (JsonProcessingException | CharConversionException e) {
-            throw new IOException(index + ": not valid JSON: " + e.getMessage(), e);
+            root = StrictJson.read(index);
+        } catch (JsonProcessingException e) {
+            throw new IOException(index + ": not valid JSON: " + StrictJson.problem(e), e);
+        } catch (CharConversionException e) {
+            throw new IOException(index + ": not valid JSON text: " + e.getMessage(), e);
         }
-        if (!weightMap.isObject()) {
-            throw new IOException(index + ": no \"weight_map\" object");
+        JsonNode weightMap = root.path("weight_map");
+        if (!weightMap.isObject() || weightMap.isEmpty()) {
+            throw new IOException(index + ": no \"weight_map\" object naming the shard of each tensor");
         }
+        Path linkRoot = linkRoot(folder);
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
-            String shardName = entry.getValue().asText();
-            if (shardName.contains("/") || shardName.contains("\\") || shardName.indexOf('\0') >= 0) {
-                throw new IOException(index + ": shard name '" + shardName + "' of tensor '" + entry.getKey() + "' is not a plain file name");
+        for (Map.Entry<String, JsonNode> entry : weightMap.properties()) {
+            String tensor = entry.getKey();
+            if (!entry.getValue().isTextual()) {
+                throw new IOException(index + ": weight_map entry of tensor '" + tensor + "' is " + entry.getValue()
+                        + ", not a shard file name");
             }
+            String shardName = entry.getValue().asText();
             SafetensorsFile shard = shards.get(shardName);
             if (shard == null) {
-                if (!Files.isRegularFile(folder.resolve(shardName))) {
-                    throw new IOException(index + ": shard '" + shardName + "' of tensor '" + entry.getKey() + "' is not a file in " + folder);
-                }
-                shard = SafetensorsFile.open(folder.resolve(shardName));
+                shard = SafetensorsFile.open(shardFile(folder, linkRoot, index, tensor, shardName));
                 shards.put(shardName, shard);
                 files.add(shard);
             }
-            if (!shard.contains(entry.getKey())) {
-                throw new IOException(index + ": tensor '" + entry.getKey() + "' is listed in " + shardName + " but not there");
+            if (!shard.contains(tensor)) {
+                throw new IOException(index + ": tensor '" + tensor + "' is listed in " + shardName + " but not there");
             }
-            fileOf.put(entry.getKey(), shard);
+            fileOf.put(tensor, shard);
         }
+    }
+
+    /** The shard {@code name} of {@code tensor}: a plain file of the folder (no folders, no {@code ..}, no link out of it). */
+    private static Path shardFile(Path folder, Path linkRoot, Path index, String tensor, String name) throws IOException {
+        try {
+            return plainFile(folder, linkRoot, name);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(index + ": shard '" + name + "' of tensor '" + tensor + "' " + e.getMessage(), e);
+        }
+    }
+
+    /** The regular file {@code name} of {@code folder}, or an IllegalArgumentException saying why it may not be read. */
+    private static Path plainFile(Path folder, Path linkRoot, String name) throws IOException {
+        if (name.contains("/") || name.contains("\\") || name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("is not a plain file name");
+        }
+        Path file = ContainedPaths.resolve(folder, name, linkRoot);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(Files.exists(file) ? "is not a regular file" : "does not exist");
+        }
+        return file;
+    }
+
+    private static Path singleFile(Path folder) throws IOException {
+        try {
+            return plainFile(folder, linkRoot(folder), SINGLE);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(folder.resolve(SINGLE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The folder that links from {@code folder} may lead into: the folder itself, or, in the Hugging
+     * Face hub's cache ({@code <repo>/snapshots/<revision>/}, whose files link to {@code <repo>/blobs/}),
+     * the repository's folder.
+     */
+    private static Path linkRoot(Path folder) throws IOException {
+        Path real = folder.toRealPath();
+        Path parent = real.getParent();
+        boolean hubSnapshot = parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("snapshots")
+                && Files.isDirectory(parent.resolveSibling("blobs"));
+        return hubSnapshot ? parent.getParent() : real;
     }
 
     @Override
@@ -121,12 +163,21 @@ public final class HfCheckpoint implements Checkpoint {
     }
 
     @Override
-    public Tensor read(String name, Backend backend) throws IOException {
+    public int[] shape(String name) throws IOException {
+        return fileOf(name).info(name).shape();
+    }
+
+    @Override
+    public float[] readFloats(String name) throws IOException {
+        return fileOf(name).readFloats(name);
+    }
+
+    private SafetensorsFile fileOf(String name) throws IOException {
         SafetensorsFile file = fileOf.get(name);
         if (file == null) {
             throw new IOException(folder + ": no tensor '" + name + "'");
         }
-        return file.read(name, backend);
+        return file;
     }
 
     @Override

@@ -5,9 +5,9 @@ import dev.mixtape.engine.DType;
 import dev.mixtape.engine.F;
 import dev.mixtape.engine.Grad;
 import dev.mixtape.engine.Rng;
-import dev.mixtape.engine.RopeLayout;
 import dev.mixtape.engine.RopeTable;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.io.FiniteScan;
 import dev.mixtape.engine.nn.Embedding;
 import dev.mixtape.engine.nn.Linear;
 import dev.mixtape.engine.nn.Module;
@@ -30,11 +30,13 @@ import java.util.Set;
  * several threads, each with its own session.
  */
 public final class Llama extends Module {
+    private static final String LAYER_PREFIX = "model.layers.";
+
     private final LlamaConfig config;
     private final Backend backend;
     private final LlamaDecoder model;
     private final Linear lmHead;
-    private final RopeTable rope;
+    private final GrowingRopeTable rope;
 
     /** A model of this shape; a null {@code rng} leaves its parameters {@code unloaded} for {@link #load}. */
     private Llama(LlamaConfig config, Backend backend, Rng rng) {
@@ -42,7 +44,7 @@ public final class Llama extends Module {
         this.backend = backend;
         model = registerModule("model", new LlamaDecoder(config, backend, rng));
         lmHead = config.tieWordEmbeddings() ? null : registerModule("lm_head", new Linear(backend, config.dim(), config.vocabSize(), false, rng));
-        rope = RopeTable.of(backend, DType.F32, config.ropeInverseFrequencies(), config.maxPositions(), RopeLayout.HALF);
+        rope = new GrowingRopeTable(backend, config.ropeInverseFrequencies(), config.maxPositions());
     }
 
     /** A model of this shape with PyTorch's default initialisation from {@code seed} (benchmarks, pretraining). */
@@ -61,10 +63,16 @@ public final class Llama extends Module {
     /**
      * Loads the model at {@code path} with its weight matrices kept in {@code weights} (see
      * {@link #keepWeightsIn}): each is narrowed as it is read, so the f32 model never exists whole.
+     * A weight holding NaN or ±Inf is refused.
      */
     public static Llama load(Path path, Backend backend, DType weights) throws IOException {
+        return load(path, backend, weights, NonFiniteWeights.REFUSE);
+    }
+
+    /** {@link #load(Path, Backend, DType)}, with weights holding NaN or ±Inf handled as {@code nonFinite} says. */
+    public static Llama load(Path path, Backend backend, DType weights, NonFiniteWeights nonFinite) throws IOException {
         try (Checkpoint checkpoint = Checkpoints.open(path)) {
-            return load(checkpoint, backend, weights);
+            return load(checkpoint, backend, weights, nonFinite);
         }
     }
 
@@ -73,25 +81,43 @@ public final class Llama extends Module {
      * a missing, extra or misshapen tensor is an error naming the checkpoint and the tensor.
      */
     public static Llama load(Checkpoint checkpoint, Backend backend) throws IOException {
-        return load(checkpoint, backend, DType.F32);
+        return load(checkpoint, backend, DType.F32, NonFiniteWeights.REFUSE);
     }
 
-    /** {@link #load(Checkpoint, Backend)} with the weight matrices narrowed to {@code weights} as they are read. */
-    public static Llama load(Checkpoint checkpoint, Backend backend, DType weights) throws IOException {
+    /**
+     * {@link #load(Checkpoint, Backend)} with the weight matrices narrowed to {@code weights} as they
+     * are read. The config is checked against the stored shapes, by name, before any weight is read
+     * or anything is allocated for the config's sake; every weight is scanned for NaN and ±Inf as it
+     * is read.
+     */
+    public static Llama load(Checkpoint checkpoint, Backend backend, DType weights, NonFiniteWeights nonFinite) throws IOException {
         requireWeightType(weights);
-        Llama llama = new Llama(checkpoint.config(), backend, null);
+        LlamaConfig config = checkpoint.config();
+        requireLayerCount(checkpoint, config);
+        Llama llama = new Llama(config, backend, null);
         Set<String> available = new HashSet<>(checkpoint.names());
-        for (Map.Entry<String, Tensor> standIn : llama.namedParameters().entrySet()) {
+        Map<String, Tensor> standIns = llama.namedParameters();
+        for (Map.Entry<String, Tensor> standIn : standIns.entrySet()) {
             String name = standIn.getKey();
             if (!available.remove(name)) {
                 throw new IOException(checkpoint.source() + ": missing tensor '" + name + "'");
             }
-            Tensor weight = checkpoint.read(name, backend);
+            int[] stored = checkpoint.shape(name);
             int[] expected = standIn.getValue().shape();
-            if (!Arrays.equals(expected, weight.shape())) {
-                throw new IOException(checkpoint.source() + ": tensor '" + name + "' has shape " + Arrays.toString(weight.shape())
+            if (!Arrays.equals(expected, stored)) {
+                throw new IOException(checkpoint.source() + ": tensor '" + name + "' has shape " + Arrays.toString(stored)
                         + " but the config implies " + Arrays.toString(expected));
             }
+        }
+        available.remove("lm_head.weight");
+        if (!available.isEmpty()) {
+            throw new IOException(checkpoint.source() + ": tensors the config does not account for: " + available);
+        }
+        for (Map.Entry<String, Tensor> standIn : standIns.entrySet()) {
+            String name = standIn.getKey();
+            float[] values = checkpoint.readFloats(name);
+            requireFinite(checkpoint, name, values, nonFinite);
+            Tensor weight = Tensor.of(backend, values, standIn.getValue().shape());
             if (weight.rank() == 2 && weights != DType.F32) {
                 llama.setParameter(name, weight.to(weights));
                 llama.parameter(name).requiresGrad(false);
@@ -99,11 +125,37 @@ public final class Llama extends Module {
                 llama.setParameter(name, weight);
             }
         }
-        available.remove("lm_head.weight");
-        if (!available.isEmpty()) {
-            throw new IOException(checkpoint.source() + ": tensors the config does not account for: " + available);
-        }
         return llama;
+    }
+
+    /**
+     * Refuses a config whose layer count differs from the checkpoint's before a module is built for
+     * it, so that an absurd {@code num_hidden_layers} costs nothing.
+     */
+    private static void requireLayerCount(Checkpoint checkpoint, LlamaConfig config) throws IOException {
+        Set<String> layers = new HashSet<>();
+        for (String name : checkpoint.names()) {
+            if (name.startsWith(LAYER_PREFIX)) {
+                int dot = name.indexOf('.', LAYER_PREFIX.length());
+                layers.add(dot < 0 ? name : name.substring(LAYER_PREFIX.length(), dot));
+            }
+        }
+        if (layers.size() != config.layers()) {
+            throw new IOException(checkpoint.source() + ": the config has " + config.layers()
+                    + " layers (num_hidden_layers) but the weights have " + layers.size());
+        }
+    }
+
+    private static void requireFinite(Checkpoint checkpoint, String name, float[] values, NonFiniteWeights nonFinite) throws IOException {
+        int bad = FiniteScan.firstNonFinite(values);
+        if (bad < 0) {
+            return;
+        }
+        String problem = checkpoint.source() + ": tensor '" + name + "' holds " + values[bad] + " at element " + bad;
+        if (nonFinite == NonFiniteWeights.REFUSE) {
+            throw new IOException(problem + " (a corrupt or diverged checkpoint; --allow-nonfinite-weights loads it anyway)");
+        }
+        System.err.println("mixtape: warning: " + problem + "; loading it anyway, as asked");
     }
 
     /**
@@ -179,9 +231,10 @@ public final class Llama extends Module {
         if (seq > config.maxPositions()) {
             throw new IllegalArgumentException("sequence of " + seq + " tokens exceeds the model's " + config.maxPositions() + " positions");
         }
+        RopeTable table = rope.covering(seq);
         Tensor x = model.embedTokens.forward(ids).reshape(batch, seq, config.dim());
         for (DecoderLayer layer : model.layers) {
-            x = layer.forward(x, rope);
+            x = layer.forward(x, table);
         }
         return model.norm.forward(x);
     }
@@ -225,9 +278,10 @@ public final class Llama extends Module {
                 throw new IllegalArgumentException("no tokens to process");
             }
             try (var scope = Grad.off()) {
+                RopeTable table = rope.covering(cache.length() + tokens.length);
                 Tensor x = model.embedTokens.forward(tokens).reshape(1, tokens.length, config.dim());
                 for (int i = 0; i < model.layers.size(); i++) {
-                    x = model.layers.get(i).forward(x, rope, cache.layer(i));
+                    x = model.layers.get(i).forward(x, table, cache.layer(i));
                 }
                 Tensor last = x.slice(1, tokens.length - 1, tokens.length);
                 return head(model.norm.forward(last)).toFloatArray();

@@ -1,7 +1,5 @@
 package dev.mixtape.models.llama;
 
-import dev.mixtape.engine.Backend;
-import dev.mixtape.engine.Tensor;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -144,35 +142,49 @@ public final class Llama2cCheckpoint implements Checkpoint {
         return "model.layers." + layer + "." + key + ".weight";
     }
 
-    @Override
-    public Tensor read(String name, Backend backend) throws IOException {
+    /** Where one weight lies: its stacked array, its key there and its layer (0 for arrays that are not per layer). */
+    private record Located(Slab slab, String key, int layer) {
+    }
+
+    private Located locate(String name) throws IOException {
         Slab slab = slabs.get(name);
-        int layer = 0;
-        String key = name;
-        if (slab == null && name.startsWith("model.layers.")) {
-            String rest = name.substring("model.layers.".length());
+        if (slab != null && !slab.perLayer()) {
+            return new Located(slab, name, 0);
+        }
+        if (name.startsWith("model.layers.") && name.endsWith(".weight")) {
+            String rest = name.substring("model.layers.".length(), name.length() - ".weight".length());
             int dot = rest.indexOf('.');
-            if (dot > 0 && rest.endsWith(".weight")) {
-                key = rest.substring(dot + 1, rest.length() - ".weight".length());
+            if (dot > 0 && rest.substring(0, dot).matches("\\d{1,9}")) {
+                int layer = Integer.parseInt(rest.substring(0, dot));
+                String key = rest.substring(dot + 1);
                 slab = slabs.get(key);
-                layer = Integer.parseInt(rest.substring(0, dot));
-                if (slab != null && (!slab.perLayer() || layer < 0 || layer >= config.layers())) {
-                    slab = null;
+                if (slab != null && slab.perLayer() && layer < config.layers()) {
+                    return new Located(slab, key, layer);
                 }
             }
         }
-        if (slab == null) {
-            throw new IOException(file + ": no tensor '" + name + "' in a llama2.c checkpoint");
-        }
+        throw new IOException(file + ": no tensor '" + name + "' in a llama2.c checkpoint");
+    }
+
+    @Override
+    public int[] shape(String name) throws IOException {
+        Slab slab = locate(name).slab();
+        return slab.rows() == 1 ? new int[] {slab.cols()} : new int[] {slab.rows(), slab.cols()};
+    }
+
+    @Override
+    public float[] readFloats(String name) throws IOException {
+        Located at = locate(name);
+        Slab slab = at.slab();
         float[] values = new float[Math.toIntExact(slab.layerFloats())];
-        long offset = HEADER_BYTES + 4 * (slab.start() + layer * slab.layerFloats());
+        long offset = HEADER_BYTES + 4 * (slab.start() + at.layer() * slab.layerFloats());
         MemorySegment.copy(data, F32, offset, values, 0, values.length);
-        if (key.equals("self_attn.q_proj")) {
+        if (at.key().equals("self_attn.q_proj")) {
             values = RopePermutation.metaToHf(values, config.heads(), config.headDim(), config.dim());
-        } else if (key.equals("self_attn.k_proj")) {
+        } else if (at.key().equals("self_attn.k_proj")) {
             values = RopePermutation.metaToHf(values, config.kvHeads(), config.headDim(), config.dim());
         }
-        return slab.rows() == 1 ? Tensor.of(backend, values, slab.cols()) : Tensor.of(backend, values, slab.rows(), slab.cols());
+        return values;
     }
 
     @Override

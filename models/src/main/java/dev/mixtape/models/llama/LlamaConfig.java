@@ -22,26 +22,56 @@ public record LlamaConfig(int dim, int hiddenDim, int layers, int heads, int kvH
                           int maxPositions, double normEps, double ropeTheta, RopeScaling ropeScaling,
                           boolean tieWordEmbeddings, int bosId, int eosId) {
 
+    /** More layers or heads than any model has: a corrupt field, refused before anything is built for it. */
+    static final int MAX_LAYERS_OR_HEADS = 1 << 16;
+
+    /** The most elements one weight matrix may have: it is held in one Java array. */
+    static final long MAX_MATRIX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /**
+     * Checks every field's range and that every weight matrix this shape implies fits in one array;
+     * messages name the field as a Hugging Face {@code config.json} spells it.
+     */
     public LlamaConfig {
-        requirePositive("dim", dim);
-        requirePositive("hiddenDim", hiddenDim);
-        requirePositive("layers", layers);
-        requirePositive("heads", heads);
-        requirePositive("kvHeads", kvHeads);
-        requirePositive("headDim", headDim);
-        requirePositive("vocabSize", vocabSize);
-        requirePositive("maxPositions", maxPositions);
+        requireInRange("hidden_size", dim, 1, Integer.MAX_VALUE);
+        requireInRange("intermediate_size", hiddenDim, 1, Integer.MAX_VALUE);
+        requireInRange("num_hidden_layers", layers, 1, MAX_LAYERS_OR_HEADS);
+        requireInRange("num_attention_heads", heads, 1, MAX_LAYERS_OR_HEADS);
+        requireInRange("num_key_value_heads", kvHeads, 1, heads);
+        requireInRange("head_dim", headDim, 1, Integer.MAX_VALUE);
+        requireInRange("vocab_size", vocabSize, 1, Integer.MAX_VALUE);
+        requireInRange("max_position_embeddings", maxPositions, 1, Integer.MAX_VALUE);
         if (heads % kvHeads != 0) {
-            throw new IllegalArgumentException("config: " + heads + " attention heads are not a multiple of " + kvHeads + " kv heads");
+            throw new IllegalArgumentException("num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
         }
         if (headDim % 2 != 0) {
-            throw new IllegalArgumentException("config: head dimension " + headDim + " must be even for RoPE");
+            throw new IllegalArgumentException("head_dim " + headDim + " must be even for RoPE");
+        }
+        long qDim = (long) heads * headDim;
+        requireMatrix("num_attention_heads × head_dim", qDim, "hidden_size", dim);
+        requireMatrix("vocab_size", vocabSize, "hidden_size", dim);
+        requireMatrix("intermediate_size", hiddenDim, "hidden_size", dim);
+        if (!(normEps > 0 && Double.isFinite(normEps))) {
+            throw new IllegalArgumentException("rms_norm_eps must be positive and finite, got " + normEps);
+        }
+        if (!(ropeTheta > 0 && Double.isFinite(ropeTheta))) {
+            throw new IllegalArgumentException("rope_theta must be positive and finite, got " + ropeTheta);
+        }
+        requireInRange("bos_token_id", bosId, -1, vocabSize - 1);
+        requireInRange("eos_token_id", eosId, -1, vocabSize - 1);
+    }
+
+    private static void requireInRange(String name, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " must be in " + min + ".." + max + ", got " + value);
         }
     }
 
-    private static void requirePositive(String name, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException("config: " + name + " must be positive, got " + value);
+    /** Refuses a {@code rows × cols} weight matrix too large for one array (or whose row count overflowed an int). */
+    private static void requireMatrix(String rowsName, long rows, String colsName, int cols) {
+        if (rows > MAX_MATRIX_ELEMENTS / cols) {
+            throw new IllegalArgumentException(rowsName + " × " + colsName + " = " + rows + " × " + cols
+                    + " is more elements than one weight matrix can hold (" + MAX_MATRIX_ELEMENTS + ")");
         }
     }
 

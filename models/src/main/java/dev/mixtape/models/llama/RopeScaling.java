@@ -6,6 +6,26 @@ package dev.mixtape.models.llama;
  */
 public record RopeScaling(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {
 
+    /** Refuses factors that are not positive and finite, or that would divide by zero (messages use config.json's keys). */
+    public RopeScaling {
+        requirePositive("factor", factor);
+        requirePositive("low_freq_factor", lowFreqFactor);
+        requirePositive("high_freq_factor", highFreqFactor);
+        if (highFreqFactor <= lowFreqFactor) {
+            throw new IllegalArgumentException("rope scaling: high_freq_factor " + highFreqFactor
+                    + " must be greater than low_freq_factor " + lowFreqFactor);
+        }
+        if (originalMaxPositions < 1) {
+            throw new IllegalArgumentException("rope scaling: original_max_position_embeddings must be positive, got " + originalMaxPositions);
+        }
+    }
+
+    private static void requirePositive(String key, double value) {
+        if (!(value > 0 && Double.isFinite(value))) {
+            throw new IllegalArgumentException("rope scaling: " + key + " must be positive and finite, got " + value);
+        }
+    }
+
     /** Applies the scaling to {@code invFreq[j]} (LLAMA.md's formula), returning new frequencies. */
     public double[] apply(double[] invFreq) {
         double lowWavelength = originalMaxPositions / lowFreqFactor;

@@ -2,7 +2,7 @@ package dev.mixtape.models.tokenizer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mixtape.adapters.StrictJson;
 
 import java.io.CharConversionException;
 import java.io.IOException;
@@ -33,6 +33,9 @@ import java.util.function.Function;
  * from the post-processor's template (the special token before the text is BOS, the one after EOS).
  */
 public final class HfBpeTokenizer implements Tokenizer {
+    /** Twice the largest tokenizer.json in use (about 33 MB), small enough to parse in a 1 GB heap. */
+    private static final long MAX_TOKENIZER_BYTES = 64L << 20;
+
     private final String source;
     private final AddedTokens addedTokens;
     private final HfNormalizer normalizer;
@@ -67,20 +70,24 @@ public final class HfBpeTokenizer implements Tokenizer {
         this.eos = specialId(config, "eos_token", templateSuffix);
     }
 
-    /** Reads a tokenizer.json, and the {@code tokenizer_config.json} beside it if there is one. */
+    /**
+     * Reads a tokenizer.json, and the {@code tokenizer_config.json} beside it if there is one, each
+     * strictly (one JSON value, no repeated key; see {@link StrictJson}); errors name the file.
+     */
     public static HfBpeTokenizer load(Path tokenizerJson) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        JsonNode root = readJson(json, tokenizerJson);
+        JsonNode root = strictJson(tokenizerJson, MAX_TOKENIZER_BYTES);
         Path configFile = tokenizerJson.resolveSibling("tokenizer_config.json");
-        JsonNode config = Files.exists(configFile) ? readJson(json, configFile) : null;
+        JsonNode config = Files.exists(configFile) ? strictJson(configFile, StrictJson.MAX_FILE_BYTES) : null;
         return fromJson(root, config, "tokenizer.json file " + tokenizerJson);
     }
 
-    private static JsonNode readJson(ObjectMapper json, Path file) throws IOException {
+    private static JsonNode strictJson(Path file, long maxBytes) throws IOException {
         try {
-            return json.readTree(file.toFile());
-        } catch (JsonProcessingException | CharConversionException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getMessage(), e);
+            return StrictJson.read(file, maxBytes);
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON: " + StrictJson.problem(e), e);
+        } catch (CharConversionException e) {
+            throw new IOException(file + ": not valid JSON text: " + e.getMessage(), e);
         }
     }
 

@@ -3,7 +3,6 @@ package dev.mixtape.models.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /** Small readers for the recurring parts of a tokenizer.json, with errors that name the file. */
 final class HfJson {
@@ -14,18 +13,14 @@ final class HfJson {
      * A {@code {"String": ...}} or {@code {"Regex": ...}} pattern as a Java regex. Regexes are written
      * for Oniguruma; {@code \p{L}}, {@code \p{N}}, {@code (?i:...)} and lookaheads mean the same in
      * Java, and {@link Pattern#UNICODE_CHARACTER_CLASS} makes {@code \s} Unicode white space as there.
+     * A regex that could not run in bounded time and stack is refused (see {@link BoundedRegex}).
      */
     static Pattern pattern(JsonNode node, String source) {
         if (node.hasNonNull("String")) {
             return Pattern.compile(Pattern.quote(node.get("String").asText()));
         }
         if (node.hasNonNull("Regex")) {
-            String regex = node.get("Regex").asText();
-            try {
-                return Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
-            } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException(source + " has a regex Java cannot compile: " + regex, e);
-            }
+            return BoundedRegex.compile(node.get("Regex").asText(), source);
         }
         throw new IllegalArgumentException(source + " has a pattern that is neither String nor Regex: " + node);
     }

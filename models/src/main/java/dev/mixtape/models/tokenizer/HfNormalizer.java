@@ -6,7 +6,6 @@ import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -38,11 +37,17 @@ sealed interface HfNormalizer {
         }
     }
 
-    /** Replaces every match of {@code pattern} by {@code content}. */
+    /** Replaces every match of {@code pattern} by {@code content} (searched in bounded time and stack, see {@link BoundedRegex}). */
     record Replace(Pattern pattern, String content) implements HfNormalizer {
         @Override
         public String normalize(String text) {
-            return pattern.matcher(text).replaceAll(Matcher.quoteReplacement(content));
+            StringBuilder out = new StringBuilder(text.length());
+            int previous = 0;
+            for (int[] match : BoundedRegex.matches(pattern, text)) {
+                out.append(text, previous, match[0]).append(content);
+                previous = match[1];
+            }
+            return out.append(text, previous, text.length()).toString();
         }
     }
 

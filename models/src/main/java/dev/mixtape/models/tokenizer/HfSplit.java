@@ -3,7 +3,6 @@ package dev.mixtape.models.tokenizer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -22,18 +21,20 @@ final class HfSplit {
     private HfSplit() {
     }
 
-    /** Splits by every match of {@code pattern}; {@code invert} swaps the roles of matches and the rest. */
+    /**
+     * Splits by every match of {@code pattern} (searched in bounded time and stack, see
+     * {@link BoundedRegex}); {@code invert} swaps the roles of matches and the rest.
+     */
     static List<TextPiece> byRegex(TextPiece piece, Pattern pattern, Behavior behavior, boolean invert) {
         String text = piece.text();
         List<Span> spans = new ArrayList<>();
-        Matcher matcher = pattern.matcher(text);
         int previous = 0;
-        while (matcher.find()) {
-            if (matcher.start() != previous) {
-                spans.add(new Span(previous, matcher.start(), invert));
+        for (int[] match : BoundedRegex.matches(pattern, text)) {
+            if (match[0] != previous) {
+                spans.add(new Span(previous, match[0], invert));
             }
-            spans.add(new Span(matcher.start(), matcher.end(), !invert));
-            previous = matcher.end();
+            spans.add(new Span(match[0], match[1], !invert));
+            previous = match[1];
         }
         if (previous != text.length()) {
             spans.add(new Span(previous, text.length(), invert));

@@ -33,6 +33,8 @@ public final class Llama2cTokenizer implements Tokenizer {
     private static final int BYTE_TOKEN_OFFSET = 3;
     /** run.c starts its search for the best pair at this score, so worse pairs never merge. */
     private static final float RUN_C_FLOOR = -1e10f;
+    /** Far above any real vocabulary (32,000 tokens take 0.5 MB). */
+    private static final long MAX_FILE_BYTES = 256L << 20;
 
     private final Path file;
     private final String[] pieces;
@@ -48,8 +50,13 @@ public final class Llama2cTokenizer implements Tokenizer {
         }
     }
 
-    /** Reads a llama2.c {@code tokenizer.bin}. */
+    /** Reads a llama2.c {@code tokenizer.bin}; a field out of range is an error naming the file, the token and the offset. */
     public static Llama2cTokenizer load(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_FILE_BYTES) {
+            throw new IOException("llama2.c tokenizer " + file + " is " + size + " bytes, more than the " + MAX_FILE_BYTES
+                    + " a tokenizer may have (not a tokenizer, or corrupt)");
+        }
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.remaining() < 4) {
             throw new IOException("llama2.c tokenizer " + file + " is too short for its max_token_length header");
@@ -67,6 +74,10 @@ public final class Llama2cTokenizer implements Tokenizer {
                         + pieces.size() + " at offset " + at);
             }
             float score = bytes.getFloat();
+            if (Float.isNaN(score) || score == Float.POSITIVE_INFINITY) {
+                throw new IOException("llama2.c tokenizer " + file + " gives token " + pieces.size() + " at offset " + at
+                        + " the score " + score + ", which ranks no merge");
+            }
             int length = bytes.getInt();
             if (length < 0 || length > maxTokenLength || length > bytes.remaining()) {
                 throw new IOException("llama2.c tokenizer " + file + " gives token " + pieces.size() + " at offset " + at

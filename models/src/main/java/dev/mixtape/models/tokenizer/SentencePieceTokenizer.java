@@ -59,6 +59,11 @@ public final class SentencePieceTokenizer implements Tokenizer {
             throw new IllegalArgumentException(source + " has " + pieces.length + " tokens but " + scores.length
                     + " scores and " + types.length + " token types");
         }
+        for (int id = 0; id < scores.length; id++) {
+            if (Float.isNaN(scores[id]) || scores[id] == Float.POSITIVE_INFINITY) {
+                throw new IllegalArgumentException(source + " gives token " + id + " the score " + scores[id] + ", which ranks no merge");
+            }
+        }
         this.source = source;
         this.pieces = pieces;
         this.scores = scores;

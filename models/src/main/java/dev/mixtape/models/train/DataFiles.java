@@ -2,7 +2,7 @@ package dev.mixtape.models.train;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mixtape.adapters.StrictJson;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -24,8 +24,16 @@ import java.util.Map;
  *     prompt/completion pairs by {@link InstructionPrompt}.</li>
  * </ul>
  * Any other file is plain UTF-8 text and is one text record, whole. Errors name the file and line.
+ * A line must hold one JSON value and nothing after it, and at most {@value #MAX_LINE_BYTES}
+ * bytes; a plain text file at most {@value #MAX_TEXT_BYTES} bytes: either is read in memory
+ * bounded by those limits, so a huge or hostile file is refused by name instead of filling the heap.
  */
 public final class DataFiles {
+    /** The longest JSON Lines record read, in bytes: a few books' worth of text. */
+    static final int MAX_LINE_BYTES = 8 << 20;
+    /** The largest plain text file read as one record. */
+    static final long MAX_TEXT_BYTES = 64L << 20;
+
     private DataFiles() {
     }
 
@@ -41,6 +49,11 @@ public final class DataFiles {
             }
             return records;
         }
+        long size = Files.size(file);
+        if (size > MAX_TEXT_BYTES) {
+            throw new IOException(file + ": " + size + " bytes, more than the " + MAX_TEXT_BYTES
+                    + " a plain text file may have; split it into records of a .jsonl file");
+        }
         String text = readUtf8(file);
         if (text.isEmpty()) {
             throw new IOException(file + ": the file is empty");
@@ -49,25 +62,25 @@ public final class DataFiles {
     }
 
     private static List<DataRecord> readJsonLines(Path file) throws IOException {
-        ObjectMapper json = new ObjectMapper();
         List<DataRecord> records = new ArrayList<>();
-        List<String> lines = readUtf8(file).lines().toList();
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) {
-                continue;
+        try (BoundedLines lines = new BoundedLines(file, MAX_LINE_BYTES)) {
+            for (String line = lines.next(); line != null; line = lines.next()) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                String origin = file + ":" + lines.number();
+                JsonNode node;
+                try {
+                    node = StrictJson.parse(line);
+                } catch (JsonProcessingException e) {
+                    throw new IOException(origin + ": not valid JSON: " + StrictJson.problem(e), e);
+                }
+                DataRecord record = record(node, origin);
+                if (!records.isEmpty() && records.getFirst().getClass() != record.getClass()) {
+                    throw new IOException(origin + ": a " + kind(record) + " record in a file of " + kind(records.getFirst()) + " records");
+                }
+                records.add(record);
             }
-            String origin = file + ":" + (i + 1);
-            JsonNode node;
-            try {
-                node = json.readTree(lines.get(i));
-            } catch (JsonProcessingException e) {
-                throw new IOException(origin + ": not valid JSON: " + e.getOriginalMessage(), e);
-            }
-            DataRecord record = record(node, origin);
-            if (!records.isEmpty() && records.getFirst().getClass() != record.getClass()) {
-                throw new IOException(origin + ": a " + kind(record) + " record in a file of " + kind(records.getFirst()) + " records");
-            }
-            records.add(record);
         }
         return records;
     }

@@ -12,7 +12,8 @@ import java.util.List;
  * packed by {@link TextPacking}, prompt/completion records encoded one per sequence by
  * {@link PromptCompletionEncoding} (which also keeps them as {@link PromptExample}s for exact-match
  * accuracy). A prompt/completion record whose prompt alone fills the window cannot teach anything;
- * it is left out and counted in {@link #droppedExamples()}.
+ * it is left out and counted in {@link #droppedExamples()}; one longer than the window is cut at the
+ * right and counted in {@link #cutExamples()}, so that {@link #lengthReport()} can say so.
  */
 public final class Dataset {
     private final String source;
@@ -20,9 +21,11 @@ public final class Dataset {
     private final List<PromptExample> promptExamples;
     private final boolean promptCompletion;
     private final int droppedExamples;
+    private final int cutExamples;
+    private final int seqLen;
 
     private Dataset(String source, List<TrainingSequence> sequences, List<PromptExample> promptExamples,
-                    boolean promptCompletion, int droppedExamples) {
+                    boolean promptCompletion, int droppedExamples, int cutExamples, int seqLen) {
         if (sequences.isEmpty()) {
             throw new IllegalArgumentException(source + ": no sequence to train or evaluate on"
                     + (droppedExamples > 0 ? " (every prompt fills the whole window; raise --seq-len)" : " (the text has fewer than two tokens)"));
@@ -32,6 +35,8 @@ public final class Dataset {
         this.promptExamples = List.copyOf(promptExamples);
         this.promptCompletion = promptCompletion;
         this.droppedExamples = droppedExamples;
+        this.cutExamples = cutExamples;
+        this.seqLen = seqLen;
     }
 
     /** Reads and tokenises {@code file} (see {@link DataFiles}). */
@@ -46,16 +51,20 @@ public final class Dataset {
         }
         if (records.stream().allMatch(r -> r instanceof DataRecord.Text)) {
             List<DataRecord.Text> texts = records.stream().map(r -> (DataRecord.Text) r).toList();
-            return new Dataset(source, TextPacking.pack(texts, tokenizer, seqLen), List.of(), false, 0);
+            return new Dataset(source, TextPacking.pack(texts, tokenizer, seqLen), List.of(), false, 0, 0, seqLen);
         }
         List<TrainingSequence> sequences = new ArrayList<>();
         List<PromptExample> examples = new ArrayList<>();
         int dropped = 0;
+        int cut = 0;
         for (DataRecord record : records) {
             if (!(record instanceof DataRecord.PromptCompletion pair)) {
                 throw new IllegalArgumentException(record.origin() + ": a text record among prompt/completion records");
             }
             PromptCompletionEncoding.Encoded encoded = PromptCompletionEncoding.encode(pair, tokenizer, special, seqLen);
+            if (encoded.cut()) {
+                cut++;
+            }
             if (encoded.sequence() == null) {
                 dropped++;
             } else {
@@ -63,7 +72,7 @@ public final class Dataset {
                 examples.add(encoded.example());
             }
         }
-        return new Dataset(source, sequences, examples, true, dropped);
+        return new Dataset(source, sequences, examples, true, dropped, cut, seqLen);
     }
 
     /** What the data came from, for messages. */
@@ -89,6 +98,25 @@ public final class Dataset {
     /** Prompt/completion records left out because their prompt filled the window. */
     public int droppedExamples() {
         return droppedExamples;
+    }
+
+    /** Prompt/completion records longer than the window (those left out included), cut at the right. */
+    public int cutExamples() {
+        return cutExamples;
+    }
+
+    /**
+     * One line saying how many records were longer than the window and what became of them, or an
+     * empty string when every record fitted.
+     */
+    public String lengthReport() {
+        if (cutExamples == 0) {
+            return "";
+        }
+        int total = sequences.size() + droppedExamples;
+        return source + ": " + cutExamples + " of " + total + " records are longer than --seq-len " + seqLen
+                + " tokens and were cut at the right" + (droppedExamples > 0 ? "; " + droppedExamples
+                + " of them, whose prompt alone fills it, were left out" : "");
     }
 
     /** The number of positions with a target, over all sequences. */

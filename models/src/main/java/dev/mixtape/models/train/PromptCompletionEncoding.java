@@ -11,8 +11,11 @@ import java.util.Arrays;
  * target; the prompt's are {@link TrainingSequence#IGNORE}.
  */
 final class PromptCompletionEncoding {
-    /** A record encoded for training and for exact-match accuracy; {@code sequence} is null when nothing of the completion fits. */
-    record Encoded(TrainingSequence sequence, PromptExample example) {
+    /**
+     * A record encoded for training and for exact-match accuracy; {@code sequence} is null when nothing
+     * of the completion fits, and {@code cut} says whether the record was longer than the window.
+     */
+    record Encoded(TrainingSequence sequence, PromptExample example, boolean cut) {
     }
 
     private PromptCompletionEncoding() {
@@ -23,14 +26,15 @@ final class PromptCompletionEncoding {
         int[] completion = append(tokenizer.encode(record.completion(), false), special.eos());
         PromptExample example = new PromptExample(prompt, record.completion(), completion.length);
         int tokens = Math.min(prompt.length + completion.length, seqLen + 1);
+        boolean cut = prompt.length + completion.length > seqLen + 1;
         if (tokens <= prompt.length) {
-            return new Encoded(null, example);
+            return new Encoded(null, example, cut);
         }
         int[] all = append(prompt, completion);
         int[] ids = Arrays.copyOfRange(all, 0, tokens - 1);
         int[] targets = Arrays.copyOfRange(all, 1, tokens);
         Arrays.fill(targets, 0, prompt.length - 1, TrainingSequence.IGNORE);
-        return new Encoded(new TrainingSequence(ids, targets), example);
+        return new Encoded(new TrainingSequence(ids, targets), example, cut);
     }
 
     private static int[] append(int[] head, int... tail) {

@@ -116,9 +116,10 @@ class ComposeCommandTest {
         Path moved = folder.resolve("mole-of-copy");
         lastLine(CliRun.of("compose", "--experts", experts.resolve("reverse") + "," + copy, "--data", mix().toString(), "--steps", "1",
                 "--batch", "8", "--out", moved.toString()));
-        byte[] weights = Files.readAllBytes(copy.resolve(PeftFiles.WEIGHTS_FILE));
+        Path copied = moved.resolve("experts/facts-copy").resolve(PeftFiles.WEIGHTS_FILE);
+        byte[] weights = Files.readAllBytes(copied);
         weights[weights.length - 1] ^= 1;
-        Files.write(copy.resolve(PeftFiles.WEIGHTS_FILE), weights);
+        Files.write(copied, weights);
         CliRun changed = CliRun.of("eval", "--model", model, "--mole", moved.toString(), "--data", data);
         assertEquals(1, changed.status());
         assertTrue(changed.err().contains(PeftFiles.WEIGHTS_FILE) && changed.err().contains("facts-copy"), changed.err());
