@@ -121,7 +121,7 @@ class BadInputCliTest {
         assertEquals(4, buffer.getInt(at + key.length), "head_count is not a UINT32");
         buffer.putInt(at + key.length + 4, 0);
         Files.write(model, bytes);
-        assertOneLine(generate(model), model.toString(), "num_attention_heads must be in 1..");
+        assertOneLine(generate(model), model.toString(), "llama.attention.head_count is 0; it must be positive");
     }
 
     /** Where {@code key} is stored as a whole key (not as the start of a longer one). */

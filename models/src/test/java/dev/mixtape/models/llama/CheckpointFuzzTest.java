@@ -125,10 +125,14 @@ class CheckpointFuzzTest {
         int heads = kvHeads * data.consumeInt(1, 2);
         RopeScaling scaling = data.consumeBoolean() ? null : new RopeScaling(data.consumeRegularDouble(1, 64),
                 data.consumeRegularDouble(0.5, 2), data.consumeRegularDouble(2, 8), data.consumeInt(1, 8192));
-        LlamaConfig config = new LlamaConfig(data.consumeInt(1, 8), data.consumeInt(1, 8), data.consumeInt(1, 2), heads,
-                kvHeads, 2 * data.consumeInt(1, 2), data.consumeInt(1, 8), data.consumeInt(1, 4096),
+        int dim = data.consumeInt(1, 8);
+        int hidden = data.consumeInt(1, 8);
+        int layers = data.consumeInt(1, 2);
+        int headDim = 2 * data.consumeInt(1, 2);
+        int vocab = data.consumeInt(1, 8);
+        LlamaConfig config = new LlamaConfig(dim, hidden, layers, heads, kvHeads, headDim, vocab, data.consumeInt(1, 4096),
                 data.consumeRegularDouble(1e-12, 0.1), data.consumeRegularDouble(1, 1e7), scaling, data.consumeBoolean(),
-                data.consumeInt(-1, 7), data.consumeInt(-1, 7));
+                data.consumeInt(-1, vocab - 1), data.consumeInt(-1, vocab - 1));
         Llama model = Llama.random(config, BACKEND, data.consumeLong());
         Path folder = FuzzedFiles.emptyFolder();
         HfWriter.write(model, null, folder);
