@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mixtape.engine.io.AtomicFile;
 
-import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,8 +54,6 @@ final class PeftConfigJson {
             root = StrictJson.read(file);
         } catch (JsonProcessingException e) {
             throw new PeftFormatException(file, "not valid JSON: " + StrictJson.problem(e), e);
-        } catch (CharConversionException e) {
-            throw new PeftFormatException(file, "not valid JSON text: " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) {
             throw new PeftFormatException(file, "not a JSON object");

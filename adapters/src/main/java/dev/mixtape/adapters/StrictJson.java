@@ -1,6 +1,7 @@
 package dev.mixtape.adapters;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +33,8 @@ public final class StrictJson {
     }
 
     /**
-     * The one JSON value in {@code file}. A syntax error, trailing content or a repeated key is a
-     * {@link JsonProcessingException} (describe it with {@link #problem}); a file over
+     * The one JSON value in {@code file}. A syntax error, trailing content, a repeated key or bytes
+     * that decode as no JSON encoding (UTF-8, -16 or -32) is a {@link JsonProcessingException} (describe it with {@link #problem}); a file over
      * {@link #MAX_FILE_BYTES} an {@link IOException} naming the file.
      */
     public static JsonNode read(Path file) throws IOException {
@@ -46,7 +48,11 @@ public final class StrictJson {
             throw new IOException(file + ": " + size + " bytes, more than the " + maxBytes
                     + " this JSON file may have (not the file it should be, or corrupt)");
         }
-        return MAPPER.readTree(file.toFile());
+        try {
+            return MAPPER.readTree(file.toFile());
+        } catch (CharConversionException e) {
+            throw new JsonParseException(null, "not text in a JSON encoding: " + e.getMessage(), e);
+        }
     }
 
     /** The one JSON value in {@code text} (a line of a JSON Lines file), with the same rules as {@link #read}. */

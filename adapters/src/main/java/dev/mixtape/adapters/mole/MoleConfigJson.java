@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mixtape.adapters.StrictJson;
 import dev.mixtape.engine.io.AtomicFile;
 
-import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,8 +72,6 @@ final class MoleConfigJson {
             root = StrictJson.read(file);
         } catch (JsonProcessingException e) {
             throw new MoleFormatException(file, "not valid JSON: " + StrictJson.problem(e), e);
-        } catch (CharConversionException e) {
-            throw new MoleFormatException(file, "not valid JSON text: " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) {
             throw new MoleFormatException(file, "not a JSON object");

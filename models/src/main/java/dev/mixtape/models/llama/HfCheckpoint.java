@@ -6,7 +6,6 @@ import dev.mixtape.adapters.ContainedPaths;
 import dev.mixtape.adapters.StrictJson;
 import dev.mixtape.engine.io.SafetensorsFile;
 
-import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,8 +74,6 @@ public final class HfCheckpoint implements Checkpoint {
             root = StrictJson.read(index);
         } catch (JsonProcessingException e) {
             throw new IOException(index + ": not valid JSON: " + StrictJson.problem(e), e);
-        } catch (CharConversionException e) {
-            throw new IOException(index + ": not valid JSON text: " + e.getMessage(), e);
         }
         JsonNode weightMap = root.path("weight_map");
         if (!weightMap.isObject() || weightMap.isEmpty()) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mixtape.adapters.StrictJson;
 
-import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,8 +85,6 @@ public final class HfBpeTokenizer implements Tokenizer {
             return StrictJson.read(file, maxBytes);
         } catch (JsonProcessingException e) {
             throw new IOException(file + ": not valid JSON: " + StrictJson.problem(e), e);
-        } catch (CharConversionException e) {
-            throw new IOException(file + ": not valid JSON text: " + e.getMessage(), e);
         }
     }
 
