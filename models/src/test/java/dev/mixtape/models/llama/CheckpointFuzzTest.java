@@ -124,7 +124,7 @@ class CheckpointFuzzTest {
         int kvHeads = data.consumeInt(1, 2);
         int heads = kvHeads * data.consumeInt(1, 2);
         RopeScaling scaling = data.consumeBoolean() ? null : new RopeScaling(data.consumeRegularDouble(1, 64),
-                data.consumeRegularDouble(0.5, 2), data.consumeRegularDouble(2, 8), data.consumeInt(1, 8192));
+                data.consumeRegularDouble(0.5, 2), data.consumeRegularDouble(2.5, 8), data.consumeInt(1, 8192));
         int dim = data.consumeInt(1, 8);
         int hidden = data.consumeInt(1, 8);
         int layers = data.consumeInt(1, 2);
