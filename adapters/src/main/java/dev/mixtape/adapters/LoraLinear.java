@@ -66,9 +66,13 @@ public final class LoraLinear extends Module implements Layer {
         return Optional.ofNullable(mergedAdapter);
     }
 
-    /** {@code base(x)} plus the active adapter's branch, unless it is merged. */
+    /** {@code base(x)} plus the active adapter's branch, unless it is merged; under a {@link RowAdapters} routing, each row's adapter. */
     @Override
     public Tensor forward(Tensor x) {
+        RowAdapters routing = RowAdapters.current();
+        if (routing != null) {
+            return routing.forward(this, x);
+        }
         if (active == null || mergedAdapter != null) {
             return base.forward(x);
         }

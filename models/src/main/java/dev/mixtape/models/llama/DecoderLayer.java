@@ -32,4 +32,10 @@ final class DecoderLayer extends Module {
         Tensor h = x.add(attention.forward(inputNorm.forward(x), rope, cache));
         return h.add(mlp.forward(postAttentionNorm.forward(h)));
     }
+
+    /** One token for each of several sequences, row r at the position of {@code caches[r]} (see {@link LlamaAttention#forwardRows}). */
+    Tensor forwardRows(Tensor x, RopeTable rope, KvCache.Layer[] caches) {
+        Tensor h = x.add(attention.forwardRows(inputNorm.forward(x), rope, caches));
+        return h.add(mlp.forward(postAttentionNorm.forward(h)));
+    }
 }

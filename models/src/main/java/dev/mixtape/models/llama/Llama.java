@@ -248,6 +248,21 @@ public final class Llama extends Module {
         return F.linear(hidden, headWeight(), null);
     }
 
+    /** The embedding, blocks and final norm, for {@link BatchDecoder}. */
+    LlamaDecoder decoder() {
+        return model;
+    }
+
+    /** The RoPE table shared by every pass, for {@link BatchDecoder}. */
+    GrowingRopeTable ropeTable() {
+        return rope;
+    }
+
+    /** Logits of the output head for the final norm's output {@code hidden}, for {@link BatchDecoder}. */
+    Tensor logits(Tensor hidden) {
+        return head(hidden);
+    }
+
     /** A new incremental-decoding session holding up to {@code capacity} positions. */
     public Session newSession(int capacity) {
         if (capacity < 1 || capacity > config.maxPositions()) {
@@ -265,6 +280,21 @@ public final class Llama extends Module {
 
         private Session(int capacity) {
             cache = new KvCache(config, backend, capacity);
+        }
+
+        /** The KV cache, for {@link BatchDecoder}. */
+        KvCache cache() {
+            return cache;
+        }
+
+        /** The model this session decodes with. */
+        public Llama model() {
+            return Llama.this;
+        }
+
+        /** Positions this session can hold. */
+        public int capacity() {
+            return cache.capacity();
         }
 
         /** Number of positions processed so far. */

@@ -9,6 +9,9 @@ import dev.mixtape.engine.nn.Layer;
 import dev.mixtape.engine.nn.Linear;
 import dev.mixtape.engine.nn.Module;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Grouped-query self-attention of one decoder block: projections {@code q_proj}, {@code k_proj},
  * {@code v_proj}, {@code o_proj} (HF names), RoPE on queries and keys, causal softmax attention.
@@ -51,6 +54,28 @@ final class LlamaAttention extends Module {
         Tensor v = heads(projection("v_proj").forward(x), 1, seq, config.kvHeads());
         cache.append(k, v);
         return projection("o_proj").forward(merge(F.causalAttention(q, cache.keys(), cache.values(), position), 1, seq));
+    }
+
+    /**
+     * Attention of {@code x [N, 1, dim]}, row r the next token of the sequence cached in
+     * {@code caches[r]} at that cache's own position: the projections run once for all rows, RoPE and
+     * attention per row over its own cache, each row computing what {@link #forward(Tensor, RopeTable,
+     * KvCache.Layer)} computes for it alone.
+     */
+    Tensor forwardRows(Tensor x, RopeTable rope, KvCache.Layer[] caches) {
+        Tensor q = projection("q_proj").forward(x);
+        Tensor k = projection("k_proj").forward(x);
+        Tensor v = projection("v_proj").forward(x);
+        List<Tensor> rows = new ArrayList<>(caches.length);
+        for (int r = 0; r < caches.length; r++) {
+            KvCache.Layer cache = caches[r];
+            int position = cache.length();
+            Tensor qr = F.rope(heads(q.slice(0, r, r + 1), 1, 1, config.heads()), rope, position);
+            Tensor kr = F.rope(heads(k.slice(0, r, r + 1), 1, 1, config.kvHeads()), rope, position);
+            cache.append(kr, heads(v.slice(0, r, r + 1), 1, 1, config.kvHeads()));
+            rows.add(merge(F.causalAttention(qr, cache.keys(), cache.values(), position), 1, 1));
+        }
+        return projection("o_proj").forward(F.concat(rows, 0));
     }
 
     /** {@code [B, T, heads·hd]} → {@code [B, heads, T, hd]}. */

@@ -1,0 +1,95 @@
+package dev.mixtape.adapters;
+
+import dev.mixtape.engine.F;
+import dev.mixtape.engine.Tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Which adapter each row of a forward pass runs, for serving many adapters on one base model as
+ * S-LoRA and Punica do: the rows (the first axis of every projection's input) of one batch may
+ * belong to different requests, each asking for its own adapter, and every {@link LoraLinear} then
+ * adds to each row the update of that row's adapter, the base weights read once for all rows.
+ * Adapters stay unmerged and the model's active adapter is ignored while a routing is in force.
+ *
+ * <p>A routing is in force for the passes {@link #run} runs on the calling thread (a scoped value,
+ * so concurrent passes on other threads are unaffected). A row naming an adapter that a layer does
+ * not hold runs that layer's base alone, as {@link Adapter#activate} does.
+ *
+ * <p>Two kinds, for two shapes of work. {@link #sequence} gives every row one adapter and computes
+ * exactly what the model computes with that adapter active (the fused LoRA op): a prompt processed
+ * under it gives the same floats as without serving. {@link #perRow} computes the base product for
+ * all rows together and then each row's update alone, one row at a time, so that a row's result
+ * never depends on which other rows share its batch or what adapters they run.
+ */
+public final class RowAdapters {
+    private static final ScopedValue<RowAdapters> CURRENT = ScopedValue.newInstance();
+
+    private final String[] names;
+    private final boolean fused;
+
+    private RowAdapters(String[] names, boolean fused) {
+        this.names = names;
+        this.fused = fused;
+    }
+
+    /** Every row runs adapter {@code name} (null: the base alone), as the model does with that adapter active. */
+    public static RowAdapters sequence(String name) {
+        return new RowAdapters(new String[] {name}, true);
+    }
+
+    /** Row i runs adapter {@code names.get(i)} (null: the base alone); its update is computed for that row alone. */
+    public static RowAdapters perRow(List<String> names) {
+        return new RowAdapters(names.toArray(String[]::new), false);
+    }
+
+    /** Runs {@code pass} (forward passes of a model holding the adapters) with this routing in force on this thread. */
+    public <T> T run(Supplier<T> pass) {
+        return ScopedValue.where(CURRENT, this).call(pass::get);
+    }
+
+    /** The routing in force on this thread, or null. */
+    static RowAdapters current() {
+        return CURRENT.isBound() ? CURRENT.get() : null;
+    }
+
+    /** {@code layer}'s output for {@code x} under this routing. */
+    Tensor forward(LoraLinear layer, Tensor x) {
+        layer.mergedAdapter().ifPresent(merged -> {
+            throw new IllegalStateException("adapter '" + merged + "' is merged into the base weight; routing rows to adapters needs them unmerged");
+        });
+        if (fused) {
+            String name = names[0];
+            return name == null || !layer.holds(name) ? layer.base().forward(x) : layer.branch(name).addedTo(layer.base(), x, null);
+        }
+        if (x.dim(0) != names.length) {
+            throw new IllegalArgumentException("the routing names " + names.length + " rows' adapters, the input has "
+                    + x.dim(0) + " rows: " + Arrays.toString(x.shape()));
+        }
+        Tensor base = layer.base().forward(x);
+        List<Tensor> rows = new ArrayList<>(names.length);
+        int plainFrom = 0;
+        for (int row = 0; row < names.length; row++) {
+            String name = names[row];
+            if (name == null || !layer.holds(name)) {
+                continue;
+            }
+            if (plainFrom < row) {
+                rows.add(base.slice(0, plainFrom, row));
+            }
+            Tensor update = layer.branch(name).forward(x.slice(0, row, row + 1), null);
+            rows.add(base.slice(0, row, row + 1).add(update));
+            plainFrom = row + 1;
+        }
+        if (plainFrom == 0) {
+            return base;
+        }
+        if (plainFrom < names.length) {
+            rows.add(base.slice(0, plainFrom, names.length));
+        }
+        return F.concat(rows, 0);
+    }
+}
