@@ -184,6 +184,26 @@ public final class Llama extends Module {
         });
     }
 
+    /**
+     * A second model over the very same weight tensors, nothing copied: adapters or a MoLE attached
+     * to one do not touch the other, so that one copy of the weights can serve a MoLE beside other
+     * adapters. Call it on the plain model (before attaching anything).
+     */
+    public Llama sharingWeights() {
+        for (Module module : namedModules().values()) {
+            if (!PLAIN_MODULES.contains(module.getClass())) {
+                throw new IllegalStateException("sharingWeights() needs the plain model, but it holds a " + module.getClass().getSimpleName());
+            }
+        }
+        Llama twin = new Llama(config, backend, null);
+        namedParameters().forEach((name, weight) -> {
+            boolean trainable = weight.requiresGrad();
+            twin.setParameter(name, weight);
+            weight.requiresGrad(trainable);
+        });
+        return twin;
+    }
+
     /** The module types of a Llama as built and loaded: anything else is an adapter or a MoLE. */
     private static final Set<Class<?>> PLAIN_MODULES = Set.of(Llama.class, LlamaDecoder.class, DecoderLayer.class,
             LlamaAttention.class, LlamaMlp.class, ModuleList.class, Linear.class, Embedding.class, RMSNorm.class);

@@ -1,0 +1,310 @@
+package dev.mixtape.serve;
+
+import dev.mixtape.adapters.RowAdapters;
+import dev.mixtape.models.llama.BatchDecoder;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Continuous batching over one base model and its adapters, usable without HTTP: requests submitted
+ * from any thread decode together on the engine's one thread, a step at a time, each step feeding
+ * every running sequence its next token through {@link BatchDecoder} (the weights read once per
+ * product for all its rows), each row with its own KV cache, position and adapter. New requests
+ * join between steps (their prompt processed alone first); a finished, cancelled or timed-out one
+ * leaves before the next step. Adapters are added and removed between steps.
+ * <pre>{@code
+ * try (BatchEngine engine = new BatchEngine(llama, tokenizer, "stories", EngineConfig.defaults())) {
+ *     engine.addAdapter("pirate", Path.of("adapters/pirate"));
+ *     engine.submit(new GenerationRequest("pirate", ids, 64, SamplingSettings.greedy(), List.of(), null), listener);
+ * }
+ * }</pre>
+ */
+public final class BatchEngine implements AutoCloseable {
+    private final ServedModels models;
+    private final Tokenizer tokenizer;
+    private final EngineConfig config;
+    private final int eos;
+    private final int bos;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+    private final List<Sequence> running = new ArrayList<>();
+    private final Thread thread;
+    private int held;
+    private boolean closed;
+    private volatile long steps;
+
+    /** Serves {@code base} (a plain model: nothing attached) as {@code baseName}, decoding with {@code tokenizer}. */
+    public BatchEngine(Llama base, Tokenizer tokenizer, String baseName, EngineConfig config) {
+        this.models = new ServedModels(base, baseName);
+        this.tokenizer = tokenizer;
+        this.config = config;
+        this.eos = tokenizer.eosId().orElse(base.config().eosId());
+        this.bos = tokenizer.bosId().orElse(base.config().bosId());
+        this.thread = Thread.ofPlatform().name("mixtape-batch-engine").daemon(true).start(this::loop);
+    }
+
+    /** The tokenizer requests are encoded with. */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The base model (its config: context length, special ids). */
+    public Llama baseModel() {
+        return models.all().getFirst().model();
+    }
+
+    /** The names served, the base first. */
+    public List<ServedModel> models() {
+        return models.all();
+    }
+
+    /** The served name {@code name}, or throws {@link UnknownModelException}. */
+    public ServedModel model(String name) {
+        return models.get(name);
+    }
+
+    /** Decoding steps run so far (each a product pass over every running sequence). */
+    public long steps() {
+        return steps;
+    }
+
+    /** Loads a LoRA/MoSLoRA adapter folder (PEFT's format) as {@code name}, between steps; running requests go on. */
+    public ServedModel addAdapter(String name, Path folder) throws IOException {
+        return betweenSteps(() -> models.addAdapter(name, folder));
+    }
+
+    /** Loads a MoLE folder as {@code name}; running requests go on. */
+    public ServedModel addMole(String name, Path folder) throws IOException {
+        return betweenSteps(() -> models.addMole(name, folder));
+    }
+
+    /** Stops serving adapter or MoLE {@code name}; requests already running with it finish with it. */
+    public ServedModel removeAdapter(String name) {
+        return models.remove(name);
+    }
+
+    /**
+     * Queues {@code request}; {@code listener} hears its text and its end on the engine's thread.
+     * Throws {@link UnknownModelException} for a name not served, {@link QueueFullException} when
+     * {@link EngineConfig#maxConcurrent} requests are already held, {@link IllegalStateException}
+     * once closed.
+     */
+    public RunningRequest submit(GenerationRequest request, TokenListener listener) {
+        ServedModel served = models.get(request.model());
+        Sequence sequence = new Sequence(request, served, listener, eos, bos);
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the engine is closed");
+            }
+            if (held >= config.maxConcurrent()) {
+                throw new QueueFullException(config.maxConcurrent());
+            }
+            held++;
+            waiting.add(sequence);
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        return sequence;
+    }
+
+    /** Requests held now, decoding or waiting. */
+    public int held() {
+        lock.lock();
+        try {
+            return held;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends every request (as cancelled) and stops the engine's thread. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void loop() {
+        while (true) {
+            List<Runnable> due = new ArrayList<>();
+            List<Sequence> joining = new ArrayList<>();
+            lock.lock();
+            try {
+                while (!closed && waiting.isEmpty() && tasks.isEmpty() && running.isEmpty()) {
+                    work.awaitUninterruptibly();
+                }
+                if (closed) {
+                    break;
+                }
+                due.addAll(tasks);
+                tasks.clear();
+                while (!waiting.isEmpty() && running.size() + joining.size() < config.maxBatch()) {
+                    joining.add(waiting.poll());
+                }
+            } finally {
+                lock.unlock();
+            }
+            due.forEach(Runnable::run);
+            for (Sequence sequence : joining) {
+                if (!sequence.endedByClientOrClock() && start(sequence)) {
+                    running.add(sequence);
+                } else {
+                    release(1);
+                }
+            }
+            dropEnded();
+            if (!running.isEmpty()) {
+                step();
+                dropEnded();
+            }
+        }
+        lock.lock();
+        try {
+            running.addAll(waiting);
+            waiting.clear();
+            tasks.forEach(Runnable::run);
+            tasks.clear();
+        } finally {
+            lock.unlock();
+        }
+        running.forEach(sequence -> sequence.end(FinishReason.CANCELLED));
+        running.clear();
+    }
+
+    /** Processes a newcomer's prompt; returns whether it goes on decoding. */
+    private boolean start(Sequence sequence) {
+        try {
+            ServedModel served = sequence.served;
+            RowAdapters routing = RowAdapters.sequence(served.routed());
+            return sequence.start(prompt -> routing.run(() -> sequence.session().forward(prompt)),
+                    served.model(), tokenizer.newStreamingDecoder());
+        } catch (RuntimeException e) {
+            sequence.fail(e);
+            return false;
+        }
+    }
+
+    /** One token for every running sequence: per model tree, in products of at most {@link EngineConfig#productRows} rows. */
+    private void step() {
+        Map<Llama, List<Sequence>> byTree = new IdentityHashMap<>();
+        for (Sequence sequence : running) {
+            byTree.computeIfAbsent(sequence.served.model(), tree -> new ArrayList<>()).add(sequence);
+        }
+        for (List<Sequence> tree : byTree.values()) {
+            for (int from = 0; from < tree.size(); from += config.productRows()) {
+                List<Sequence> rows = tree.subList(from, Math.min(tree.size(), from + config.productRows()));
+                try {
+                    decode(rows);
+                } catch (RuntimeException e) {
+                    rows.forEach(sequence -> sequence.fail(e));
+                }
+            }
+        }
+        steps++;
+    }
+
+    private void decode(List<Sequence> rows) {
+        List<Llama.Session> sessions = new ArrayList<>(rows.size());
+        List<String> adapters = new ArrayList<>(rows.size());
+        int[] tokens = new int[rows.size()];
+        for (int r = 0; r < rows.size(); r++) {
+            Sequence sequence = rows.get(r);
+            sessions.add(sequence.session());
+            adapters.add(sequence.served.routed());
+            tokens[r] = sequence.nextToken();
+        }
+        float[][] logits = RowAdapters.perRow(adapters).run(() -> BatchDecoder.step(sessions, tokens));
+        for (int r = 0; r < rows.size(); r++) {
+            rows.get(r).advance(logits[r]);
+        }
+    }
+
+    /** Takes ended, cancelled and timed-out sequences out of the batch. */
+    private void dropEnded() {
+        int dropped = 0;
+        for (Iterator<Sequence> it = running.iterator(); it.hasNext(); ) {
+            Sequence sequence = it.next();
+            if (sequence.isDone() || sequence.endedByClientOrClock()) {
+                it.remove();
+                dropped++;
+            }
+        }
+        release(dropped);
+    }
+
+    private void release(int count) {
+        if (count == 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            held -= count;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs {@code task} on the engine's thread between steps and returns its result. */
+    private <T> T betweenSteps(Callable<T> task) throws IOException {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the engine is closed");
+            }
+            tasks.add(() -> {
+                try {
+                    result.complete(task.call());
+                } catch (Exception | Error e) {
+                    result.completeExceptionally(e);
+                }
+            });
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the engine", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+}
