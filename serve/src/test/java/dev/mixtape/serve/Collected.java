@@ -4,7 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /** A {@link TokenListener} that keeps everything it hears, for tests. */
-final class Collected implements TokenListener {
+class Collected implements TokenListener {
     private final StringBuilder text = new StringBuilder();
     private final CompletableFuture<Completion> end = new CompletableFuture<>();
     private int pieces;
