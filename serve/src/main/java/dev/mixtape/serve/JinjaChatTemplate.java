@@ -57,12 +57,20 @@ final class JinjaChatTemplate implements ChatTemplate {
         RenderResult result = jinjava.renderForResult(template, variables);
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
-                String message = error.getException() != null && error.getException().getCause() instanceof IllegalArgumentException refused
-                        ? refused.getMessage() : error.getMessage();
-                throw new IllegalArgumentException(origin + ": " + message);
+                throw new IllegalArgumentException(origin + ": " + templatesOwnWords(error));
             }
         }
         return result.getOutput();
+    }
+
+    /** The message a {@code raise_exception} gave, found among the error's causes, else Jinjava's message. */
+    private static String templatesOwnWords(TemplateError error) {
+        for (Throwable cause = error.getException(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof IllegalArgumentException refused) {
+                return refused.getMessage();
+            }
+        }
+        return error.getMessage();
     }
 
     @Override
