@@ -49,10 +49,6 @@ final class ApiException extends RuntimeException {
                 "the request body exceeds the server's limit of " + limit + " bytes", 0);
     }
 
-    static ApiException unsupportedMediaType() {
-        return new ApiException(415, "invalid_request_error", null, null, "the request body must be JSON (Content-Type: application/json)", 0);
-    }
-
     static ApiException busy(String message) {
         return new ApiException(429, "rate_limit_error", null, "rate_limit_exceeded", message, 1);
     }
