@@ -9,6 +9,7 @@ import dev.mixtape.models.llama.LlamaConfig;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.Locale;
 
 /**
@@ -63,6 +64,8 @@ public final class DecodeTable {
         int[] threadCounts = {1, 2};
         Llama2cBaseline baseline = llama2c == null ? null : new Llama2cBaseline(llama2c, 32000);
         try {
+            System.out.println(Host.describe() + " " + LocalDate.now() + ".");
+            System.out.println();
             System.out.println("| model shape | weights | threads | warm-up runs | tokens | weight MB per token | read GB/s "
                     + "| bandwidth ceiling tok/s | gen tok/s | of ceiling | llama2.c run.c tok/s |");
             System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
