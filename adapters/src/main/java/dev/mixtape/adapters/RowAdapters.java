@@ -10,7 +10,8 @@ import java.util.function.Supplier;
 
 /**
  * Which adapter each row of a forward pass runs, for serving many adapters on one base model as
- * S-LoRA and Punica do: the rows (the first axis of every projection's input) of one batch may
+ * S-LoRA and Punica do: the rows (every position but the last axis of a projection's input, in
+ * order) of one batch may
  * belong to different requests, each asking for its own adapter, and every {@link LoraLinear} then
  * adds to each row the update of that row's adapter, the base weights read once for all rows.
  * Adapters stay unmerged and the model's active adapter is ignored while a routing is in force.
@@ -22,11 +23,19 @@ import java.util.function.Supplier;
  * <p>Two kinds, for two shapes of work. {@link #sequence} gives every row one adapter and computes
  * exactly what the model computes with that adapter active (the fused LoRA op): a prompt processed
  * under it gives the same floats as without serving. {@link #perRow} computes the base product for
- * all rows together and then each row's update alone, one row at a time, so that a row's result
- * never depends on which other rows share its batch or what adapters they run.
+ * all rows together and then the updates of each run of adjacent rows sharing an adapter, a few
+ * rows per product, so that a row's result never depends on which other rows share its batch or
+ * what adapters they run (give rows of one adapter adjacent places for fewer, larger products).
  */
 public final class RowAdapters {
     private static final ScopedValue<RowAdapters> CURRENT = ScopedValue.newInstance();
+
+    /**
+     * Most adjacent rows of one adapter whose update is computed in one product: the engine's
+     * decoding-shaped products (at most 4 rows) give each row the floats it gets alone, so a row's
+     * update does not depend on its neighbours.
+     */
+    private static final int ROWS_PER_UPDATE = 4;
 
     private final String[] names;
     private final boolean fused;
@@ -65,31 +74,41 @@ public final class RowAdapters {
             String name = names[0];
             return name == null || !layer.holds(name) ? layer.base().forward(x) : layer.branch(name).addedTo(layer.base(), x, null);
         }
-        if (x.dim(0) != names.length) {
+        int in = x.dim(-1);
+        if (x.numel() != (long) names.length * in) {
             throw new IllegalArgumentException("the routing names " + names.length + " rows' adapters, the input has "
-                    + x.dim(0) + " rows: " + Arrays.toString(x.shape()));
+                    + x.numel() / Math.max(1, in) + " rows: " + Arrays.toString(x.shape()));
         }
-        Tensor base = layer.base().forward(x);
-        List<Tensor> rows = new ArrayList<>(names.length);
+        Tensor output = layer.base().forward(x);
+        Tensor base = output.reshape(names.length, output.dim(-1));
+        Tensor rows = x.reshape(names.length, in);
+        List<Tensor> parts = new ArrayList<>();
         int plainFrom = 0;
-        for (int row = 0; row < names.length; row++) {
+        int row = 0;
+        while (row < names.length) {
             String name = names[row];
             if (name == null || !layer.holds(name)) {
+                row++;
                 continue;
             }
-            if (plainFrom < row) {
-                rows.add(base.slice(0, plainFrom, row));
+            int end = row + 1;
+            while (end < names.length && end - row < ROWS_PER_UPDATE && name.equals(names[end])) {
+                end++;
             }
-            Tensor update = layer.branch(name).forward(x.slice(0, row, row + 1), null);
-            rows.add(base.slice(0, row, row + 1).add(update));
-            plainFrom = row + 1;
+            if (plainFrom < row) {
+                parts.add(base.slice(0, plainFrom, row));
+            }
+            Tensor update = layer.branch(name).forward(rows.slice(0, row, end), null);
+            parts.add(base.slice(0, row, end).add(update));
+            plainFrom = end;
+            row = end;
         }
         if (plainFrom == 0) {
-            return base;
+            return output;
         }
         if (plainFrom < names.length) {
-            rows.add(base.slice(0, plainFrom, names.length));
+            parts.add(base.slice(0, plainFrom, names.length));
         }
-        return F.concat(rows, 0);
+        return F.concat(parts, 0).reshape(output.shape());
     }
 }

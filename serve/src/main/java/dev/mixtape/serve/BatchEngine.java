@@ -9,8 +9,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -34,6 +34,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * }</pre>
  */
 public final class BatchEngine implements AutoCloseable {
+    /** Rows of one adapter side by side, so that their updates share products (see {@link RowAdapters}). */
+    private static final Comparator<Sequence> ADAPTER_ORDER = Comparator.comparing(sequence -> String.valueOf(sequence.served.routed()));
+
     private final ServedModels models;
     private final Tokenizer tokenizer;
     private final EngineConfig config;
@@ -107,7 +110,7 @@ public final class BatchEngine implements AutoCloseable {
      */
     public RunningRequest submit(GenerationRequest request, TokenListener listener) {
         ServedModel served = models.get(request.model());
-        Sequence sequence = new Sequence(request, served, listener, eos, bos);
+        Sequence sequence = new Sequence(request, served, listener, this::release, eos, bos);
         lock.lock();
         try {
             if (closed) {
@@ -176,8 +179,6 @@ public final class BatchEngine implements AutoCloseable {
             for (Sequence sequence : joining) {
                 if (!sequence.endedByClientOrClock() && start(sequence)) {
                     running.add(sequence);
-                } else {
-                    release(1);
                 }
             }
             dropEnded();
@@ -219,6 +220,7 @@ public final class BatchEngine implements AutoCloseable {
             byTree.computeIfAbsent(sequence.served.model(), tree -> new ArrayList<>()).add(sequence);
         }
         for (List<Sequence> tree : byTree.values()) {
+            tree.sort(ADAPTER_ORDER);
             for (int from = 0; from < tree.size(); from += config.productRows()) {
                 List<Sequence> rows = tree.subList(from, Math.min(tree.size(), from + config.productRows()));
                 try {
@@ -249,24 +251,14 @@ public final class BatchEngine implements AutoCloseable {
 
     /** Takes ended, cancelled and timed-out sequences out of the batch. */
     private void dropEnded() {
-        int dropped = 0;
-        for (Iterator<Sequence> it = running.iterator(); it.hasNext(); ) {
-            Sequence sequence = it.next();
-            if (sequence.isDone() || sequence.endedByClientOrClock()) {
-                it.remove();
-                dropped++;
-            }
-        }
-        release(dropped);
+        running.removeIf(sequence -> sequence.isDone() || sequence.endedByClientOrClock());
     }
 
-    private void release(int count) {
-        if (count == 0) {
-            return;
-        }
+    /** A request ended: its place is free. */
+    private void release() {
         lock.lock();
         try {
-            held -= count;
+            held--;
         } finally {
             lock.unlock();
         }

@@ -14,6 +14,7 @@ final class Sequence implements RunningRequest {
     final GenerationRequest request;
     final ServedModel served;
     private final TokenListener listener;
+    private final Runnable release;
     private final int eos;
     private final int bos;
     private final long deadline;
@@ -27,10 +28,12 @@ final class Sequence implements RunningRequest {
     private volatile boolean cancelled;
     private volatile boolean ended;
 
-    Sequence(GenerationRequest request, ServedModel served, TokenListener listener, int eos, int bos) {
+    /** {@code release} runs once when it ends, before the listener hears of it: the engine's place is free by then. */
+    Sequence(GenerationRequest request, ServedModel served, TokenListener listener, Runnable release, int eos, int bos) {
         this.request = request;
         this.served = served;
         this.listener = listener;
+        this.release = release;
         this.eos = eos;
         this.bos = bos;
         this.deadline = request.timeout() == null ? Long.MAX_VALUE : System.nanoTime() + request.timeout().toNanos();
@@ -128,6 +131,7 @@ final class Sequence implements RunningRequest {
             }
         }
         ended = true;
+        release.run();
         String text = stops == null ? "" : stops.text();
         try {
             listener.onFinish(new Completion(finish, request.promptIds().length, generated, text));
@@ -142,6 +146,7 @@ final class Sequence implements RunningRequest {
             return;
         }
         ended = true;
+        release.run();
         try {
             listener.onError(error);
         } catch (RuntimeException ignored) {

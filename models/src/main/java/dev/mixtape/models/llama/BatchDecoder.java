@@ -55,7 +55,7 @@ public final class BatchDecoder {
         int dim = model.config().dim();
         try (var scope = Grad.off()) {
             RopeTable table = model.ropeTable().covering(positions);
-            Tensor x = decoder.embedTokens.forward(tokens).reshape(rows, 1, dim);
+            Tensor x = decoder.embedTokens.forward(tokens).reshape(1, rows, dim);
             KvCache.Layer[] layerCaches = new KvCache.Layer[rows];
             for (int i = 0; i < decoder.layers.size(); i++) {
                 for (int r = 0; r < rows; r++) {

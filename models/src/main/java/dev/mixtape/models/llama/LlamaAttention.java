@@ -57,25 +57,25 @@ final class LlamaAttention extends Module {
     }
 
     /**
-     * Attention of {@code x [N, 1, dim]}, row r the next token of the sequence cached in
-     * {@code caches[r]} at that cache's own position: the projections run once for all rows, RoPE and
-     * attention per row over its own cache, each row computing what {@link #forward(Tensor, RopeTable,
-     * KvCache.Layer)} computes for it alone.
+     * Attention of {@code x [1, N, dim]}, row r the next token of the sequence cached in
+     * {@code caches[r]} at that cache's own position: each projection is one product of N rows (the
+     * weights read once for all), RoPE and attention run per row over its own cache, each row
+     * computing what {@link #forward(Tensor, RopeTable, KvCache.Layer)} computes for it alone.
      */
     Tensor forwardRows(Tensor x, RopeTable rope, KvCache.Layer[] caches) {
-        Tensor q = projection("q_proj").forward(x);
-        Tensor k = projection("k_proj").forward(x);
-        Tensor v = projection("v_proj").forward(x);
-        List<Tensor> rows = new ArrayList<>(caches.length);
-        for (int r = 0; r < caches.length; r++) {
+        int rows = caches.length;
+        Tensor q = heads(projection("q_proj").forward(x).reshape(rows, 1, config.qDim()), rows, 1, config.heads());
+        Tensor k = heads(projection("k_proj").forward(x).reshape(rows, 1, config.kvDim()), rows, 1, config.kvHeads());
+        Tensor v = heads(projection("v_proj").forward(x).reshape(rows, 1, config.kvDim()), rows, 1, config.kvHeads());
+        List<Tensor> attended = new ArrayList<>(rows);
+        for (int r = 0; r < rows; r++) {
             KvCache.Layer cache = caches[r];
             int position = cache.length();
-            Tensor qr = F.rope(heads(q.slice(0, r, r + 1), 1, 1, config.heads()), rope, position);
-            Tensor kr = F.rope(heads(k.slice(0, r, r + 1), 1, 1, config.kvHeads()), rope, position);
-            cache.append(kr, heads(v.slice(0, r, r + 1), 1, 1, config.kvHeads()));
-            rows.add(merge(F.causalAttention(qr, cache.keys(), cache.values(), position), 1, 1));
+            Tensor qr = F.rope(q.slice(0, r, r + 1), rope, position);
+            cache.append(F.rope(k.slice(0, r, r + 1), rope, position), v.slice(0, r, r + 1));
+            attended.add(F.causalAttention(qr, cache.keys(), cache.values(), position));
         }
-        return projection("o_proj").forward(F.concat(rows, 0));
+        return projection("o_proj").forward(merge(F.concat(attended, 0), rows, 1).reshape(1, rows, config.qDim()));
     }
 
     /** {@code [B, T, heads·hd]} → {@code [B, heads, T, hd]}. */

@@ -28,7 +28,8 @@ class BatchDecoderTest {
     private static final Backend BACKEND = Backends.create("vector");
     private static final LlamaConfig CONFIG = new LlamaConfig(64, 160, 2, 4, 2, 16, 97, 128, 1e-5, 10000, null, false, 0, 1);
     private static final int[][] PROMPTS = {{1, 5, 9}, {1, 40, 41, 42, 43, 44, 45}, {1, 7}, {1, 90, 3, 3, 3, 8, 8, 8, 8, 20, 21}};
-    private static final String[] ADAPTERS = {"a", null, "b", "a"};
+    /** Which adapter each row runs: scattered, and in runs longer than one product of updates takes. */
+    private static final String[][] LAYOUTS = {{"a", null, "b", "a"}, {"a", "a", "a", "a", "a", "b", "b", null}};
 
     /** A model holding adapters "a" and "b" with non-zero updates on attention and MLP projections. */
     private static Llama modelWithAdapters() {
@@ -37,23 +38,22 @@ class BatchDecoderTest {
                 .r(4).alpha(8).init(LoraInit.RANDOM).build();
         Adapters.inject(llama, config, "a", new Rng(1));
         Adapters.inject(llama, config, "b", new Rng(2));
-        Adapters.eval(llama);
         Adapters.deactivate(llama);
         return llama;
     }
 
     /** Each row decoded alone for {@code steps} greedy steps, its adapter active: the logits of every step. */
-    private static List<List<float[]>> alone(Llama llama, int steps) {
+    private static List<List<float[]>> alone(Llama llama, String[] adapters, int steps) {
         List<List<float[]>> all = new ArrayList<>();
-        for (int r = 0; r < PROMPTS.length; r++) {
-            if (ADAPTERS[r] == null) {
+        for (int r = 0; r < adapters.length; r++) {
+            if (adapters[r] == null) {
                 Adapters.deactivate(llama);
             } else {
-                Adapters.get(llama, ADAPTERS[r]).activate();
+                Adapters.get(llama, adapters[r]).activate();
             }
             Llama.Session session = llama.newSession(64);
             List<float[]> rows = new ArrayList<>();
-            float[] logits = session.forward(PROMPTS[r]);
+            float[] logits = session.forward(PROMPTS[r % PROMPTS.length]);
             for (int s = 0; s < steps; s++) {
                 logits = session.forward(argmax(logits));
                 rows.add(logits);
@@ -64,52 +64,65 @@ class BatchDecoderTest {
         return all;
     }
 
+    /**
+     * Rows of at most a decoding-shaped product's size (4), as the server runs them, and a batch of 8
+     * whose updates run a few rows per product: each row gets bit for bit what it gets alone.
+     */
     @Test
     void rowsOfABatchGetWhatEachGetsAloneWithItsAdapter() {
         Llama llama = modelWithAdapters();
-        int steps = 5;
-        List<List<float[]>> expected = alone(llama, steps);
-        List<Llama.Session> sessions = new ArrayList<>();
-        int[] next = new int[PROMPTS.length];
-        for (int r = 0; r < PROMPTS.length; r++) {
-            Llama.Session session = llama.newSession(64);
-            int row = r;
-            float[] logits = RowAdapters.sequence(ADAPTERS[r]).run(() -> session.forward(PROMPTS[row]));
-            sessions.add(session);
-            next[r] = argmax(logits);
-        }
-        RowAdapters routing = RowAdapters.perRow(Arrays.asList(ADAPTERS));
-        for (int s = 0; s < steps; s++) {
-            int[] tokens = next.clone();
-            float[][] logits = routing.run(() -> BatchDecoder.step(sessions, tokens));
-            for (int r = 0; r < PROMPTS.length; r++) {
-                assertArrayEquals(expected.get(r).get(s), logits[r], "row " + r + ", step " + s);
-                next[r] = argmax(logits[r]);
+        for (String[] adapters : LAYOUTS) {
+            int steps = 5;
+            List<List<float[]>> expected = alone(llama, adapters, steps);
+            List<Llama.Session> sessions = new ArrayList<>();
+            int[] next = new int[adapters.length];
+            for (int r = 0; r < adapters.length; r++) {
+                Llama.Session session = llama.newSession(64);
+                int[] prompt = PROMPTS[r % PROMPTS.length];
+                float[] logits = RowAdapters.sequence(adapters[r]).run(() -> session.forward(prompt));
+                sessions.add(session);
+                next[r] = argmax(logits);
+            }
+            for (int s = 0; s < steps; s++) {
+                for (int from = 0; from < adapters.length; from += 4) {
+                    int to = Math.min(adapters.length, from + 4);
+                    int[] tokens = Arrays.copyOfRange(next, from, to);
+                    List<Llama.Session> part = sessions.subList(from, to);
+                    float[][] logits = RowAdapters.perRow(Arrays.asList(adapters).subList(from, to)).run(() -> BatchDecoder.step(part, tokens));
+                    for (int r = from; r < to; r++) {
+                        assertArrayEquals(expected.get(r).get(s), logits[r - from], Arrays.toString(adapters) + " row " + r + ", step " + s);
+                        next[r] = argmax(logits[r - from]);
+                    }
+                }
             }
         }
     }
 
     /**
      * Batches of more rows than a decoding-shaped product takes: a row's logits are the same whatever
-     * other rows (and how many) share its step.
+     * other rows (and how many) share its step, also when its adapter's run of rows is longer than
+     * one product of updates takes.
      */
     @Test
     void aRowOfALargeBatchDoesNotDependOnItsCompany() {
         Llama llama = modelWithAdapters();
         float[][] small = stepped(llama, 6);
-        float[][] large = stepped(llama, 9);
+        float[][] large = stepped(llama, 12);
         for (int r = 0; r < 6; r++) {
             assertArrayEquals(small[r], large[r], "row " + r);
         }
     }
 
-    /** The logits of one step of {@code rows} sessions, row r prefilled with prompt r mod 4 and adapter r mod 3. */
+    /**
+     * The logits of one step of {@code rows} sessions, row r prefilled with prompt r mod 4, in runs of
+     * five rows sharing an adapter: row 5 starts a run of one in a batch of 6 and of five in a batch of 12.
+     */
     private static float[][] stepped(Llama llama, int rows) {
         List<Llama.Session> sessions = new ArrayList<>();
         List<String> adapters = new ArrayList<>();
         int[] tokens = new int[rows];
         for (int r = 0; r < rows; r++) {
-            String adapter = new String[] {"a", "b", null}[r % 3];
+            String adapter = new String[] {"a", "b", null}[r / 5 % 3];
             Llama.Session session = llama.newSession(64);
             int[] prompt = PROMPTS[r % PROMPTS.length];
             RowAdapters.sequence(adapter).run(() -> session.forward(prompt));

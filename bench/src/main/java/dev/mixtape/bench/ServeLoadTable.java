@@ -1,0 +1,203 @@
+package dev.mixtape.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mixtape.adapters.Adapter;
+import dev.mixtape.adapters.Adapters;
+import dev.mixtape.adapters.LoraConfig;
+import dev.mixtape.adapters.LoraInit;
+import dev.mixtape.adapters.PeftFiles;
+import dev.mixtape.adapters.TargetModules;
+import dev.mixtape.engine.Backends;
+import dev.mixtape.engine.Rng;
+import dev.mixtape.models.generate.Sampler;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.tokenizer.Tokenizer;
+import dev.mixtape.models.tokenizer.Tokenizers;
+import dev.mixtape.serve.BatchEngine;
+import dev.mixtape.serve.ChatTemplate;
+import dev.mixtape.serve.EngineConfig;
+import dev.mixtape.serve.Server;
+import dev.mixtape.serve.ServerConfig;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * {@code bench/run serve}: the server under load. A random-weight stories15M-shape Llama serves 8
+ * random LoRA adapters (r = 8 on all seven projections); 1, 4, 16 and 64 clients each stream one
+ * completion at once over HTTP (16-token prompts, the adapters taken in turn, greedy, a fixed number
+ * of tokens: EOS never wins with these weights). For each: aggregate generated tokens per second
+ * (all tokens over the wall time), time to first token and the gaps between tokens (p50, p99) as
+ * the clients see them; beside one session decoding alone with an unmerged adapter, the figure a
+ * lone request cannot beat. Runs with exact products (4 rows: outputs equal a single session's)
+ * and with whole-batch products (64 rows).
+ */
+public final class ServeLoadTable {
+    private static final int ADAPTERS = 8;
+    private static final int PROMPT_TOKENS = 16;
+    private static final int[] CLIENTS = {1, 4, 16, 64};
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ServeLoadTable() {
+    }
+
+    /** Runs the table; {@code --quick} streams fewer tokens per client. */
+    public static void main(String[] args) throws Exception {
+        boolean quick = args.length > 0 && args[0].equals("--quick");
+        int tokens = quick ? 24 : 96;
+        DecodeShape shape = DecodeShape.ALL.getFirst();
+        System.out.println(Host.describe());
+        System.out.println();
+        try (RandomLlama2cFiles files = new RandomLlama2cFiles(DecodeShape.VOCAB_SIZE)) {
+            Llama llama = Llama.load(files.checkpoint(shape.key(), shape.config(), 512, 1), Backends.create("vector"));
+            Tokenizer tokenizer = Tokenizers.load(files.tokenizer());
+            Path adapters = Files.createTempDirectory("mixtape-serve-bench-");
+            List<Path> folders = writeAdapters(llama, adapters);
+            double single = singleSession(llama, folders.getFirst(), tokens);
+            System.out.printf(Locale.ROOT, "%s, %d LoRA adapters (r=8, all projections); %d generated tokens per client.%n",
+                    shape.description(), ADAPTERS, tokens);
+            System.out.printf(Locale.ROOT, "One session alone, adapter unmerged: %.1f tok/s.%n%n", single);
+            System.out.println("| product rows | clients | aggregate tok/s | vs one session | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            for (int productRows : new int[] {EngineConfig.EXACT_PRODUCT_ROWS, 64}) {
+                BatchEngine engine = new BatchEngine(llama, tokenizer, "base", new EngineConfig(64, 256, productRows, null));
+                for (int i = 0; i < folders.size(); i++) {
+                    engine.addAdapter("a" + i, folders.get(i));
+                }
+                try (Server server = Server.start(ServerConfig.builder(Path.of("random")).port(0).build(), engine, ChatTemplate.plain())) {
+                    load(server.port(), 4, tokens / 2);
+                    for (int clients : CLIENTS) {
+                        Load result = load(server.port(), clients, tokens);
+                        System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.1f | %.1f | %.1f | %.1f |%n", productRows, clients,
+                                result.tokensPerSecond(), result.tokensPerSecond() / single, percentile(result.firstTokenMs, 0.5),
+                                percentile(result.firstTokenMs, 0.99), percentile(result.gapsMs, 0.5), percentile(result.gapsMs, 0.99));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Writes the random adapters' PEFT folders under {@code folder}. */
+    private static List<Path> writeAdapters(Llama llama, Path folder) throws IOException {
+        List<Path> folders = new ArrayList<>();
+        LoraConfig config = LoraConfig.builder(TargetModules.names("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"))
+                .r(8).alpha(16).init(LoraInit.RANDOM).build();
+        for (int i = 0; i < ADAPTERS; i++) {
+            Llama twin = llama.sharingWeights();
+            Adapter adapter = Adapters.inject(twin, config, "default", new Rng(100 + i));
+            Path out = Files.createDirectories(folder.resolve("a" + i));
+            PeftFiles.write(out, adapter);
+            folders.add(out);
+        }
+        return folders;
+    }
+
+    /** Greedy tokens per second of one session decoding alone with {@code adapter} active, unmerged (after a warm-up run). */
+    private static double singleSession(Llama llama, Path adapter, int tokens) throws IOException {
+        Llama twin = llama.sharingWeights();
+        PeftFiles.load(adapter, twin, "default");
+        double best = 0;
+        for (int round = 0; round < 3; round++) {
+            Llama.Session session = twin.newSession(PROMPT_TOKENS + tokens);
+            float[] logits = session.forward(prompt(new SplittableRandom(round)));
+            long start = System.nanoTime();
+            for (int t = 0; t < tokens - 1; t++) {
+                logits = session.forward(Sampler.argmax(logits));
+            }
+            best = Math.max(best, (tokens - 1) / ((System.nanoTime() - start) / 1e9));
+        }
+        return best;
+    }
+
+    private static int[] prompt(SplittableRandom random) {
+        int[] ids = new int[PROMPT_TOKENS];
+        ids[0] = 1;
+        for (int i = 1; i < ids.length; i++) {
+            ids[i] = random.nextInt(300, DecodeShape.VOCAB_SIZE);
+        }
+        return ids;
+    }
+
+    /** The clients' measurements: every generated token's arrival, per client. */
+    private record Load(long totalTokens, double seconds, List<Double> firstTokenMs, List<Double> gapsMs) {
+        double tokensPerSecond() {
+            return totalTokens / seconds;
+        }
+    }
+
+    /** {@code clients} streaming completions at once, each of {@code tokens} tokens. */
+    private static Load load(int port, int clients, int tokens) throws Exception {
+        HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        List<Double> firstTokens = Collections.synchronizedList(new ArrayList<>());
+        List<Double> gaps = Collections.synchronizedList(new ArrayList<>());
+        long start = System.nanoTime();
+        long total = 0;
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Integer>> streams = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int client = c;
+                streams.add(threads.submit(() -> stream(http, port, client, tokens, firstTokens, gaps)));
+            }
+            for (Future<Integer> stream : streams) {
+                total += stream.get();
+            }
+        }
+        return new Load(total, (System.nanoTime() - start) / 1e9, firstTokens, gaps);
+    }
+
+    /** One client's streamed completion; returns the tokens it received. */
+    private static int stream(HttpClient http, int port, int client, int tokens, List<Double> firstTokens, List<Double> gaps) throws Exception {
+        String body = JSON.writeValueAsString(Map.of("model", "a" + client % ADAPTERS, "prompt", prompt(new SplittableRandom(client)),
+                "max_tokens", tokens, "temperature", 0, "stream", true));
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/completions"))
+                .header("Content-Type", "application/json").timeout(Duration.ofMinutes(10))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        long sent = System.nanoTime();
+        HttpResponse<java.util.stream.Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("client " + client + ": HTTP " + response.statusCode());
+        }
+        long last = -1;
+        int received = 0;
+        for (Iterator<String> lines = response.body().iterator(); lines.hasNext(); ) {
+            String line = lines.next();
+            if (!line.startsWith("data: {") || JSON.readTree(line.substring(6)).path("choices").get(0).path("text").asText().isEmpty()) {
+                continue;
+            }
+            long now = System.nanoTime();
+            if (last < 0) {
+                firstTokens.add((now - sent) / 1e6);
+            } else {
+                gaps.add((now - last) / 1e6);
+            }
+            last = now;
+            received++;
+        }
+        return received;
+    }
+
+    private static double percentile(List<Double> values, double p) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        return sorted.get(Math.max(0, (int) Math.ceil(p * sorted.size()) - 1));
+    }
+}
