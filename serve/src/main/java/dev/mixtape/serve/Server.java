@@ -61,7 +61,7 @@ public final class Server implements AutoCloseable {
 
     /** Loads the model, its tokenizer and chat template and the configured adapters, and starts serving. */
     public static Server start(ServerConfig config) throws IOException {
-        Llama llama = Llama.load(config.model(), Backends.create("vector"), config.weights());
+        Llama llama = Llama.load(config.model(), Backends.create("vector"), config.weights(), config.nonFinite());
         Tokenizer tokenizer = config.tokenizer() != null ? Tokenizers.load(config.tokenizer()) : Tokenizers.forModel(config.model());
         if (tokenizer.vocabSize() < llama.config().vocabSize()) {
             throw new IOException((config.tokenizer() != null ? config.tokenizer() : config.model()) + ": the tokenizer has "

@@ -1,6 +1,7 @@
 package dev.mixtape.serve;
 
 import dev.mixtape.engine.DType;
+import dev.mixtape.models.llama.NonFiniteWeights;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.Map;
  *
  * @param model        an HF folder, a .gguf or a llama2.c .bin
  * @param weights      the type its weight matrices are kept in: F32 (default) or BF16 (half the memory and bytes read per token)
+ * @param nonFinite    what loading does with a weight holding NaN or ±Inf (default: refuse the model)
  * @param tokenizer    a tokenizer overriding the model's own, or null
  * @param modelName    the name the base model is served as (default: the model's file name)
  * @param adapters     LoRA/MoSLoRA folders by served name
@@ -24,7 +26,7 @@ import java.util.Map;
  * @param engine       the batching limits
  * @param maxBodyBytes the largest request body accepted (413 above)
  */
-public record ServerConfig(Path model, DType weights, Path tokenizer, String modelName, Map<String, Path> adapters, Map<String, Path> moles,
+public record ServerConfig(Path model, DType weights, NonFiniteWeights nonFinite, Path tokenizer, String modelName, Map<String, Path> adapters, Map<String, Path> moles,
                            String host, int port, String apiKey, EngineConfig engine, int maxBodyBytes) {
     public ServerConfig {
         adapters = Collections.unmodifiableMap(new LinkedHashMap<>(adapters));
@@ -49,6 +51,7 @@ public record ServerConfig(Path model, DType weights, Path tokenizer, String mod
     public static final class Builder {
         private final Path model;
         private DType weights = DType.F32;
+        private NonFiniteWeights nonFinite = NonFiniteWeights.REFUSE;
         private Path tokenizer;
         private String modelName;
         private final Map<String, Path> adapters = new LinkedHashMap<>();
@@ -63,8 +66,9 @@ public record ServerConfig(Path model, DType weights, Path tokenizer, String mod
             this.model = model;
         }
 
-        public Builder weights(DType weights) {
+        public Builder weights(DType weights, NonFiniteWeights nonFinite) {
             this.weights = weights;
+            this.nonFinite = nonFinite;
             return this;
         }
 
@@ -121,7 +125,7 @@ public record ServerConfig(Path model, DType weights, Path tokenizer, String mod
 
         public ServerConfig build() {
             String name = modelName != null ? modelName : defaultName(model);
-            return new ServerConfig(model, weights, tokenizer, name, adapters, moles, host, port, apiKey, engine, maxBodyBytes);
+            return new ServerConfig(model, weights, nonFinite, tokenizer, name, adapters, moles, host, port, apiKey, engine, maxBodyBytes);
         }
 
         private static String defaultName(Path model) {
