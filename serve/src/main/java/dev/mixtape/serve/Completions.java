@@ -38,6 +38,7 @@ final class Completions {
         this.json = json;
     }
 
+    /** Answers one request; a generation still running when the answer ends (the client went away) is cancelled. */
     void complete(HttpExchange exchange, JsonNode body, boolean chat) throws IOException {
         SamplingRequest params = chat ? SamplingRequest.read(body, "max_tokens", "max_completion_tokens")
                 : SamplingRequest.read(body, "max_tokens");
@@ -71,12 +72,9 @@ final class Completions {
             } else {
                 whole(exchange, events, reply);
             }
-        } catch (IOException | InterruptedException e) {
-            running.cancel();
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw e instanceof IOException io ? io : new IOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while answering", e);
         } finally {
             running.cancel();
         }

@@ -4,6 +4,8 @@ import dev.mixtape.models.generate.Sampler;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.StreamingDecoder;
 
+import java.util.function.Function;
+
 /**
  * One request inside the {@link BatchEngine}: its session (KV cache and position), sampler, text
  * decoder and stop sequences, and the token to feed at the next step. Decodes exactly as
@@ -62,8 +64,11 @@ final class Sequence implements RunningRequest {
         return false;
     }
 
-    /** Processes the prompt and takes the first token; returns whether the sequence goes on decoding. */
-    boolean start(java.util.function.Function<int[], float[]> prefill, Llama model, StreamingDecoder newDecoder) {
+    /**
+     * Processes the prompt with {@code prefill} (over this sequence's new session on {@code model})
+     * and takes the first token; returns whether the sequence goes on decoding.
+     */
+    boolean start(Function<int[], float[]> prefill, Llama model, StreamingDecoder newDecoder) {
         int[] prompt = request.promptIds();
         int maxPositions = model.config().maxPositions();
         if (prompt.length >= maxPositions) {
