@@ -12,6 +12,7 @@ import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StopRequest;
 import dev.mixtape.models.train.TrainingConfig;
 import dev.mixtape.models.train.TrainingResult;
+import dev.mixtape.testdata.Bundled;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -84,7 +85,7 @@ final class ComposeCommand implements Callable<Integer> {
         if (resume && out == null) {
             throw new IllegalArgumentException("--resume needs --out, the folder of the run to continue");
         }
-        Path modelPath = model != null ? model : BundledData.tinyModel();
+        Path modelPath = model != null ? model : Bundled.tinyLlama();
         Path runFolder = out != null ? out : Path.of("runs", "mole-" + time);
         List<OutputFolder.Input> inputs = new ArrayList<>(List.of(new OutputFolder.Input("--model", modelPath),
                 new OutputFolder.Input("--tokenizer", tokenizer), new OutputFolder.Input("--data", data), new OutputFolder.Input("--eval-data", evalData)));

@@ -13,6 +13,7 @@ import dev.mixtape.models.train.FineTuning;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StopRequest;
 import dev.mixtape.models.train.TrainingConfig;
+import dev.mixtape.testdata.Bundled;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -97,9 +98,9 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--resume needs --out, the folder of the run to continue");
         }
         String taskName = data == null ? (task != null ? task : DEFAULT_TASK) : null;
-        Path trainFile = taskName != null ? BundledData.trainData(taskName) : data;
-        Path evalFile = evalData != null ? evalData : taskName != null ? BundledData.evalData(taskName) : null;
-        Path modelPath = model != null ? model : BundledData.tinyModel();
+        Path trainFile = taskName != null ? Bundled.task(taskName).train() : data;
+        Path evalFile = evalData != null ? evalData : taskName != null ? Bundled.task(taskName).eval() : null;
+        Path modelPath = model != null ? model : Bundled.tinyLlama();
         String kind = initAdapter != null ? "continued" : adapterOptions.kind.toLowerCase(Locale.ROOT);
         Path runFolder = out != null ? out : Path.of("runs", (taskName != null ? taskName : baseName(trainFile)) + "-" + kind + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

@@ -6,6 +6,7 @@ import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.adapters.mole.MoleFiles;
 import dev.mixtape.engine.io.SafetensorsFile;
 import dev.mixtape.models.train.Trainer;
+import dev.mixtape.testdata.Bundled;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +48,7 @@ class ComposeCommandTest {
     private Path mix() throws IOException {
         Path mix = folder.resolve("mix.jsonl");
         for (String task : List.of("reverse", "facts")) {
-            Files.write(mix, Files.readAllLines(BundledData.trainData(task)).subList(0, 40), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.write(mix, Files.readAllLines(Bundled.task(task).train()).subList(0, 40), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
         return mix;
     }
@@ -82,8 +83,8 @@ class ComposeCommandTest {
         }
         assertTrue(composed.err().contains("2 experts [reverse, facts], 4 gates (block)"), composed.err());
 
-        String model = BundledData.tinyModel().toString();
-        String data = BundledData.evalData("reverse").toString();
+        String model = Bundled.tinyLlama().toString();
+        String data = Bundled.task("reverse").eval().toString();
         JsonNode masked = lastLine(CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "facts", "--data", data, "--seq-len", "64"));
         JsonNode byIndex = lastLine(CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "1", "--data", data, "--seq-len", "64"));
         JsonNode expert = lastLine(CliRun.of("eval", "--model", model, "--adapter", experts.resolve("reverse").toString(), "--data", data,
@@ -101,8 +102,8 @@ class ComposeCommandTest {
     void aMoleWhoseExpertChangedOrThatMasksEveryExpertIsRefusedInOneLine() throws IOException {
         Path mole = folder.resolve("mole");
         lastLine(CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "2", "--batch", "8", "--out", mole.toString()));
-        String model = BundledData.tinyModel().toString();
-        String data = BundledData.evalData("reverse").toString();
+        String model = Bundled.tinyLlama().toString();
+        String data = Bundled.task("reverse").eval().toString();
 
         CliRun everyExpert = CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "0,1", "--data", data);
         assertEquals(1, everyExpert.status());

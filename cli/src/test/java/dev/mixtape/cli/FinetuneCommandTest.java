@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.models.train.Trainer;
+import dev.mixtape.testdata.Bundled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,8 +54,8 @@ class FinetuneCommandTest {
         }
         assertTrue(Files.readString(out.resolve(PeftFiles.CONFIG_FILE)).contains("\"lora_use_mixer\" : true"), "MoSLoRA by default");
 
-        String model = BundledData.tinyModel().toString();
-        String evalData = BundledData.evalData("reverse").toString();
+        String model = Bundled.tinyLlama().toString();
+        String evalData = Bundled.task("reverse").eval().toString();
         JsonNode evaluated = lastLine(CliRun.of("eval", "--model", model, "--adapter", out.toString(), "--data", evalData,
                 "--seq-len", "64", "--batch-size", "8"));
         assertEquals(after.get("loss").asDouble(), evaluated.get("loss").asDouble(), 0.0, "eval --adapter gives the run's figure");

@@ -3,6 +3,7 @@ package dev.mixtape.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.models.train.Trainer;
+import dev.mixtape.testdata.Bundled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,7 +83,7 @@ class OutputFolderTest {
         Path run = folder.resolve("run");
         assertEquals(0, CliRun.of(with(FINETUNE, "--out", run.toString())).status());
         Path model = folder.resolve("model");
-        copyFolder(BundledData.tinyModel(), model);
+        copyFolder(Bundled.tinyLlama(), model);
         Map<String, byte[]> modelBefore = contents(model);
         List<String> merge = List.of("merge", "--model", model.toString(), "--adapter", run.toString());
 
