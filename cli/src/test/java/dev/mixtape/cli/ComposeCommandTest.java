@@ -34,7 +34,7 @@ class ComposeCommandTest {
     @BeforeAll
     static void trainTwoExperts() throws IOException {
         for (String task : List.of("reverse", "facts")) {
-            CliRun run = CliRun.of("finetune", "--task", task, "--steps", "8", "--batch", "8", "--lr", "1e-2",
+            CliRun run = CliRun.of("finetune", "--task", task, "--steps", "8", "--batch-size", "8", "--lr", "1e-2",
                     "--out", experts.resolve(task).toString());
             assertEquals(0, run.status(), run.err());
         }
@@ -65,7 +65,7 @@ class ComposeCommandTest {
     @Test
     void composeTrainsTheGatesAndEvalWithAllButOneExpertMaskedIsThatExpert() throws IOException {
         Path mole = folder.resolve("mole");
-        CliRun composed = CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "4", "--batch", "8",
+        CliRun composed = CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "4", "--batch-size", "8",
                 "--granularity", "block", "--out", mole.toString());
         JsonNode summary = lastLine(composed);
         assertEquals(4, summary.get("steps").asInt());
@@ -93,7 +93,7 @@ class ComposeCommandTest {
         assertEquals(masked.toString(), byIndex.toString());
 
         CliRun explained = CliRun.of("generate", "--model", model, "--mole", mole.toString(), "--prompt", "Reverse: cat dog\nAnswer:",
-                "--temperature", "0", "--steps", "4", "--explain");
+                "--temperature", "0", "--max-new-tokens", "4", "--explain");
         assertEquals(0, explained.status(), explained.err());
         assertEquals(4, explained.err().lines().filter(line -> line.startsWith("explain: gate 'model.layers.")).count(), explained.err());
     }
@@ -101,7 +101,7 @@ class ComposeCommandTest {
     @Test
     void aMoleWhoseExpertChangedOrThatMasksEveryExpertIsRefusedInOneLine() throws IOException {
         Path mole = folder.resolve("mole");
-        lastLine(CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "2", "--batch", "8", "--out", mole.toString()));
+        lastLine(CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "2", "--batch-size", "8", "--out", mole.toString()));
         String model = Bundled.tinyLlama().toString();
         String data = Bundled.task("reverse").eval().toString();
 
@@ -116,7 +116,7 @@ class ComposeCommandTest {
         }
         Path moved = folder.resolve("mole-of-copy");
         lastLine(CliRun.of("compose", "--experts", experts.resolve("reverse") + "," + copy, "--data", mix().toString(), "--steps", "1",
-                "--batch", "8", "--out", moved.toString()));
+                "--batch-size", "8", "--out", moved.toString()));
         Path copied = moved.resolve("experts/facts-copy").resolve(PeftFiles.WEIGHTS_FILE);
         byte[] weights = Files.readAllBytes(copied);
         weights[weights.length - 1] ^= 1;

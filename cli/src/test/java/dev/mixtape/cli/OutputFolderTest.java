@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * byte of the folder as it was.
  */
 class OutputFolderTest {
-    private static final List<String> FINETUNE = List.of("finetune", "--task", "reverse", "--steps", "2", "--batch", "2");
+    private static final List<String> FINETUNE = List.of("finetune", "--task", "reverse", "--steps", "2", "--batch-size", "2");
 
     @TempDir
     Path folder;
