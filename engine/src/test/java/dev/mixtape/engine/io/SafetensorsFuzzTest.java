@@ -3,6 +3,7 @@ package dev.mixtape.engine.io;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.mixtape.engine.Backends;
 import dev.mixtape.engine.DType;
 import dev.mixtape.engine.FuzzedFiles;
 import dev.mixtape.engine.Tensor;
@@ -101,7 +102,7 @@ class SafetensorsFuzzTest {
             for (int e = 0; e < elements; e++) {
                 values[e] = data.consumeFloat();
             }
-            tensors.put(data.consumeString(12), Tensor.of(values, shape));
+            tensors.put(data.consumeString(12), Tensor.of(Backends.defaultBackend(), values, shape));
         }
         Path file = FuzzedFiles.emptyFolder().resolve("round-trip.safetensors");
         try {
