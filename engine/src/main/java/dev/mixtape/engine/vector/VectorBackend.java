@@ -3,6 +3,9 @@ package dev.mixtape.engine.vector;
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.BinaryOp;
 import dev.mixtape.engine.DType;
+import dev.mixtape.engine.FusedCausalAttention;
+import dev.mixtape.engine.FusedLinearCrossEntropy;
+import dev.mixtape.engine.MatmulLowRankEpilogue;
 import dev.mixtape.engine.RopeLayout;
 import dev.mixtape.engine.ScalarOp;
 import dev.mixtape.engine.Shapes;
@@ -19,7 +22,8 @@ import java.util.function.Supplier;
  * split over a fixed pool of threads. On a JVM started without {@code --add-modules
  * jdk.incubator.vector} it runs the same algorithms on scalar loops and says so once in the log.
  */
-public final class VectorBackend implements Backend, AutoCloseable {
+public final class VectorBackend implements Backend, MatmulLowRankEpilogue, FusedCausalAttention, FusedLinearCrossEntropy,
+        AutoCloseable {
     /** Rows smaller than this many elements per task are not worth a thread hop. */
     private static final int MIN_ELEMENTS_PER_TASK = 1 << 14;
     /**
@@ -489,18 +493,17 @@ public final class VectorBackend implements Backend, AutoCloseable {
     /**
      * Through {@link Sgemm#multiplyPlusLowRank} where the product takes the blocked path (f32
      * operands, more rows than {@link Gemv#MAX_ROWS}, a rank that packs as one k-slice); otherwise
-     * the two products of the default.
+     * declined, for the op's two products.
      */
     @Override
-    public void matmulPlusLowRank(Tensor a, Tensor b, boolean transB, Tensor low, Tensor lowB, boolean transLowB, Tensor out) {
+    public boolean matmulPlusLowRank(Tensor a, Tensor b, boolean transB, Tensor low, Tensor lowB, boolean transLowB, Tensor out) {
         int m = a.dim(0);
         int k = a.dim(1);
         int n = out.dim(1);
         int rank = low.dim(1);
         if (isBf16(a) || isBf16(b) || isBf16(low) || isBf16(lowB) || m <= Gemv.MAX_ROWS || k == 0 || n == 0
                 || !sgemm.holdsInOneSlice(rank)) {
-            Backend.super.matmulPlusLowRank(a, b, transB, low, lowB, transLowB, out);
-            return;
+            return false;
         }
         Sgemm.PackedB right = sgemm.pack(transLowB, n, rank, data(lowB), lowB.offset(), lowB.dim(1));
         try {
@@ -509,6 +512,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
         } finally {
             sgemm.release(right);
         }
+        return true;
     }
 
     /** Columns {@code first..last-1} of matrix {@code t} of a batched few-rows product. */
@@ -692,28 +696,29 @@ public final class VectorBackend implements Backend, AutoCloseable {
     /**
      * Through {@link FusedAttention} where every operand is f32 and a stack of row-major matrices and
      * there are more query rows than a few-rows product has (training, prompts); otherwise (decoding,
-     * a bf16 cache) the default's products, whose few-rows path reads the keys where they are.
+     * a bf16 cache) declined, for the op's blockwise products, whose few-rows path reads the keys
+     * where they are.
      */
     @Override
-    public void causalAttention(Tensor q, Tensor k, Tensor v, int seq, int positionOffset, Tensor probabilities, Tensor out) {
+    public boolean causalAttention(Tensor q, Tensor k, Tensor v, int seq, int positionOffset, Tensor probabilities, Tensor out) {
         if (!fusedAttentionTakes(q, k, v, probabilities, out)) {
-            Backend.super.causalAttention(q, k, v, seq, positionOffset, probabilities, out);
-            return;
+            return false;
         }
         attention.forward(attentionShape(q, k, seq, positionOffset), stack("q", q), stack("k", k), stack("v", v),
                 stack("probabilities", probabilities), stack("out", out));
+        return true;
     }
 
-    /** Through {@link FusedAttention} where {@link #causalAttention} is, otherwise the default's products. */
+    /** Through {@link FusedAttention} where {@link #causalAttention} is, otherwise declined. */
     @Override
-    public void causalAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor probabilities, Tensor dOut, int seq, int positionOffset,
-                                        Tensor dQ, Tensor dK, Tensor dV) {
+    public boolean causalAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor probabilities, Tensor dOut, int seq, int positionOffset,
+                                           Tensor dQ, Tensor dK, Tensor dV) {
         if (!fusedAttentionTakes(q, k, v, probabilities, dOut, dQ, dK, dV)) {
-            Backend.super.causalAttentionBackward(q, k, v, probabilities, dOut, seq, positionOffset, dQ, dK, dV);
-            return;
+            return false;
         }
         attention.backward(attentionShape(q, k, seq, positionOffset), stack("q", q), stack("k", k), stack("v", v),
                 stack("probabilities", probabilities), stack("dOut", dOut), stack("dQ", dQ), stack("dK", dK), stack("dV", dV));
+        return true;
     }
 
     /** Whether q has more rows than a few-rows product and every given operand is an f32 stack of row-major matrices. */
