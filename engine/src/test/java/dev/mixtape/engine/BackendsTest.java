@@ -25,6 +25,6 @@ class BackendsTest {
     void anUnknownNameListsEveryProvidedBackend() {
         var e = assertThrows(IllegalArgumentException.class, () -> Backends.create("cuda"));
 
-        assertEquals("unknown backend 'cuda': use vector or nd4j", e.getMessage());
+        assertEquals("unknown backend 'cuda': use vector or nd4j or reference", e.getMessage());
     }
 }
