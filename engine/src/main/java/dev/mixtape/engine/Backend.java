@@ -64,7 +64,7 @@ public interface Backend {
 
     /**
      * The optional fused kernel {@code kind} ({@link MatmulLowRankEpilogue}, {@link FusedCausalAttention},
-     * {@link FusedLinearCrossEntropy}) if this backend has one, else empty; an op that finds none composes
+     * {@link FusedLinearCrossEntropy}, {@link FusedOptimizerSteps}) if this backend has one, else empty; an op that finds none composes
      * the result from the primitives of this interface. The default offers the capabilities this
      * backend implements.
      */
@@ -192,22 +192,4 @@ public interface Backend {
 
     /** Backward of {@link #swiglu}: writes {@code dGate} and {@code dUp}. */
     void swigluBackward(Tensor gate, Tensor up, Tensor dOut, Tensor dGate, Tensor dUp);
-
-    // ---- optimizer steps (in place on contiguous tensors) -----------------------------------
-
-    /**
-     * One AdamW step, PyTorch's formulas: {@code p −= lr·wd·p; m = β1·m + (1−β1)·g;
-     * v = β2·v + (1−β2)·g²; p −= lr · (m/bc1) / (sqrt(v/bc2) + eps)}, with {@code bc1 = 1 − β1^t},
-     * {@code bc2 = 1 − β2^t}.
-     */
-    void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
-                   double eps, double weightDecay, double biasCorrection1, double biasCorrection2);
-
-    /**
-     * One SGD step, PyTorch's formulas: {@code g += wd·p}; with momentum {@code buf = μ·buf + g} (the
-     * first step sets {@code buf = g}, signalled by {@code firstStep}); {@code g = nesterov ? g + μ·buf : buf};
-     * {@code p −= lr·g}. {@code momentumBuffer} is null when {@code momentum == 0}.
-     */
-    void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, double lr, double momentum, double weightDecay,
-                 boolean nesterov, boolean firstStep);
 }

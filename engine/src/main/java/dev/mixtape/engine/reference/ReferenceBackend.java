@@ -405,34 +405,4 @@ public final class ReferenceBackend implements Backend {
     private static double sigmoid(double x) {
         return 1 / (1 + Math.exp(-x));
     }
-
-    // ---- optimizer steps ----------------------------------------------------------------------------
-
-    @Override
-    public void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
-                          double eps, double weightDecay, double biasCorrection1, double biasCorrection2) {
-        for (int i = 0; i < param.numel(); i++) {
-            double g = get(grad, i);
-            double mi = beta1 * get(m, i) + (1 - beta1) * g;
-            double vi = beta2 * get(v, i) + (1 - beta2) * g * g;
-            set(m, i, mi);
-            set(v, i, vi);
-            double decayed = get(param, i) * (1 - lr * weightDecay);
-            set(param, i, decayed - lr * (mi / biasCorrection1) / (Math.sqrt(vi / biasCorrection2) + eps));
-        }
-    }
-
-    @Override
-    public void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, double lr, double momentum, double weightDecay,
-                        boolean nesterov, boolean firstStep) {
-        for (int i = 0; i < param.numel(); i++) {
-            double d = get(grad, i) + weightDecay * get(param, i);
-            if (momentumBuffer != null) {
-                double buffer = firstStep ? d : momentum * get(momentumBuffer, i) + d;
-                set(momentumBuffer, i, buffer);
-                d = nesterov ? d + momentum * buffer : buffer;
-            }
-            set(param, i, get(param, i) - lr * d);
-        }
-    }
 }

@@ -5,6 +5,7 @@ import dev.mixtape.engine.BinaryOp;
 import dev.mixtape.engine.DType;
 import dev.mixtape.engine.FusedCausalAttention;
 import dev.mixtape.engine.FusedLinearCrossEntropy;
+import dev.mixtape.engine.FusedOptimizerSteps;
 import dev.mixtape.engine.MatmulLowRankEpilogue;
 import dev.mixtape.engine.RopeLayout;
 import dev.mixtape.engine.ScalarOp;
@@ -23,7 +24,7 @@ import java.util.function.Supplier;
  * jdk.incubator.vector} it runs the same algorithms on scalar loops and says so once in the log.
  */
 public final class VectorBackend implements Backend, MatmulLowRankEpilogue, FusedCausalAttention, FusedLinearCrossEntropy,
-        AutoCloseable {
+        FusedOptimizerSteps, AutoCloseable {
     /** Rows smaller than this many elements per task are not worth a thread hop. */
     static final int MIN_ELEMENTS_PER_TASK = 1 << 14;
     /**
