@@ -8,8 +8,9 @@ package dev.mixtape.engine;
  *   backward: dP = dO·vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dq = dS·k/√d,  dk = dSᵀ·q/√d,  dv = Pᵀ·dO
  * </pre>
  * Written as one op rather than composed from recorded matmul and softmax ops so that the backend
- * computes it in one piece ({@link Backend#causalAttention}, {@link Backend#causalAttentionBackward}):
- * the Vector backend runs each head start to end in cache, the default block by block of query rows.
+ * computes it in one piece where it has the {@link FusedCausalAttention} capability: the Vector
+ * backend runs each head start to end in cache; elsewhere {@link BlockwiseAttention} composes it
+ * block by block of query rows.
  * The op keeps only the probabilities {@code [B, nKV, group·T, S]} for its backward.
  *
  * <p>GQA without copying keys: query heads {@code h} with {@code h / group == kv} share kv head

@@ -3,7 +3,7 @@ package dev.mixtape.engine;
 /**
  * A language model's output head and its loss in one op: the mean cross-entropy of
  * {@code logits = x·Wᵀ} against one target per row, without the logits ever existing whole
- * ({@link Backend#linearCrossEntropy}). They are the largest tensor of a training step
+ * ({@link FusedLinearCrossEntropy}). They are the largest tensor of a training step
  * ({@code [tokens, vocab]}, twice over with their gradient), and only the loss is needed.
  *
  * <p>The loss is the last op of a training forward pass and its own gradient is a scalar, so the
