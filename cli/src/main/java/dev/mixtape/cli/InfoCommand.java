@@ -4,21 +4,20 @@ import dev.mixtape.models.llama.Checkpoint;
 import dev.mixtape.models.llama.Checkpoints;
 import dev.mixtape.models.llama.LlamaConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code mixtape info}: a model's config, parameter count and memory, without loading the weights. */
 @Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's config, parameter count and memory.")
 final class InfoCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "An HF folder, a .gguf file or a llama2.c .bin.")
-    Path model;
+    @Mixin
+    ModelOption model;
 
     @Override
     public Integer call() throws Exception {
-        try (Checkpoint checkpoint = Checkpoints.open(model)) {
+        try (Checkpoint checkpoint = Checkpoints.open(model.path())) {
             LlamaConfig c = checkpoint.config();
             long params = c.parameterCount();
             System.out.printf(Locale.ROOT, "model: %s%n", checkpoint.source());

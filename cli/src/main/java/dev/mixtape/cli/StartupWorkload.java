@@ -22,13 +22,12 @@ final class StartupWorkload {
 
     /** Runs the workload; exits with the first failing command's status. */
     public static void main(String[] args) throws IOException {
-        Path model = BundledData.tinyModel();
         Path scratch = Files.createTempDirectory("mixtape-startup-");
         try {
             for (int i = 0; i < GENERATIONS; i++) {
-                exitOnFailure(Mixtape.run("generate", "--model", model.toString(), "--steps", "60", "--temperature", "0"));
+                exitOnFailure(Mixtape.run("generate", "--max-new-tokens", "60", "--temperature", "0"));
             }
-            exitOnFailure(Mixtape.run("finetune", "--steps", "4", "--batch", "8", "--out", scratch.resolve("run").toString()));
+            exitOnFailure(Mixtape.run("finetune", "--steps", "4", "--batch-size", "8", "--out", scratch.resolve("run").toString()));
         } finally {
             try (Stream<Path> files = Files.walk(scratch)) {
                 for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
