@@ -92,7 +92,7 @@ public final class Adapter {
                         + "' is already merged into '" + layer + "'");
             }
             if (lora.isTraining()) {
-                throw new IllegalStateException("cannot merge adapter '" + name + "' in training mode; call Adapters.eval first");
+                throw new IllegalStateException("cannot merge adapter '" + name + "' in training mode; call eval() on the model first");
             }
         });
         activate();

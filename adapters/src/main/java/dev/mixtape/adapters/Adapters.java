@@ -18,14 +18,14 @@ import java.util.Set;
  * <pre>{@code
  * LoraConfig config = LoraConfig.builder(TargetModules.names("q_proj", "v_proj")).r(8).alpha(16).dropout(0.05).build();
  * Adapter adapter = Adapters.inject(llama, config, "default", new Rng(42));
- * Adapters.train(llama, new Rng(7));            // dropout on
+ * llama.train(new Rng(7));                      // dropout on
  * AdamW optimizer = new AdamW(adapter.parameters(), 3e-4, 0.0);
  * ...
- * Adapters.eval(llama);                         // dropout off
+ * llama.eval();                                 // dropout off
  * }</pre>
  * Each targeted {@link Linear} is replaced by a {@link LoraLinear} wrapping it (the model must call
  * its layers through {@code child(name)}, as the Llama does). A model may hold several adapters; one
- * (or none) is active at a time. New layers start in evaluation mode: call {@link #train} after
+ * (or none) is active at a time. New layers start in evaluation mode: call {@link Module#train} after
  * injecting.
  */
 public final class Adapters {
@@ -99,32 +99,6 @@ public final class Adapters {
                     + layer + "'; unmerge it first");
         }));
         layers.values().forEach(lora -> lora.activate(null));
-    }
-
-    /**
-     * Training mode: adapter dropout on, each layer drawing its masks from its own generator seeded
-     * from {@code rng} (in model order), so a run repeats exactly. Refused while an adapter is merged.
-     */
-    public static void train(Module model, Rng rng) {
-        Map<String, LoraLinear> layers = requireAdapters(model, "train");
-        layers.forEach((layer, lora) -> lora.mergedAdapter().ifPresent(merged -> {
-            throw new IllegalStateException("cannot train: adapter '" + merged + "' is merged into '" + layer
-                    + "'; unmerge it first");
-        }));
-        layers.values().forEach(lora -> lora.train(new Rng(rng.nextLong())));
-    }
-
-    /** Evaluation mode: adapter dropout off. */
-    public static void eval(Module model) {
-        requireAdapters(model, "eval").values().forEach(LoraLinear::eval);
-    }
-
-    private static Map<String, LoraLinear> requireAdapters(Module model, String what) {
-        Map<String, LoraLinear> layers = loraLayers(model);
-        if (layers.isEmpty()) {
-            throw new IllegalStateException(what + ": " + model.getClass().getSimpleName() + " holds no adapters");
-        }
-        return layers;
     }
 
     /** Every LoraLinear in {@code model} by dotted name, in model order. */

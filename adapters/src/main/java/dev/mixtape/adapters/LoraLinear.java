@@ -76,7 +76,7 @@ public final class LoraLinear extends Module implements Layer {
         if (active == null || mergedAdapter != null) {
             return base.forward(x);
         }
-        return branches.get(active).addedTo(base, x, dropoutRng);
+        return branches.get(active).addedTo(base, x, isTraining() ? dropoutRng : null);
     }
 
     /**
@@ -138,18 +138,19 @@ public final class LoraLinear extends Module implements Layer {
         active = name;
     }
 
-    /** Training mode: dropout on, its masks drawn from {@code rng}. */
-    void train(Rng rng) {
-        dropoutRng = rng;
+    /** Dropout draws its masks from a generator of its own, seeded from {@code rng}. */
+    @Override
+    protected void onTrain(Rng rng) {
+        dropoutRng = new Rng(rng.nextLong());
     }
 
-    /** Evaluation mode: dropout off. */
-    void eval() {
-        dropoutRng = null;
-    }
-
-    boolean isTraining() {
-        return dropoutRng != null;
+    /** A merged adapter would train the weights it was merged into, not its factors. */
+    @Override
+    protected void checkCanTrain(String name) {
+        if (mergedAdapter != null) {
+            throw new IllegalStateException("cannot train: adapter '" + mergedAdapter + "' is merged into '" + name
+                    + "'; unmerge it first");
+        }
     }
 
     /** Replaces the base weight by {@code W₀ + s·B·M·A} of adapter {@code name}, which becomes the active one. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mixtape.engine.io.AtomicFile;
+import dev.mixtape.engine.io.StrictJson;
 
 import java.io.IOException;
 import java.nio.file.Path;

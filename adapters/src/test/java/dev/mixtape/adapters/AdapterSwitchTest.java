@@ -81,7 +81,7 @@ class AdapterSwitchTest {
         assertTrue(assertThrows(IllegalStateException.class, a::activate).getMessage().contains("adapter 'b' is merged"));
         assertThrows(IllegalStateException.class, a::merge);
         assertThrows(IllegalStateException.class, () -> Adapters.deactivate(model));
-        assertThrows(IllegalStateException.class, () -> Adapters.train(model, new Rng(1)));
+        assertThrows(IllegalStateException.class, () -> model.train(new Rng(1)));
         assertThrows(IllegalStateException.class, () -> Adapters.inject(model,
                 LoraConfig.builder(TargetModules.names("v_proj")).build(), "c", new Rng(1)));
         assertThrows(IllegalStateException.class, a::unmerge);

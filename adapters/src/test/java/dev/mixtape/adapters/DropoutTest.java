@@ -61,7 +61,7 @@ class DropoutTest {
     @Test
     void trainingModeDropsTheBranchInputOnlyWithSeededMasks() {
         float[] evaluation = model.forward(x).toFloatArray();
-        Adapters.train(model, new Rng(5));
+        model.train(new Rng(5));
         float[] training = model.forward(x).toFloatArray();
         // The layer's generator is seeded with the first long of the model's generator.
         float[] mask = new Rng(new Rng(5).nextLong()).dropoutMask(ROWS * IN, P);
@@ -69,7 +69,7 @@ class DropoutTest {
         assertTrue(maxDifference(evaluation, training) > 1e-3, "dropout changed the output");
         assertTrue(maxDifference(training, model.forward(x).toFloatArray()) > 1e-3, "a new mask each call");
 
-        Adapters.eval(model);
+        model.eval();
         assertArrayEquals(evaluation, model.forward(x).toFloatArray());
     }
 
@@ -91,7 +91,7 @@ class DropoutTest {
         assertEquals(P, (double) zeros / mask.length, 0.02, "share dropped");
 
         float[] evaluation = model.forward(x).toFloatArray();
-        Adapters.train(model, new Rng(7));
+        model.train(new Rng(7));
         int calls = 4000;
         double[] sum = new double[evaluation.length];
         double[] squares = new double[evaluation.length];
@@ -112,16 +112,9 @@ class DropoutTest {
 
     @Test
     void theSameSeedRepeatsTheSameMasks() {
-        Adapters.train(model, new Rng(5));
+        model.train(new Rng(5));
         float[] first = model.forward(x).toFloatArray();
-        Adapters.train(model, new Rng(5));
+        model.train(new Rng(5));
         assertArrayEquals(first, model.forward(x).toFloatArray());
-    }
-
-    @Test
-    void aModelWithoutAdaptersHasNoTrainingMode() {
-        SingleLayer plain = new SingleLayer(new Linear(backend, IN, OUT, false, new Rng(1)));
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Adapters.train(plain, new Rng(1)));
-        assertTrue(e.getMessage().contains("holds no adapters"), e.getMessage());
     }
 }

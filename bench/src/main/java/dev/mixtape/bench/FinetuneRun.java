@@ -62,7 +62,7 @@ public final class FinetuneRun {
             throw new IllegalArgumentException("adapter must be LoRA or MoSLoRA, got '" + adapterKind + "'");
         }
         Adapter adapter = Adapters.inject(llama, config.build(), "default", new Rng(2));
-        Adapters.train(llama, new Rng(3));
+        llama.train(new Rng(3));
         List<Tensor> trainable = adapter.parameters();
         Optimizer optimizer = TrainingConfig.builder(1).build().optimizer().create(trainable);
         optimizer.setLr(1e-3);

@@ -62,7 +62,7 @@ public final class MoleDecodeTable {
         for (int i = 0; i < EXPERTS.size(); i++) {
             Adapters.inject(llama, expert, EXPERTS.get(i), new Rng(10 + i));
         }
-        Adapters.eval(llama);
+        llama.eval();
         return llama;
     }
 

@@ -8,8 +8,9 @@ package dev.mixtape.engine;
  *   backward: dP = dO·vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),  dq = dS·k/√d,  dk = dSᵀ·q/√d,  dv = Pᵀ·dO
  * </pre>
  * Written as one op rather than composed from recorded matmul and softmax ops so that the backend
- * computes it in one piece ({@link Backend#causalAttention}, {@link Backend#causalAttentionBackward}):
- * the Vector backend runs each head start to end in cache, the default block by block of query rows.
+ * computes it in one piece where it has the {@link FusedCausalAttention} capability: the Vector
+ * backend runs each head start to end in cache; elsewhere {@link BlockwiseAttention} composes it
+ * block by block of query rows.
  * The op keeps only the probabilities {@code [B, nKV, group·T, S]} for its backward.
  *
  * <p>GQA without copying keys: query heads {@code h} with {@code h / group == kv} share kv head
@@ -55,7 +56,7 @@ final class AttentionOp {
             values = stackOfMatrices(v);
             probabilities = Tensor.forOverwrite(backend, dtype, batch, kvHeads, rows, keyCount);
             out = Tensor.forOverwrite(backend, dtype, batch, kvHeads, rows, headDim);
-            backend.causalAttention(scaledQ, keys, values, seq, positionOffset, probabilities, out);
+            forward(backend, scaledQ, keys, values, seq, positionOffset, probabilities, out);
         }
         int[] qShape = q.shape();
         boolean needQ = q.requiresGrad();
@@ -66,7 +67,7 @@ final class AttentionOp {
             Tensor dQ = needQ ? Tensor.forOverwrite(backend, dtype, batch, kvHeads, rows, headDim) : null;
             Tensor dK = needK ? Tensor.forOverwrite(backend, dtype, k.shape()) : null;
             Tensor dV = needV ? Tensor.forOverwrite(backend, dtype, v.shape()) : null;
-            backend.causalAttentionBackward(scaledQ, keys, values, probabilities, dOut, seq, positionOffset, dQ, dK, dV);
+            backward(backend, scaledQ, keys, values, probabilities, dOut, seq, positionOffset, dQ, dK, dV);
             if (dQ != null) {
                 backend.scalar(ScalarOp.MUL, dQ, scale, dQ);
                 dQ = dQ.reshape(qShape);
@@ -91,5 +92,30 @@ final class AttentionOp {
     /** {@code t} if the backend's matmul reads it as it is ({@link MatmulOp#isStackOfMatrices}), else a dense copy. */
     private static Tensor stackOfMatrices(Tensor t) {
         return MatmulOp.isStackOfMatrices(t) ? t : t.contiguous();
+    }
+
+    /**
+     * The forward half ({@link FusedCausalAttention#causalAttention} for its operands): the backend's
+     * fused kernel where it has one that takes them, else {@link Backend#matmul} and
+     * {@link Backend#softmax} block by block of query rows.
+     */
+    static void forward(Backend backend, Tensor q, Tensor k, Tensor v, int seq, int positionOffset, Tensor probabilities,
+                        Tensor out) {
+        boolean fused = backend.capability(FusedCausalAttention.class)
+                .map(kernel -> kernel.causalAttention(q, k, v, seq, positionOffset, probabilities, out)).orElse(false);
+        if (!fused) {
+            BlockwiseAttention.forward(q, k, v, seq, positionOffset, probabilities, out, CausalBlock.ROWS);
+        }
+    }
+
+    /** The backward half, fused where the backend can, as {@link #forward}. */
+    static void backward(Backend backend, Tensor q, Tensor k, Tensor v, Tensor probabilities, Tensor dOut, int seq,
+                         int positionOffset, Tensor dQ, Tensor dK, Tensor dV) {
+        boolean fused = backend.capability(FusedCausalAttention.class)
+                .map(kernel -> kernel.causalAttentionBackward(q, k, v, probabilities, dOut, seq, positionOffset, dQ, dK, dV))
+                .orElse(false);
+        if (!fused) {
+            BlockwiseAttention.backward(q, k, v, probabilities, dOut, seq, positionOffset, dQ, dK, dV, CausalBlock.ROWS);
+        }
     }
 }

@@ -1,12 +1,15 @@
 package dev.mixtape.engine;
 
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
  * The kernels a tensor engine needs, implemented once per device. Ops ({@link Tensor}'s methods and
  * {@link F}) allocate their outputs, call these primitives and record their backward on the tape; a
- * backend only computes. Two implementations exist: {@code VectorBackend} (JDK Vector API, the
- * default) and {@code Nd4jBackend} (ND4J on CPU or CUDA); {@link Backends} chooses between them.
+ * backend only computes. Fused kernels beyond these primitives are optional capabilities an op looks
+ * up with {@link #capability}; the op itself composes the result where a backend has none. Two
+ * implementations exist: {@code VectorBackend} (JDK Vector API, the default) and {@code Nd4jBackend}
+ * (ND4J on CPU or CUDA); {@link Backends} chooses between them.
  *
  * <p>Conventions for every primitive:
  * <ul>
@@ -15,7 +18,7 @@ import java.util.function.Supplier;
  *   <li>All tensors of one call share this backend and one dtype ({@link DType#F32}, or
  *       {@link DType#F64} where {@link #supports} says so). The one exception: where a backend
  *       supports {@link DType#BF16}, the weight operand of {@link #matmul} (either side),
- *       {@link #gatherRows} and {@link #linearCrossEntropy} may be a frozen BF16 tensor read as F32;
+ *       {@link #gatherRows} and {@link FusedLinearCrossEntropy} may be a frozen BF16 tensor read as F32;
  *       {@link #copy} converts between the two. Every other primitive refuses BF16.</li>
  *   <li>"rows" means the tensor viewed as {@code [numel / lastDim, lastDim]}.</li>
  * </ul>
@@ -57,6 +60,16 @@ public interface Backend {
      */
     default <T> T outsideStep(Supplier<T> make) {
         return make.get();
+    }
+
+    /**
+     * The optional fused kernel {@code kind} ({@link MatmulLowRankEpilogue}, {@link FusedCausalAttention},
+     * {@link FusedLinearCrossEntropy}, {@link FusedOptimizerSteps}) if this backend has one, else empty; an op that finds none composes
+     * the result from the primitives of this interface. The default offers the capabilities this
+     * backend implements.
+     */
+    default <K> Optional<K> capability(Class<K> kind) {
+        return kind.isInstance(this) ? Optional.of(kind.cast(this)) : Optional.empty();
     }
 
     /** A storage holding a copy of {@code data} in the given dtype (F32 or F64). */
@@ -118,20 +131,7 @@ public interface Backend {
      */
     void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor out, boolean accumulate);
 
-    /**
-     * A product plus a rank-r one, {@code out = a·op(b) + low·op(lowB)}, for contiguous 2-D operands:
-     * {@code a [m, k]}, {@code b [k, n]} ({@code [n, k]} if {@code transB}), {@code low [m, r]},
-     * {@code lowB [r, n]} ({@code [n, r]} if {@code transLowB}), {@code out [m, n]}: a LoRA layer's
-     * {@code x·W₀ᵀ + s·h·Bᵀ} and its input gradient. The default runs the two products one after the
-     * other; a backend may instead add the rank-r term to each block of {@code out} while that block is
-     * in cache, with the same result.
-     */
-    default void matmulPlusLowRank(Tensor a, Tensor b, boolean transB, Tensor low, Tensor lowB, boolean transLowB, Tensor out) {
-        matmul(a, false, b, transB, out, false);
-        matmul(low, false, lowB, transLowB, out, true);
-    }
-
-    // ---- fused kernels ------------------------------------------------------------------------
+    // ---- the primitives of a transformer --------------------------------------------------------
 
     /**
      * RMSNorm over the last dimension: {@code out = w ⊙ x / sqrt(mean(x²) + eps)}; stores
@@ -168,31 +168,6 @@ public interface Backend {
     void softmaxBackward(Tensor y, Tensor dy, Tensor dx);
 
     /**
-     * Causal attention of stacked query rows, the forward half of {@link F#causalAttention}. For each
-     * matrix t of the stacks: {@code P_t = softmax(mask(q_t·k_tᵀ))} into {@code probabilities} and
-     * {@code O_t = P_t·v_t} into {@code out}. {@code q [B, KV, rows, d]} holds, for each kv head, the
-     * (already scaled) queries of the {@code rows / seq} query heads that share it, {@code seq} rows
-     * each: row r sits at position {@code r % seq + positionOffset} and sees keys {@code [0, position]};
-     * probabilities beyond are written as zeros. {@code k, v [B, KV, keys, d]} are stacks of row-major
-     * matrices; {@code probabilities [B, KV, rows, keys]} and {@code out [B, KV, rows, d]} are written
-     * whole. The default composes {@link #matmul} and {@link #softmax} block by block of query rows.
-     */
-    default void causalAttention(Tensor q, Tensor k, Tensor v, int seq, int positionOffset, Tensor probabilities, Tensor out) {
-        BlockwiseAttention.forward(q, k, v, seq, positionOffset, probabilities, out, CausalBlock.ROWS);
-    }
-
-    /**
-     * The backward half of {@link #causalAttention}, from its {@code probabilities} P and the output's
-     * gradient {@code dOut [B, KV, rows, d]}: with {@code dP = dOut·vᵀ} and
-     * {@code dS = P ⊙ (dP − rowsum(dP ⊙ P))}, writes {@code dQ = dS·k}, {@code dK = dSᵀ·q} and
-     * {@code dV = Pᵀ·dOut} (shaped as q, k and v), each whole; a null gradient is not computed.
-     */
-    default void causalAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor probabilities, Tensor dOut, int seq,
-                                         int positionOffset, Tensor dQ, Tensor dK, Tensor dV) {
-        BlockwiseAttention.backward(q, k, v, probabilities, dOut, seq, positionOffset, dQ, dK, dV, CausalBlock.ROWS);
-    }
-
-    /**
      * Fused log-softmax + negative log-likelihood on contiguous {@code logits [N, V]}: writes
      * {@code losses[i] = logsumexp(logits[i]) − logits[i, targets[i]]} (0 where the target is
      * {@code ignoreIndex}) and {@code logSumExp[i]}, both contiguous {@code [N]}.
@@ -206,21 +181,6 @@ public interface Backend {
     void crossEntropyBackward(Tensor logits, int[] targets, int ignoreIndex, Tensor logSumExp, double scale,
                               Tensor dLogits);
 
-    /**
-     * The output head and cross-entropy fused, for contiguous {@code x [N, D]} and {@code weight [V, D]}:
-     * with {@code logits = x·weightᵀ}, writes {@code losses[i] = logsumexp(logits[i]) − logits[i, targets[i]]}
-     * (0 where the target is {@code ignoreIndex}) into contiguous {@code losses [N]}; when {@code dx} is
-     * not null, writes the gradient of {@code scale · Σ losses} with respect to x into it ({@code [N, D]});
-     * when {@code dWeight} is not null, adds the gradient with respect to the weight to it ({@code [V, D]}).
-     * The logits are computed a block of rows at a time and never held whole. The default composes
-     * {@link #matmul}, {@link #crossEntropy} and {@link #crossEntropyBackward} block by block.
-     */
-    default void linearCrossEntropy(Tensor x, Tensor weight, int[] targets, int ignoreIndex, double scale, Tensor losses,
-                                    Tensor dx, Tensor dWeight) {
-        BlockedLinearCrossEntropy.run(this, x, weight, targets, ignoreIndex, scale, losses, dx, dWeight,
-                BlockedLinearCrossEntropy.BLOCK_ELEMENTS);
-    }
-
     /** {@code out[i] = table[ids[i]]} for contiguous {@code table [V, D]}, {@code out [N, D]}. */
     void gatherRows(Tensor table, int[] ids, Tensor out);
 
@@ -232,22 +192,4 @@ public interface Backend {
 
     /** Backward of {@link #swiglu}: writes {@code dGate} and {@code dUp}. */
     void swigluBackward(Tensor gate, Tensor up, Tensor dOut, Tensor dGate, Tensor dUp);
-
-    // ---- optimizer steps (in place on contiguous tensors) -----------------------------------
-
-    /**
-     * One AdamW step, PyTorch's formulas: {@code p −= lr·wd·p; m = β1·m + (1−β1)·g;
-     * v = β2·v + (1−β2)·g²; p −= lr · (m/bc1) / (sqrt(v/bc2) + eps)}, with {@code bc1 = 1 − β1^t},
-     * {@code bc2 = 1 − β2^t}.
-     */
-    void adamwStep(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
-                   double eps, double weightDecay, double biasCorrection1, double biasCorrection2);
-
-    /**
-     * One SGD step, PyTorch's formulas: {@code g += wd·p}; with momentum {@code buf = μ·buf + g} (the
-     * first step sets {@code buf = g}, signalled by {@code firstStep}); {@code g = nesterov ? g + μ·buf : buf};
-     * {@code p −= lr·g}. {@code momentumBuffer} is null when {@code momentum == 0}.
-     */
-    void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, double lr, double momentum, double weightDecay,
-                 boolean nesterov, boolean firstStep);
 }

@@ -1,49 +1,46 @@
 package dev.mixtape.engine;
 
-import dev.mixtape.engine.vector.VectorBackend;
-
+import java.util.List;
 import java.util.Locale;
+import java.util.ServiceLoader;
 
 /**
- * Chooses a backend. The one documented switch is the system property {@code mixtape.backend}
- * (or, when unset, the environment variable {@code MIXTAPE_BACKEND}): {@code vector} (default) or
- * {@code nd4j}. The Vector backend's thread count comes from {@code mixtape.threads}
- * ({@code MIXTAPE_THREADS}), default: the number of cores.
+ * Chooses a backend by name among those a {@link BackendProvider} offers: {@code vector} (the
+ * default) and {@code nd4j} ship with the engine. The one documented switch is the system property
+ * {@code mixtape.backend} (or, when unset, the environment variable {@code MIXTAPE_BACKEND}); the
+ * Vector backend's thread count comes from {@code mixtape.threads} ({@code MIXTAPE_THREADS}),
+ * default: the number of cores.
  */
 public final class Backends {
     private Backends() {
     }
 
-    private static final class Default {
+    private static final class Configured {
         static final Backend INSTANCE = create(setting("mixtape.backend", "MIXTAPE_BACKEND", "vector"));
     }
 
-    /** The process-wide default backend, created on first use from the switch above. */
+    /**
+     * The backend the switch above names, created on first use and shared by every caller of this
+     * method (a backend may hold a thread pool). Code that receives a backend takes it as a parameter;
+     * this is where a program or a test picks one.
+     */
     public static Backend defaultBackend() {
-        return Default.INSTANCE;
+        return Configured.INSTANCE;
     }
 
-    /** A new backend by name: {@code vector} or {@code nd4j}. */
+    /** A new backend by name, as its {@link BackendProvider} makes it. */
     public static Backend create(String name) {
-        return switch (name.toLowerCase(Locale.ROOT)) {
-            case "vector" -> new VectorBackend(Integer.parseInt(
-                    setting("mixtape.threads", "MIXTAPE_THREADS", Integer.toString(Runtime.getRuntime().availableProcessors()))));
-            case "nd4j" -> createNd4j();
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "': use vector or nd4j");
-        };
+        String wanted = name.toLowerCase(Locale.ROOT);
+        List<BackendProvider> providers = ServiceLoader.load(BackendProvider.class).stream()
+                .map(ServiceLoader.Provider::get).toList();
+        return providers.stream().filter(provider -> provider.name().equals(wanted)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown backend '" + name + "': use "
+                        + String.join(" or ", providers.stream().map(BackendProvider::name).toList())))
+                .create();
     }
 
-    private static Backend createNd4j() {
-        try {
-            Class<?> type = Class.forName("dev.mixtape.engine.nd4j.Nd4jBackend");
-            return (Backend) type.getConstructor().newInstance();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            throw new IllegalStateException("the nd4j backend needs ND4J on the classpath (org.nd4j:nd4j-native "
-                    + "for CPU or nd4j-cuda-11.6 for NVIDIA GPUs; see README): " + e, e);
-        }
-    }
-
-    private static String setting(String property, String env, String fallback) {
+    /** The system property {@code property}, else the environment variable {@code env}, else {@code fallback}. */
+    public static String setting(String property, String env, String fallback) {
         String value = System.getProperty(property);
         if (value == null || value.isBlank()) {
             value = System.getenv(env);

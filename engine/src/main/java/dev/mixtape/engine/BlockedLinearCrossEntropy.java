@@ -3,7 +3,7 @@ package dev.mixtape.engine;
 import java.util.Arrays;
 
 /**
- * {@link Backend#linearCrossEntropy} composed from a backend's own primitives, one block of rows at a
+ * {@link FusedLinearCrossEntropy}'s computation composed from a backend's own primitives, one block of rows at a
  * time: the block's logits by {@link Backend#matmul}, its losses by {@link Backend#crossEntropy}, its
  * logit gradients by {@link Backend#crossEntropyBackward}, and from those its share of the input and
  * weight gradients by two more products. What a backend without a fused kernel runs.
@@ -15,7 +15,7 @@ final class BlockedLinearCrossEntropy {
     private BlockedLinearCrossEntropy() {
     }
 
-    /** See {@link Backend#linearCrossEntropy}; blocks hold at most {@code blockElements} logits (at least one row). */
+    /** See {@link FusedLinearCrossEntropy#linearCrossEntropy}; blocks hold at most {@code blockElements} logits (at least one row). */
     static void run(Backend backend, Tensor x, Tensor weight, int[] targets, int ignoreIndex, double scale, Tensor losses,
                     Tensor dx, Tensor dWeight, int blockElements) {
         int rows = x.dim(0);

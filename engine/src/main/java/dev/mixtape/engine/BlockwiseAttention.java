@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Causal attention composed from a backend's {@link Backend#matmul}, {@link Backend#softmax} and
- * {@link Backend#softmaxBackward}: the default of {@link Backend#causalAttention} and
- * {@link Backend#causalAttentionBackward}, for the operands described there.
+ * {@link Backend#softmaxBackward}: what {@link AttentionOp} runs where the backend lacks (or
+ * declines) {@link FusedCausalAttention}, for the operands described there.
  *
  * <p>Every product runs block by block ({@link CausalBlock}) over the keys the block's queries see,
  * writing into and reading from ranges of columns of the score tensors, so the masked scores beyond

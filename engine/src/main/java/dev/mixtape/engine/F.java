@@ -19,8 +19,8 @@ public final class F {
     /**
      * {@code x·Wᵀ + scale·(updateInput·downᵀ)·upᵀ} for {@code x, updateInput [..., in]}, a weight
      * {@code [out, in]}, {@code down [r, in]} and {@code up [out, r]}: a linear layer with a low-rank
-     * (LoRA) update beside it, fused so that the update is added as the products are written.
-     * {@code updateInput} is x itself, or x after dropout.
+     * term beside it (what a LoRA adapter adds), fused so that the term is added as the products are
+     * written. {@code updateInput} is x itself, or a variant of it such as x after dropout.
      */
     public static Tensor lowRankLinear(Tensor x, Tensor weight, Tensor updateInput, Tensor down, Tensor up, double scale) {
         return LowRankLinearOp.apply(x, weight, updateInput, down, up, scale);

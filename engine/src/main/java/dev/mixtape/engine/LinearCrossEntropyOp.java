@@ -3,7 +3,7 @@ package dev.mixtape.engine;
 /**
  * A language model's output head and its loss in one op: the mean cross-entropy of
  * {@code logits = x·Wᵀ} against one target per row, without the logits ever existing whole
- * ({@link Backend#linearCrossEntropy}). They are the largest tensor of a training step
+ * ({@link FusedLinearCrossEntropy}). They are the largest tensor of a training step
  * ({@code [tokens, vocab]}, twice over with their gradient), and only the loss is needed.
  *
  * <p>The loss is the last op of a training forward pass and its own gradient is a scalar, so the
@@ -41,7 +41,7 @@ final class LinearCrossEntropyOp {
         Tensor losses = Tensor.forOverwrite(backend, dtype, rows);
         Tensor dx = needX ? Tensor.forOverwrite(backend, dtype, rows, dim) : null;
         Tensor dw = needW ? Tensor.zeros(backend, dtype, vocab, dim) : null;
-        backend.linearCrossEntropy(flat, wc, targets, ignoreIndex, scale, losses, dx, dw);
+        compute(backend, flat, wc, targets, ignoreIndex, scale, losses, dx, dw);
         Tensor loss;
         try (var scope = Grad.off()) {
             loss = losses.sum().mul(scale);
@@ -55,5 +55,17 @@ final class LinearCrossEntropyOp {
 
     private static Tensor scaled(Tensor gradient, double s) {
         return s == 1 ? gradient : gradient.mul(s);
+    }
+
+    /**
+     * {@link FusedLinearCrossEntropy#linearCrossEntropy} for its operands: the backend's fused kernel
+     * where it has one, else {@link BlockedLinearCrossEntropy}'s blocks of primitives.
+     */
+    static void compute(Backend backend, Tensor x, Tensor weight, int[] targets, int ignoreIndex, double scale,
+                        Tensor losses, Tensor dx, Tensor dWeight) {
+        backend.capability(FusedLinearCrossEntropy.class).ifPresentOrElse(
+                kernel -> kernel.linearCrossEntropy(x, weight, targets, ignoreIndex, scale, losses, dx, dWeight),
+                () -> BlockedLinearCrossEntropy.run(backend, x, weight, targets, ignoreIndex, scale, losses, dx, dWeight,
+                        BlockedLinearCrossEntropy.BLOCK_ELEMENTS));
     }
 }

@@ -3,16 +3,16 @@ package dev.mixtape.engine;
 import java.util.Arrays;
 
 /**
- * A linear layer with a low-rank update beside its weight, fused:
+ * A linear map with a low-rank term beside its weight, fused:
  * {@code y = x·Wᵀ + s·(u·Dᵀ)·Uᵀ} for {@code x, u [..., in]}, {@code W [out, in]}, a down-projection
- * {@code D [r, in]} and an up-projection {@code U [out, r]} — LoRA's {@code x·W₀ᵀ + s·x·Aᵀ·Bᵀ}, where
- * u is x or x after dropout.
+ * {@code D [r, in]} and an up-projection {@code U [out, r]}, where u is x or a variant of it (x after
+ * dropout, say). The adapters module builds its low-rank adapters on it.
  *
- * <p>Composed from separate ops, a LoRA layer holds three {@code [rows, out]} tensors in its forward
- * pass (the base output, the branch output, their sum) and three {@code [rows, in]} ones in its
+ * <p>Composed from separate ops, such a layer holds three {@code [rows, out]} tensors in its forward
+ * pass (the base output, the low-rank output, their sum) and three {@code [rows, in]} ones in its
  * backward pass (two input gradients and their sum), and makes a pass over memory for each addition.
- * Here the branch's product is added into the base output, and the branch's input gradient into
- * the base's, by {@link Backend#matmulPlusLowRank}, so each side holds one tensor: less to allocate,
+ * Here the low-rank product is added into the base output, and its input gradient into the base's,
+ * as a matmul epilogue ({@link #productPlusLowRank}), so each side holds one tensor: less to allocate,
  * zero and sweep in every step of fine-tuning. Beyond the inputs whose values a gradient needs, the backward keeps
  * only the rank-r intermediate {@code s·u·Dᵀ}.
  */
@@ -49,7 +49,7 @@ final class LowRankLinearOp {
             backend.matmul(u2, false, downData, true, hidden, false);
             scaledHidden = hidden.mul(scale);
             y = Tensor.forOverwrite(backend, dtype, rows, out);
-            backend.matmulPlusLowRank(x2, weightData, true, scaledHidden, upData, true, y);
+            productPlusLowRank(backend, x2, weightData, true, scaledHidden, upData, true, y);
         }
         int[] outShape = x.shape().clone();
         outShape[outShape.length - 1] = out;
@@ -76,7 +76,7 @@ final class LowRankLinearOp {
             if (needX) {
                 dX = Tensor.forOverwrite(backend, dtype, rows, in);
                 if (sameInput) {
-                    backend.matmulPlusLowRank(g2, weightData, false, dHidden, downData, false, dX);
+                    productPlusLowRank(backend, g2, weightData, false, dHidden, downData, false, dX);
                 } else {
                     backend.matmul(g2, false, weightData, false, dX, false);
                 }
@@ -88,6 +88,20 @@ final class LowRankLinearOp {
             Tensor dUpdateInput = needUpdateInput ? product(backend, dtype, dHidden, false, downData, false, rows, in).reshape(inShape) : null;
             return new Tensor[] {dX, dWeight, dUpdateInput, dDown, dUp};
         }, inputs);
+    }
+
+    /**
+     * {@code out = a·op(b) + low·op(lowB)} ({@link MatmulLowRankEpilogue} for its operands): in one pass
+     * where the backend can add the rank-r term to each block of the product, else as two products.
+     */
+    static void productPlusLowRank(Backend backend, Tensor a, Tensor b, boolean transB, Tensor low, Tensor lowB,
+                                   boolean transLowB, Tensor out) {
+        boolean fused = backend.capability(MatmulLowRankEpilogue.class)
+                .map(kernel -> kernel.matmulPlusLowRank(a, b, transB, low, lowB, transLowB, out)).orElse(false);
+        if (!fused) {
+            backend.matmul(a, false, b, transB, out, false);
+            backend.matmul(low, false, lowB, transLowB, out, true);
+        }
     }
 
     /** {@code op(a)·op(b)} into a new {@code [m, n]} tensor. */

@@ -46,16 +46,6 @@ public final class Tensor {
         return new Tensor(backend.allocateForOverwrite(dtype, Shapes.numel(s)), s, Shapes.contiguousStrides(s), 0);
     }
 
-    /** A new f32 tensor of zeros on the default backend. */
-    public static Tensor zeros(int... shape) {
-        return zeros(Backends.defaultBackend(), DType.F32, shape);
-    }
-
-    /** A new f32 tensor of ones on the default backend. */
-    public static Tensor ones(int... shape) {
-        return full(Backends.defaultBackend(), DType.F32, 1.0, shape);
-    }
-
     /** A new contiguous tensor with every element {@code value}. */
     public static Tensor full(Backend backend, DType dtype, double value, int... shape) {
         Tensor t = zeros(backend, dtype, shape);
@@ -63,11 +53,6 @@ public final class Tensor {
             backend.fill(t, value);
         }
         return t;
-    }
-
-    /** A new f32 tensor on the default backend holding a copy of {@code data}. */
-    public static Tensor of(float[] data, int... shape) {
-        return of(Backends.defaultBackend(), data, shape);
     }
 
     /** A new f32 tensor on {@code backend} holding a copy of {@code data}. */

@@ -218,8 +218,8 @@ class FusedOpReferenceTest {
         Tensor dK = Tensor.zeros(p.backend(), p.dtype(), 1, matrices, keys, d);
         Tensor dV = Tensor.zeros(p.backend(), p.dtype(), 1, matrices, keys, d);
         if (blockRows == 0) {
-            p.backend().causalAttention(q, k, v, 7, offset, probabilities, out);
-            p.backend().causalAttentionBackward(q, k, v, probabilities, dOut, 7, offset, dQ, dK, dV);
+            AttentionOp.forward(p.backend(), q, k, v, 7, offset, probabilities, out);
+            AttentionOp.backward(p.backend(), q, k, v, probabilities, dOut, 7, offset, dQ, dK, dV);
         } else {
             BlockwiseAttention.forward(q, k, v, 7, offset, probabilities, out, blockRows);
             BlockwiseAttention.backward(q, k, v, probabilities, dOut, 7, offset, dQ, dK, dV, blockRows);

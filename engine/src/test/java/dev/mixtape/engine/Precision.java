@@ -1,5 +1,6 @@
 package dev.mixtape.engine;
 
+import dev.mixtape.engine.reference.ReferenceBackend;
 import dev.mixtape.engine.vector.VectorBackend;
 
 import java.util.ArrayList;
@@ -19,10 +20,11 @@ public record Precision(String label, Backend backend, DType dtype, double step,
         return new Precision("vector/f32", VECTOR, DType.F32, 1e-2, 1e-3, 5e-3);
     }
 
-    /** Every precision available in this test run: vector f32, plus nd4j f64 when ND4J is on the classpath. */
+    /** Every precision available in this test run: vector f32, reference f64, plus nd4j f64 when ND4J is on the classpath. */
     public static List<Precision> all() {
         List<Precision> list = new ArrayList<>();
         list.add(vectorF32());
+        list.add(new Precision("reference/f64", new ReferenceBackend(), DType.F64, 1e-6, 1e-7, 1e-6));
         Nd4jSupport.backend().ifPresent(nd4j -> list.add(new Precision("nd4j/f64", nd4j, DType.F64, 1e-6, 1e-7, 1e-6)));
         return list;
     }

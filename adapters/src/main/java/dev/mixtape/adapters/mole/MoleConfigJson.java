@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.mixtape.adapters.StrictJson;
+import dev.mixtape.engine.io.StrictJson;
 import dev.mixtape.engine.io.AtomicFile;
 
 import java.io.IOException;

@@ -18,6 +18,6 @@ public final class SafetensorsException extends RuntimeException {
     }
 
     SafetensorsException(Path file, String tensor, String problem) {
-        super(file + ": tensor " + Json.quote(tensor) + ": " + problem);
+        super(file + ": tensor " + StrictJson.quote(tensor) + ": " + problem);
     }
 }

@@ -213,7 +213,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     private MemorySegment bytesOf(TensorInfo info) {
         if (!arena.scope().isAlive()) {
-            throw new IllegalStateException(path + " is closed; tensor " + Json.quote(info.name()) + " cannot be read");
+            throw new IllegalStateException(path + " is closed; tensor " + StrictJson.quote(info.name()) + " cannot be read");
         }
         return data.asSlice(info.begin(), info.byteSize()).asReadOnly();
     }

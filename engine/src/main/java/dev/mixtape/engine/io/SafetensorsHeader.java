@@ -1,11 +1,7 @@
 package dev.mixtape.engine.io;
 
-import dev.mixtape.engine.io.JsonValue.JsonArray;
-import dev.mixtape.engine.io.JsonValue.JsonBoolean;
-import dev.mixtape.engine.io.JsonValue.JsonNull;
-import dev.mixtape.engine.io.JsonValue.JsonNumber;
-import dev.mixtape.engine.io.JsonValue.JsonObject;
-import dev.mixtape.engine.io.JsonValue.JsonString;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -63,20 +59,20 @@ record SafetensorsHeader(List<TensorInfo> tensors, Map<String, String> metadata,
                     + fileSize + " bytes, so at most " + (fileSize - 8) + " bytes of header): truncated or corrupt");
         }
         String text = decodeUtf8(file, content.asSlice(8, headerLength).toArray(ValueLayout.JAVA_BYTE));
-        JsonValue json;
+        JsonNode root;
         try {
-            json = Json.parse(text);
-        } catch (JsonException e) {
-            throw new SafetensorsException(file, "the header is not valid JSON: " + e.getMessage());
+            root = StrictJson.parse(text);
+        } catch (JsonProcessingException e) {
+            throw new SafetensorsException(file, "the header is not valid JSON: " + StrictJson.problem(e));
         }
-        if (!(json instanceof JsonObject root)) {
-            throw new SafetensorsException(file, "the header is " + describe(json) + ", not a JSON object");
+        if (!root.isObject()) {
+            throw new SafetensorsException(file, "the header is " + describe(root) + ", not a JSON object");
         }
         long dataStart = 8 + headerLength;
         long dataLength = fileSize - dataStart;
         List<TensorInfo> tensors = new ArrayList<>();
         Map<String, String> metadata = Map.of();
-        for (Map.Entry<String, JsonValue> member : root.members().entrySet()) {
+        for (Map.Entry<String, JsonNode> member : root.properties()) {
             if (member.getKey().equals(METADATA_KEY)) {
                 metadata = parseMetadata(file, member.getValue());
             } else {
@@ -99,28 +95,28 @@ record SafetensorsHeader(List<TensorInfo> tensors, Map<String, String> metadata,
         }
     }
 
-    private static Map<String, String> parseMetadata(Path file, JsonValue value) {
-        if (!(value instanceof JsonObject object)) {
+    private static Map<String, String> parseMetadata(Path file, JsonNode value) {
+        if (!value.isObject()) {
             throw new SafetensorsException(file, METADATA_KEY + " is " + describe(value) + ", not an object of strings");
         }
         Map<String, String> metadata = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonValue> entry : object.members().entrySet()) {
-            if (!(entry.getValue() instanceof JsonString string)) {
-                throw new SafetensorsException(file, METADATA_KEY + " entry " + Json.quote(entry.getKey()) + " is "
+        for (Map.Entry<String, JsonNode> entry : value.properties()) {
+            if (!entry.getValue().isTextual()) {
+                throw new SafetensorsException(file, METADATA_KEY + " entry " + StrictJson.quote(entry.getKey()) + " is "
                         + describe(entry.getValue()) + ", not a string");
             }
-            metadata.put(entry.getKey(), string.value());
+            metadata.put(entry.getKey(), entry.getValue().textValue());
         }
         return Collections.unmodifiableMap(metadata);
     }
 
-    private static TensorInfo parseTensor(Path file, String name, JsonValue value, long dataLength) {
-        if (!(value instanceof JsonObject entry)) {
-            throw new SafetensorsException(file, name, "the entry is " + describe(value) + ", not an object");
+    private static TensorInfo parseTensor(Path file, String name, JsonNode entry, long dataLength) {
+        if (!entry.isObject()) {
+            throw new SafetensorsException(file, name, "the entry is " + describe(entry) + ", not an object");
         }
-        SafetensorsDtype dtype = parseDtype(file, name, entry.members().get("dtype"));
-        int[] shape = parseShape(file, name, entry.members().get("shape"));
-        long[] offsets = parseOffsets(file, name, entry.members().get("data_offsets"));
+        SafetensorsDtype dtype = parseDtype(file, name, entry.get("dtype"));
+        int[] shape = parseShape(file, name, entry.get("shape"));
+        long[] offsets = parseOffsets(file, name, entry.get("data_offsets"));
         long begin = offsets[0];
         long end = offsets[1];
         String range = "data_offsets [" + begin + ", " + end + "]";
@@ -144,23 +140,23 @@ record SafetensorsHeader(List<TensorInfo> tensors, Map<String, String> metadata,
         return info;
     }
 
-    private static SafetensorsDtype parseDtype(Path file, String name, JsonValue value) {
-        if (!(value instanceof JsonString string)) {
+    private static SafetensorsDtype parseDtype(Path file, String name, JsonNode value) {
+        if (value == null || !value.isTextual()) {
             throw new SafetensorsException(file, name, "dtype is " + describe(value) + ", not a string");
         }
-        return SafetensorsDtype.byName(string.value()).orElseThrow(() -> new SafetensorsException(file, name,
-                "unknown dtype " + Json.quote(string.value()) + " (known: "
+        return SafetensorsDtype.byName(value.textValue()).orElseThrow(() -> new SafetensorsException(file, name,
+                "unknown dtype " + StrictJson.quote(value.textValue()) + " (known: "
                         + Arrays.toString(SafetensorsDtype.values()) + ")"));
     }
 
-    private static int[] parseShape(Path file, String name, JsonValue value) {
-        if (!(value instanceof JsonArray array)) {
+    private static int[] parseShape(Path file, String name, JsonNode value) {
+        if (value == null || !value.isArray()) {
             throw new SafetensorsException(file, name, "shape is " + describe(value) + ", not an array");
         }
-        int[] shape = new int[array.elements().size()];
+        int[] shape = new int[value.size()];
         for (int i = 0; i < shape.length; i++) {
-            JsonValue element = array.elements().get(i);
-            OptionalLong dim = element instanceof JsonNumber number ? number.exactLong() : OptionalLong.empty();
+            JsonNode element = value.get(i);
+            OptionalLong dim = exactLong(element);
             if (dim.isEmpty() || dim.getAsLong() < 0) {
                 throw new SafetensorsException(file, name, "shape dimension " + i + " is " + describe(element)
                         + ", not a non-negative integer");
@@ -174,15 +170,15 @@ record SafetensorsHeader(List<TensorInfo> tensors, Map<String, String> metadata,
         return shape;
     }
 
-    private static long[] parseOffsets(Path file, String name, JsonValue value) {
-        if (!(value instanceof JsonArray array) || array.elements().size() != 2) {
+    private static long[] parseOffsets(Path file, String name, JsonNode value) {
+        if (value == null || !value.isArray() || value.size() != 2) {
             throw new SafetensorsException(file, name, "data_offsets is " + describe(value)
                     + ", not an array [begin, end]");
         }
         long[] offsets = new long[2];
         for (int i = 0; i < 2; i++) {
-            JsonValue element = array.elements().get(i);
-            OptionalLong offset = element instanceof JsonNumber number ? number.exactLong() : OptionalLong.empty();
+            JsonNode element = value.get(i);
+            OptionalLong offset = exactLong(element);
             if (offset.isEmpty() || offset.getAsLong() < 0) {
                 throw new SafetensorsException(file, name, "data_offsets[" + i + "] is " + describe(element)
                         + ", not a non-negative integer that fits in a long");
@@ -205,12 +201,12 @@ record SafetensorsHeader(List<TensorInfo> tensors, Map<String, String> metadata,
         for (TensorInfo tensor : byOffset) {
             if (tensor.begin() < covered) {
                 throw new SafetensorsException(file, tensor.name(), "bytes [" + tensor.begin() + ", " + tensor.end()
-                        + ") overlap tensor " + Json.quote(previous.name()) + " at [" + previous.begin() + ", "
+                        + ") overlap tensor " + StrictJson.quote(previous.name()) + " at [" + previous.begin() + ", "
                         + previous.end() + ")");
             }
             if (tensor.begin() > covered) {
                 String before = previous == null ? "the data section starts at 0"
-                        : "tensor " + Json.quote(previous.name()) + " ends at " + covered;
+                        : "tensor " + StrictJson.quote(previous.name()) + " ends at " + covered;
                 throw new SafetensorsException(file, tensor.name(), "data begins at " + tensor.begin() + " but "
                         + before + ": bytes [" + covered + ", " + tensor.begin() + ") belong to no tensor");
             }
@@ -223,16 +219,26 @@ record SafetensorsHeader(List<TensorInfo> tensors, Map<String, String> metadata,
         }
     }
 
+    /**
+     * The value as a long when it was written as a plain integer literal ({@code -?digits}, no fraction
+     * or exponent: Jackson reads those as floating point) that fits in a long; empty otherwise.
+     */
+    private static OptionalLong exactLong(JsonNode value) {
+        return value.isIntegralNumber() && value.canConvertToLong() ? OptionalLong.of(value.longValue())
+                : OptionalLong.empty();
+    }
+
     /** A short description of a JSON value for error messages. */
-    private static String describe(JsonValue value) {
-        return switch (value) {
-            case null -> "missing";
-            case JsonNumber number -> number.text();
-            case JsonString string -> "the string " + Json.quote(string.value());
-            case JsonArray array -> "an array of " + array.elements().size();
-            case JsonObject object -> "an object";
-            case JsonBoolean bool -> Boolean.toString(bool.value());
-            case JsonNull nothing -> "null";
+    private static String describe(JsonNode value) {
+        if (value == null) {
+            return "missing";
+        }
+        return switch (value.getNodeType()) {
+            case NUMBER, BOOLEAN, NULL -> value.toString();
+            case STRING -> "the string " + StrictJson.quote(value.textValue());
+            case ARRAY -> "an array of " + value.size();
+            case OBJECT -> "an object";
+            case BINARY, MISSING, POJO -> value.getNodeType().toString();
         };
     }
 }

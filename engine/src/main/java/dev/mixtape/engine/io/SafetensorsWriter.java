@@ -70,8 +70,8 @@ public final class SafetensorsWriter {
         StringJoiner members = new StringJoiner(",", "{", "}");
         if (!metadata.isEmpty()) {
             StringJoiner entries = new StringJoiner(",", "{", "}");
-            metadata.forEach((key, value) -> entries.add(Json.quote(key) + ":" + Json.quote(value)));
-            members.add(Json.quote(SafetensorsHeader.METADATA_KEY) + ":" + entries);
+            metadata.forEach((key, value) -> entries.add(StrictJson.quote(key) + ":" + StrictJson.quote(value)));
+            members.add(StrictJson.quote(SafetensorsHeader.METADATA_KEY) + ":" + entries);
         }
         long offset = 0;
         for (Map.Entry<String, Tensor> entry : tensors.entrySet()) {
@@ -85,7 +85,7 @@ public final class SafetensorsWriter {
             }
             long end = offset + (long) tensor.numel() * stored.bytes();
             String shape = Arrays.toString(tensor.shape()).replace(" ", "");
-            members.add(Json.quote(name) + ":{\"dtype\":\"" + stored + "\",\"shape\":" + shape
+            members.add(StrictJson.quote(name) + ":{\"dtype\":\"" + stored + "\",\"shape\":" + shape
                     + ",\"data_offsets\":[" + offset + "," + end + "]}");
             offset = end;
         }

@@ -3,6 +3,7 @@ package dev.mixtape.engine.nd4j;
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.BinaryOp;
 import dev.mixtape.engine.DType;
+import dev.mixtape.engine.FusedOptimizerSteps;
 import dev.mixtape.engine.RopeLayout;
 import dev.mixtape.engine.ScalarOp;
 import dev.mixtape.engine.Storage;
@@ -25,7 +26,7 @@ import java.util.stream.IntStream;
  * them to the class for its concept; the {@code VectorBackend} is the reference for every result.
  * Select it with {@code -Dmixtape.backend=nd4j}.
  */
-public final class Nd4jBackend implements Backend {
+public final class Nd4jBackend implements Backend, FusedOptimizerSteps {
     private final Nd4jViews views = new Nd4jViews(this);
     private final String nd4jBackend;
 

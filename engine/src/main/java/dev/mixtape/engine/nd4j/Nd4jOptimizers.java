@@ -5,7 +5,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * AdamW and SGD steps as in-place ND4J ops on parameter and optimizer state, PyTorch's formulas
- * (see {@code Backend#adamwStep} and {@code Backend#sgdStep}). ND4J's own updaters are not used:
+ * (see {@code FusedOptimizerSteps}). ND4J's own updaters are not used:
  * its Adam folds the bias corrections into the learning rate, which moves epsilon.
  */
 final class Nd4jOptimizers {

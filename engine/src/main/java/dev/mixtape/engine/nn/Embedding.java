@@ -1,7 +1,6 @@
 package dev.mixtape.engine.nn;
 
 import dev.mixtape.engine.Backend;
-import dev.mixtape.engine.Backends;
 import dev.mixtape.engine.F;
 import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.Tensor;
@@ -23,11 +22,6 @@ public final class Embedding extends Module {
         } else {
             registerParameter("weight", rng.normal(backend, 0, 1, numEmbeddings, embeddingDim));
         }
-    }
-
-    /** The same table on the default backend. */
-    public Embedding(int numEmbeddings, int embeddingDim, Rng rng) {
-        this(Backends.defaultBackend(), numEmbeddings, embeddingDim, rng);
     }
 
     /** The rows for {@code ids}: {@code [ids.length, embeddingDim]}. */

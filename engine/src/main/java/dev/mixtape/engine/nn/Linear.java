@@ -1,7 +1,6 @@
 package dev.mixtape.engine.nn;
 
 import dev.mixtape.engine.Backend;
-import dev.mixtape.engine.Backends;
 import dev.mixtape.engine.F;
 import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.Shapes;
@@ -43,11 +42,6 @@ public final class Linear extends Module implements Layer {
             double bound = 1 / Math.sqrt(inFeatures);
             registerParameter("bias", rng.uniform(backend, -bound, bound, outFeatures));
         }
-    }
-
-    /** The same layer on the default backend. */
-    public Linear(int inFeatures, int outFeatures, boolean bias, Rng rng) {
-        this(Backends.defaultBackend(), inFeatures, outFeatures, bias, rng);
     }
 
     /** {@code x·Wᵀ + b} for {@code x [..., in]}, giving {@code [..., out]}. */

@@ -2,7 +2,7 @@ package dev.mixtape.engine.nn;
 
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.DType;
-
+import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.Shapes;
 import dev.mixtape.engine.Tensor;
 
@@ -33,6 +33,7 @@ public abstract class Module {
     /** Stand-ins registered by {@link #registerUnloaded} and not yet replaced (compared by identity). */
     private final Set<Tensor> unloaded = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training;
 
     /** Subclasses call {@link #registerParameter} and {@link #registerModule} in their constructor. */
     protected Module() {
@@ -245,6 +246,44 @@ public abstract class Module {
 
     private static String localName(String name) {
         return name.substring(name.lastIndexOf('.') + 1);
+    }
+
+    // ---- training and evaluation mode ------------------------------------------------------------
+
+    /**
+     * Training mode for this module and every descendant, like PyTorch's {@code module.train()}: layers
+     * that behave differently while training (dropout) do so from now on. Since nothing in Mixtape is
+     * global, a layer that draws random numbers takes its own generator, seeded from {@code rng} in
+     * {@link #namedModules()} order, so a run repeats exactly. Refused, before any module changes, when
+     * a module cannot train in its present state. Returns this module.
+     */
+    public final Module train(Rng rng) {
+        Map<String, Module> modules = namedModules();
+        modules.forEach((name, module) -> module.checkCanTrain(name));
+        modules.values().forEach(module -> {
+            module.training = true;
+            module.onTrain(rng);
+        });
+        return this;
+    }
+
+    /** Evaluation mode for this module and every descendant, like PyTorch's {@code module.eval()}: the default. Returns this module. */
+    public final Module eval() {
+        namedModules().values().forEach(module -> module.training = false);
+        return this;
+    }
+
+    /** Whether this module is in training mode ({@link #train}) rather than evaluation mode ({@link #eval}). */
+    public final boolean isTraining() {
+        return training;
+    }
+
+    /** Throws when this module, registered as {@code name}, cannot go into training mode now; by default it can. */
+    protected void checkCanTrain(String name) {
+    }
+
+    /** Called as this module goes into training mode: a layer that draws random numbers takes its generator from {@code rng}. */
+    protected void onTrain(Rng rng) {
     }
 
     // ---- training helpers ----------------------------------------------------------------------

@@ -1,7 +1,6 @@
 package dev.mixtape.engine.nn;
 
 import dev.mixtape.engine.Backend;
-import dev.mixtape.engine.Backends;
 import dev.mixtape.engine.DType;
 import dev.mixtape.engine.F;
 import dev.mixtape.engine.Tensor;
@@ -24,11 +23,6 @@ public final class RMSNorm extends Module {
         }
         this.eps = eps;
         registerParameter("weight", Tensor.full(backend, DType.F32, 1.0, dim));
-    }
-
-    /** The same norm on the default backend. */
-    public RMSNorm(int dim, double eps) {
-        this(Backends.defaultBackend(), dim, eps);
     }
 
     /** The normalised {@code x [..., dim]}, same shape. */

@@ -1,7 +1,12 @@
 package dev.mixtape.engine.optim;
 
+import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.BinaryOp;
 import dev.mixtape.engine.DType;
+import dev.mixtape.engine.FusedOptimizerSteps;
+import dev.mixtape.engine.ScalarOp;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.UnaryOp;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,8 +91,32 @@ public final class AdamW extends Optimizer {
         state.step++;
         double biasCorrection1 = 1 - Math.pow(beta1, state.step);
         double biasCorrection2 = 1 - Math.pow(beta2, state.step);
-        param.backend().adamwStep(param, grad, state.expAvg, state.expAvgSq, lr(), beta1, beta2, eps, weightDecay,
-                biasCorrection1, biasCorrection2);
+        Tensor m = state.expAvg;
+        Tensor v = state.expAvgSq;
+        param.backend().capability(FusedOptimizerSteps.class).ifPresentOrElse(
+                fused -> fused.adamwStep(param, grad, m, v, lr(), beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2),
+                () -> composedStep(param, grad, m, v, biasCorrection1, biasCorrection2));
+    }
+
+    /** The step's formulas as one backend primitive each, for a backend without {@link FusedOptimizerSteps}. */
+    private void composedStep(Tensor param, Tensor grad, Tensor m, Tensor v, double biasCorrection1, double biasCorrection2) {
+        Backend backend = param.backend();
+        Tensor term = Tensor.zeros(backend, param.dtype(), param.shape());
+        Tensor denominator = Tensor.zeros(backend, param.dtype(), param.shape());
+        backend.scalar(ScalarOp.MUL, param, 1 - lr() * weightDecay, param);
+        backend.scalar(ScalarOp.MUL, m, beta1, m);
+        backend.scalar(ScalarOp.MUL, grad, 1 - beta1, term);
+        backend.binary(BinaryOp.ADD, m, term, m);
+        backend.scalar(ScalarOp.MUL, v, beta2, v);
+        backend.binary(BinaryOp.MUL, grad, grad, term);
+        backend.scalar(ScalarOp.MUL, term, 1 - beta2, term);
+        backend.binary(BinaryOp.ADD, v, term, v);
+        backend.scalar(ScalarOp.MUL, v, 1 / biasCorrection2, denominator);
+        backend.unary(UnaryOp.SQRT, denominator, denominator);
+        backend.scalar(ScalarOp.ADD, denominator, eps, denominator);
+        backend.scalar(ScalarOp.MUL, m, lr() / biasCorrection1, term);
+        backend.binary(BinaryOp.DIV, term, denominator, term);
+        backend.binary(BinaryOp.SUB, param, term, param);
     }
 
     @Override

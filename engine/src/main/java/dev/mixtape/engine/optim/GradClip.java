@@ -4,6 +4,7 @@ import dev.mixtape.engine.ScalarOp;
 import dev.mixtape.engine.Tensor;
 
 import java.util.Collection;
+import java.util.List;
 
 /** Gradient clipping, as PyTorch's {@code torch.nn.utils.clip_grad_norm_}. */
 public final class GradClip {
@@ -24,14 +25,7 @@ public final class GradClip {
         if (!(maxNorm > 0) || Double.isInfinite(maxNorm)) {
             throw new IllegalArgumentException("maxNorm must be finite and > 0, got " + maxNorm);
         }
-        double sumOfSquares = 0;
-        for (Tensor p : params) {
-            Tensor g = p.grad();
-            if (g != null) {
-                sumOfSquares += g.backend().sumOfSquares(g);
-            }
-        }
-        double norm = Math.sqrt(sumOfSquares);
+        double norm = globalNorm(params.stream().map(Tensor::grad).toList());
         double scale = maxNorm / (norm + 1e-6);
         if (Double.isFinite(norm) && scale < 1) {
             for (Tensor p : params) {
@@ -42,5 +36,16 @@ public final class GradClip {
             }
         }
         return norm;
+    }
+
+    /** The L2 norm of {@code tensors} taken as one vector, each squared and summed in double; nulls count as zero. */
+    public static double globalNorm(List<Tensor> tensors) {
+        double sumOfSquares = 0;
+        for (Tensor tensor : tensors) {
+            if (tensor != null) {
+                sumOfSquares += tensor.backend().sumOfSquares(tensor);
+            }
+        }
+        return Math.sqrt(sumOfSquares);
     }
 }

@@ -1,5 +1,9 @@
 package dev.mixtape.engine.optim;
 
+import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.BinaryOp;
+import dev.mixtape.engine.FusedOptimizerSteps;
+import dev.mixtape.engine.ScalarOp;
 import dev.mixtape.engine.Tensor;
 
 import java.util.List;
@@ -58,7 +62,36 @@ public final class SGD extends Optimizer {
             }
             buffer = momentumBuffers[index];
         }
-        param.backend().sgdStep(param, grad, buffer, lr(), momentum, weightDecay, nesterov, firstStep);
+        Tensor momentumBuffer = buffer;
+        boolean first = firstStep;
+        param.backend().capability(FusedOptimizerSteps.class).ifPresentOrElse(
+                fused -> fused.sgdStep(param, grad, momentumBuffer, lr(), momentum, weightDecay, nesterov, first),
+                () -> composedStep(param, grad, momentumBuffer, first));
+    }
+
+    /** The step's formulas as one backend primitive each, for a backend without {@link FusedOptimizerSteps}. */
+    private void composedStep(Tensor param, Tensor grad, Tensor buffer, boolean firstStep) {
+        Backend backend = param.backend();
+        Tensor direction = Tensor.zeros(backend, param.dtype(), param.shape());
+        backend.scalar(ScalarOp.MUL, param, weightDecay, direction);
+        backend.binary(BinaryOp.ADD, grad, direction, direction);
+        if (buffer != null) {
+            if (firstStep) {
+                backend.copy(direction, buffer);
+            } else {
+                backend.scalar(ScalarOp.MUL, buffer, momentum, buffer);
+                backend.binary(BinaryOp.ADD, buffer, direction, buffer);
+            }
+            if (nesterov) {
+                Tensor ahead = Tensor.zeros(backend, param.dtype(), param.shape());
+                backend.scalar(ScalarOp.MUL, buffer, momentum, ahead);
+                backend.binary(BinaryOp.ADD, direction, ahead, direction);
+            } else {
+                backend.copy(buffer, direction);
+            }
+        }
+        backend.scalar(ScalarOp.MUL, direction, lr(), direction);
+        backend.binary(BinaryOp.SUB, param, direction, param);
     }
 
     @Override

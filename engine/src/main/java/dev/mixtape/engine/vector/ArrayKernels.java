@@ -77,7 +77,7 @@ interface ArrayKernels {
     void rotateHalves(float[] x, int xOff, float[] cos, int cOff, float[] sin, int sOff, float sign, float[] out, int outOff,
                       int half);
 
-    /** One AdamW update over {@code n} elements; see {@link dev.mixtape.engine.Backend#adamwStep}. */
+    /** One AdamW update over {@code n} elements; see {@link dev.mixtape.engine.FusedOptimizerSteps#adamwStep}. */
     void adamw(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, int n,
                float lr, float beta1, float beta2, float eps, float decay, float bc1, float bc2);
 }

@@ -6,7 +6,7 @@ import dev.mixtape.engine.ScalarOp;
 import java.util.Arrays;
 
 /**
- * The Vector backend's fused output head and cross-entropy ({@link dev.mixtape.engine.Backend#linearCrossEntropy})
+ * The Vector backend's fused output head and cross-entropy ({@link dev.mixtape.engine.FusedLinearCrossEntropy})
  * when the weight's gradient is wanted (full training of the head): the logits {@code x·Wᵀ} of a block
  * of rows at a time, each row's log-sum-exp and loss, the row turned in place into its gradient
  * {@code scale·(softmax − onehot)}, and that block's share of {@code dW += dLogitsᵀ·x} and, when

@@ -21,7 +21,7 @@ import java.util.Map;
  * values of the step before.
  */
 final class RecycledSteps implements StepMemory {
-    private final VectorBackend backend;
+    private final VectorMemory memory;
     private final long budgetFloats;
     private final Map<Integer, ArrayDeque<float[]>> idle = new HashMap<>();
     private final List<HeapStorage> lent = new ArrayList<>();
@@ -29,8 +29,8 @@ final class RecycledSteps implements StepMemory {
     private long lentFloats;
     private boolean open;
 
-    RecycledSteps(VectorBackend backend, long budgetFloats) {
-        this.backend = backend;
+    RecycledSteps(VectorMemory memory, long budgetFloats) {
+        this.memory = memory;
         this.budgetFloats = budgetFloats;
     }
 
@@ -39,7 +39,7 @@ final class RecycledSteps implements StepMemory {
         if (open) {
             throw new IllegalStateException("this step memory already has an open step");
         }
-        backend.enterStep(this);
+        memory.enterStep(this);
         open = true;
         return this::close;
     }
@@ -70,7 +70,7 @@ final class RecycledSteps implements StepMemory {
         if (!open) {
             return;
         }
-        backend.leaveStep(this);
+        memory.leaveStep(this);
         open = false;
         idle.clear();
         idleFloats = 0;

@@ -3,6 +3,10 @@ package dev.mixtape.engine.vector;
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.BinaryOp;
 import dev.mixtape.engine.DType;
+import dev.mixtape.engine.FusedCausalAttention;
+import dev.mixtape.engine.FusedLinearCrossEntropy;
+import dev.mixtape.engine.FusedOptimizerSteps;
+import dev.mixtape.engine.MatmulLowRankEpilogue;
 import dev.mixtape.engine.RopeLayout;
 import dev.mixtape.engine.ScalarOp;
 import dev.mixtape.engine.Shapes;
@@ -19,9 +23,10 @@ import java.util.function.Supplier;
  * split over a fixed pool of threads. On a JVM started without {@code --add-modules
  * jdk.incubator.vector} it runs the same algorithms on scalar loops and says so once in the log.
  */
-public final class VectorBackend implements Backend, AutoCloseable {
+public final class VectorBackend implements Backend, MatmulLowRankEpilogue, FusedCausalAttention, FusedLinearCrossEntropy,
+        FusedOptimizerSteps, AutoCloseable {
     /** Rows smaller than this many elements per task are not worth a thread hop. */
-    private static final int MIN_ELEMENTS_PER_TASK = 1 << 14;
+    static final int MIN_ELEMENTS_PER_TASK = 1 << 14;
     /**
      * Chunks per thread of a few-rows product. Few and long, because the GEMV streams each chunk's
      * weights as four sequential streams and streams reach full speed only after a while; two rather
@@ -39,8 +44,8 @@ public final class VectorBackend implements Backend, AutoCloseable {
     private final LinearCrossEntropy linearCrossEntropy;
     private final TiledLinearCrossEntropy tiledLinearCrossEntropy;
     private final FusedAttention attention;
-    /** Each thread's open {@link StepMemory} step, if any, whose memory its allocations use. */
-    private final ThreadLocal<RecycledSteps> openStep = new ThreadLocal<>();
+    private final VectorMemory memory;
+    private final Bf16Conversion conversion;
 
     /** A backend using {@code threads} threads (the caller's plus {@code threads − 1} workers). */
     public VectorBackend(int threads) {
@@ -55,11 +60,18 @@ public final class VectorBackend implements Backend, AutoCloseable {
         this.tiledLinearCrossEntropy = new TiledLinearCrossEntropy(parallel, kernels, sgemm, TiledLinearCrossEntropy.TILE_ROWS,
                 TiledLinearCrossEntropy.VOCAB_PART);
         this.attention = new FusedAttention(parallel, sgemm.kernel(), kernels);
+        this.memory = new VectorMemory(this, parallel);
+        this.conversion = new Bf16Conversion(this, memory);
     }
 
     /** Whether this backend runs Vector API kernels (false: scalar fallback). */
     public boolean simd() {
         return !(kernels instanceof ScalarArrayKernels);
+    }
+
+    /** Where this backend's tensors live. */
+    VectorMemory memory() {
+        return memory;
     }
 
     /** Number of threads kernels are split over. */
@@ -85,136 +97,50 @@ public final class VectorBackend implements Backend, AutoCloseable {
     // ---- storage ----------------------------------------------------------------------------------
 
     private float[] data(Tensor t) {
-        if (t.storage() instanceof HeapStorage heap && heap.owner() == this) {
-            return heap.data();
-        }
-        if (t.storage() instanceof Bf16Storage bf16 && bf16.owner() == this) {
-            throw new IllegalArgumentException("a BF16 tensor " + Arrays.toString(t.shape()) + " reached an op that computes in F32: "
-                    + "BF16 tensors are frozen weights, read only by matmul, embedding lookup and the output head");
-        }
-        throw new IllegalArgumentException("tensor " + Arrays.toString(t.shape()) + " belongs to backend "
-                + t.backend().name() + ", not to this vector backend");
+        return memory.data(t);
     }
 
-    /** The bits of a BF16 tensor of this backend. */
     private short[] bf16(Tensor t) {
-        if (t.storage() instanceof Bf16Storage bf16 && bf16.owner() == this) {
-            return bf16.data();
-        }
-        throw new IllegalArgumentException("tensor " + Arrays.toString(t.shape()) + " is not a BF16 tensor of this vector backend");
+        return memory.bf16(t);
     }
 
     private static boolean isBf16(Tensor t) {
-        return t.dtype() == DType.BF16;
+        return Bf16Conversion.isBf16(t);
     }
 
-    /**
-     * A BF16 tensor's values widened into a new F32 tensor, for the products whose blocked kernels read
-     * f32 (a whole prompt, a training batch): the copy lives for one call, the weight stays in bf16.
-     */
     private Tensor widened(Tensor t) {
-        Tensor out = Tensor.zeros(this, DType.F32, t.shape());
-        copy(t, out);
-        return out;
-    }
-
-    private static void requireSupported(DType dtype) {
-        if (dtype != DType.F32 && dtype != DType.BF16) {
-            throw new UnsupportedOperationException("the vector backend computes in F32 (and keeps frozen weights in BF16), not in "
-                    + dtype + " (F64 is available on the nd4j backend)");
-        }
+        return conversion.widened(t);
     }
 
     @Override
     public Storage allocate(DType dtype, int size) {
-        return allocate(dtype, size, true);
+        return memory.allocate(dtype, size, true);
     }
 
+    /** Skips zeroing an array that the open step lends; a new array comes zeroed from the JVM anyway. */
     @Override
     public Storage allocateForOverwrite(DType dtype, int size) {
-        return allocate(dtype, size, false);
+        return memory.allocate(dtype, size, false);
     }
 
-    /**
-     * A new storage: a previous step's array when the calling thread's open step has one of this
-     * size (zeroed by the thread team only when {@code zeroed} is asked for), else a new array,
-     * which the JVM zeroes and the open step, if any, lends within its budget.
-     */
-    private Storage allocate(DType dtype, int size, boolean zeroed) {
-        requireSupported(dtype);
-        if (dtype == DType.BF16) {
-            return new Bf16Storage(this, new short[size]);
-        }
-        RecycledSteps step = openStep.get();
-        float[] recycled = step == null ? null : step.take(size);
-        if (recycled != null && zeroed) {
-            parallel.forRange(size, MIN_ELEMENTS_PER_TASK, (from, to) -> Arrays.fill(recycled, from, to, 0f));
-        }
-        HeapStorage storage = new HeapStorage(this, recycled != null ? recycled : new float[size]);
-        if (step != null) {
-            step.lend(storage, recycled != null);
-        }
-        return storage;
-    }
-
-    /**
-     * Memory recycled between training steps, lending at most half of the JVM's maximum heap per
-     * step: beyond that, allocations are the JVM's as outside a step.
-     */
     @Override
     public StepMemory stepMemory() {
-        return new RecycledSteps(this, Runtime.getRuntime().maxMemory() / Float.BYTES / 2);
+        return memory.stepMemory();
     }
 
     @Override
     public <T> T outsideStep(Supplier<T> make) {
-        RecycledSteps step = openStep.get();
-        openStep.remove();
-        try {
-            return make.get();
-        } finally {
-            if (step != null) {
-                openStep.set(step);
-            }
-        }
-    }
-
-    /** Makes {@code step} the calling thread's open step; called by {@link RecycledSteps#open}. */
-    void enterStep(RecycledSteps step) {
-        if (openStep.get() != null) {
-            throw new IllegalStateException("a step of this backend's memory is already open on this thread");
-        }
-        openStep.set(step);
-    }
-
-    /** Ends the calling thread's open step; called when {@code step} closes. */
-    void leaveStep(RecycledSteps step) {
-        if (openStep.get() != step) {
-            throw new IllegalStateException("a step memory's step must be closed on the thread that opened it");
-        }
-        openStep.remove();
+        return memory.outsideStep(make);
     }
 
     @Override
     public Storage fromArray(DType dtype, double[] data) {
-        requireSupported(dtype);
-        if (dtype == DType.BF16) {
-            short[] bits = new short[data.length];
-            for (int i = 0; i < data.length; i++) {
-                bits[i] = DType.floatToBf16((float) data[i]);
-            }
-            return new Bf16Storage(this, bits);
-        }
-        float[] values = new float[data.length];
-        for (int i = 0; i < data.length; i++) {
-            values[i] = (float) data[i];
-        }
-        return new HeapStorage(this, values);
+        return memory.fromArray(dtype, data);
     }
 
     @Override
     public Storage fromArray(float[] data) {
-        return new HeapStorage(this, data.clone());
+        return memory.fromArray(data);
     }
 
     @Override
@@ -246,7 +172,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
     @Override
     public void copy(Tensor src, Tensor dst) {
         if (isBf16(src) || isBf16(dst)) {
-            convert(src, dst);
+            conversion.convert(src, dst);
             return;
         }
         float[] s = data(src);
@@ -265,38 +191,6 @@ public final class VectorBackend implements Backend, AutoCloseable {
             int splitAxis = axis;
             parallel.forRange(slices, Math.max(1, MIN_ELEMENTS_PER_TASK / perSlice),
                     (from, to) -> StridedLoops.copy(src, s, dst, d, splitAxis, from, to));
-        }
-    }
-
-    /**
-     * Copies between dtypes (widening from or narrowing to bf16). A BF16 tensor is a whole weight, so
-     * BF16 sides must be contiguous; an F32 view is made contiguous first.
-     */
-    private void convert(Tensor src, Tensor dst) {
-        if (!isBf16(src) && !src.isContiguous()) {
-            src = src.copy();
-        }
-        if (!src.isContiguous() || !dst.isContiguous()) {
-            throw new IllegalArgumentException("copying " + src.dtype() + " " + Arrays.toString(src.shape()) + " to " + dst.dtype()
-                    + ": BF16 tensors are whole weight matrices, read and written contiguously, not as views");
-        }
-        int n = dst.numel();
-        int from = src.offset();
-        int to = dst.offset();
-        if (isBf16(src) && isBf16(dst)) {
-            System.arraycopy(bf16(src), from, bf16(dst), to, n);
-        } else if (isBf16(src)) {
-            short[] s = bf16(src);
-            float[] d = data(dst);
-            for (int i = 0; i < n; i++) {
-                d[to + i] = DType.bf16ToFloat(s[from + i]);
-            }
-        } else {
-            float[] s = data(src);
-            short[] d = bf16(dst);
-            for (int i = 0; i < n; i++) {
-                d[to + i] = DType.floatToBf16(s[from + i]);
-            }
         }
     }
 
@@ -489,18 +383,17 @@ public final class VectorBackend implements Backend, AutoCloseable {
     /**
      * Through {@link Sgemm#multiplyPlusLowRank} where the product takes the blocked path (f32
      * operands, more rows than {@link Gemv#MAX_ROWS}, a rank that packs as one k-slice); otherwise
-     * the two products of the default.
+     * declined, for the op's two products.
      */
     @Override
-    public void matmulPlusLowRank(Tensor a, Tensor b, boolean transB, Tensor low, Tensor lowB, boolean transLowB, Tensor out) {
+    public boolean matmulPlusLowRank(Tensor a, Tensor b, boolean transB, Tensor low, Tensor lowB, boolean transLowB, Tensor out) {
         int m = a.dim(0);
         int k = a.dim(1);
         int n = out.dim(1);
         int rank = low.dim(1);
         if (isBf16(a) || isBf16(b) || isBf16(low) || isBf16(lowB) || m <= Gemv.MAX_ROWS || k == 0 || n == 0
                 || !sgemm.holdsInOneSlice(rank)) {
-            Backend.super.matmulPlusLowRank(a, b, transB, low, lowB, transLowB, out);
-            return;
+            return false;
         }
         Sgemm.PackedB right = sgemm.pack(transLowB, n, rank, data(lowB), lowB.offset(), lowB.dim(1));
         try {
@@ -509,6 +402,7 @@ public final class VectorBackend implements Backend, AutoCloseable {
         } finally {
             sgemm.release(right);
         }
+        return true;
     }
 
     /** Columns {@code first..last-1} of matrix {@code t} of a batched few-rows product. */
@@ -692,28 +586,29 @@ public final class VectorBackend implements Backend, AutoCloseable {
     /**
      * Through {@link FusedAttention} where every operand is f32 and a stack of row-major matrices and
      * there are more query rows than a few-rows product has (training, prompts); otherwise (decoding,
-     * a bf16 cache) the default's products, whose few-rows path reads the keys where they are.
+     * a bf16 cache) declined, for the op's blockwise products, whose few-rows path reads the keys
+     * where they are.
      */
     @Override
-    public void causalAttention(Tensor q, Tensor k, Tensor v, int seq, int positionOffset, Tensor probabilities, Tensor out) {
+    public boolean causalAttention(Tensor q, Tensor k, Tensor v, int seq, int positionOffset, Tensor probabilities, Tensor out) {
         if (!fusedAttentionTakes(q, k, v, probabilities, out)) {
-            Backend.super.causalAttention(q, k, v, seq, positionOffset, probabilities, out);
-            return;
+            return false;
         }
         attention.forward(attentionShape(q, k, seq, positionOffset), stack("q", q), stack("k", k), stack("v", v),
                 stack("probabilities", probabilities), stack("out", out));
+        return true;
     }
 
-    /** Through {@link FusedAttention} where {@link #causalAttention} is, otherwise the default's products. */
+    /** Through {@link FusedAttention} where {@link #causalAttention} is, otherwise declined. */
     @Override
-    public void causalAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor probabilities, Tensor dOut, int seq, int positionOffset,
-                                        Tensor dQ, Tensor dK, Tensor dV) {
+    public boolean causalAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor probabilities, Tensor dOut, int seq, int positionOffset,
+                                           Tensor dQ, Tensor dK, Tensor dV) {
         if (!fusedAttentionTakes(q, k, v, probabilities, dOut, dQ, dK, dV)) {
-            Backend.super.causalAttentionBackward(q, k, v, probabilities, dOut, seq, positionOffset, dQ, dK, dV);
-            return;
+            return false;
         }
         attention.backward(attentionShape(q, k, seq, positionOffset), stack("q", q), stack("k", k), stack("v", v),
                 stack("probabilities", probabilities), stack("dOut", dOut), stack("dQ", dQ), stack("dK", dK), stack("dV", dV));
+        return true;
     }
 
     /** Whether q has more rows than a few-rows product and every given operand is an f32 stack of row-major matrices. */

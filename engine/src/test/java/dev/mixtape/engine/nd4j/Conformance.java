@@ -4,9 +4,11 @@ import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.DType;
 import dev.mixtape.engine.Shapes;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.reference.ReferenceBackend;
 import dev.mixtape.engine.vector.VectorBackend;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -14,9 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Runs one computation on the Vector backend in F32 (the reference) and on the ND4J backend in a
- * given dtype, and compares every returned tensor element by element: within 1e-5 (relative to
- * 1 + |expected|) for ND4J in F32, 1e-4 for ND4J in F64 against the f32 reference.
+ * Backend agreement: runs one computation on the Vector backend in F32 and on each other backend (ND4J,
+ * and the plain-loop {@link ReferenceBackend}) in a given dtype, and compares every returned tensor
+ * element by element: within 1e-5 (relative to 1 + |expected|) in F32, 1e-4 in F64 against the f32
+ * result. A fused or SIMD kernel of the Vector backend that disagrees with the reference's loops fails here.
  */
 final class Conformance implements AutoCloseable {
     /** A computation that builds its inputs on {@code backend} in {@code dtype} and returns the tensors to compare. */
@@ -26,17 +29,20 @@ final class Conformance implements AutoCloseable {
 
     final VectorBackend vector = new VectorBackend(2);
     final Nd4jBackend nd4j = new Nd4jBackend();
+    final ReferenceBackend reference = new ReferenceBackend();
 
-    /** Runs {@code computation} on both backends and asserts that they agree. */
-    void check(DType nd4jDtype, String what, Computation computation) {
+    /** Runs {@code computation} on every backend and asserts that they agree with the Vector backend's F32 result. */
+    void check(DType dtype, String what, Computation computation) {
         Tensor[] expected = computation.run(vector, DType.F32);
-        Tensor[] actual = computation.run(nd4j, nd4jDtype);
-        assertEquals(expected.length, actual.length, what + ": number of results");
-        for (int i = 0; i < expected.length; i++) {
-            String label = what + ", result " + i;
-            assertEquals(nd4jDtype, actual[i].dtype(), label + ": dtype");
-            assertArrayEquals(expected[i].shape(), actual[i].shape(), label + ": shape");
-            assertClose(expected[i].toDoubleArray(), actual[i].toDoubleArray(), tolerance(nd4jDtype), label);
+        for (Backend other : List.of(nd4j, reference)) {
+            Tensor[] actual = computation.run(other, dtype);
+            assertEquals(expected.length, actual.length, what + " on " + other.name() + ": number of results");
+            for (int i = 0; i < expected.length; i++) {
+                String label = what + " on " + other.name() + ", result " + i;
+                assertEquals(dtype, actual[i].dtype(), label + ": dtype");
+                assertArrayEquals(expected[i].shape(), actual[i].shape(), label + ": shape");
+                assertClose(expected[i].toDoubleArray(), actual[i].toDoubleArray(), tolerance(dtype), label);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.mixtape.engine.nd4j;
 
 import dev.mixtape.engine.DType;
+import dev.mixtape.engine.FusedKernels;
 import dev.mixtape.engine.RopeLayout;
 import dev.mixtape.engine.RopeTable;
 import dev.mixtape.engine.Shapes;
@@ -170,13 +171,13 @@ class FusedKernelConformanceTest {
             Tensor losses = zeros(backend, type, rows);
             Tensor dx = zeros(backend, type, rows, dim);
             Tensor dWeight = tensor(backend, type, dWeightBefore, vocab, dim);
-            backend.linearCrossEntropy(tensor(backend, type, x, rows, dim), tensor(backend, type, weight, vocab, dim), targets,
+            FusedKernels.linearCrossEntropy(backend, tensor(backend, type, x, rows, dim), tensor(backend, type, weight, vocab, dim), targets,
                     ignore, 0.25, losses, dx, dWeight);
             return new Tensor[] {losses, dx, dWeight};
         });
     }
 
-    /** 37 rows take the Vector backend's blocked path, which adds the rank-r term tile by tile; ND4J runs two products. */
+    /** 37 rows take the Vector backend's blocked path, which adds the rank-r term tile by tile; on ND4J the op runs two products. */
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F64"})
     void matmulPlusLowRankInBothForms(DType dtype) {
@@ -193,10 +194,10 @@ class FusedKernelConformanceTest {
         double[] down = values(random, rank * in);
         conformance.check(dtype, "matmulPlusLowRank", (backend, type) -> {
             Tensor y = zeros(backend, type, rows, out);
-            backend.matmulPlusLowRank(tensor(backend, type, x, rows, in), tensor(backend, type, weight, out, in), true,
+            FusedKernels.matmulPlusLowRank(backend, tensor(backend, type, x, rows, in), tensor(backend, type, weight, out, in), true,
                     tensor(backend, type, low, rows, rank), tensor(backend, type, up, out, rank), true, y);
             Tensor dx = zeros(backend, type, rows, in);
-            backend.matmulPlusLowRank(tensor(backend, type, dOut, rows, out), tensor(backend, type, weight, out, in), false,
+            FusedKernels.matmulPlusLowRank(backend, tensor(backend, type, dOut, rows, out), tensor(backend, type, weight, out, in), false,
                     tensor(backend, type, low, rows, rank), tensor(backend, type, down, rank, in), false, dx);
             return new Tensor[] {y, dx};
         });

@@ -203,4 +203,57 @@ class ModuleTest {
         var e = assertThrows(IndexOutOfBoundsException.class, () -> list.get(2));
         assertEquals("module index 2 outside a list of 2", e.getMessage());
     }
+
+    /**
+     * train and eval reach every descendant (a flag set on the root alone fails), eval is the default,
+     * each module that draws random numbers takes one long from the generator in module order, and a
+     * module refusing to train leaves every module as it was (checking while switching fails).
+     */
+    @Test
+    void trainAndEvalSwitchEveryModuleAndARefusalChangesNone() {
+        List<String> seeded = new java.util.ArrayList<>();
+        class Noisy extends Module {
+            final String name;
+            boolean refuses;
+
+            Noisy(String name) {
+                this.name = name;
+            }
+
+            @Override
+            protected void onTrain(Rng rng) {
+                seeded.add(name + ":" + rng.nextLong());
+            }
+
+            @Override
+            protected void checkCanTrain(String path) {
+                if (refuses) {
+                    throw new IllegalStateException(path + " refuses");
+                }
+            }
+        }
+        class Holder extends Module {
+            final Noisy first = registerModule("first", new Noisy("first"));
+            final Noisy second = registerModule("second", new Noisy("second"));
+        }
+        Toy toy = new Toy(new Rng(1));
+        Holder holder = new Holder();
+        assertTrue(toy.namedModules().values().stream().noneMatch(Module::isTraining), "evaluation mode by default");
+
+        assertSame(toy, toy.train(new Rng(3)));
+        assertTrue(toy.namedModules().values().stream().allMatch(Module::isTraining));
+        toy.eval();
+        assertTrue(toy.namedModules().values().stream().noneMatch(Module::isTraining));
+
+        holder.train(new Rng(3));
+        Rng expected = new Rng(3);
+        assertEquals(List.of("first:" + expected.nextLong(), "second:" + expected.nextLong()), seeded);
+
+        holder.eval();
+        holder.second.refuses = true;
+        var e = assertThrows(IllegalStateException.class, () -> holder.train(new Rng(3)));
+        assertEquals("second refuses", e.getMessage());
+        assertTrue(holder.namedModules().values().stream().noneMatch(Module::isTraining));
+        assertEquals(2, seeded.size());
+    }
 }

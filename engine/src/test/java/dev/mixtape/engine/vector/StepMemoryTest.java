@@ -84,7 +84,7 @@ class StepMemoryTest {
 
     @Test
     void beyondItsBudgetAStepAllocatesAsUsual() {
-        StepMemory memory = new RecycledSteps(backend, 10);
+        StepMemory memory = new RecycledSteps(backend.memory(), 10);
         Tensor small;
         Tensor large;
         try (StepMemory.Step step = memory.open()) {

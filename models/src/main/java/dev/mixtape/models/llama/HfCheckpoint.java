@@ -3,7 +3,7 @@ package dev.mixtape.models.llama;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mixtape.adapters.ContainedPaths;
-import dev.mixtape.adapters.StrictJson;
+import dev.mixtape.engine.io.StrictJson;
 import dev.mixtape.engine.io.SafetensorsFile;
 
 import java.io.IOException;

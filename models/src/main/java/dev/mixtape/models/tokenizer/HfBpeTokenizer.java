@@ -2,7 +2,7 @@ package dev.mixtape.models.tokenizer;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mixtape.adapters.StrictJson;
+import dev.mixtape.engine.io.StrictJson;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -49,19 +49,19 @@ public final class FineTuning extends TrainingJob<FineTuning> {
         return new TrainingHooks() {
             @Override
             public void beforeStep(int step) {
-                Adapters.train(model, new Rng(seed ^ (step * 0x9E3779B97F4A7C15L)));
+                model.train(new Rng(seed ^ (step * 0x9E3779B97F4A7C15L)));
             }
 
             @Override
             public void beforeEvaluation() {
-                Adapters.eval(model);
+                model.eval();
             }
         };
     }
 
     @Override
     void afterRun() {
-        Adapters.eval(model);
+        model.eval();
     }
 
     /** The adapter in PEFT's format: {@code adapter_config.json} and {@code adapter_model.safetensors}. */

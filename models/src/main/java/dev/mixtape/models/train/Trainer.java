@@ -5,6 +5,7 @@ import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.io.AtomicFile;
 import dev.mixtape.engine.optim.GradClip;
 import dev.mixtape.engine.optim.Optimizer;
+import dev.mixtape.engine.optim.TrainingStep;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
 
@@ -60,6 +61,7 @@ public final class Trainer {
     private final SpecialIds special;
     private final Map<String, Tensor> trainable = new LinkedHashMap<>();
     private final Optimizer optimizer;
+    private final TrainingStep trainingStep;
     /** Each step's tensors, recycled into the next step ({@link StepMemory}). */
     private final StepMemory memory;
     private final CheckpointTiming timing;
@@ -109,6 +111,7 @@ public final class Trainer {
             }
         }
         this.optimizer = config.optimizer().create(new ArrayList<>(trainable.values()));
+        this.trainingStep = new TrainingStep(optimizer, config.clipNorm());
         this.memory = model.backend().stepMemory();
     }
 
@@ -202,7 +205,7 @@ public final class Trainer {
      * and compiling the writer, and would space the next ones out far more than their cost asks.
      */
     private void checkpoint(int step, BatchCursor cursor) throws IOException {
-        double parameterNorm = norm(List.copyOf(trainable.values()));
+        double parameterNorm = GradClip.globalNorm(List.copyOf(trainable.values()));
         if (!Double.isFinite(parameterNorm)) {
             throw diverged(step, "norm of the updated parameters", parameterNorm);
         }
@@ -248,16 +251,14 @@ public final class Trainer {
             if (!Double.isFinite(value)) {
                 throw diverged(step, "loss", value);
             }
-            Tensor objective = hooks.objective(batchLoss);
-            (weight == 1 ? objective : objective.mul(weight)).backward();
+            trainingStep.backward(hooks.objective(batchLoss), weight);
             loss += weight * value;
         }
-        double gradNorm = config.clipNorm() > 0 ? GradClip.clipGlobalNorm(trainable.values(), config.clipNorm()) : norm(trainable.values().stream().map(Tensor::grad).toList());
+        double gradNorm = trainingStep.clip();
         if (!Double.isFinite(gradNorm)) {
             throw diverged(step, "gradient norm", gradNorm);
         }
-        optimizer.step();
-        optimizer.zeroGrad();
+        trainingStep.update();
         double seconds = (System.nanoTime() - start) / 1e9;
         return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9), hooks.stepFigures());
     }
@@ -270,19 +271,8 @@ public final class Trainer {
         return Batch.of(rows, special.eos());
     }
 
-    /** The L2 norm of {@code tensors} taken as one vector; nulls (parameters without a gradient) count as zero. */
-    private static double norm(List<Tensor> tensors) {
-        double sumOfSquares = 0;
-        for (Tensor tensor : tensors) {
-            if (tensor != null) {
-                sumOfSquares += tensor.backend().sumOfSquares(tensor);
-            }
-        }
-        return Math.sqrt(sumOfSquares);
-    }
-
     private TrainingDivergedException diverged(int step, String quantity, double value) {
-        optimizer.zeroGrad();
+        trainingStep.discard();
         return new TrainingDivergedException(step, quantity, value,
                 lastCheckpointStep < 0 ? null : runFolder.resolve(CHECKPOINT) + " (after step " + lastCheckpointStep + ")");
     }

@@ -42,13 +42,13 @@ class LlamaLoraFineTuneTest {
         assertArrayEquals(baseLogits, logits(llama, batch), "B = 0: the new adapter changes nothing yet");
 
         AdamW optimizer = new AdamW(adapter.parameters(), 1e-2, 0.0);
-        Adapters.train(llama, new Rng(2));
+        llama.train(new Rng(2));
         for (int step = 0; step < 30; step++) {
             optimizer.zeroGrad();
             llama.loss(batch.ids, batch.targets, batch.rows, batch.length, Stories.IGNORE).backward();
             optimizer.step();
         }
-        Adapters.eval(llama);
+        llama.eval();
         double after = loss(llama, batch);
 
         assertTrue(after < 0.5 * before, "loss " + before + " -> " + after);

@@ -69,7 +69,7 @@ class StepMemoryTrainingTest {
             config.mixer(MixerInit.KAIMING);
         }
         Adapter adapter = Adapters.inject(llama, config.build(), "default", new Rng(6));
-        Adapters.train(llama, new Rng(7));
+        llama.train(new Rng(7));
         List<Tensor> trainable = adapter.parameters();
         Optimizer optimizer = new AdamW(trainable, 1e-2, 0.01);
         SplittableRandom data = new SplittableRandom(8);

@@ -2,6 +2,8 @@ package dev.mixtape.models.train;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.Backends;
 import dev.mixtape.engine.FuzzedFiles;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.io.SafetensorsException;
@@ -27,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 @Timeout(10)
 class TrainingCheckpointFuzzTest {
+    private static final Backend BACKEND = Backends.defaultBackend();
     private static final List<Class<? extends Exception>> OWN_ERRORS = List.of(IOException.class, SafetensorsException.class);
     private static final Map<String, String> SETTINGS = Map.of("seed", "7", "batch_size", "2");
 
@@ -35,8 +38,8 @@ class TrainingCheckpointFuzzTest {
     void restore(byte[] bytes) throws IOException {
         Path file = FuzzedFiles.write("checkpoint.safetensors", bytes);
         Map<String, Tensor> trainable = new LinkedHashMap<>();
-        trainable.put("a", Tensor.of(new float[6], 2, 3));
-        trainable.put("b", Tensor.of(new float[3], 3));
+        trainable.put("a", Tensor.of(BACKEND, new float[6], 2, 3));
+        trainable.put("b", Tensor.of(BACKEND, new float[3], 3));
         Optimizer optimizer = new AdamW(List.copyOf(trainable.values()));
         FuzzedFiles.readOrRefuse(file, OWN_ERRORS, () -> TrainingCheckpoint.restore(file, trainable, optimizer, SETTINGS));
     }
@@ -51,12 +54,12 @@ class TrainingCheckpointFuzzTest {
         for (int i = 0; i < count; i++) {
             int[] shape = {data.consumeInt(1, 3), data.consumeInt(1, 3)};
             String name = "layers." + i + "." + data.consumeString(6);
-            trainable.put(name, Tensor.of(floats(data, shape[0] * shape[1]), shape));
-            fresh.put(name, Tensor.of(new float[shape[0] * shape[1]], shape));
+            trainable.put(name, Tensor.of(BACKEND, floats(data, shape[0] * shape[1]), shape));
+            fresh.put(name, Tensor.of(BACKEND, new float[shape[0] * shape[1]], shape));
             if (data.consumeBoolean()) {
-                state.put("state." + i + ".step", Tensor.of(new float[] {data.consumeInt(1, 1 << 24)}, 1));
-                state.put("state." + i + ".exp_avg", Tensor.of(floats(data, shape[0] * shape[1]), shape));
-                state.put("state." + i + ".exp_avg_sq", Tensor.of(floats(data, shape[0] * shape[1]), shape));
+                state.put("state." + i + ".step", Tensor.of(BACKEND, new float[] {data.consumeInt(1, 1 << 24)}, 1));
+                state.put("state." + i + ".exp_avg", Tensor.of(BACKEND, floats(data, shape[0] * shape[1]), shape));
+                state.put("state." + i + ".exp_avg_sq", Tensor.of(BACKEND, floats(data, shape[0] * shape[1]), shape));
             }
         }
         if (trainable.size() < count) {
