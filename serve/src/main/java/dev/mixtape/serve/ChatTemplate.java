@@ -2,7 +2,7 @@ package dev.mixtape.serve;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.mixtape.adapters.StrictJson;
+import dev.mixtape.engine.io.StrictJson;
 import dev.mixtape.models.gguf.GgufFile;
 
 import java.io.IOException;
