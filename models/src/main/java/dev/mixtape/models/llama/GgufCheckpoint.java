@@ -17,8 +17,9 @@ import java.util.TreeSet;
 /**
  * A llama.cpp GGUF file with {@code general.architecture = llama}: the config from the {@code llama.*}
  * metadata, tensors renamed from GGUF's names ({@code blk.0.attn_q.weight}) to HF's, dequantised to
- * f32 as they are read (F32, F16, BF16, Q8_0, Q4_0), and q/k rows permuted from the Meta layout that
- * llama.cpp's converters write to HF's.
+ * f32 as they are read (F32, F16, BF16 and the block formats Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K,
+ * Q6_K, each tensor in its own type as mixed files like Q4_K_M store them), and q/k rows permuted from
+ * the Meta layout that llama.cpp's converters write to HF's.
  */
 public final class GgufCheckpoint implements Checkpoint {
     private static final Map<String, String> LAYER_NAMES = Map.of(

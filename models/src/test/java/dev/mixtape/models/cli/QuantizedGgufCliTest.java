@@ -1,0 +1,36 @@
+package dev.mixtape.models.cli;
+
+import dev.mixtape.engine.SharedFiles;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Generating from a quantised GGUF file through the CLI. */
+class QuantizedGgufCliTest {
+    /**
+     * stories260K with its matrices quantised to Q8_0 by the gguf package ({@code make_quantized_ggufs.py})
+     * tells the f32 reference's greedy story for at least its first 200 characters: Q8_0's error is
+     * far below what tips a greedy choice that early, while a block decoded wrongly (a scale misread,
+     * a byte out of place) turns the text to noise within a few tokens.
+     */
+    @Test
+    void greedyTextFromQ8_0FollowsTheF32Reference() throws IOException, URISyntaxException {
+        Path model = Path.of(QuantizedGgufCliTest.class.getResource("/dev/mixtape/models/quant/stories260K-q8_0.gguf").toURI());
+        String expected = Files.readString(SharedFiles.require("models/stories260K/reference/greedy-bos-200.txt")).strip();
+        CliRun q8 = CliRun.of("generate", "--model", model.toString(), "--temperature", "0", "--steps", "200");
+        assertEquals(0, q8.status(), q8.err());
+        String text = q8.out().strip();
+        int same = 0;
+        while (same < Math.min(expected.length(), text.length()) && expected.charAt(same) == text.charAt(same)) {
+            same++;
+        }
+        assertTrue(same >= 200, "the Q8_0 story leaves the f32 one after " + same + " characters:\n" + text);
+        System.out.println("Q8_0 greedy text follows the f32 reference for " + same + " of " + expected.length() + " characters");
+    }
+}
