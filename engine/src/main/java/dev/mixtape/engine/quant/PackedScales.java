@@ -10,15 +10,15 @@ import static dev.mixtape.engine.quant.BlockBytes.u8;
  * scales and minimums 4–7 take their low four bits from the low and high nibbles of bytes 8–11 and
  * their top two bits from the spare top bits of bytes 0–3 (scales) and 4–7 (minimums).
  */
-final class PackedScales {
+public final class PackedScales {
     /** The bytes the scales take in a block. */
-    static final int BYTES = 12;
+    public static final int BYTES = 12;
 
     private PackedScales() {
     }
 
     /** The scale of sub-block {@code j} (0 to 7), from the 12 bytes at {@code offset}. */
-    static int scale(MemorySegment src, long offset, int j) {
+    public static int scale(MemorySegment src, long offset, int j) {
         if (j < 4) {
             return u8(src, offset + j) & 0x3F;
         }
@@ -26,7 +26,7 @@ final class PackedScales {
     }
 
     /** The minimum of sub-block {@code j} (0 to 7), from the 12 bytes at {@code offset}. */
-    static int min(MemorySegment src, long offset, int j) {
+    public static int min(MemorySegment src, long offset, int j) {
         if (j < 4) {
             return u8(src, offset + j + 4) & 0x3F;
         }
