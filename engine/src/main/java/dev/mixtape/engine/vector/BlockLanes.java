@@ -40,6 +40,19 @@ final class BlockLanes {
         return (FloatVector) bytes.convertShape(VectorOperators.B2F, FLOATS, part);
     }
 
+    /**
+     * The high nibble of each byte, 0 to 15. Shifted as 16-bit lanes, since x86 has no byte shift: the
+     * bits that cross into a byte from its neighbour are masked off.
+     */
+    static ByteVector highNibbles(ByteVector bytes) {
+        return bytes.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+    }
+
+    /** The low nibble of each byte, 0 to 15. */
+    static ByteVector lowNibbles(ByteVector bytes) {
+        return bytes.and((byte) 0x0F);
+    }
+
     /** The IEEE half at {@code offset} as a float. */
     static float half(MemorySegment blocks, long offset) {
         return Float.float16ToFloat(blocks.get(HALF, offset));

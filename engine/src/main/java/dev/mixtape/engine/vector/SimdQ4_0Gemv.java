@@ -3,7 +3,6 @@ package dev.mixtape.engine.vector;
 import dev.mixtape.engine.quant.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -36,26 +35,43 @@ final class SimdQ4_0Gemv implements QuantizedGemv {
         }
     }
 
+    /**
+     * One weight row against one activation row. Even and odd blocks go to separate totals, and each
+     * block's low and high nibbles to separate sums, so that no chain of dependent FMAs sets the pace.
+     */
     private static float dot(MemorySegment blocks, long row, int blockCount, float[] x, int xRow) {
-        FloatVector total = FloatVector.zero(S);
-        int lanes = S.length();
-        for (int b = 0; b < blockCount; b++) {
+        FloatVector even = FloatVector.zero(S);
+        FloatVector odd = even;
+        int b = 0;
+        for (; b + 1 < blockCount; b += 2) {
             long at = row + (long) b * BYTES;
-            FloatVector block = FloatVector.zero(S);
-            int xAt = xRow + b * SIZE;
-            for (int c = 0; c < HALF; c += BlockLanes.BYTES.length()) {
-                ByteVector packed = BlockLanes.load(blocks, at + 2 + c);
-                ByteVector low = packed.and((byte) 0x0F).sub((byte) 8);
-                ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
-                for (int part = 0; part < PARTS; part++) {
-                    int xLow = xAt + c + part * lanes;
-                    block = BlockLanes.widen(low, part).fma(FloatVector.fromArray(S, x, xLow), block);
-                    block = BlockLanes.widen(high, part).fma(FloatVector.fromArray(S, x, xLow + HALF), block);
-                }
-            }
-            total = block.fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at)), total);
+            even = blockSum(blocks, at, x, xRow + b * SIZE).fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at)), even);
+            odd = blockSum(blocks, at + BYTES, x, xRow + (b + 1) * SIZE)
+                    .fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at + BYTES)), odd);
         }
-        return SimdMath.sumLanes(total);
+        if (b < blockCount) {
+            long at = row + (long) b * BYTES;
+            even = blockSum(blocks, at, x, xRow + b * SIZE).fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at)), even);
+        }
+        return SimdMath.sumLanes(even.add(odd));
+    }
+
+    /** {@code Σ (q − 8)·x} over the block at {@code at}, its nibbles widened in registers, before the scale. */
+    private static FloatVector blockSum(MemorySegment blocks, long at, float[] x, int xAt) {
+        int lanes = S.length();
+        FloatVector low = FloatVector.zero(S);
+        FloatVector high = low;
+        for (int c = 0; c < HALF; c += BlockLanes.BYTES.length()) {
+            ByteVector packed = BlockLanes.load(blocks, at + 2 + c);
+            ByteVector lowValues = BlockLanes.lowNibbles(packed).sub((byte) 8);
+            ByteVector highValues = BlockLanes.highNibbles(packed).sub((byte) 8);
+            for (int part = 0; part < PARTS; part++) {
+                int xLow = xAt + c + part * lanes;
+                low = BlockLanes.widen(lowValues, part).fma(FloatVector.fromArray(S, x, xLow), low);
+                high = BlockLanes.widen(highValues, part).fma(FloatVector.fromArray(S, x, xLow + HALF), high);
+            }
+        }
+        return low.add(high);
     }
 
     @Override
@@ -74,8 +90,8 @@ final class SimdQ4_0Gemv implements QuantizedGemv {
                 float d = BlockLanes.half(blocks, at);
                 for (int c = 0; c < HALF; c += BlockLanes.BYTES.length()) {
                     ByteVector packed = BlockLanes.load(blocks, at + 2 + c);
-                    ByteVector low = packed.and((byte) 0x0F).sub((byte) 8);
-                    ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
+                    ByteVector low = BlockLanes.lowNibbles(packed).sub((byte) 8);
+                    ByteVector high = BlockLanes.highNibbles(packed).sub((byte) 8);
                     for (int part = 0; part < PARTS; part++) {
                         int column = b * SIZE + c + part * lanes;
                         FloatVector lowWeights = BlockLanes.widen(low, part).mul(d);

@@ -4,7 +4,6 @@ import dev.mixtape.engine.quant.PackedScales;
 import dev.mixtape.engine.quant.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -65,8 +64,8 @@ final class SimdQ4_KGemv implements QuantizedGemv {
                 int xAt = xRow + b * SIZE + run * 2 * SUB;
                 for (int c = 0; c < SUB; c += BlockLanes.BYTES.length()) {
                     ByteVector packed = BlockLanes.load(blocks, at + QS + run * SUB + c);
-                    ByteVector lowNibbles = packed.and((byte) 0x0F);
-                    ByteVector highNibbles = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                    ByteVector lowNibbles = BlockLanes.lowNibbles(packed);
+                    ByteVector highNibbles = BlockLanes.highNibbles(packed);
                     for (int part = 0; part < PARTS; part++) {
                         int xLow = xAt + c + part * lanes;
                         low = BlockLanes.widen(lowNibbles, part).fma(FloatVector.fromArray(S, x, xLow), low);
@@ -107,8 +106,8 @@ final class SimdQ4_KGemv implements QuantizedGemv {
                     float highMin = dmin * PackedScales.min(blocks, scales, 2 * run + 1);
                     for (int c = 0; c < SUB; c += BlockLanes.BYTES.length()) {
                         ByteVector packed = BlockLanes.load(blocks, at + QS + run * SUB + c);
-                        ByteVector lowNibbles = packed.and((byte) 0x0F);
-                        ByteVector highNibbles = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                        ByteVector lowNibbles = BlockLanes.lowNibbles(packed);
+                        ByteVector highNibbles = BlockLanes.highNibbles(packed);
                         for (int part = 0; part < PARTS; part++) {
                             int column = b * SIZE + run * 2 * SUB + c + part * lanes;
                             FloatVector lowWeights = BlockLanes.widen(lowNibbles, part).mul(lowScale).sub(lowMin);

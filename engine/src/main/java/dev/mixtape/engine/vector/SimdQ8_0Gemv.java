@@ -34,22 +34,46 @@ final class SimdQ8_0Gemv implements QuantizedGemv {
         }
     }
 
+    /**
+     * One weight row against one activation row. Even and odd blocks go to separate totals, and each
+     * block's products to two sums, so that no chain of dependent FMAs sets the pace.
+     */
     private static float dot(MemorySegment blocks, long row, int blockCount, float[] x, int xRow) {
-        FloatVector total = FloatVector.zero(S);
-        int lanes = S.length();
-        for (int b = 0; b < blockCount; b++) {
+        FloatVector even = FloatVector.zero(S);
+        FloatVector odd = even;
+        int b = 0;
+        for (; b + 1 < blockCount; b += 2) {
             long at = row + (long) b * BYTES;
-            FloatVector block = FloatVector.zero(S);
-            int xAt = xRow + b * SIZE;
-            for (int c = 0; c < SIZE; c += BlockLanes.BYTES.length()) {
-                ByteVector q = BlockLanes.load(blocks, at + 2 + c);
-                for (int part = 0; part < PARTS; part++) {
-                    block = BlockLanes.widen(q, part).fma(FloatVector.fromArray(S, x, xAt + c + part * lanes), block);
+            even = blockSum(blocks, at, x, xRow + b * SIZE).fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at)), even);
+            odd = blockSum(blocks, at + BYTES, x, xRow + (b + 1) * SIZE)
+                    .fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at + BYTES)), odd);
+        }
+        if (b < blockCount) {
+            long at = row + (long) b * BYTES;
+            even = blockSum(blocks, at, x, xRow + b * SIZE).fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at)), even);
+        }
+        return SimdMath.sumLanes(even.add(odd));
+    }
+
+    /** {@code Σ q·x} over the block at {@code at}, its 32 bytes widened in registers, before the scale. */
+    private static FloatVector blockSum(MemorySegment blocks, long at, float[] x, int xAt) {
+        int lanes = S.length();
+        FloatVector first = FloatVector.zero(S);
+        FloatVector second = first;
+        int chunk = 0;
+        for (int c = 0; c < SIZE; c += BlockLanes.BYTES.length()) {
+            ByteVector q = BlockLanes.load(blocks, at + 2 + c);
+            for (int part = 0; part < PARTS; part++, chunk++) {
+                FloatVector product = BlockLanes.widen(q, part);
+                FloatVector xs = FloatVector.fromArray(S, x, xAt + chunk * lanes);
+                if ((chunk & 1) == 0) {
+                    first = product.fma(xs, first);
+                } else {
+                    second = product.fma(xs, second);
                 }
             }
-            total = block.fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at)), total);
         }
-        return SimdMath.sumLanes(total);
+        return first.add(second);
     }
 
     @Override
