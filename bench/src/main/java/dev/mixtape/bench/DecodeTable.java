@@ -5,10 +5,10 @@ import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.vector.VectorBackend;
 import dev.mixtape.models.generate.Sampler;
 import dev.mixtape.models.llama.Llama;
-import dev.mixtape.models.llama.LlamaConfig;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.Locale;
 
 /**
@@ -31,9 +31,6 @@ public final class DecodeTable {
     private DecodeTable() {
     }
 
-    private record Shape(String key, String description, LlamaConfig config) {
-    }
-
     /**
      * Runs the table; {@code --quick} decodes fewer tokens, {@code --llama2c PATH} times llama2.c's
      * {@code run} binary at PATH on the f32 rows' shapes and thread counts ({@link Llama2cBaseline}).
@@ -54,36 +51,28 @@ public final class DecodeTable {
             }
         }
         int tokens = quick ? 64 : 256;
-        Shape[] shapes = {
-            new Shape("stories15M", "stories15M (288, 6 layers, vocab 32000)",
-                    new LlamaConfig(288, 768, 6, 6, 6, 48, 32000, 1024, 1e-5, 10000, null, true, 1, 2)),
-            new Shape("stories110M", "stories110M (768, 12 layers, vocab 32000)",
-                    new LlamaConfig(768, 2048, 12, 12, 12, 64, 32000, 1024, 1e-5, 10000, null, true, 1, 2)),
-        };
         int[] threadCounts = {1, 2};
-        Llama2cBaseline baseline = llama2c == null ? null : new Llama2cBaseline(llama2c, 32000);
-        try {
+        try (RandomLlama2cFiles files = new RandomLlama2cFiles(DecodeShape.VOCAB_SIZE)) {
+            Llama2cBaseline baseline = llama2c == null ? null : new Llama2cBaseline(llama2c, files);
+            System.out.println(Host.describe() + " " + LocalDate.now() + ".");
+            System.out.println();
             System.out.println("| model shape | weights | threads | warm-up runs | tokens | weight MB per token | read GB/s "
                     + "| bandwidth ceiling tok/s | gen tok/s | of ceiling | llama2.c run.c tok/s |");
             System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-            for (Shape shape : shapes) {
+            for (DecodeShape shape : DecodeShape.ALL) {
                 Path checkpoint = baseline == null ? null
-                        : baseline.writeCheckpoint(shape.key(), shape.config(), shape.config().maxPositions(), 1);
+                        : files.checkpoint(shape.key(), shape.config(), shape.config().maxPositions(), 1);
                 for (DType weights : new DType[] {DType.F32, DType.BF16}) {
                     for (int threads : threadCounts) {
                         printRow(shape, weights, threads, tokens, weights == DType.F32 ? baseline : null, checkpoint);
                     }
                 }
             }
-        } finally {
-            if (baseline != null) {
-                baseline.deleteFiles();
-            }
         }
     }
 
     /** Measures and prints one row; with a baseline, times run.c on {@code checkpoint} right after. */
-    private static void printRow(Shape shape, DType weights, int threads, int tokens, Llama2cBaseline baseline, Path checkpoint)
+    private static void printRow(DecodeShape shape, DType weights, int threads, int tokens, Llama2cBaseline baseline, Path checkpoint)
             throws IOException, InterruptedException {
         double megabytes;
         int warmUpRuns;

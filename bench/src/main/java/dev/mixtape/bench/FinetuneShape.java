@@ -5,9 +5,7 @@ import dev.mixtape.models.llama.LlamaConfig;
 import java.util.List;
 
 /**
- * A model shape the fine-tuning benchmark trains, with its batch and the issue's PyTorch figures for
- * it (PyTorch 1.13 on CPU, OpenBLAS, 2 threads, on the development machine; quoted from the issue,
- * not measured by this benchmark).
+ * A model shape the fine-tuning benchmark trains, with its batch, its steps and the heaps it runs in.
  *
  * @param key                      the name on the command line and in the table
  * @param description              the shape in words
@@ -23,20 +21,18 @@ import java.util.List;
  *                                 allocates about 1 GB, which 2 GB of heap lets it recycle whole
  * @param nd4jHeapMb               -Xmx on ND4J, whose tensors live off the heap: JavaCPP caps that native
  *                                 memory at a multiple of the heap, which SmolLM2-135M's step needs 2 GB to clear
- * @param referenceTokensPerSecond the issue's PyTorch training throughput for this shape
- * @param referenceRssMb           the issue's PyTorch peak resident memory for this shape
  */
 record FinetuneShape(String key, String description, LlamaConfig config, int batch, int seq, FinetuneSteps steps, int vectorHeapMb,
-                     int nd4jHeapMb, double referenceTokensPerSecond, double referenceRssMb) {
+                     int nd4jHeapMb) {
 
-    /** stories15M (llama2.c) and SmolLM2-135M, the shapes of the issue. */
+    /** stories15M (llama2.c) and SmolLM2-135M. */
     static final List<FinetuneShape> ALL = List.of(
             new FinetuneShape("stories15M", "dim 288, 6 layers, vocab 32000",
                     new LlamaConfig(288, 768, 6, 6, 6, 48, 32000, 256, 1e-5, 10000, null, true, 1, 2),
-                    8, 256, new FinetuneSteps(3, 8), 2048, 1024, 1360, 2200),
+                    8, 256, new FinetuneSteps(3, 8), 2048, 1024),
             new FinetuneShape("SmolLM2-135M", "dim 576, 30 layers, 9/3 heads, vocab 49152",
                     new LlamaConfig(576, 1536, 30, 9, 3, 64, 49152, 256, 1e-5, 100000, null, true, 1, 2),
-                    4, 256, new FinetuneSteps(2, 5), 3072, 2048, 134, 5100));
+                    4, 256, new FinetuneSteps(2, 5), 3072, 2048));
 
     /** The shape called {@code key}. */
     static FinetuneShape named(String key) {

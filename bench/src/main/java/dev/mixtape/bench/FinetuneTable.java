@@ -18,8 +18,8 @@ import java.util.Optional;
 /**
  * Prints the fine-tuning benchmark as a Markdown table: training tokens per second and peak RSS of
  * LoRA and MoSLoRA on random-weight Llamas of the {@link FinetuneShape}s, on the ND4J backend and then
- * the Vector backend, beside PyTorch measured in the same run ({@link PytorchBaseline}, where it is
- * installed) and the issue's PyTorch figures. Each case runs in a child JVM of its own
+ * the Vector backend, beside PyTorch measured in the same run ({@link PytorchBaseline}, where bench/run's
+ * Python has it). Each case runs in a child JVM of its own
  * ({@link FinetuneRun}) with this JVM's flags and the case's heap, so that each peak RSS belongs to one
  * case. Rows are printed as cases finish; the children's progress goes to standard error.
  * {@code --quick} runs fewer steps.
@@ -46,17 +46,16 @@ public final class FinetuneTable {
         }
         System.out.println("Fine-tuning step (forward + cross-entropy + backward + global-norm clip 1.0 + AdamW on the adapter), "
                 + "r 8, alpha 16, on q,k,v,o,gate,up,down of a random-weight Llama; " + LocalDate.now() + ".");
-        System.out.println("JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", "
-                + Runtime.getRuntime().availableProcessors() + " CPUs; load average at start: " + loadAverage() + ".");
+        System.out.println(Host.describe() + " Load average at start: " + loadAverage() + ".");
         System.out.println("tok/s = batch·seq / median step time over the measured steps (warm-up steps excluded); "
                 + "cores busy = the child's CPU time / wall time over a median step (of " + Runtime.getRuntime().availableProcessors()
                 + ", fewer when other work shares them); "
                 + "peak RSS = the child JVM's VmHWM; load = 1-minute load average when the case ended.");
         System.out.println();
-        Optional<PytorchBaseline> pytorch = PytorchBaseline.find(Path.of(System.getProperty("mixtape.bench.pytorch", "bench/pytorch/finetune.py")));
+        Optional<PytorchBaseline> pytorch = PytorchBaseline.find(Path.of(System.getProperty("mixtape.bench.pytorch", "bench/python/finetune.py")));
         System.out.println("| model shape | batch×seq | adapter | backend | -Xmx | steps | median step | cores busy | tok/s | peak RSS "
-                + "| load | tok/s ÷ PyTorch here | RSS ÷ PyTorch here | tok/s ÷ issue's PyTorch | RSS ÷ issue's PyTorch | vector ÷ nd4j tok/s |");
-        System.out.println("|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + "| load | tok/s ÷ PyTorch | RSS ÷ PyTorch | vector ÷ nd4j tok/s |");
+        System.out.println("|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (FinetuneShape shape : FinetuneShape.ALL) {
             for (String adapter : ADAPTERS) {
                 Map<String, Double> tokensPerSecond = new HashMap<>();
@@ -77,26 +76,21 @@ public final class FinetuneTable {
                     double cpuSeconds = Double.parseDouble(result.get("median_cpu_s"));
                     boolean measuredPytorch = tokensPerSecond.containsKey(PYTORCH) && !backend.equals(PYTORCH);
                     System.out.printf(Locale.ROOT, "| %s (%s) | %d×%d | %s | %s | %s | %d+%d | %.3f s | %.2f | %.0f | %.0f MB | %s "
-                                    + "| %s | %s | %.2f× | %.2f× | %s |%n",
+                                    + "| %s | %s | %s |%n",
                             shape.key(), shape.description(), shape.batch(), shape.seq(), adapter, backend,
                             backend.equals(PYTORCH) ? "–" : shape.heapMb(backend) + " MB", steps.warmup(), steps.measured(), stepSeconds,
                             cpuSeconds / stepSeconds, perSecond, rssMb, loadAverage(),
                             measuredPytorch ? ratio(perSecond, tokensPerSecond.get(PYTORCH)) : "",
                             measuredPytorch ? ratio(rssMb, peakRss.get(PYTORCH)) : "",
-                            perSecond / shape.referenceTokensPerSecond(), rssMb / shape.referenceRssMb(),
                             backend.equals("vector") ? ratio(perSecond, tokensPerSecond.get("nd4j")) : "");
                 }
             }
         }
         System.out.println();
-        System.out.println(pytorch.map(baseline -> "PyTorch here: torch " + baseline.torchVersion() + " running "
-                        + "bench/pytorch/finetune.py (the same step, full logits then F.cross_entropy), 2 threads, in this run.")
-                .orElse("PyTorch here: not measured (see the message on standard error)."));
-        System.out.println("The issue's PyTorch figures (PyTorch 1.13 on this machine's CPU, OpenBLAS, 2 threads; quoted):");
-        for (FinetuneShape shape : FinetuneShape.ALL) {
-            System.out.printf(Locale.ROOT, "  %s: %.0f tok/s at %.1f GB peak RSS%n", shape.key(),
-                    shape.referenceTokensPerSecond(), shape.referenceRssMb() / 1000);
-        }
+        System.out.println(pytorch.map(baseline -> "PyTorch: torch " + baseline.torchVersion() + " (" + baseline.blas() + ") from "
+                        + BenchPython.origin() + ", running bench/python/finetune.py (the same step, full logits then "
+                        + "F.cross_entropy), 2 threads, in this run.")
+                .orElse("PyTorch: not measured (see the message on standard error)."));
         System.out.println("steps = warm-up + measured. Load average at the end: " + loadAverage() + ".");
     }
 

@@ -19,9 +19,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Prints f32 matmul GFLOP/s as a Markdown table: Mixtape's Vector backend, ND4J (OpenBLAS) and a
+ * Prints f32 matmul GFLOP/s as a Markdown table: Mixtape's Vector backend, ND4J (its OpenBLAS 0.3.19),
+ * a current OpenBLAS through numpy ({@link NumpyBaseline}, where bench/run's Python has it) and a
  * scalar triple loop, at 1 and 2 threads, over {@link MatmulGrid}. Each cell is one JMH fork (warm-up
  * 2×0.5 s, measurement 3×1 s) and shows its best measurement iteration: on a machine shared with
  * other work, the least disturbed second is the fairest figure for comparing implementations that ran
@@ -37,7 +39,7 @@ public final class MatmulTable {
     }
 
     /** Runs the grid ({@code --quick} for the subset) and prints the table to standard output. */
-    public static void main(String[] args) throws RunnerException, IOException {
+    public static void main(String[] args) throws RunnerException, IOException, InterruptedException {
         boolean quick = false;
         for (String arg : args) {
             if (arg.equals("--quick")) {
@@ -50,16 +52,21 @@ public final class MatmulTable {
         List<MatmulCase> cases = quick ? MatmulGrid.quick() : MatmulGrid.full();
         Path logFile = Files.createTempFile("mixtape-matmul-jmh-", ".log");
         printPreamble(logFile);
+        Optional<NumpyBaseline> numpy = NumpyBaseline.find(Path.of(System.getProperty("mixtape.bench.numpy", "bench/python/matmul.py")));
         System.out.println();
-        System.out.println("| shape | form | m×n×k | threads | vector GFLOP/s | nd4j GFLOP/s | scalar GFLOP/s | vector/nd4j |");
-        System.out.println("|---|---|---|---:|---:|---:|---:|---:|");
+        System.out.println("| shape | form | m×n×k | threads | vector GFLOP/s | nd4j GFLOP/s | numpy GFLOP/s | scalar GFLOP/s "
+                + "| vector/nd4j | vector/numpy |");
+        System.out.println("|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
         try (PrintStream log = new PrintStream(Files.newOutputStream(logFile), true, StandardCharsets.UTF_8)) {
             OutputFormat jmhOutput = OutputFormatFactory.createFormatInstance(log, VerboseMode.NORMAL);
             for (MatmulCase c : cases) {
-                printRows(c, jmhOutput);
+                printRows(c, jmhOutput, numpy);
             }
         }
         System.out.println();
+        System.out.println("nd4j: ND4J 1.0.0-M2.1's OpenBLAS 0.3.19. numpy: "
+                + numpy.map(baseline -> baseline.library() + ", from " + BenchPython.origin()).orElse("not measured (see standard error)")
+                + ", timed like the other cells.");
         System.out.println("scalar: one thread by design (n/a at 2 threads); skipped above "
                 + String.format(Locale.ROOT, "%.0e", MatmulGrid.SCALAR_MAX_FLOPS) + " flops per product.");
     }
@@ -67,8 +74,7 @@ public final class MatmulTable {
     private static void printPreamble(Path logFile) {
         System.out.println("f32 matmul, GFLOP/s = 2·m·n·k / time per product. JMH: 1 fork per cell, warm-up 2×0.5 s, "
                 + "measurement 3×1 s, best iteration shown (JMH's means are in the log).");
-        System.out.println("JVM: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
-                + ", " + Runtime.getRuntime().availableProcessors() + " CPUs. JMH log: " + logFile);
+        System.out.println(Host.describe() + " JMH log: " + logFile);
         System.out.println(AgreementCheck.run());
         for (String implementation : new String[] {"vector", "nd4j"}) {
             StringBuilder line = new StringBuilder("busy cores at 1024³ (CPU time / wall time), " + implementation + ":");
@@ -80,20 +86,30 @@ public final class MatmulTable {
         }
     }
 
-    /** Measures {@code c} with every implementation and prints its rows, one per thread count. */
-    private static void printRows(MatmulCase c, OutputFormat jmhOutput) throws RunnerException {
+    /**
+     * Measures {@code c} with every implementation (numpy right after the JMH cells, in a process of
+     * its own per thread count) and prints its rows, one per thread count.
+     */
+    private static void printRows(MatmulCase c, OutputFormat jmhOutput, Optional<NumpyBaseline> numpy)
+            throws RunnerException, IOException, InterruptedException {
         Map<String, Double> gflops = measure(c, new String[] {"vector", "nd4j"}, THREADS, jmhOutput);
         if (MatmulGrid.scalarFeasible(c)) {
             gflops.putAll(measure(c, new String[] {"scalar"}, new int[] {1}, jmhOutput));
         }
+        if (numpy.isPresent()) {
+            for (int threads : THREADS) {
+                gflops.put(key("numpy", threads), numpy.get().gflops(c, threads));
+            }
+        }
         for (int threads : THREADS) {
             Double vector = gflops.get(key("vector", threads));
             Double nd4j = gflops.get(key("nd4j", threads));
+            Double openBlas = gflops.get(key("numpy", threads));
             Double scalar = gflops.get(key("scalar", threads));
             String scalarCell = scalar != null ? format(scalar) : threads > 1 ? "n/a" : "skipped";
-            System.out.printf(Locale.ROOT, "| %s | %s | %d×%d×%d | %d | %s | %s | %s | %s |%n",
+            System.out.printf(Locale.ROOT, "| %s | %s | %d×%d×%d | %d | %s | %s | %s | %s | %s | %s |%n",
                     c.shape(), c.form().formula(), c.m(), c.n(), c.k(), threads,
-                    format(vector), format(nd4j), scalarCell, ratio(vector, nd4j));
+                    format(vector), format(nd4j), format(openBlas), scalarCell, ratio(vector, nd4j), ratio(vector, openBlas));
         }
     }
 

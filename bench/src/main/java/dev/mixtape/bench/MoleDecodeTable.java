@@ -36,6 +36,8 @@ public final class MoleDecodeTable {
         boolean quick = args.length > 0 && args[0].equals("--quick");
         int tokens = quick ? 64 : 256;
         LlamaConfig stories15m = new LlamaConfig(288, 768, 6, 6, 6, 48, 32000, 1024, 1e-5, 10000, null, true, 1, 2);
+        System.out.println(Host.describe());
+        System.out.println();
         System.out.println("| stories15M shape, 3 experts r=8 | threads | tokens | gen tok/s | vs merged |");
         System.out.println("|---|---|---|---|---|");
         for (int threads : new int[] {1, 2}) {

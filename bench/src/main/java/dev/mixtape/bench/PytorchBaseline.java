@@ -1,8 +1,9 @@
 package dev.mixtape.bench;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -11,22 +12,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * PyTorch as the fine-tuning table's baseline, measured on this machine: runs
- * {@code bench/pytorch/finetune.py} (the same step as {@link FinetuneRun}, written for PyTorch) for one
- * case and reads its JSON result. Available where the Python interpreter ({@code /usr/bin/python3}, or
- * {@code MIXTAPE_PYTORCH_PYTHON}) can import torch, as Debian's {@code python3-torch} package gives it.
+ * {@code bench/python/finetune.py} (the same step as {@link FinetuneRun}, written for PyTorch) for one
+ * case and reads its JSON result. Available where {@link BenchPython}'s interpreter can import torch.
  */
 final class PytorchBaseline {
-    private static final Pattern NUMBER_FIELD = Pattern.compile("\"(\\w+)\": (-?[0-9.]+)");
-    private static final Pattern TEXT_FIELD = Pattern.compile("\"(\\w+)\": \"([^\"]*)\"");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String python;
     private final Path script;
     private final String torchVersion;
+    private String blas = "BLAS not reported yet";
 
     private PytorchBaseline(String python, Path script, String torchVersion) {
         this.python = python;
@@ -39,23 +37,23 @@ final class PytorchBaseline {
      * the reason on standard error.
      */
     static Optional<PytorchBaseline> find(Path script) throws InterruptedException {
-        String python = Optional.ofNullable(System.getenv("MIXTAPE_PYTORCH_PYTHON")).orElse("/usr/bin/python3");
+        String python = BenchPython.interpreter();
         if (!Files.isRegularFile(script)) {
-            System.err.println("PyTorch baseline: " + script + " not found; comparing with the issue's figures only");
+            System.err.println("PyTorch baseline: " + script + " not found; no PyTorch rows");
             return Optional.empty();
         }
         try {
             Process probe = new ProcessBuilder(python, "-c", "import torch; print(torch.__version__)").start();
-            String version = read(probe.getInputStream()).strip();
-            String errors = read(probe.getErrorStream());
+            String version = BenchPython.read(probe.getInputStream()).strip();
+            String errors = BenchPython.read(probe.getErrorStream());
             if (!probe.waitFor(60, TimeUnit.SECONDS) || probe.exitValue() != 0) {
-                System.err.println("PyTorch baseline: " + python + " cannot import torch (apt-get install python3-torch "
-                        + "libopenblas0-openmp); comparing with the issue's figures only. " + errors.strip().lines().reduce((a, b) -> b).orElse(""));
+                System.err.println("PyTorch baseline: " + python + " cannot import torch; no PyTorch rows. "
+                        + errors.strip().lines().reduce((a, b) -> b).orElse(""));
                 return Optional.empty();
             }
             return Optional.of(new PytorchBaseline(python, script, version));
         } catch (IOException e) {
-            System.err.println("PyTorch baseline: cannot run " + python + " (" + e.getMessage() + "); comparing with the issue's figures only");
+            System.err.println("PyTorch baseline: cannot run " + python + " (" + e.getMessage() + "); no PyTorch rows");
             return Optional.empty();
         }
     }
@@ -63,6 +61,11 @@ final class PytorchBaseline {
     /** torch's version string. */
     String torchVersion() {
         return torchVersion;
+    }
+
+    /** The BLAS the last run's torch multiplied with, as the script reported it. */
+    String blas() {
+        return blas;
     }
 
     /**
@@ -73,28 +76,22 @@ final class PytorchBaseline {
         List<String> command = List.of(python, script.toString(), "--shape", shape.key(), "--adapter", adapter.toLowerCase(Locale.ROOT),
                 "--warmup", Integer.toString(steps.warmup()), "--steps", Integer.toString(steps.measured()), "--threads", "2");
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String output = read(process.getInputStream());
+        String output = BenchPython.read(process.getInputStream());
         int status = process.waitFor();
         List<String> lines = output.lines().toList();
         if (status != 0 || lines.isEmpty()) {
             throw new IOException(String.join(" ", command) + " exited with status " + status + " (its error output is above)");
         }
         Map<String, String> fields = new HashMap<>();
-        for (Pattern field : List.of(NUMBER_FIELD, TEXT_FIELD)) {
-            Matcher matcher = field.matcher(lines.getLast());
-            while (matcher.find()) {
-                fields.put(matcher.group(1), matcher.group(2));
-            }
+        try {
+            JSON.readTree(lines.getLast()).properties().forEach(field -> fields.put(field.getKey(), field.getValue().asText()));
+        } catch (JacksonException e) {
+            throw new IOException(String.join(" ", command) + " printed no result line: " + lines.getLast());
         }
         if (!fields.containsKey("tokens_per_s") || !fields.containsKey("peak_rss_mb")) {
             throw new IOException(String.join(" ", command) + " printed no result line: " + lines.getLast());
         }
+        blas = fields.getOrDefault("blas", "BLAS unknown");
         return fields;
-    }
-
-    private static String read(InputStream stream) throws IOException {
-        try (stream) {
-            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 }

@@ -21,12 +21,13 @@ Mixtape computes the output head and the loss as one op, a block of rows at a ti
 training loop does (the full logits, then F.cross_entropy); --blocked-loss does Mixtape's
 algorithm instead, to tell that memory saving apart from the rest.
 
-Setup on Debian 12: `apt-get install python3-torch libopenblas0-openmp`. Debian's torch calls the
-system's libblas.so.3 for its matrix products, which without an OpenBLAS package is the (slow)
-reference BLAS; the "blas" field of the result says which one was loaded. Run it with the system
-interpreter, from the repository root:
+`bench/run finetune` runs it with a current PyTorch: the CPU wheel from `pip install torch`, which
+multiplies with MKL and oneDNN, installed once into the virtual environment bench/target/python.
+Debian's `python3-torch` works too, and calls the system's libblas.so.3 (the slow reference BLAS
+unless an OpenBLAS package is installed). The "blas" field of the result says which BLAS torch used.
+From the repository root:
 
-    flock /tmp/bench.lock /usr/bin/python3 bench/pytorch/finetune.py --shape stories15M --adapter lora
+    bench/target/python/bin/python bench/python/finetune.py --shape stories15M --adapter lora
 
 Progress goes to standard error; standard output gets one JSON line with the results.
 """
@@ -282,8 +283,11 @@ def train_step(model, parameters, optimizer, tokens, blocked_loss):
     return value
 
 
-def loaded_blas():
-    """The file name of the BLAS library this process loaded (Debian's torch uses the system libblas.so.3)."""
+def blas_in_use():
+    """The BLAS torch multiplies with: MKL where torch was built with it (the pip wheels), else the
+    BLAS library this process loaded (Debian's torch uses the system libblas.so.3)."""
+    if torch.backends.mkl.is_available():
+        return f"MKL, CPU capability {torch.backends.cpu.get_cpu_capability()}"
     with open("/proc/self/maps") as maps:
         paths = {line.split()[-1] for line in maps if "blas" in line.rsplit("/", 1)[-1]}
     return ", ".join(sorted(os.path.realpath(path) for path in paths)) or "unknown"
@@ -340,7 +344,7 @@ def main():
         "adapter": args.adapter,
         "loss": "blocked" if args.blocked_loss else "full",
         "torch": torch.__version__,
-        "blas": loaded_blas(),
+        "blas": blas_in_use(),
         "threads": args.threads,
         "warmup": warmup,
         "steps": measured,
