@@ -42,8 +42,9 @@ public final class QuantizedGemvTable {
             dense[c] = randomFloats(ROWS * COLS, 0.05, random);
         }
         float[] x = randomFloats(COLS, 1, random);
-        System.out.printf(Locale.ROOT, "GEMV of one row by a [%d, %d] weight (stories110M's FFN), one core, %d copies cycled; "
-                + "Vector API %d bits%n", ROWS, COLS, COPIES, jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize());
+        System.out.println(Host.describe());
+        System.out.printf(Locale.ROOT, "GEMV of one row by a [%d, %d] weight (stories110M's FFN), one core, %d copies cycled%n",
+                ROWS, COLS, COPIES);
         System.out.println("| weights | product | bytes/weight | µs/product | GB/s | GFLOP/s |");
         System.out.println("|---|---|---|---|---|---|");
         try (VectorBackend backend = new VectorBackend(1)) {

@@ -40,12 +40,9 @@ final class BlockLanes {
         return (FloatVector) bytes.convertShape(VectorOperators.B2F, FLOATS, part);
     }
 
-    /**
-     * The high nibble of each byte, 0 to 15. Shifted as 16-bit lanes, since x86 has no byte shift: the
-     * bits that cross into a byte from its neighbour are masked off.
-     */
+    /** The high nibble of each byte, 0 to 15. */
     static ByteVector highNibbles(ByteVector bytes) {
-        return bytes.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+        return bytes.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
     }
 
     /** The low nibble of each byte, 0 to 15. */
