@@ -168,6 +168,12 @@ public final class GgufCheckpoint implements Checkpoint {
     }
 
     @Override
+    public StoredTensor stored(String name) throws IOException {
+        GgufTensorInfo info = file.tensor(ggufName(name));
+        return new StoredTensor(info.type().name(), info.byteSize());
+    }
+
+    @Override
     public Set<String> dtypes() {
         Set<String> types = new TreeSet<>();
         for (GgufTensorInfo info : file.tensors()) {

@@ -19,6 +19,24 @@ class QuantizedGgufCliTest {
      * far below what tips a greedy choice that early, while a block decoded wrongly (a scale misread,
      * a byte out of place) turns the text to noise within a few tokens.
      */
+    /**
+     * {@code info} lists each tensor with the type and bytes the file stores it in: the Q8_0 matrices
+     * at 34 bytes per 32 elements, ffn_down (rows of 172, not whole blocks) and the norms in F32, and
+     * the total of all of them, which is the file's tensor data.
+     */
+    @Test
+    void infoShowsEachTensorsTypeAndBytes() throws URISyntaxException {
+        Path model = Path.of(QuantizedGgufCliTest.class.getResource("/dev/mixtape/models/quant/stories260K-q8_0.gguf").toURI());
+        CliRun info = CliRun.of("info", "--model", model.toString());
+        assertEquals(0, info.status(), info.err());
+        String out = info.out();
+        assertTrue(out.matches("(?s).*\\n  model\\.embed_tokens\\.weight +\\[512, 64\\] +Q8_0 +34,816 bytes\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\n  model\\.layers\\.4\\.mlp\\.down_proj\\.weight +\\[64, 172\\] +F32 +44,032 bytes\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\n  model\\.layers\\.0\\.self_attn\\.k_proj\\.weight +\\[32, 64\\] +Q8_0 +2,176 bytes\\n.*"), out);
+        // 2 × 34,816 (embeddings, head) + 5 × (4,352·2 + 2,176·2 + 11,696·2 + 44,032 + 2 × 256) + 256 (the final norm)
+        assertTrue(out.contains("tensor bytes in file: 474,848 (0.5 MB)"), out);
+    }
+
     @Test
     void greedyTextFromQ8_0FollowsTheF32Reference() throws IOException, URISyntaxException {
         Path model = Path.of(QuantizedGgufCliTest.class.getResource("/dev/mixtape/models/quant/stories260K-q8_0.gguf").toURI());
