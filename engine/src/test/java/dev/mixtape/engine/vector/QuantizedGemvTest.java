@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The quantised products against dequantise-then-multiply in plain double loops, for every block
- * format through {@link QuantizedProducts} (the SIMD kernels of Q8_0, Q4_0 and Q4_K, the plain-loop
+ * format through {@link QuantizedProducts} (the SIMD kernels of Q8_0, Q4_0, Q4_K and Q6_K, the plain-loop
  * kernel for the others) and for every format through the plain-loop kernel itself. Random blocks
  * exercise every nibble, high bit and scale; offsets, row lengths wider than the matrix, row and
  * block ranges that split the work, and accumulation are all exercised, so a lane or block read from
@@ -27,7 +27,7 @@ class QuantizedGemvTest {
 
     @ParameterizedTest(name = "{0} m={1} rows={2} blocks/row={3}")
     @CsvSource({"Q8_0, 1, 37, 9", "Q8_0, 3, 11, 24", "Q4_0, 1, 37, 9", "Q4_0, 4, 11, 24", "Q4_K, 1, 13, 3",
-            "Q4_K, 2, 7, 4", "Q4_1, 2, 9, 5", "Q5_0, 1, 9, 5", "Q5_1, 3, 9, 5", "Q5_K, 2, 5, 2", "Q6_K, 2, 5, 3"})
+            "Q4_K, 2, 7, 4", "Q4_1, 2, 9, 5", "Q5_0, 1, 9, 5", "Q5_1, 3, 9, 5", "Q5_K, 2, 5, 2", "Q6_K, 2, 5, 3", "Q6_K, 1, 9, 4"})
     void decodingProductMatchesDequantiseThenMultiply(String name, int m, int rows, int blocksPerRow) {
         BlockFormat format = BlockFormats.named(name);
         for (QuantizedGemv kernel : new QuantizedGemv[] {QuantizedProducts.kernelFor(format), new ScalarQuantizedGemv()}) {
@@ -69,7 +69,7 @@ class QuantizedGemvTest {
 
     @ParameterizedTest(name = "{0} m={1} rows={2} blocks/row={3}")
     @CsvSource({"Q8_0, 1, 37, 9", "Q8_0, 3, 11, 24", "Q4_0, 1, 37, 9", "Q4_0, 4, 11, 24", "Q4_K, 1, 13, 3",
-            "Q4_K, 2, 7, 4", "Q4_1, 2, 9, 5", "Q5_0, 1, 9, 5", "Q5_1, 3, 9, 5", "Q5_K, 2, 5, 2", "Q6_K, 2, 5, 3"})
+            "Q4_K, 2, 7, 4", "Q4_1, 2, 9, 5", "Q5_0, 1, 9, 5", "Q5_1, 3, 9, 5", "Q5_K, 2, 5, 2", "Q6_K, 2, 5, 3", "Q6_K, 3, 9, 4"})
     void gradientToTheInputMatchesDequantiseThenMultiply(String name, int m, int rows, int blocksPerRow) {
         BlockFormat format = BlockFormats.named(name);
         for (QuantizedGemv kernel : new QuantizedGemv[] {QuantizedProducts.kernelFor(format), new ScalarQuantizedGemv()}) {
@@ -109,11 +109,11 @@ class QuantizedGemvTest {
         }
     }
 
-    /** With the Vector API, the formats of quantised GGUFs in common use run on SIMD kernels. */
+    /** With the Vector API, the formats of quantised GGUFs in common use (Q4_K_M: Q4_K and Q6_K) run on SIMD kernels. */
     @Test
-    void q8_0Q4_0AndQ4_KHaveSimdKernels() {
+    void q8_0Q4_0Q4_KAndQ6_KHaveSimdKernels() {
         if (VectorSupport.available()) {
-            for (BlockFormat format : new BlockFormat[] {BlockFormats.Q8_0, BlockFormats.Q4_0, BlockFormats.Q4_K}) {
+            for (BlockFormat format : new BlockFormat[] {BlockFormats.Q8_0, BlockFormats.Q4_0, BlockFormats.Q4_K, BlockFormats.Q6_K}) {
                 assertTrue(QuantizedProducts.hasSimdKernel(format), format.name());
             }
         }
