@@ -5,6 +5,7 @@ import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.quant.BlockFormat;
 import dev.mixtape.engine.quant.BlockFormats;
 import dev.mixtape.engine.quant.QuantizedMatrix;
+import dev.mixtape.engine.quant.QuantizingFormat;
 import dev.mixtape.engine.vector.QuantizedProducts;
 import dev.mixtape.engine.vector.VectorBackend;
 
@@ -19,7 +20,7 @@ import java.util.function.IntConsumer;
  * {@code bench/run gemv}: one core multiplying one activation row by a stories110M-shape weight
  * matrix ([2048, 768], an FFN up projection), the shape of token-by-token decoding, in f32 and bf16
  * (the Vector backend's GEMV, through {@code Backend.matmul}) beside the quantised kernels of
- * {@link QuantizedProducts} for Q8_0, Q4_0 and Q4_K; and the gradient to the input {@code dx = dy·W}
+ * {@link QuantizedProducts} for Q8_0, Q4_0, Q4_K and Q6_K; and the gradient to the input {@code dx = dy·W}
  * of the quantised ones. {@value #COPIES} copies of the matrix are cycled through, two per layer of
  * the 12-layer model, so the weights come from memory as in decoding, not from cache. Prints GB/s of
  * weight bytes read and GFLOP/s (2·rows·cols per product). Run with {@code --quick} for a short run.
@@ -67,11 +68,11 @@ public final class QuantizedGemvTable {
         float[] y = new float[ROWS];
         float[] dy = randomFloats(ROWS, 1, random);
         float[] dx = new float[COLS];
-        for (BlockFormat format : new BlockFormat[] {BlockFormats.Q8_0, BlockFormats.Q4_0, BlockFormats.Q4_K}) {
+        for (BlockFormat format : new BlockFormat[] {BlockFormats.Q8_0, BlockFormats.Q4_0, BlockFormats.Q4_K, BlockFormats.Q6_K}) {
             QuantizedMatrix[] weights = new QuantizedMatrix[COPIES];
             for (int c = 0; c < COPIES; c++) {
-                weights[c] = format == BlockFormats.Q4_K ? randomQ4_K(random)
-                        : QuantizedMatrix.quantize(format == BlockFormats.Q8_0 ? BlockFormats.Q8_0 : BlockFormats.Q4_0, dense[c], ROWS, COLS);
+                weights[c] = format instanceof QuantizingFormat quantizing ? QuantizedMatrix.quantize(quantizing, dense[c], ROWS, COLS)
+                        : randomBlocks(format, random);
             }
             double bytes = (double) format.blockBytes() / format.blockSize();
             String name = format.name().toLowerCase(Locale.ROOT);
@@ -113,16 +114,21 @@ public final class QuantizedGemvTable {
         return values;
     }
 
-    /** Random Q4_K blocks (random nibbles and scales, small f16 super-scales): the speed does not depend on the values. */
-    private static QuantizedMatrix randomQ4_K(SplittableRandom random) {
-        BlockFormat format = BlockFormats.Q4_K;
+    /**
+     * Random K-quant blocks (random integers and sub-block scales, small f16 super-scales, at the
+     * offsets of Q4_K's {@code d, dmin} or Q6_K's {@code d}): the speed does not depend on the values,
+     * and the gguf package has no K-quant quantiser to make real ones.
+     */
+    private static QuantizedMatrix randomBlocks(BlockFormat format, SplittableRandom random) {
         int blocks = ROWS * COLS / format.blockSize();
         byte[] bytes = new byte[blocks * format.blockBytes()];
         random.nextBytes(bytes);
         MemorySegment segment = MemorySegment.ofArray(bytes);
+        int[] halves = format == BlockFormats.Q6_K ? new int[] {208} : new int[] {0, 2};
         for (int b = 0; b < blocks; b++) {
-            segment.set(HALF, (long) b * format.blockBytes(), Float.floatToFloat16(0.001f));
-            segment.set(HALF, (long) b * format.blockBytes() + 2, Float.floatToFloat16(0.001f));
+            for (int at : halves) {
+                segment.set(HALF, (long) b * format.blockBytes() + at, Float.floatToFloat16(0.001f));
+            }
         }
         return new QuantizedMatrix(format, ROWS, COLS, segment);
     }

@@ -1,10 +1,13 @@
 package dev.mixtape.models.llama;
 
+import dev.mixtape.engine.quant.BlockFormat;
+import dev.mixtape.engine.quant.QuantizedMatrix;
 import dev.mixtape.models.gguf.GgufFile;
 import dev.mixtape.models.gguf.GgufMetadata;
 import dev.mixtape.models.gguf.GgufTensorInfo;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -149,6 +152,37 @@ public final class GgufCheckpoint implements Checkpoint {
             values = RopePermutation.metaToHf(values, config.kvHeads(), config.headDim(), config.dim());
         }
         return values;
+    }
+
+    /**
+     * A weight stored in a block format, as its blocks, without dequantising: a view into the file's
+     * mapping (valid until {@link #close}), or for q and k a copy with the rows permuted to HF's
+     * layout as {@link #readFloats} permutes them. {@code readBlocks(name).dequantize()} equals
+     * {@code readFloats(name)} bit for bit.
+     *
+     * @throws IOException when the tensor is not a matrix in one of the block formats Mixtape reads
+     */
+    public QuantizedMatrix readBlocks(String name) throws IOException {
+        String ggufName = ggufName(name);
+        GgufTensorInfo info = file.tensor(ggufName);
+        BlockFormat format = info.type().blockFormat();
+        long[] shape = info.rowMajorShape();
+        if (format == null || shape.length != 2) {
+            throw new IOException(file.path() + ": tensor '" + ggufName + "' of type " + info.type() + " and shape "
+                    + Arrays.toString(shape) + " is not a matrix in a block format");
+        }
+        int rows = Math.toIntExact(shape[0]);
+        int cols = Math.toIntExact(shape[1]);
+        MemorySegment blocks = file.tensorData(ggufName);
+        long rowBytes = cols / format.blockSize() * (long) format.blockBytes();
+        if (name.endsWith("self_attn.q_proj.weight")) {
+            requireShape(ggufName, shape, config.qDim(), config.dim());
+            blocks = RopePermutation.metaToHf(blocks, rowBytes, config.heads(), config.headDim());
+        } else if (name.endsWith("self_attn.k_proj.weight")) {
+            requireShape(ggufName, shape, config.kvDim(), config.dim());
+            blocks = RopePermutation.metaToHf(blocks, rowBytes, config.kvHeads(), config.headDim());
+        }
+        return new QuantizedMatrix(format, rows, cols, blocks);
     }
 
     private String ggufName(String name) throws IOException {
