@@ -14,7 +14,7 @@ import java.util.Objects;
 /**
  * Fine-tunes one adapter of a {@link Llama}: what {@code ./mixtape finetune} does, for a JVM that
  * embeds Mixtape (the setters and {@code run}/{@code resume} are {@link TrainingJob}'s). The held-out data is evaluated before the first step and after the last, a
- * {@link Trainer} runs the steps (checkpoints, metrics, plot in the run folder), and the adapter is
+ * {@link Trainer} runs the steps (checkpoints and metrics in the run folder), and the adapter is
  * written to the run folder in PEFT's format ({@link PeftFiles}) when training ends.
  * <pre>{@code
  * TrainingResult result = FineTuning.of(llama, adapter, tokenizer)

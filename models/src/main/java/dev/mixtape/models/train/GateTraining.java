@@ -17,7 +17,7 @@ import java.util.Objects;
  * does (the setters and {@code run}/{@code resume} are {@link TrainingJob}'s). The loss back-propagated is the next-token loss plus MoLE's balance loss
  * {@code α·(−Σᵢ log qᵢ)} (none when α is 0); each step's metrics line adds {@code balance_loss} and
  * {@code gate_entropy} (nats, {@code log N} for even use of N experts). At the end the MoLE folder
- * ({@link MoleFiles}) is written into the run folder, beside the checkpoint, metrics and plot.
+ * ({@link MoleFiles}) is written into the run folder, beside the checkpoint and metrics.
  * <pre>{@code
  * Mole mole = Mole.attach(llama, List.of("add", "reverse"), MoleConfig.builder().build());
  * TrainingResult result = GateTraining.of(llama, mole, expertFolders, tokenizer)

@@ -34,10 +34,9 @@ import java.util.Map;
  * {@link Evaluator evaluated}, with the model switched to evaluation mode by the {@link TrainingHooks}
  * for it and back to training mode at the next step.
  *
- * <p>The run folder holds {@value #CHECKPOINT}, {@value #METRICS} (see {@link MetricsLog}) and, at the
- * end, {@value #CURVES}. The checkpoint is the run's state: a new run writes one of step 0 before
- * anything else, then one when the {@link CheckpointTiming} says so, when a {@link StopRequest} asks
- * for it and after the last step, each replacing the last atomically. The metrics of a step are on
+ * <p>The run folder holds {@value #CHECKPOINT} and {@value #METRICS} (see {@link MetricsLog}). The
+ * checkpoint is the run's state: a new run writes one of step 0 before anything else, then one when
+ * the {@link CheckpointTiming} says so, when a {@link StopRequest} asks for it and after the last step, each replacing the last atomically. The metrics of a step are on
  * disk before its checkpoint, so however the process dies (even {@code kill -9}), the folder holds a
  * whole checkpoint of some step k and the metrics of steps 1 to k (with perhaps lines of later steps,
  * which {@link #resume()} drops), or, before the first checkpoint, nothing but temporary files, which
@@ -49,8 +48,6 @@ public final class Trainer {
     public static final String CHECKPOINT = "checkpoint.safetensors";
     /** The metrics log's file name in the run folder. */
     public static final String METRICS = "metrics.jsonl";
-    /** The loss plot's file name in the run folder. */
-    public static final String CURVES = "curves.png";
 
     private final Llama model;
     private final Tokenizer tokenizer;
@@ -79,7 +76,7 @@ public final class Trainer {
      * A trainer; nothing runs until {@link #train()} or {@link #resume()}.
      *
      * @param eval      held-out data, or null for none
-     * @param runFolder where the checkpoint, metrics and plot go (created if needed)
+     * @param runFolder where the checkpoint and metrics go (created if needed)
      * @param hooks     what this kind of training adds: training/evaluation modes, loss terms, figures
      * @param stop      asks the run to checkpoint and stop early
      */
@@ -133,8 +130,8 @@ public final class Trainer {
     /**
      * Continues the run whose checkpoint is in the run folder: restores the trainable parameters, the
      * optimizer state and the data position, then trains the remaining steps (none, if the run was
-     * finished: then only the plot is redrawn). The model must be the one the run started from (same
-     * frozen weights, same trainable parameter names), and the config's settings those of the run.
+     * finished). The model must be the one the run started from (same frozen weights, same trainable
+     * parameter names), and the config's settings those of the run.
      *
      * @return the steps the run had taken before this call; {@code steps} if it was finished
      * @throws TrainingInterruptedException when the {@link StopRequest} stopped the run (checkpointed)
@@ -152,7 +149,6 @@ public final class Trainer {
             throw new IOException(file + ": the run has taken " + step + " steps, more than this one's " + config.steps());
         }
         if (step == config.steps()) {
-            LossCurves.write(runFolder.resolve(METRICS), runFolder.resolve(CURVES));
             return step;
         }
         BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
@@ -198,7 +194,6 @@ public final class Trainer {
                 throw new TrainingInterruptedException(step, runFolder.resolve(CHECKPOINT));
             }
         }
-        LossCurves.write(runFolder.resolve(METRICS), runFolder.resolve(CURVES));
     }
 
     /**

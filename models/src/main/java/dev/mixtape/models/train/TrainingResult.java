@@ -6,7 +6,7 @@ import java.nio.file.Path;
  * How a {@link FineTuning} or {@link GateTraining} went.
  *
  * @param runFolder       the folder holding what was trained (an adapter in PEFT's format, or a MoLE
- *                        folder), the checkpoint, metrics and plot
+ *                        folder), the checkpoint and metrics
  * @param steps           optimizer steps the run has taken in all
  * @param before          the held-out evaluation before the first step, or null without held-out data
  * @param after           the held-out evaluation after the last step, or null without held-out data

@@ -76,7 +76,7 @@ class FineTuningTest {
         assertEquals(30, result.steps());
         assertTrue(result.after().loss() < 0.85 * result.before().loss(), result.before().loss() + " -> " + result.after().loss());
         assertTrue(result.tokensPerSecond() > 0);
-        for (String file : List.of(PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE, Trainer.CHECKPOINT, Trainer.METRICS, Trainer.CURVES)) {
+        for (String file : List.of(PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE, Trainer.CHECKPOINT, Trainer.METRICS)) {
             assertTrue(Files.isRegularFile(folder.resolve(file)), file);
         }
         Llama reloaded = Stories.load(backend);

@@ -1,0 +1,160 @@
+package dev.mixtape.cli;
+
+import dev.mixtape.adapters.Adapter;
+import dev.mixtape.adapters.Adapters;
+import dev.mixtape.adapters.PeftFiles;
+import dev.mixtape.engine.Rng;
+import dev.mixtape.engine.Tensor;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.tokenizer.Tokenizer;
+import dev.mixtape.models.train.Dataset;
+import dev.mixtape.models.train.TrainingResult;
+import dev.mixtape.models.train.FineTuning;
+import dev.mixtape.models.train.SpecialIds;
+import dev.mixtape.models.train.StopRequest;
+import dev.mixtape.models.train.TrainingConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code mixtape finetune}: trains a LoRA or MoSLoRA adapter on a model and writes a run folder with
+ * the adapter in PEFT's format, the checkpoint, {@code metrics.jsonl} and {@code curves.png}. With
+ * no arguments it fine-tunes the bundled tiny model on the bundled {@value #DEFAULT_TASK} task. The
+ * held-out data is evaluated before and after; the last line on stdout is one JSON object:
+ * {@code out}, {@code steps}, {@code eval_before}, {@code eval_after}, {@code tokens_per_s},
+ * {@code peak_rss_mb}.
+ */
+@Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Fine-tune a LoRA or MoSLoRA adapter. With no arguments: the bundled tiny model on the bundled '"
+                + FinetuneCommand.DEFAULT_TASK + "' task.",
+                "Stdout's last line: {\"out\", \"steps\", \"eval_before\", \"eval_after\", \"tokens_per_s\", \"peak_rss_mb\"}."})
+final class FinetuneCommand implements Callable<Integer> {
+    static final String DEFAULT_TASK = "reverse";
+    /** Tuned on the bundled tiny model; real models usually want a learning rate of 1e-4 to 1e-3. */
+    private static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults(600, 5e-3, 20);
+    private static final int DEFAULT_SEQ_LEN = 256;
+    private static final String ADAPTER_NAME = "default";
+
+    @Option(names = "--model", description = "An HF folder, a .gguf file or a llama2.c .bin (default: the bundled tiny Llama).")
+    Path model;
+
+    @Option(names = "--tokenizer", description = "Overrides the model's own tokenizer.")
+    Path tokenizer;
+
+    @Option(names = "--task", description = "A bundled task to train on: add, reverse or facts (default: " + DEFAULT_TASK + ", when no --data).")
+    String task;
+
+    @Option(names = "--data", description = "Training data: .jsonl (text, prompt/completion, instruction/input/output) or plain text.")
+    Path data;
+
+    @Option(names = "--eval-data", description = "Held-out data (default: the task's eval split; with --data, a held-out tenth of it).")
+    Path evalData;
+
+    @Option(names = "--seq-len", description = "Tokens per sequence; longer texts are packed, longer records cut (default: "
+            + DEFAULT_SEQ_LEN + " or the model's positions, if fewer).")
+    Integer seqLen;
+
+    @Option(names = "--init-adapter", description = "Start from this PEFT adapter folder instead of a new adapter (the adapter options are then ignored).")
+    Path initAdapter;
+
+    @Option(names = "--out", description = "The run folder, empty or new (default: runs/<task>-<adapter>-<time>).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out (interrupted or not); give the same options as the first run.")
+    boolean resume;
+
+    @Option(names = "--overwrite", description = "Delete what --out holds and start a new run there.")
+    boolean overwrite;
+
+    @Mixin
+    WeightsOption weights;
+
+    @Option(names = "--backend", defaultValue = "vector", description = "vector (default) or nd4j.")
+    String backend;
+
+    @Mixin
+    AdapterOptions adapterOptions;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Override
+    public Integer call() throws Exception {
+        if (data != null && task != null) {
+            throw new IllegalArgumentException("give --task or --data, not both");
+        }
+        if (resume && out == null) {
+            throw new IllegalArgumentException("--resume needs --out, the folder of the run to continue");
+        }
+        String taskName = data == null ? (task != null ? task : DEFAULT_TASK) : null;
+        Path trainFile = taskName != null ? BundledData.trainData(taskName) : data;
+        Path evalFile = evalData != null ? evalData : taskName != null ? BundledData.evalData(taskName) : null;
+        Path modelPath = model != null ? model : BundledData.tinyModel();
+        String kind = initAdapter != null ? "continued" : adapterOptions.kind.toLowerCase(Locale.ROOT);
+        Path runFolder = out != null ? out : Path.of("runs", (taskName != null ? taskName : baseName(trainFile)) + "-" + kind + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        OutputFolder folder = OutputFolder.check(runFolder, resume, overwrite, List.of(new OutputFolder.Input("--model", modelPath),
+                new OutputFolder.Input("--tokenizer", tokenizer), new OutputFolder.Input("--data", trainFile),
+                new OutputFolder.Input("--eval-data", evalFile), new OutputFolder.Input("--init-adapter", initAdapter)));
+        Llama llama = ModelOptions.loadModel(modelPath, backend, weights.dtype(), weights.nonFinite());
+        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer, llama.config());
+        int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
+        SpecialIds special = SpecialIds.of(loaded, llama.config());
+        TrainingData loadedData = TrainingData.load(trainFile, evalFile, loaded, special, length, training.seed);
+        loadedData.reportLengths("finetune");
+        Dataset train = loadedData.train();
+        Dataset eval = loadedData.eval();
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("--model", TrainingOptions.describe(modelPath));
+        settings.put("--tokenizer", TrainingOptions.describe(tokenizer));
+        settings.put("--data", TrainingOptions.describe(trainFile));
+        settings.put("--eval-data", TrainingOptions.describe(evalFile));
+        settings.put("--seq-len", Integer.toString(length));
+        settings.put("--init-adapter", TrainingOptions.describe(initAdapter));
+        settings.put("--weights", weights.dtype().toString());
+        settings.put("--backend", backend);
+        settings.putAll(adapterOptions.settings());
+        TrainingConfig config = training.toConfig(train.sequences().size(), DEFAULTS, settings);
+
+        Adapter adapter = initAdapter != null
+                ? PeftFiles.load(initAdapter, llama, ADAPTER_NAME)
+                : Adapters.inject(llama, adapterOptions.toConfig(modelPath.toString()), ADAPTER_NAME, new Rng(training.seed));
+        System.err.printf(Locale.ROOT, "finetune: %s, %,d parameters; %s adapter r=%d on %d layers, %,d trainable%n", modelPath,
+                llama.config().parameterCount(), adapter.config().useMixer() ? "MoSLoRA" : "LoRA", adapter.config().r(),
+                adapter.layerNames().size(), adapter.parameters().stream().mapToLong(Tensor::numel).sum());
+        System.err.printf(Locale.ROOT, "finetune: %d training sequences from %s, %s; %d steps of %d x %d; run folder %s%n",
+                train.sequences().size(), trainFile, eval == null ? "no held-out data" : eval.sequences().size() + " held out",
+                config.steps(), config.batchSize(), config.gradientAccumulation(), runFolder);
+
+        folder.prepare();
+        StopRequest stop = new StopRequest();
+        FineTuning job = FineTuning.of(llama, adapter, loaded).data(train, eval).config(config).stopRequest(stop);
+        TrainingResult result;
+        try (ProgressReporter progress = new ProgressReporter("finetune", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
+            job.listener(progress);
+            result = resume ? job.resume(runFolder) : job.run(runFolder);
+        }
+        LossCurves.write(runFolder);
+        if (result.alreadyFinished()) {
+            System.err.printf(Locale.ROOT, "finetune: the run in %s is already finished (%d steps); nothing to train%n", runFolder, result.steps());
+        }
+        RunSummary.print("finetune", result);
+        return 0;
+    }
+
+    private static String baseName(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.mixtape.cli;
+
+import dev.mixtape.adapters.Adapters;
+import dev.mixtape.adapters.PeftFiles;
+import dev.mixtape.models.llama.HfWriter;
+import dev.mixtape.engine.DType;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.llama.NonFiniteWeights;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code mixtape merge}: folds an adapter into its model's weights ({@code W₀ + s·B·M·A}) and writes
+ * the result as a plain Hugging Face Llama folder, which loads and runs with no adapter code at all,
+ * into a new or empty folder ({@link OutputFolder}): never over the base model it read.
+ */
+@Command(name = "merge", mixinStandardHelpOptions = true,
+        description = "Merge an adapter into its model and write a plain HF Llama folder.")
+final class MergeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "The base model: an HF folder, a .gguf file or a llama2.c .bin.")
+    Path model;
+
+    @Option(names = "--adapter", required = true, description = "The adapter folder (PEFT's format).")
+    Path adapter;
+
+    @Option(names = "--out", required = true, description = "The HF folder to write, empty or new (never the model's or the adapter's).")
+    Path out;
+
+    @Option(names = "--overwrite", description = "Delete what --out holds first.")
+    boolean overwrite;
+
+    @Option(names = "--tokenizer", description = "The tokenizer.json to put beside the weights (default: the model folder's).")
+    Path tokenizer;
+
+    @Override
+    public Integer call() throws Exception {
+        OutputFolder folder = OutputFolder.check(out, null, overwrite, List.of(new OutputFolder.Input("--model", model),
+                new OutputFolder.Input("--adapter", adapter), new OutputFolder.Input("--tokenizer", tokenizer)));
+        Llama llama = ModelOptions.loadModel(model, "vector", DType.F32, NonFiniteWeights.REFUSE);
+        String name = PeftFiles.load(adapter, llama, "merged").name();
+        Adapters.mergeAndUnload(llama, name);
+        Path tokenizerJson = tokenizer != null ? tokenizer : model.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerJson)) {
+            System.err.println("merge: no tokenizer.json for " + model + " (pass --tokenizer); the folder gets none");
+            tokenizerJson = null;
+        }
+        folder.prepare();
+        HfWriter.write(llama, tokenizerJson, out);
+        System.out.println(out);
+        return 0;
+    }
+}

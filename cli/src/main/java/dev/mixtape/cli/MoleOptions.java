@@ -1,0 +1,64 @@
+package dev.mixtape.cli;
+
+import dev.mixtape.adapters.mole.GateInput;
+import dev.mixtape.adapters.mole.Granularity;
+import dev.mixtape.adapters.mole.MoleConfig;
+import dev.mixtape.adapters.mole.Pooling;
+import picocli.CommandLine.Option;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** The options that shape a MoLE's gates: granularity, what they read, pooling, temperature, balance loss. */
+final class MoleOptions {
+    @Option(names = "--granularity", defaultValue = "layer",
+            description = "Which matrices share a gate: matrix, layer (default: attention / MLP sub-layer), block or network.")
+    String granularity;
+
+    @Option(names = "--gate-input", defaultValue = "expert-outputs",
+            description = "What the gates read: expert-outputs (default, the paper's) or module-input (the released code's).")
+    String gateInput;
+
+    @Option(names = "--pooling", defaultValue = "token", description = "Gate each token (default) or the mean of the sequence (mean).")
+    String pooling;
+
+    @Option(names = "--temperature", defaultValue = "1", description = "τ in softmax(logits/τ) (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--learnable-temperature", description = "Let each gate learn its τ, starting at --temperature.")
+    boolean learnableTemperature;
+
+    @Option(names = "--alpha", defaultValue = "0.5", description = "Weight of the balance loss −Σ log qᵢ; 0 for none (default: ${DEFAULT-VALUE}).")
+    double alpha;
+
+    /** The config these options describe; errors name the option and its choices. */
+    MoleConfig toConfig() {
+        return MoleConfig.builder().granularity(choice("--granularity", granularity, Granularity.class))
+                .gateInput(choice("--gate-input", gateInput, GateInput.class)).pooling(choice("--pooling", pooling, Pooling.class))
+                .temperature(temperature).learnableTemperature(learnableTemperature).balanceWeight(alpha).build();
+    }
+
+    /** The options' values, by option name, for a run's settings. */
+    Map<String, String> settings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("--granularity", granularity.toLowerCase(Locale.ROOT));
+        settings.put("--gate-input", gateInput.toLowerCase(Locale.ROOT));
+        settings.put("--pooling", pooling.toLowerCase(Locale.ROOT));
+        settings.put("--temperature", Double.toString(temperature));
+        settings.put("--learnable-temperature", Boolean.toString(learnableTemperature));
+        settings.put("--alpha", Double.toString(alpha));
+        return settings;
+    }
+
+    private static <E extends Enum<E>> E choice(String option, String value, Class<E> type) {
+        try {
+            return Enum.valueOf(type, value.toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " must be one of " + Arrays.stream(type.getEnumConstants())
+                    .map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', '-')).collect(Collectors.joining(", ")) + "; got '" + value + "'");
+        }
+    }
+}
