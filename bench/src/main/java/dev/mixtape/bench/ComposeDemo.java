@@ -14,7 +14,6 @@ import dev.mixtape.adapters.mole.GateInput;
 import dev.mixtape.adapters.mole.Granularity;
 import dev.mixtape.adapters.mole.Mole;
 import dev.mixtape.adapters.mole.MoleConfig;
-import dev.mixtape.cli.BundledData;
 import dev.mixtape.cli.ProgressReporter;
 import dev.mixtape.engine.Backends;
 import dev.mixtape.engine.Rng;
@@ -33,6 +32,7 @@ import dev.mixtape.models.train.GateTraining;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.Trainer;
 import dev.mixtape.models.train.TrainingConfig;
+import dev.mixtape.testdata.Bundled;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -109,24 +109,24 @@ public final class ComposeDemo {
         this.out = out;
         this.backend = backend;
         this.budget = budget;
-        this.baseModel = BundledData.tinyModel();
+        this.baseModel = Bundled.tinyLlama();
         this.tokenizer = Tokenizers.forModel(baseModel);
     }
 
     int run() throws IOException {
         SpecialIds special = SpecialIds.of(tokenizer, freshModel().config());
-        for (String task : BundledData.TASKS) {
-            List<DataRecord> records = DataFiles.read(BundledData.evalData(task));
+        for (String task : Bundled.TASKS) {
+            List<DataRecord> records = DataFiles.read(Bundled.task(task).eval());
             int kept = budget.evalPerTask() > 0 ? Math.min(budget.evalPerTask(), records.size()) : records.size();
             taskEvalRecords.put(task, records.subList(0, kept));
-            taskEvals.put(task, Dataset.of(BundledData.evalData(task).toString(), records.subList(0, kept), tokenizer, special, SEQ_LEN));
+            taskEvals.put(task, Dataset.of(Bundled.task(task).eval().toString(), records.subList(0, kept), tokenizer, special, SEQ_LEN));
         }
-        for (String task : BundledData.TASKS) {
+        for (String task : Bundled.TASKS) {
             experts.put(task, trainExpert(task, special));
         }
 
         Map<String, Map<String, Double>> single = new LinkedHashMap<>();
-        for (String task : BundledData.TASKS) {
+        for (String task : Bundled.TASKS) {
             Llama llama = freshModel();
             PeftFiles.load(experts.get(task), llama, task);
             single.put(task, accuracies("expert " + task, llama));
@@ -168,7 +168,7 @@ public final class ComposeDemo {
 
         ObjectMapper json = new ObjectMapper();
         ObjectNode result = json.createObjectNode();
-        result.putArray("tasks").addAll(BundledData.TASKS.stream().map(json.getNodeFactory()::textNode).toList());
+        result.putArray("tasks").addAll(Bundled.TASKS.stream().map(json.getNodeFactory()::textNode).toList());
         ObjectNode singles = result.putObject("single");
         single.forEach((task, accuracies) -> singles.set(task, json.valueToTree(accuracies)));
         result.set("uniform", json.valueToTree(uniform));
@@ -214,7 +214,7 @@ public final class ComposeDemo {
         Adapter adapter = Adapters.inject(llama, moslora, task, new Rng(SEED));
         TrainingConfig config = TrainingConfig.builder(budget.expertSteps()).batchSize(BATCH)
                 .schedule(LrSchedule.cosine(5e-3, 0, Math.min(20, budget.expertSteps() / 10), budget.expertSteps())).seed(SEED).build();
-        Dataset train = Dataset.load(BundledData.trainData(task), tokenizer, special, SEQ_LEN);
+        Dataset train = Dataset.load(Bundled.task(task).train(), tokenizer, special, SEQ_LEN);
         try (ProgressReporter progress = new ProgressReporter("expert " + task, System.err)) {
             FineTuning.of(llama, adapter, tokenizer).data(train, taskEvals.get(task)).config(config).listener(progress).run(folder);
         }
@@ -224,8 +224,8 @@ public final class ComposeDemo {
     /** The first {@code mixPerTask} training records of every task, shuffled together. */
     private Dataset mixedTasks(SpecialIds special) throws IOException {
         List<DataRecord> records = new ArrayList<>();
-        for (String task : BundledData.TASKS) {
-            List<DataRecord> taskRecords = DataFiles.read(BundledData.trainData(task));
+        for (String task : Bundled.TASKS) {
+            List<DataRecord> taskRecords = DataFiles.read(Bundled.task(task).train());
             records.addAll(taskRecords.subList(0, Math.min(budget.mixPerTask(), taskRecords.size())));
         }
         Collections.shuffle(records, new Random(SEED));
@@ -234,7 +234,7 @@ public final class ComposeDemo {
 
     private Dataset mixedEvals(SpecialIds special) {
         List<DataRecord> records = new ArrayList<>();
-        for (String task : BundledData.TASKS) {
+        for (String task : Bundled.TASKS) {
             records.addAll(taskEvalRecords.get(task));
         }
         return Dataset.of("the bundled tasks' held-out data", records, tokenizer, special, SEQ_LEN);
@@ -277,8 +277,8 @@ public final class ComposeDemo {
     }
 
     private static String accuracyTable(Map<String, Map<String, Double>> rows, Map<String, Double> entropies) {
-        StringBuilder table = new StringBuilder("| | " + String.join(" | ", BundledData.TASKS) + " | mean |" + (entropies != null ? " gate entropy |" : ""));
-        table.append("\n|---|").append("---:|".repeat(BundledData.TASKS.size() + 1)).append(entropies != null ? "---:|" : "").append('\n');
+        StringBuilder table = new StringBuilder("| | " + String.join(" | ", Bundled.TASKS) + " | mean |" + (entropies != null ? " gate entropy |" : ""));
+        table.append("\n|---|").append("---:|".repeat(Bundled.TASKS.size() + 1)).append(entropies != null ? "---:|" : "").append('\n');
         rows.forEach((name, accuracies) -> {
             table.append("| ").append(name).append(" |");
             accuracies.values().forEach(a -> table.append(String.format(Locale.ROOT, " %.2f |", a)));

@@ -13,25 +13,25 @@ import java.util.Map;
 
 /** The options that describe a new adapter: kind, rank, scaling, dropout, targets, initialisation. */
 final class AdapterOptions {
-    @Option(names = "--adapter", defaultValue = "moslora", description = "moslora (default: LoRA with a learnable r×r mixer) or lora.")
-    String kind;
+    @Option(names = "--adapter-type", description = "moslora (default: LoRA with a learnable r×r mixer) or lora.")
+    String kind = "moslora";
 
     @Option(names = "--rank", defaultValue = "8", description = "LoRA rank r (default: ${DEFAULT-VALUE}).")
     int rank;
 
-    @Option(names = "--alpha", defaultValue = "16", description = "LoRA alpha; the scaling is alpha/r (default: ${DEFAULT-VALUE}).")
-    double alpha;
+    @Option(names = "--lora-alpha", description = "LoRA alpha; the scaling is alpha/r (default: ${DEFAULT-VALUE}).")
+    double alpha = 16;
 
     @Option(names = "--rslora", description = "rsLoRA scaling alpha/√r instead of alpha/r.")
     boolean rslora;
 
-    @Option(names = "--dropout", defaultValue = "0", description = "Dropout on the adapter's input while training (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lora-dropout", description = "Dropout on the adapter's input while training (default: ${DEFAULT-VALUE}).")
     double dropout;
 
-    @Option(names = "--targets", defaultValue = TargetModules.AllLinear.KEYWORD,
+    @Option(names = "--target-modules",
             description = "Layers to adapt: all-linear (default: q,k,v,o,gate,up,down), a comma-separated list of names "
                     + "(q_proj,v_proj), or a regex over whole module names (.*\\.(q|v)_proj).")
-    String targets;
+    String targets = TargetModules.AllLinear.KEYWORD;
 
     @Option(names = "--init", defaultValue = "kaiming", description = "A's initialisation: kaiming (default, PEFT's) or gaussian; B starts at 0.")
     String init;
@@ -39,12 +39,39 @@ final class AdapterOptions {
     @Option(names = "--mixer-init", defaultValue = "kaiming", description = "MoSLoRA mixer initialisation: kaiming (default), orthogonal or identity.")
     String mixerInit;
 
+    @Option(names = "--adapter", hidden = true, description = "Deprecated spelling of --adapter-type.")
+    void deprecatedAdapter(String value) {
+        DeprecatedOption.warn("finetune --adapter", "--adapter-type");
+        kind = value;
+    }
+
+    @Option(names = "--alpha", hidden = true, description = "Deprecated spelling of --lora-alpha.")
+    void deprecatedAlpha(double value) {
+        DeprecatedOption.warn("finetune --alpha", "--lora-alpha");
+        alpha = value;
+    }
+
+    @Option(names = "--dropout", hidden = true, description = "Deprecated spelling of --lora-dropout.")
+    void deprecatedDropout(double value) {
+        DeprecatedOption.warn("--dropout", "--lora-dropout");
+        dropout = value;
+    }
+
+    @Option(names = "--targets", hidden = true, description = "Deprecated spelling of --target-modules.")
+    void deprecatedTargets(String value) {
+        DeprecatedOption.warn("--targets", "--target-modules");
+        targets = value;
+    }
+
     /** The adapter config these options describe; {@code baseModel} is recorded in it. Errors name the option. */
     LoraConfig toConfig(String baseModel) {
+        OptionChecks.atLeast("--rank", rank, 1);
+        OptionChecks.nonNegative("--lora-alpha", alpha);
+        OptionChecks.fraction("--lora-dropout", dropout);
         boolean mixer = switch (kind.toLowerCase(Locale.ROOT)) {
             case "moslora" -> true;
             case "lora" -> false;
-            default -> throw new IllegalArgumentException("--adapter must be lora or moslora, got '" + kind + "'");
+            default -> throw new IllegalArgumentException("--adapter-type must be lora or moslora, got '" + kind + "'");
         };
         LoraInit loraInit = switch (init.toLowerCase(Locale.ROOT)) {
             case "kaiming" -> LoraInit.KAIMING;
@@ -64,12 +91,12 @@ final class AdapterOptions {
     /** The options' values, by option name, for a run's settings. */
     Map<String, String> settings() {
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("--adapter", kind.toLowerCase(Locale.ROOT));
+        settings.put("--adapter-type", kind.toLowerCase(Locale.ROOT));
         settings.put("--rank", Integer.toString(rank));
-        settings.put("--alpha", Double.toString(alpha));
+        settings.put("--lora-alpha", Double.toString(alpha));
         settings.put("--rslora", Boolean.toString(rslora));
-        settings.put("--dropout", Double.toString(dropout));
-        settings.put("--targets", targets);
+        settings.put("--lora-dropout", Double.toString(dropout));
+        settings.put("--target-modules", targets);
         settings.put("--init", init.toLowerCase(Locale.ROOT));
         settings.put("--mixer-init", mixerInit.toLowerCase(Locale.ROOT));
         return settings;

@@ -39,11 +39,11 @@ final class ComposeCommand implements Callable<Integer> {
     private static final TrainingOptions.Defaults DEFAULTS = new TrainingOptions.Defaults(200, 3e-3, 10);
     private static final int DEFAULT_SEQ_LEN = 256;
 
-    @Option(names = "--model", description = "The base model the experts were trained on (default: the bundled tiny Llama).")
-    Path model;
+    @Mixin
+    ModelOption model;
 
-    @Option(names = "--tokenizer", description = "Overrides the model's own tokenizer.")
-    Path tokenizer;
+    @Mixin
+    TokenizerOption tokenizer;
 
     @Option(names = "--experts", split = ",", description = "The expert adapter folders (PEFT's format), comma-separated; named by their folder names.")
     List<Path> experts;
@@ -57,17 +57,11 @@ final class ComposeCommand implements Callable<Integer> {
     @Option(names = "--seq-len", description = "Tokens per sequence (default: " + DEFAULT_SEQ_LEN + " or the model's positions, if fewer).")
     Integer seqLen;
 
-    @Option(names = "--out", description = "The MoLE folder to write (default: runs/mole-<time>).")
-    Path out;
+    @Mixin
+    RunFolderOptions run;
 
-    @Option(names = "--resume", description = "Continue the run in --out (interrupted or not); give the same options as the first run.")
-    boolean resume;
-
-    @Option(names = "--overwrite", description = "Delete what --out holds and start anew there.")
-    boolean overwrite;
-
-    @Option(names = "--backend", defaultValue = "vector", description = "vector (default) or nd4j.")
-    String backend;
+    @Mixin
+    BackendOption backend;
 
     @Mixin
     MoleOptions moleOptions;
@@ -81,17 +75,14 @@ final class ComposeCommand implements Callable<Integer> {
         if (experts == null || experts.isEmpty() || data == null) {
             throw new IllegalArgumentException("compose needs --experts and --data");
         }
-        if (resume && out == null) {
-            throw new IllegalArgumentException("--resume needs --out, the folder of the run to continue");
-        }
-        Path modelPath = model != null ? model : BundledData.tinyModel();
-        Path runFolder = out != null ? out : Path.of("runs", "mole-" + time);
+        Path modelPath = model.path();
+        Path runFolder = run.folder(Path.of("runs", "mole-" + time));
         List<OutputFolder.Input> inputs = new ArrayList<>(List.of(new OutputFolder.Input("--model", modelPath),
-                new OutputFolder.Input("--tokenizer", tokenizer), new OutputFolder.Input("--data", data), new OutputFolder.Input("--eval-data", evalData)));
+                new OutputFolder.Input("--tokenizer", tokenizer.given), new OutputFolder.Input("--data", data), new OutputFolder.Input("--eval-data", evalData)));
         experts.forEach(expert -> inputs.add(new OutputFolder.Input("--experts", expert)));
-        OutputFolder folder = OutputFolder.check(runFolder, resume, overwrite, inputs);
-        Llama llama = ModelOptions.loadModel(modelPath, backend, DType.F32, NonFiniteWeights.REFUSE);
-        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer, llama.config());
+        OutputFolder folder = OutputFolder.check(runFolder, run.resume, run.overwrite, inputs);
+        Llama llama = ModelOptions.loadModel(modelPath, backend.name, DType.F32, NonFiniteWeights.REFUSE);
+        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer.given, llama.config());
         Map<String, Path> expertFolders = expertFolders(experts);
         for (Map.Entry<String, Path> expert : expertFolders.entrySet()) {
             PeftFiles.load(expert.getValue(), llama, expert.getKey());
@@ -103,12 +94,12 @@ final class ComposeCommand implements Callable<Integer> {
         loadedData.reportLengths("compose");
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("--model", TrainingOptions.describe(modelPath));
-        settings.put("--tokenizer", TrainingOptions.describe(tokenizer));
+        settings.put("--tokenizer", TrainingOptions.describe(tokenizer.given));
         settings.put("--experts", expertFolders.values().stream().map(TrainingOptions::describe).collect(Collectors.joining(",")));
         settings.put("--data", TrainingOptions.describe(data));
         settings.put("--eval-data", TrainingOptions.describe(evalData));
         settings.put("--seq-len", Integer.toString(length));
-        settings.put("--backend", backend);
+        settings.put("--backend", backend.name);
         settings.putAll(moleOptions.settings());
         TrainingConfig config = training.toConfig(loadedData.train().sequences().size(), DEFAULTS, settings);
         System.err.printf(Locale.ROOT, "compose: %d experts %s, %d gates (%s), %,d gate parameters; %d training sequences; %d steps; run folder %s%n",
@@ -122,7 +113,7 @@ final class ComposeCommand implements Callable<Integer> {
         TrainingResult result;
         try (ProgressReporter progress = new ProgressReporter("compose", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
             job.listener(progress);
-            result = resume ? job.resume(runFolder) : job.run(runFolder);
+            result = run.resume ? job.resume(runFolder) : job.run(runFolder);
         }
         LossCurves.write(runFolder);
         if (result.alreadyFinished()) {

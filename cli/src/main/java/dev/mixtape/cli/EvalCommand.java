@@ -34,14 +34,18 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seq-len", description = "Tokens per sequence (default: " + DEFAULT_SEQ_LEN + " or the model's positions, if fewer).")
     Integer seqLen;
 
-    @Option(names = {"--batch", "--batch-size"}, defaultValue = "16", description = "Sequences per forward pass, as in finetune: the same batches give the same figures to the last digit (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", description = "Sequences per forward pass, as in finetune: the same batches give the same figures to the last digit (default: ${DEFAULT-VALUE}).")
+    int batchSize = 16;
+
+    @Option(names = "--batch", hidden = true, description = "Deprecated spelling of --batch-size.")
+    void deprecatedBatch(int value) {
+        DeprecatedOption.warn("--batch", "--batch-size");
+        batchSize = value;
+    }
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
-        }
+        OptionChecks.atLeast("--batch-size", batchSize, 1);
         Llama llama = model.loadModel(false);
         Tokenizer tokenizer = model.loadTokenizer(llama);
         int positions = llama.config().maxPositions();

@@ -13,6 +13,7 @@ import dev.mixtape.models.train.FineTuning;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StopRequest;
 import dev.mixtape.models.train.TrainingConfig;
+import dev.mixtape.testdata.Bundled;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,11 +46,11 @@ final class FinetuneCommand implements Callable<Integer> {
     private static final int DEFAULT_SEQ_LEN = 256;
     private static final String ADAPTER_NAME = "default";
 
-    @Option(names = "--model", description = "An HF folder, a .gguf file or a llama2.c .bin (default: the bundled tiny Llama).")
-    Path model;
+    @Mixin
+    ModelOption model;
 
-    @Option(names = "--tokenizer", description = "Overrides the model's own tokenizer.")
-    Path tokenizer;
+    @Mixin
+    TokenizerOption tokenizer;
 
     @Option(names = "--task", description = "A bundled task to train on: add, reverse or facts (default: " + DEFAULT_TASK + ", when no --data).")
     String task;
@@ -67,20 +68,14 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--init-adapter", description = "Start from this PEFT adapter folder instead of a new adapter (the adapter options are then ignored).")
     Path initAdapter;
 
-    @Option(names = "--out", description = "The run folder, empty or new (default: runs/<task>-<adapter>-<time>).")
-    Path out;
-
-    @Option(names = "--resume", description = "Continue the run in --out (interrupted or not); give the same options as the first run.")
-    boolean resume;
-
-    @Option(names = "--overwrite", description = "Delete what --out holds and start a new run there.")
-    boolean overwrite;
+    @Mixin
+    RunFolderOptions run;
 
     @Mixin
     WeightsOption weights;
 
-    @Option(names = "--backend", defaultValue = "vector", description = "vector (default) or nd4j.")
-    String backend;
+    @Mixin
+    BackendOption backend;
 
     @Mixin
     AdapterOptions adapterOptions;
@@ -93,21 +88,18 @@ final class FinetuneCommand implements Callable<Integer> {
         if (data != null && task != null) {
             throw new IllegalArgumentException("give --task or --data, not both");
         }
-        if (resume && out == null) {
-            throw new IllegalArgumentException("--resume needs --out, the folder of the run to continue");
-        }
         String taskName = data == null ? (task != null ? task : DEFAULT_TASK) : null;
-        Path trainFile = taskName != null ? BundledData.trainData(taskName) : data;
-        Path evalFile = evalData != null ? evalData : taskName != null ? BundledData.evalData(taskName) : null;
-        Path modelPath = model != null ? model : BundledData.tinyModel();
+        Path trainFile = taskName != null ? Bundled.task(taskName).train() : data;
+        Path evalFile = evalData != null ? evalData : taskName != null ? Bundled.task(taskName).eval() : null;
+        Path modelPath = model.path();
         String kind = initAdapter != null ? "continued" : adapterOptions.kind.toLowerCase(Locale.ROOT);
-        Path runFolder = out != null ? out : Path.of("runs", (taskName != null ? taskName : baseName(trainFile)) + "-" + kind + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        OutputFolder folder = OutputFolder.check(runFolder, resume, overwrite, List.of(new OutputFolder.Input("--model", modelPath),
-                new OutputFolder.Input("--tokenizer", tokenizer), new OutputFolder.Input("--data", trainFile),
+        Path runFolder = run.folder(Path.of("runs", (taskName != null ? taskName : baseName(trainFile)) + "-" + kind + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
+        OutputFolder folder = OutputFolder.check(runFolder, run.resume, run.overwrite, List.of(new OutputFolder.Input("--model", modelPath),
+                new OutputFolder.Input("--tokenizer", tokenizer.given), new OutputFolder.Input("--data", trainFile),
                 new OutputFolder.Input("--eval-data", evalFile), new OutputFolder.Input("--init-adapter", initAdapter)));
-        Llama llama = ModelOptions.loadModel(modelPath, backend, weights.dtype(), weights.nonFinite());
-        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer, llama.config());
+        Llama llama = ModelOptions.loadModel(modelPath, backend.name, weights.dtype(), weights.nonFinite());
+        Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer.given, llama.config());
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         SpecialIds special = SpecialIds.of(loaded, llama.config());
         TrainingData loadedData = TrainingData.load(trainFile, evalFile, loaded, special, length, training.seed);
@@ -116,13 +108,13 @@ final class FinetuneCommand implements Callable<Integer> {
         Dataset eval = loadedData.eval();
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("--model", TrainingOptions.describe(modelPath));
-        settings.put("--tokenizer", TrainingOptions.describe(tokenizer));
+        settings.put("--tokenizer", TrainingOptions.describe(tokenizer.given));
         settings.put("--data", TrainingOptions.describe(trainFile));
         settings.put("--eval-data", TrainingOptions.describe(evalFile));
         settings.put("--seq-len", Integer.toString(length));
         settings.put("--init-adapter", TrainingOptions.describe(initAdapter));
         settings.put("--weights", weights.dtype().toString());
-        settings.put("--backend", backend);
+        settings.put("--backend", backend.name);
         settings.putAll(adapterOptions.settings());
         TrainingConfig config = training.toConfig(train.sequences().size(), DEFAULTS, settings);
 
@@ -142,7 +134,7 @@ final class FinetuneCommand implements Callable<Integer> {
         TrainingResult result;
         try (ProgressReporter progress = new ProgressReporter("finetune", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
             job.listener(progress);
-            result = resume ? job.resume(runFolder) : job.run(runFolder);
+            result = run.resume ? job.resume(runFolder) : job.run(runFolder);
         }
         LossCurves.write(runFolder);
         if (result.alreadyFinished()) {

@@ -24,8 +24,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", defaultValue = "", description = "Text to continue (default: empty, start from BOS).")
     String prompt;
 
-    @Option(names = "--steps", defaultValue = "256", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--max-new-tokens", description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
+    int steps = 256;
 
     @Option(names = "--temperature", defaultValue = "1.0", description = "0 for greedy (default: ${DEFAULT-VALUE}).")
     double temperature;
@@ -42,10 +42,19 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "Print one line of speed and memory figures to stderr.")
     boolean stats;
 
+    @Option(names = "--steps", hidden = true, description = "Deprecated spelling of --max-new-tokens.")
+    void deprecatedSteps(int value) {
+        DeprecatedOption.warn("generate --steps", "--max-new-tokens");
+        steps = value;
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (steps < 0) {
-            throw new IllegalArgumentException("--steps must be >= 0, got " + steps);
+        OptionChecks.atLeast("--max-new-tokens", steps, 0);
+        OptionChecks.nonNegative("--temperature", temperature);
+        OptionChecks.atLeast("--top-k", topK, 0);
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
         }
         Llama llama = model.loadModel(true);
         Tokenizer tokenizer = model.loadTokenizer(llama);

@@ -5,10 +5,9 @@ import dev.mixtape.models.llama.Checkpoints;
 import dev.mixtape.models.llama.LlamaConfig;
 import dev.mixtape.models.llama.StoredTensor;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -21,12 +20,12 @@ import java.util.concurrent.Callable;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Show a model's config, parameter count and memory, and each tensor's type and bytes in the file.")
 final class InfoCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "An HF folder, a .gguf file or a llama2.c .bin.")
-    Path model;
+    @Mixin
+    ModelOption model;
 
     @Override
     public Integer call() throws Exception {
-        try (Checkpoint checkpoint = Checkpoints.open(model)) {
+        try (Checkpoint checkpoint = Checkpoints.open(model.path())) {
             LlamaConfig c = checkpoint.config();
             long params = c.parameterCount();
             System.out.printf(Locale.ROOT, "model: %s%n", checkpoint.source());

@@ -7,6 +7,7 @@ import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.llama.NonFiniteWeights;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -22,8 +23,8 @@ import java.util.concurrent.Callable;
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = "Merge an adapter into its model and write a plain HF Llama folder.")
 final class MergeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "The base model: an HF folder, a .gguf file or a llama2.c .bin.")
-    Path model;
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--adapter", required = true, description = "The adapter folder (PEFT's format).")
     Path adapter;
@@ -34,11 +35,12 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Delete what --out holds first.")
     boolean overwrite;
 
-    @Option(names = "--tokenizer", description = "The tokenizer.json to put beside the weights (default: the model folder's).")
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "The tokenizer.json to put beside the weights (default: the model folder's).")
     Path tokenizer;
 
     @Override
     public Integer call() throws Exception {
+        Path model = this.model.path();
         OutputFolder folder = OutputFolder.check(out, null, overwrite, List.of(new OutputFolder.Input("--model", model),
                 new OutputFolder.Input("--adapter", adapter), new OutputFolder.Input("--tokenizer", tokenizer)));
         Llama llama = ModelOptions.loadModel(model, "vector", DType.F32, NonFiniteWeights.REFUSE);

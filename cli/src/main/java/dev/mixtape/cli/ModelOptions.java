@@ -27,11 +27,11 @@ final class ModelOptions {
 
     private Mole loadedMole;
 
-    @Option(names = "--model", required = true, description = "An HF folder, a .gguf file or a llama2.c .bin.")
-    Path model;
+    @Mixin
+    ModelOption model;
 
-    @Option(names = "--tokenizer", description = "Overrides the model's own tokenizer (tokenizer.json, tokenizer .bin or .gguf).")
-    Path tokenizer;
+    @Mixin
+    TokenizerOption tokenizer;
 
     @Option(names = "--adapter", description = "A LoRA/MoSLoRA adapter folder in PEFT's format to apply to the model.")
     Path adapter;
@@ -45,8 +45,8 @@ final class ModelOptions {
     @Option(names = "--explain", description = "With --mole: print each gate's mean weight per expert to stderr at the end.")
     boolean explain;
 
-    @Option(names = "--backend", defaultValue = "vector", description = "vector (default) or nd4j.")
-    String backend;
+    @Mixin
+    BackendOption backend;
 
     @Mixin
     WeightsOption weights;
@@ -64,7 +64,7 @@ final class ModelOptions {
             throw new IllegalArgumentException((mask != null ? "--mask" : "--explain") + " needs --mole");
         }
         boolean mergedFirst = adapter != null && mergeAdapter;
-        Llama llama = loadModel(model, backend, mergedFirst ? DType.F32 : weights.dtype(), weights.nonFinite());
+        Llama llama = loadModel(model.path(), backend.name, mergedFirst ? DType.F32 : weights.dtype(), weights.nonFinite());
         if (mole != null) {
             loadedMole = MoleFiles.load(mole, llama);
             if (mask != null) {
@@ -114,7 +114,7 @@ final class ModelOptions {
 
     /** The tokenizer for {@code llama} (loaded from these options): {@code --tokenizer}, or the model's own. */
     Tokenizer loadTokenizer(Llama llama) throws IOException {
-        return loadTokenizer(model, tokenizer, llama.config());
+        return loadTokenizer(model.path(), tokenizer.given, llama.config());
     }
 
     /**

@@ -18,27 +18,48 @@ final class MoleOptions {
             description = "Which matrices share a gate: matrix, layer (default: attention / MLP sub-layer), block or network.")
     String granularity;
 
-    @Option(names = "--gate-input", defaultValue = "expert-outputs",
-            description = "What the gates read: expert-outputs (default, the paper's) or module-input (the released code's).")
+    @Option(names = "--gate-input", defaultValue = "module-input",
+            description = "What the gates read: module-input (default, the released code's; routes best on the bundled tasks) "
+                    + "or expert-outputs (the paper's).")
     String gateInput;
 
     @Option(names = "--pooling", defaultValue = "token", description = "Gate each token (default) or the mean of the sequence (mean).")
     String pooling;
 
-    @Option(names = "--temperature", defaultValue = "1", description = "τ in softmax(logits/τ) (default: ${DEFAULT-VALUE}).")
-    double temperature;
+    @Option(names = "--gate-temperature", description = "The gates' τ in softmax(logits/τ) (default: ${DEFAULT-VALUE}).")
+    double temperature = 1;
 
-    @Option(names = "--learnable-temperature", description = "Let each gate learn its τ, starting at --temperature.")
+    @Option(names = "--learnable-gate-temperature", description = "Let each gate learn its τ, starting at --gate-temperature.")
     boolean learnableTemperature;
 
-    @Option(names = "--alpha", defaultValue = "0.5", description = "Weight of the balance loss −Σ log qᵢ; 0 for none (default: ${DEFAULT-VALUE}).")
-    double alpha;
+    @Option(names = "--balance-weight", description = "Weight of the balance loss −Σ log qᵢ; 0 for none (default: ${DEFAULT-VALUE}).")
+    double balanceWeight = 0.5;
+
+    @Option(names = "--temperature", hidden = true, description = "Deprecated spelling of --gate-temperature.")
+    void deprecatedTemperature(double value) {
+        DeprecatedOption.warn("compose --temperature", "--gate-temperature");
+        temperature = value;
+    }
+
+    @Option(names = "--learnable-temperature", hidden = true, description = "Deprecated spelling of --learnable-gate-temperature.")
+    void deprecatedLearnableTemperature(boolean value) {
+        DeprecatedOption.warn("--learnable-temperature", "--learnable-gate-temperature");
+        learnableTemperature = value;
+    }
+
+    @Option(names = "--alpha", hidden = true, description = "Deprecated spelling of --balance-weight.")
+    void deprecatedAlpha(double value) {
+        DeprecatedOption.warn("compose --alpha", "--balance-weight");
+        balanceWeight = value;
+    }
 
     /** The config these options describe; errors name the option and its choices. */
     MoleConfig toConfig() {
+        OptionChecks.positive("--gate-temperature", temperature);
+        OptionChecks.nonNegative("--balance-weight", balanceWeight);
         return MoleConfig.builder().granularity(choice("--granularity", granularity, Granularity.class))
                 .gateInput(choice("--gate-input", gateInput, GateInput.class)).pooling(choice("--pooling", pooling, Pooling.class))
-                .temperature(temperature).learnableTemperature(learnableTemperature).balanceWeight(alpha).build();
+                .temperature(temperature).learnableTemperature(learnableTemperature).balanceWeight(balanceWeight).build();
     }
 
     /** The options' values, by option name, for a run's settings. */
@@ -47,9 +68,9 @@ final class MoleOptions {
         settings.put("--granularity", granularity.toLowerCase(Locale.ROOT));
         settings.put("--gate-input", gateInput.toLowerCase(Locale.ROOT));
         settings.put("--pooling", pooling.toLowerCase(Locale.ROOT));
-        settings.put("--temperature", Double.toString(temperature));
-        settings.put("--learnable-temperature", Boolean.toString(learnableTemperature));
-        settings.put("--alpha", Double.toString(alpha));
+        settings.put("--gate-temperature", Double.toString(temperature));
+        settings.put("--learnable-gate-temperature", Boolean.toString(learnableTemperature));
+        settings.put("--balance-weight", Double.toString(balanceWeight));
         return settings;
     }
 

@@ -19,6 +19,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,8 +48,6 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", required = true, description = "The tokenizer.json the model is for; its vocabulary sets the model's.")
     Path tokenizer;
 
-    @Option(names = "--out", required = true, description = "The model folder to write, empty or new; the run's files go to OUT/training.")
-    Path out;
 
     @Option(names = "--dim", defaultValue = "128", description = "Hidden size (default: ${DEFAULT-VALUE}).")
     int dim;
@@ -70,21 +70,19 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--init-std", defaultValue = "0.02", description = "Standard deviation of the initial weights (default: ${DEFAULT-VALUE}).")
     double initStd;
 
-    @Option(names = "--resume", description = "Continue the run in OUT/training (interrupted or not); give the same options as the first run.")
-    boolean resume;
+    @Mixin
+    RunFolderOptions run;
 
-    @Option(names = "--overwrite", description = "Delete what --out holds and start a new run there.")
-    boolean overwrite;
-
-    @Option(names = "--backend", defaultValue = "vector", description = "vector (default) or nd4j.")
-    String backend;
+    @Mixin
+    BackendOption backend;
 
     @Mixin
     TrainingOptions training;
 
     @Override
     public Integer call() throws Exception {
-        OutputFolder folder = OutputFolder.check(out, resume, overwrite, List.of(new OutputFolder.Input("--data", data),
+        Path out = run.folder(Path.of("runs", "pretrain-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
+        OutputFolder folder = OutputFolder.check(out, run.resume, run.overwrite, List.of(new OutputFolder.Input("--data", data),
                 new OutputFolder.Input("--eval-data", evalData), new OutputFolder.Input("--tokenizer", tokenizer)));
         Tokenizer loaded = Tokenizers.load(tokenizer);
         int bos = loaded.bosId().orElseThrow(() -> new IllegalArgumentException(tokenizer + " names no beginning-of-sequence token"));
@@ -95,7 +93,7 @@ final class PretrainCommand implements Callable<Integer> {
         }
         LlamaConfig shape = new LlamaConfig(dim, mlp, layers, heads, kvHeads != null ? kvHeads : heads, dim / heads,
                 loaded.vocabSize(), seqLen, 1e-5, 10000, null, true, bos, eos);
-        Backend chosen = Backends.create(backend);
+        Backend chosen = Backends.create(backend.name);
         Llama model = Llama.random(shape, chosen, training.seed);
         InitialWeights.normal(model, initStd, training.seed);
 
@@ -113,7 +111,7 @@ final class PretrainCommand implements Callable<Integer> {
         settings.put("--kv-heads", Integer.toString(shape.kvHeads()));
         settings.put("--seq-len", Integer.toString(seqLen));
         settings.put("--init-std", Double.toString(initStd));
-        settings.put("--backend", backend);
+        settings.put("--backend", backend.name);
         TrainingConfig config = training.toConfig(train.sequences().size(), DEFAULTS, settings);
         System.err.printf("pretrain: %,d parameters, %d training sequences (%,d tokens)%n", shape.parameterCount(),
                 train.sequences().size(), train.predictedTokens());
@@ -121,7 +119,7 @@ final class PretrainCommand implements Callable<Integer> {
         StopRequest stop = new StopRequest();
         try (ProgressReporter progress = new ProgressReporter("pretrain", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
             Trainer trainer = new Trainer(model, loaded, train, eval, config, out.resolve(TRAINING_FOLDER), progress, TrainingHooks.NONE, stop);
-            if (!resume) {
+            if (!run.resume) {
                 trainer.train();
             } else if (trainer.resume() == config.steps()) {
                 System.err.printf("pretrain: the run in %s is already finished (%d steps); nothing to train%n", out, config.steps());

@@ -12,8 +12,8 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * Shows a run's progress on stderr: on a terminal a progress bar with the loss, the last evaluation,
- * tokens per second and the time left; otherwise (a pipe, a log file, CI) plain lines, about twenty
+ * Shows a run's progress on stderr: on a terminal a progress bar with the loss, the last evaluation
+ * and the step it was made at, tokens per second and the time left; otherwise (a pipe, a log file, CI) plain lines, about twenty
  * per run, with the same figures, plus one line per evaluation and checkpoint.
  */
 public final class ProgressReporter implements TrainingListener, AutoCloseable {
@@ -64,7 +64,7 @@ public final class ProgressReporter implements TrainingListener, AutoCloseable {
 
     @Override
     public void onEvaluation(int step, Evaluation evaluation) {
-        lastEvaluation = String.format(Locale.ROOT, " | eval %.4f", evaluation.loss())
+        lastEvaluation = String.format(Locale.ROOT, " | eval at step %d: loss %.4f", step, evaluation.loss())
                 + evaluation.accuracy().stream().mapToObj(a -> String.format(Locale.ROOT, " acc %.3f", a)).findFirst().orElse("");
         if (bar == null) {
             log.printf(Locale.ROOT, "%s: step %d eval loss %.4f perplexity %.3f tokens %d%s%n", task, step, evaluation.loss(),

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-
 /** The options of every training command: steps, batches, optimizer, schedule, evaluation, checkpoints. */
 final class TrainingOptions {
     @Option(names = "--steps", description = "Optimizer steps (default: 600 for finetune, 200 for compose, 100 for pretrain; see also --epochs).")
@@ -19,8 +18,8 @@ final class TrainingOptions {
     @Option(names = "--epochs", description = "Passes over the training data, instead of --steps (the last pass may be partial).")
     Double epochs;
 
-    @Option(names = {"--batch", "--batch-size"}, defaultValue = "16", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize = 16;
 
     @Option(names = "--grad-accum", defaultValue = "1", description = "Forward passes per optimizer step (default: ${DEFAULT-VALUE}).")
     int gradientAccumulation;
@@ -34,7 +33,7 @@ final class TrainingOptions {
     @Option(names = "--min-lr", defaultValue = "0", description = "Learning rate at the end of the cosine (default: ${DEFAULT-VALUE}).")
     double minLearningRate;
 
-    @Option(names = "--warmup", description = "Steps of linear warmup from 0 (default: 20 for finetune, 10 for compose, or a tenth of the steps if fewer; 0 for pretrain).")
+    @Option(names = "--warmup-steps", description = "Steps of linear warmup from 0 (default: 20 for finetune, 10 for compose, or a tenth of the steps if fewer; 0 for pretrain).")
     Integer warmupSteps;
 
     @Option(names = "--schedule", defaultValue = "cosine", description = "cosine (default: warmup, then down to --min-lr) or constant (warmup, then --lr).")
@@ -46,8 +45,8 @@ final class TrainingOptions {
     @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     double momentum;
 
-    @Option(names = "--clip", defaultValue = "1.0", description = "Global gradient-norm limit, 0 for none (default: ${DEFAULT-VALUE}).")
-    double clipNorm;
+    @Option(names = "--max-grad-norm", description = "Global gradient-norm limit, 0 for none (default: ${DEFAULT-VALUE}).")
+    double clipNorm = 1.0;
 
     @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N steps; 0: only before the first and after the last (default).")
     int evalEvery;
@@ -58,6 +57,24 @@ final class TrainingOptions {
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights and the data order (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--batch", hidden = true, description = "Deprecated spelling of --batch-size.")
+    void deprecatedBatch(int value) {
+        DeprecatedOption.warn("--batch", "--batch-size");
+        batchSize = value;
+    }
+
+    @Option(names = "--warmup", hidden = true, description = "Deprecated spelling of --warmup-steps.")
+    void deprecatedWarmup(int value) {
+        DeprecatedOption.warn("--warmup", "--warmup-steps");
+        warmupSteps = value;
+    }
+
+    @Option(names = "--clip", hidden = true, description = "Deprecated spelling of --max-grad-norm.")
+    void deprecatedClip(double value) {
+        DeprecatedOption.warn("--clip", "--max-grad-norm");
+        clipNorm = value;
+    }
 
     /**
      * What a command trains with when its options are not given.
@@ -82,13 +99,27 @@ final class TrainingOptions {
         if (epochs != null && !(epochs > 0 && Double.isFinite(epochs))) {
             throw new IllegalArgumentException("--epochs must be > 0, got " + epochs);
         }
+        OptionChecks.atLeast("--steps", steps, 1);
+        OptionChecks.atLeast("--batch-size", batchSize, 1);
+        OptionChecks.atLeast("--grad-accum", gradientAccumulation, 1);
+        OptionChecks.atLeast("--warmup-steps", warmupSteps, 0);
+        OptionChecks.atLeast("--eval-every", evalEvery, 0);
+        OptionChecks.atLeast("--save-every", saveEvery, 0);
+        OptionChecks.nonNegative("--lr", learningRate);
+        OptionChecks.nonNegative("--min-lr", minLearningRate);
+        OptionChecks.nonNegative("--weight-decay", weightDecay);
+        OptionChecks.nonNegative("--max-grad-norm", clipNorm);
+        OptionChecks.fraction("--momentum", momentum);
         int steps = this.steps != null ? this.steps
                 : epochs != null ? (int) Math.ceil(epochs * sequences / ((double) batchSize * gradientAccumulation))
                 : defaults.steps();
         double learningRate = this.learningRate != null ? this.learningRate : defaults.learningRate();
         int warmupSteps = this.warmupSteps != null ? this.warmupSteps : Math.min(defaults.warmupSteps(), steps / 10);
+        if (learningRate < minLearningRate) {
+            throw new IllegalArgumentException("--min-lr " + minLearningRate + " is above --lr " + learningRate);
+        }
         if (warmupSteps > steps) {
-            throw new IllegalArgumentException("--warmup " + warmupSteps + " is more than the run's " + steps + " steps");
+            throw new IllegalArgumentException("--warmup-steps " + warmupSteps + " is more than the run's " + steps + " steps");
         }
         OptimizerSettings settings = switch (optimizer.toLowerCase(Locale.ROOT)) {
             case "adamw" -> OptimizerSettings.adamw(weightDecay);
@@ -102,16 +133,16 @@ final class TrainingOptions {
         };
         Map<String, String> runSettings = new LinkedHashMap<>(commandSettings);
         runSettings.put("--steps", Integer.toString(steps));
-        runSettings.put("--batch", Integer.toString(batchSize));
+        runSettings.put("--batch-size", Integer.toString(batchSize));
         runSettings.put("--grad-accum", Integer.toString(gradientAccumulation));
         runSettings.put("--optimizer", optimizer.toLowerCase(Locale.ROOT));
         runSettings.put("--lr", Double.toString(learningRate));
         runSettings.put("--min-lr", Double.toString(minLearningRate));
-        runSettings.put("--warmup", Integer.toString(warmupSteps));
+        runSettings.put("--warmup-steps", Integer.toString(warmupSteps));
         runSettings.put("--schedule", schedule.toLowerCase(Locale.ROOT));
         runSettings.put("--weight-decay", Double.toString(weightDecay));
         runSettings.put("--momentum", Double.toString(momentum));
-        runSettings.put("--clip", Double.toString(clipNorm));
+        runSettings.put("--max-grad-norm", Double.toString(clipNorm));
         runSettings.put("--seed", Long.toString(seed));
         return TrainingConfig.builder(steps).batchSize(batchSize).gradientAccumulation(gradientAccumulation).optimizer(settings)
                 .schedule(lrSchedule).clipNorm(clipNorm).evalEvery(evalEvery).saveEvery(saveEvery).seed(seed).settings(runSettings).build();

@@ -51,7 +51,7 @@ class BadInputCliTest {
     }
 
     private CliRun generate(Path model, String... more) {
-        String[] args = {"generate", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--prompt", "Once", "--steps", "5"};
+        String[] args = {"generate", "--model", model.toString(), "--tokenizer", tokenizer.toString(), "--prompt", "Once", "--max-new-tokens", "5"};
         String[] all = Arrays.copyOf(args, args.length + more.length);
         System.arraycopy(more, 0, all, args.length, more.length);
         return CliRun.of(all);

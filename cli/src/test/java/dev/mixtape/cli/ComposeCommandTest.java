@@ -6,6 +6,7 @@ import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.adapters.mole.MoleFiles;
 import dev.mixtape.engine.io.SafetensorsFile;
 import dev.mixtape.models.train.Trainer;
+import dev.mixtape.testdata.Bundled;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +34,7 @@ class ComposeCommandTest {
     @BeforeAll
     static void trainTwoExperts() throws IOException {
         for (String task : List.of("reverse", "facts")) {
-            CliRun run = CliRun.of("finetune", "--task", task, "--steps", "8", "--batch", "8", "--lr", "1e-2",
+            CliRun run = CliRun.of("finetune", "--task", task, "--steps", "8", "--batch-size", "8", "--lr", "1e-2",
                     "--out", experts.resolve(task).toString());
             assertEquals(0, run.status(), run.err());
         }
@@ -47,7 +48,7 @@ class ComposeCommandTest {
     private Path mix() throws IOException {
         Path mix = folder.resolve("mix.jsonl");
         for (String task : List.of("reverse", "facts")) {
-            Files.write(mix, Files.readAllLines(BundledData.trainData(task)).subList(0, 40), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.write(mix, Files.readAllLines(Bundled.task(task).train()).subList(0, 40), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
         return mix;
     }
@@ -64,7 +65,7 @@ class ComposeCommandTest {
     @Test
     void composeTrainsTheGatesAndEvalWithAllButOneExpertMaskedIsThatExpert() throws IOException {
         Path mole = folder.resolve("mole");
-        CliRun composed = CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "4", "--batch", "8",
+        CliRun composed = CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "4", "--batch-size", "8",
                 "--granularity", "block", "--out", mole.toString());
         JsonNode summary = lastLine(composed);
         assertEquals(4, summary.get("steps").asInt());
@@ -82,8 +83,8 @@ class ComposeCommandTest {
         }
         assertTrue(composed.err().contains("2 experts [reverse, facts], 4 gates (block)"), composed.err());
 
-        String model = BundledData.tinyModel().toString();
-        String data = BundledData.evalData("reverse").toString();
+        String model = Bundled.tinyLlama().toString();
+        String data = Bundled.task("reverse").eval().toString();
         JsonNode masked = lastLine(CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "facts", "--data", data, "--seq-len", "64"));
         JsonNode byIndex = lastLine(CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "1", "--data", data, "--seq-len", "64"));
         JsonNode expert = lastLine(CliRun.of("eval", "--model", model, "--adapter", experts.resolve("reverse").toString(), "--data", data,
@@ -92,7 +93,7 @@ class ComposeCommandTest {
         assertEquals(masked.toString(), byIndex.toString());
 
         CliRun explained = CliRun.of("generate", "--model", model, "--mole", mole.toString(), "--prompt", "Reverse: cat dog\nAnswer:",
-                "--temperature", "0", "--steps", "4", "--explain");
+                "--temperature", "0", "--max-new-tokens", "4", "--explain");
         assertEquals(0, explained.status(), explained.err());
         assertEquals(4, explained.err().lines().filter(line -> line.startsWith("explain: gate 'model.layers.")).count(), explained.err());
     }
@@ -100,9 +101,9 @@ class ComposeCommandTest {
     @Test
     void aMoleWhoseExpertChangedOrThatMasksEveryExpertIsRefusedInOneLine() throws IOException {
         Path mole = folder.resolve("mole");
-        lastLine(CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "2", "--batch", "8", "--out", mole.toString()));
-        String model = BundledData.tinyModel().toString();
-        String data = BundledData.evalData("reverse").toString();
+        lastLine(CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "2", "--batch-size", "8", "--out", mole.toString()));
+        String model = Bundled.tinyLlama().toString();
+        String data = Bundled.task("reverse").eval().toString();
 
         CliRun everyExpert = CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "0,1", "--data", data);
         assertEquals(1, everyExpert.status());
@@ -115,7 +116,7 @@ class ComposeCommandTest {
         }
         Path moved = folder.resolve("mole-of-copy");
         lastLine(CliRun.of("compose", "--experts", experts.resolve("reverse") + "," + copy, "--data", mix().toString(), "--steps", "1",
-                "--batch", "8", "--out", moved.toString()));
+                "--batch-size", "8", "--out", moved.toString()));
         Path copied = moved.resolve("experts/facts-copy").resolve(PeftFiles.WEIGHTS_FILE);
         byte[] weights = Files.readAllBytes(copied);
         weights[weights.length - 1] ^= 1;

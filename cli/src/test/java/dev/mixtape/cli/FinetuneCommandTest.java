@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.models.train.Trainer;
+import dev.mixtape.testdata.Bundled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +38,7 @@ class FinetuneCommandTest {
     @Test
     void aShortFineTuneWritesARunFolderWhoseAdapterEvalAndMergeReproduceItsFigures() throws IOException {
         Path out = folder.resolve("run");
-        JsonNode summary = lastLine(CliRun.of("finetune", "--task", "reverse", "--steps", "12", "--batch", "8", "--lr", "1e-2",
+        JsonNode summary = lastLine(CliRun.of("finetune", "--task", "reverse", "--steps", "12", "--batch-size", "8", "--lr", "1e-2",
                 "--out", out.toString()));
 
         assertEquals(out.toString(), summary.get("out").asText());
@@ -53,8 +54,8 @@ class FinetuneCommandTest {
         }
         assertTrue(Files.readString(out.resolve(PeftFiles.CONFIG_FILE)).contains("\"lora_use_mixer\" : true"), "MoSLoRA by default");
 
-        String model = BundledData.tinyModel().toString();
-        String evalData = BundledData.evalData("reverse").toString();
+        String model = Bundled.tinyLlama().toString();
+        String evalData = Bundled.task("reverse").eval().toString();
         JsonNode evaluated = lastLine(CliRun.of("eval", "--model", model, "--adapter", out.toString(), "--data", evalData,
                 "--seq-len", "64", "--batch-size", "8"));
         assertEquals(after.get("loss").asDouble(), evaluated.get("loss").asDouble(), 0.0, "eval --adapter gives the run's figure");
@@ -77,8 +78,8 @@ class FinetuneCommandTest {
             lines.append("{\"prompt\":\"Repeat: ").append(i).append("\\nAnswer:\",\"completion\":\" ").append(i).append("\"}\n");
         }
         Files.writeString(data, lines);
-        CliRun run = CliRun.of("finetune", "--data", data.toString(), "--epochs", "2", "--batch", "6", "--adapter", "lora",
-                "--targets", "q_proj,v_proj", "--out", folder.resolve("run").toString());
+        CliRun run = CliRun.of("finetune", "--data", data.toString(), "--epochs", "2", "--batch-size", "6", "--adapter-type", "lora",
+                "--target-modules", "q_proj,v_proj", "--out", folder.resolve("run").toString());
         JsonNode summary = lastLine(run);
         assertEquals(12, summary.get("steps").asInt(), "36 training sequences, 2 epochs of batches of 6");
         assertTrue(run.err().contains("36 training sequences") && run.err().contains("4 held out"), run.err());
@@ -89,9 +90,9 @@ class FinetuneCommandTest {
     @Test
     void aRunStartedFromAnAdapterContinuesFromItsWeights() throws IOException {
         Path first = folder.resolve("first");
-        JsonNode firstRun = lastLine(CliRun.of("finetune", "--task", "reverse", "--steps", "6", "--batch", "8", "--lr", "1e-2",
+        JsonNode firstRun = lastLine(CliRun.of("finetune", "--task", "reverse", "--steps", "6", "--batch-size", "8", "--lr", "1e-2",
                 "--out", first.toString()));
-        JsonNode second = lastLine(CliRun.of("finetune", "--task", "reverse", "--steps", "2", "--batch", "8", "--lr", "1e-9",
+        JsonNode second = lastLine(CliRun.of("finetune", "--task", "reverse", "--steps", "2", "--batch-size", "8", "--lr", "1e-9",
                 "--init-adapter", first.toString(), "--out", folder.resolve("second").toString()));
         assertEquals(firstRun.get("eval_after").get("loss").asDouble(), second.get("eval_before").get("loss").asDouble(), 0.0);
     }
@@ -105,7 +106,7 @@ class FinetuneCommandTest {
         assertTrue(resume.err().contains("--resume needs --out"), resume.err());
         CliRun task = CliRun.of("finetune", "--task", "poetry");
         assertTrue(task.err().contains("no bundled task 'poetry'; the tasks are add, reverse, facts"), task.err());
-        CliRun kind = CliRun.of("finetune", "--adapter", "dora", "--steps", "1");
-        assertTrue(kind.err().contains("--adapter must be lora or moslora, got 'dora'"), kind.err());
+        CliRun kind = CliRun.of("finetune", "--adapter-type", "dora", "--steps", "1");
+        assertTrue(kind.err().contains("--adapter-type must be lora or moslora, got 'dora'"), kind.err());
     }
 }

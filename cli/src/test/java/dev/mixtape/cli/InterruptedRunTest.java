@@ -51,7 +51,7 @@ class InterruptedRunTest {
                 {"prompt": "sun?", "completion": " hot"}
                 """);
         List<String> options = List.of("finetune", "--model", model.toString(), "--data", data.toString(), "--eval-data", data.toString(),
-                "--steps", Integer.toString(STEPS), "--batch", "2", "--rank", "4", "--seed", "3");
+                "--steps", Integer.toString(STEPS), "--batch-size", "2", "--rank", "4", "--seed", "3");
         Path stopped = folder.resolve("stopped");
 
         int step = interrupt(with(options, "--out", stopped.toString()), "INT", "finetune: step ");

@@ -56,7 +56,7 @@ class KilledRunTest {
         Path train = pairs(folder.resolve("train.jsonl"), 0, 24);
         Path eval = pairs(folder.resolve("eval.jsonl"), 24, 6);
         List<String> options = List.of("finetune", "--model", model.toString(), "--data", train.toString(), "--eval-data", eval.toString(),
-                "--steps", Integer.toString(STEPS), "--batch", "4", "--lr", "1e-2", "--rank", "64", "--save-every", "1", "--seed", "7");
+                "--steps", Integer.toString(STEPS), "--batch-size", "4", "--lr", "1e-2", "--rank", "64", "--save-every", "1", "--seed", "7");
 
         Path reference = folder.resolve("reference");
         long start = System.nanoTime();

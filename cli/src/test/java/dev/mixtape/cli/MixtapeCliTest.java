@@ -36,12 +36,12 @@ class MixtapeCliTest {
     void generatePrintsThePromptThenTheContinuation() throws IOException {
         Path model = SharedFiles.require("models/stories260K/stories260K.gguf");
         String expected = Files.readString(SharedFiles.require("models/stories260K/reference/greedy-bos-200.txt"));
-        CliRun greedy = run("generate", "--model", model.toString(), "--temperature", "0", "--steps", "200", "--stats");
+        CliRun greedy = run("generate", "--model", model.toString(), "--temperature", "0", "--max-new-tokens", "200", "--stats");
         assertEquals(0, greedy.status(), greedy.err());
         assertEquals(expected.strip(), greedy.out().strip());
         assertTrue(greedy.err().matches("(?s).*stats: prompt_tokens=1 prompt_tok_s=[0-9.]+ gen_tokens=200 gen_tok_s=[0-9.]+ peak_rss_mb=[0-9]+\\s*"), greedy.err());
 
-        CliRun prompted = run("generate", "--model", model.toString(), "--prompt", "Once upon a time", "--steps", "20", "--seed", "3");
+        CliRun prompted = run("generate", "--model", model.toString(), "--prompt", "Once upon a time", "--max-new-tokens", "20", "--seed", "3");
         assertTrue(prompted.out().startsWith("Once upon a time"), prompted.out());
     }
 
@@ -56,7 +56,7 @@ class MixtapeCliTest {
     void generateKeepsWeightsInBf16OnRequest() throws IOException {
         Path model = SharedFiles.require("models/stories260K/stories260K.gguf");
         String expected = Files.readString(SharedFiles.require("models/stories260K/reference/greedy-bos-200.txt"));
-        CliRun bf16 = run("generate", "--model", model.toString(), "--temperature", "0", "--steps", "200", "--weights", "bf16");
+        CliRun bf16 = run("generate", "--model", model.toString(), "--temperature", "0", "--max-new-tokens", "200", "--weights", "bf16");
         assertEquals(0, bf16.status(), bf16.err());
         assertEquals(expected.substring(0, 200), bf16.out().substring(0, 200));
         assertNotEquals(expected.strip(), bf16.out().strip(), "bf16's rounding changes a choice within 200 tokens");

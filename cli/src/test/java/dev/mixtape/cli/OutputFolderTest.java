@@ -3,6 +3,7 @@ package dev.mixtape.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.models.train.Trainer;
+import dev.mixtape.testdata.Bundled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * byte of the folder as it was.
  */
 class OutputFolderTest {
-    private static final List<String> FINETUNE = List.of("finetune", "--task", "reverse", "--steps", "2", "--batch", "2");
+    private static final List<String> FINETUNE = List.of("finetune", "--task", "reverse", "--steps", "2", "--batch-size", "2");
 
     @TempDir
     Path folder;
@@ -82,7 +83,7 @@ class OutputFolderTest {
         Path run = folder.resolve("run");
         assertEquals(0, CliRun.of(with(FINETUNE, "--out", run.toString())).status());
         Path model = folder.resolve("model");
-        copyFolder(BundledData.tinyModel(), model);
+        copyFolder(Bundled.tinyLlama(), model);
         Map<String, byte[]> modelBefore = contents(model);
         List<String> merge = List.of("merge", "--model", model.toString(), "--adapter", run.toString());
 

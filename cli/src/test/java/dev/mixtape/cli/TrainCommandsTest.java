@@ -171,7 +171,7 @@ class TrainCommandsTest {
             assertEquals(16, checkpoint.config().maxPositions());
         }
         assertTrue(Files.isRegularFile(straight.resolve("training/curves.png")));
-        CliRun generated = run("generate", "--model", straight.toString(), "--prompt", "The", "--temperature", "0", "--steps", "8");
+        CliRun generated = run("generate", "--model", straight.toString(), "--prompt", "The", "--temperature", "0", "--max-new-tokens", "8");
         assertEquals(0, generated.status(), generated.err());
         assertTrue(generated.out().startsWith("The"), generated.out());
     }

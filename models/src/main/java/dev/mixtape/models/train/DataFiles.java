@@ -73,7 +73,8 @@ public final class DataFiles {
                 try {
                     node = StrictJson.parse(line);
                 } catch (JsonProcessingException e) {
-                    throw new IOException(origin + ": not valid JSON: " + StrictJson.problem(e), e);
+                    // The origin names the line; Jackson's "(line 1, column N)" would name a second one.
+                    throw new IOException(origin + ": not valid JSON: " + StrictJson.problem(e).replaceFirst(" \\(line \\d+, (column \\d+)\\)$", " ($1)"), e);
                 }
                 DataRecord record = record(node, origin);
                 if (!records.isEmpty() && records.getFirst().getClass() != record.getClass()) {

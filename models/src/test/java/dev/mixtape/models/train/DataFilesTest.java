@@ -45,6 +45,9 @@ class DataFilesTest {
     @Test
     void errorsNameTheFileAndLine() throws IOException {
         assertError(write("bad.jsonl", "{\"text\": \"a\"}\n{\"text\": \"b\"\n"), ":2: not valid JSON");
+        IOException cut = assertThrows(IOException.class, () -> DataFiles.read(write("cut.jsonl", "{\"text\": \"a\"}\n{\"text\": oops}\n")));
+        assertTrue(cut.getMessage().contains("cut.jsonl:2: not valid JSON: ") && cut.getMessage().endsWith(" (column 10)")
+                && !cut.getMessage().contains("line "), "the line is named once, as file:line: " + cut.getMessage());
         assertError(write("missing.jsonl", "{\"prompt\": \"Q\"}\n"), ":1: \"completion\" must be a string, and is missing");
         assertError(write("number.jsonl", "{\"text\": 3}\n"), ":1: \"text\" must be a string, got 3");
         assertError(write("mixed.jsonl", "{\"text\": \"a\"}\n{\"prompt\": \"Q\", \"completion\": \"A\"}\n"),
