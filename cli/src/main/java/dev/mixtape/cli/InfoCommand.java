@@ -3,14 +3,22 @@ package dev.mixtape.cli;
 import dev.mixtape.models.llama.Checkpoint;
 import dev.mixtape.models.llama.Checkpoints;
 import dev.mixtape.models.llama.LlamaConfig;
+import dev.mixtape.models.llama.StoredTensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code mixtape info}: a model's config, parameter count and memory, without loading the weights. */
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Show a model's config, parameter count and memory.")
+/**
+ * {@code mixtape info}: a model's config, parameter count and memory, and each tensor's shape, type and
+ * bytes as the file stores it, without loading the weights.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Show a model's config, parameter count and memory, and each tensor's type and bytes in the file.")
 final class InfoCommand implements Callable<Integer> {
     @Mixin
     ModelOption model;
@@ -31,7 +39,26 @@ final class InfoCommand implements Callable<Integer> {
             long normParams = (2L * c.layers() + 1) * c.dim();
             System.out.printf(Locale.ROOT, "memory as f32: %.1f MB; with --weights bf16: %.1f MB%n", params * 4 / 1e6,
                     ((params - normParams) * 2 + normParams * 4) / 1e6);
+            printTensors(checkpoint);
         }
         return 0;
+    }
+
+    /** One line per tensor (name, shape, type, bytes in the file), then the total. */
+    private static void printTensors(Checkpoint checkpoint) throws IOException {
+        List<String> names = checkpoint.names();
+        int width = 0;
+        for (String name : names) {
+            width = Math.max(width, name.length());
+        }
+        long total = 0;
+        System.out.println("tensors (as stored in the file):");
+        for (String name : names) {
+            StoredTensor stored = checkpoint.stored(name);
+            total += stored.bytes();
+            System.out.printf(Locale.ROOT, "  %-" + width + "s  %-12s  %-5s  %,d bytes%n", name,
+                    Arrays.toString(checkpoint.shape(name)), stored.type(), stored.bytes());
+        }
+        System.out.printf(Locale.ROOT, "tensor bytes in file: %,d (%.1f MB)%n", total, total / 1e6);
     }
 }

@@ -1,20 +1,16 @@
 package dev.mixtape.models.gguf;
 
+import dev.mixtape.engine.quant.BlockFormat;
+
 import java.lang.foreign.MemorySegment;
 
 import static dev.mixtape.models.gguf.GgufCursor.F32;
 import static dev.mixtape.models.gguf.GgufCursor.U16;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
- * Turns a tensor's raw bytes into floats, for the types Mixtape reads:
- * <ul>
- * <li>F32; F16 (IEEE half); BF16 (the top 16 bits of an f32).</li>
- * <li>Q8_0: blocks of 32 elements, each an f16 scale {@code d} then 32 int8 {@code q}: value {@code q·d}.</li>
- * <li>Q4_0: blocks of 32 elements, each an f16 scale {@code d} then 16 bytes; byte {@code j} holds
- *     element {@code j} in its low nibble and element {@code j+16} in its high nibble, and a nibble
- *     {@code q} stands for {@code (q − 8)·d}.</li>
- * </ul>
+ * Turns a tensor's raw bytes into floats, for the types Mixtape reads: F32; F16 (IEEE half); BF16 (the
+ * top 16 bits of an f32); and the block formats of {@link dev.mixtape.engine.quant.BlockFormats}
+ * (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K), decoded bit for bit as ggml decodes them.
  */
 final class Dequantizer {
     private Dequantizer() {
@@ -34,33 +30,12 @@ final class Dequantizer {
                     out[i] = Float.intBitsToFloat(bytes.getAtIndex(U16, i) << 16);
                 }
             }
-            case Q8_0 -> q8_0(bytes, out, count);
-            case Q4_0 -> q4_0(bytes, out, count);
-            default -> throw new IllegalArgumentException("no dequantiser for " + type);
-        }
-    }
-
-    private static void q8_0(MemorySegment bytes, float[] out, int count) {
-        int blockSize = GgmlType.Q8_0.blockSize();
-        for (int block = 0; block < count / blockSize; block++) {
-            long base = (long) block * GgmlType.Q8_0.blockBytes();
-            float scale = Float.float16ToFloat(bytes.get(U16, base));
-            for (int j = 0; j < blockSize; j++) {
-                out[block * blockSize + j] = bytes.get(JAVA_BYTE, base + 2 + j) * scale;
-            }
-        }
-    }
-
-    private static void q4_0(MemorySegment bytes, float[] out, int count) {
-        int blockSize = GgmlType.Q4_0.blockSize();
-        int half = blockSize / 2;
-        for (int block = 0; block < count / blockSize; block++) {
-            long base = (long) block * GgmlType.Q4_0.blockBytes();
-            float scale = Float.float16ToFloat(bytes.get(U16, base));
-            for (int j = 0; j < half; j++) {
-                int packed = Byte.toUnsignedInt(bytes.get(JAVA_BYTE, base + 2 + j));
-                out[block * blockSize + j] = ((packed & 0x0F) - 8) * scale;
-                out[block * blockSize + j + half] = ((packed >>> 4) - 8) * scale;
+            default -> {
+                BlockFormat format = type.blockFormat();
+                if (format == null) {
+                    throw new IllegalArgumentException("no dequantiser for " + type);
+                }
+                format.dequantize(bytes, out, 0, count);
             }
         }
     }

@@ -1,10 +1,14 @@
 package dev.mixtape.models.gguf;
 
+import dev.mixtape.engine.quant.BlockFormat;
+import dev.mixtape.engine.quant.BlockFormats;
+
 /**
  * A ggml tensor type as GGUF stores it: its id, and the layout of its blocks (how many elements one
  * block holds and how many bytes it takes), which is what sizes a tensor in the file. Mixtape can
- * dequantise only some of them ({@link #canDequantize()}); the others are still known by size so that
- * a file that holds them can be opened, validated and read for its metadata (a tokenizer, say).
+ * dequantise F32, F16, BF16 and the block formats of {@link BlockFormats} ({@link #canDequantize()});
+ * the others are still known by size so that a file that holds them can be opened, validated and read
+ * for its metadata (a tokenizer, say).
  */
 public enum GgmlType {
     F32(0, 1, 4),
@@ -68,9 +72,14 @@ public enum GgmlType {
     /** True for the types that {@link GgufFile#readFloats} turns into floats. */
     public boolean canDequantize() {
         return switch (this) {
-            case F32, F16, BF16, Q8_0, Q4_0 -> true;
-            default -> false;
+            case F32, F16, BF16 -> true;
+            default -> blockFormat() != null;
         };
+    }
+
+    /** The block format of a quantised type Mixtape reads (Q4_K, say), or null for the others. */
+    public BlockFormat blockFormat() {
+        return BlockFormats.named(name());
     }
 
     /** The bytes that {@code elements} elements of this type take; {@code elements} must fill whole blocks. */

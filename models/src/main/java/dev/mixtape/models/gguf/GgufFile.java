@@ -24,6 +24,8 @@ import java.util.Map;
  * }</pre>
  */
 public final class GgufFile implements AutoCloseable {
+    private static final String READABLE = readableTypes();
+
     private final Path path;
     private final Arena arena;
     private final MemorySegment bytes;
@@ -109,7 +111,7 @@ public final class GgufFile implements AutoCloseable {
 
     /**
      * A tensor's elements as floats, in storage order (innermost dimension fastest), dequantised from
-     * F32, F16, BF16, Q8_0 or Q4_0.
+     * F32, F16, BF16 or one of the block formats {@link GgmlType#blockFormat()} knows.
      *
      * @throws UnsupportedOperationException for other types, naming the tensor and its type
      */
@@ -117,7 +119,7 @@ public final class GgufFile implements AutoCloseable {
         GgufTensorInfo tensor = tensor(name);
         if (!tensor.type().canDequantize()) {
             throw new UnsupportedOperationException("GGUF file " + path + " tensor '" + name + "' has type "
-                    + tensor.type() + ", which Mixtape cannot dequantise yet (it reads F32, F16, BF16, Q8_0 and Q4_0)");
+                    + tensor.type() + ", which Mixtape cannot dequantise yet (it reads " + READABLE + ")");
         }
         long count = tensor.elementCount();
         if (count > Integer.MAX_VALUE - 8) {
@@ -127,6 +129,16 @@ public final class GgufFile implements AutoCloseable {
         float[] values = new float[(int) count];
         Dequantizer.dequantize(tensor.type(), tensorData(name), values, values.length);
         return values;
+    }
+
+    private static String readableTypes() {
+        StringBuilder names = new StringBuilder();
+        for (GgmlType type : GgmlType.values()) {
+            if (type.canDequantize()) {
+                names.append(names.isEmpty() ? "" : ", ").append(type);
+            }
+        }
+        return names.toString();
     }
 
     /** Unmaps the file. */

@@ -253,8 +253,8 @@ final class GgufParser {
             }
             long end = tensor.offset() + tensor.byteSize();
             if (end > fileSize - dataOffset || end < 0) {
-                throw cursor.error("is truncated: tensor '" + tensor.name() + "' needs bytes " + (dataOffset + tensor.offset())
-                        + " to " + (dataOffset + end) + ", but the file has " + fileSize + " bytes");
+                throw cursor.error("is truncated: tensor '" + tensor.name() + "' of type " + tensor.type() + " needs bytes "
+                        + (dataOffset + tensor.offset()) + " to " + (dataOffset + end) + ", but the file has " + fileSize + " bytes");
             }
             previousEnd = end;
             previousName = tensor.name();

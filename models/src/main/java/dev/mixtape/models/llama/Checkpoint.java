@@ -31,6 +31,9 @@ public interface Checkpoint extends AutoCloseable {
         return Tensor.of(backend, readFloats(name), shape(name));
     }
 
+    /** How weight {@code name} is stored in the file (its type and bytes), known without reading it. */
+    StoredTensor stored(String name) throws IOException;
+
     /** The element types the weights are stored in (F32, BF16, Q8_0, ...). */
     Set<String> dtypes();
 

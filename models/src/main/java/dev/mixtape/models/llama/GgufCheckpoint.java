@@ -1,10 +1,13 @@
 package dev.mixtape.models.llama;
 
+import dev.mixtape.engine.quant.BlockFormat;
+import dev.mixtape.engine.quant.QuantizedMatrix;
 import dev.mixtape.models.gguf.GgufFile;
 import dev.mixtape.models.gguf.GgufMetadata;
 import dev.mixtape.models.gguf.GgufTensorInfo;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,8 +20,9 @@ import java.util.TreeSet;
 /**
  * A llama.cpp GGUF file with {@code general.architecture = llama}: the config from the {@code llama.*}
  * metadata, tensors renamed from GGUF's names ({@code blk.0.attn_q.weight}) to HF's, dequantised to
- * f32 as they are read (F32, F16, BF16, Q8_0, Q4_0), and q/k rows permuted from the Meta layout that
- * llama.cpp's converters write to HF's.
+ * f32 as they are read (F32, F16, BF16 and the block formats Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K,
+ * Q6_K, each tensor in its own type as mixed files like Q4_K_M store them), and q/k rows permuted from
+ * the Meta layout that llama.cpp's converters write to HF's.
  */
 public final class GgufCheckpoint implements Checkpoint {
     private static final Map<String, String> LAYER_NAMES = Map.of(
@@ -150,6 +154,37 @@ public final class GgufCheckpoint implements Checkpoint {
         return values;
     }
 
+    /**
+     * A weight stored in a block format, as its blocks, without dequantising: a view into the file's
+     * mapping (valid until {@link #close}), or for q and k a copy with the rows permuted to HF's
+     * layout as {@link #readFloats} permutes them. {@code readBlocks(name).dequantize()} equals
+     * {@code readFloats(name)} bit for bit.
+     *
+     * @throws IOException when the tensor is not a matrix in one of the block formats Mixtape reads
+     */
+    public QuantizedMatrix readBlocks(String name) throws IOException {
+        String ggufName = ggufName(name);
+        GgufTensorInfo info = file.tensor(ggufName);
+        BlockFormat format = info.type().blockFormat();
+        long[] shape = info.rowMajorShape();
+        if (format == null || shape.length != 2) {
+            throw new IOException(file.path() + ": tensor '" + ggufName + "' of type " + info.type() + " and shape "
+                    + Arrays.toString(shape) + " is not a matrix in a block format");
+        }
+        int rows = Math.toIntExact(shape[0]);
+        int cols = Math.toIntExact(shape[1]);
+        MemorySegment blocks = file.tensorData(ggufName);
+        long rowBytes = cols / format.blockSize() * (long) format.blockBytes();
+        if (name.endsWith("self_attn.q_proj.weight")) {
+            requireShape(ggufName, shape, config.qDim(), config.dim());
+            blocks = RopePermutation.metaToHf(blocks, rowBytes, config.heads(), config.headDim());
+        } else if (name.endsWith("self_attn.k_proj.weight")) {
+            requireShape(ggufName, shape, config.kvDim(), config.dim());
+            blocks = RopePermutation.metaToHf(blocks, rowBytes, config.kvHeads(), config.headDim());
+        }
+        return new QuantizedMatrix(format, rows, cols, blocks);
+    }
+
     private String ggufName(String name) throws IOException {
         String ggufName = ggufNameOf.get(name);
         if (ggufName == null) {
@@ -164,6 +199,12 @@ public final class GgufCheckpoint implements Checkpoint {
             throw new IOException(file.path() + ": tensor '" + ggufName + "' has shape " + Arrays.toString(shape)
                     + ", but the llama.* metadata implies [" + rows + ", " + cols + "]");
         }
+    }
+
+    @Override
+    public StoredTensor stored(String name) throws IOException {
+        GgufTensorInfo info = file.tensor(ggufName(name));
+        return new StoredTensor(info.type().name(), info.byteSize());
     }
 
     @Override

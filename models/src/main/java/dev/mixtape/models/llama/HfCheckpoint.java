@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mixtape.adapters.ContainedPaths;
 import dev.mixtape.engine.io.StrictJson;
 import dev.mixtape.engine.io.SafetensorsFile;
+import dev.mixtape.engine.io.TensorInfo;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -175,6 +176,12 @@ public final class HfCheckpoint implements Checkpoint {
             throw new IOException(folder + ": no tensor '" + name + "'");
         }
         return file;
+    }
+
+    @Override
+    public StoredTensor stored(String name) throws IOException {
+        TensorInfo info = fileOf(name).info(name);
+        return new StoredTensor(info.dtype().name(), info.byteSize());
     }
 
     @Override

@@ -188,6 +188,15 @@ public final class Llama2cCheckpoint implements Checkpoint {
     }
 
     @Override
+    public StoredTensor stored(String name) throws IOException {
+        long elements = 1;
+        for (int dimension : shape(name)) {
+            elements *= dimension;
+        }
+        return new StoredTensor("F32", elements * Float.BYTES);
+    }
+
+    @Override
     public Set<String> dtypes() {
         return Set.of("F32");
     }

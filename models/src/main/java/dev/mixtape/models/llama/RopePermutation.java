@@ -1,5 +1,7 @@
 package dev.mixtape.models.llama;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * Converts q/k projection rows between the Meta layout (RoPE pairs adjacent: {@code 2j, 2j+1}) used
  * by llama2.c and GGUF files and the Hugging Face layout (pairs {@code j, j + headDim/2}): HF row
@@ -20,6 +22,25 @@ final class RopePermutation {
                     int hfRow = h * headDim + k * half + j;
                     int metaRow = h * headDim + 2 * j + k;
                     System.arraycopy(meta, metaRow * cols, hf, hfRow * cols, cols);
+                }
+            }
+        }
+        return hf;
+    }
+
+    /**
+     * As {@link #metaToHf}, for a matrix stored as rows of {@code rowBytes} bytes each (a block-quantised
+     * one, whose rows are whole blocks): the rows move as they are, into a new heap segment.
+     */
+    static MemorySegment metaToHf(MemorySegment meta, long rowBytes, int heads, int headDim) {
+        MemorySegment hf = MemorySegment.ofArray(new byte[Math.toIntExact(meta.byteSize())]);
+        int half = headDim / 2;
+        for (int h = 0; h < heads; h++) {
+            for (int k = 0; k < 2; k++) {
+                for (int j = 0; j < half; j++) {
+                    long hfRow = (long) h * headDim + k * half + j;
+                    long metaRow = (long) h * headDim + 2L * j + k;
+                    MemorySegment.copy(meta, metaRow * rowBytes, hf, hfRow * rowBytes, rowBytes);
                 }
             }
         }

@@ -21,7 +21,7 @@ class GgufHandBuiltFileTest {
     private static final int F16 = 1;
     private static final int Q4_0 = 2;
     private static final int Q8_0 = 8;
-    private static final int Q4_K = 12;
+    private static final int Q2_K = 10;
     private static final int BF16 = 30;
 
     @TempDir
@@ -175,13 +175,13 @@ class GgufHandBuiltFileTest {
 
     @Test
     void opensQuantisedTypesItCannotDecodeButRefusesToDequantiseThem() throws IOException {
-        Path file = write("q4k.gguf", new GgufTestWriter().tensor("blk.0.attn_q.weight", new long[] {256}, Q4_K, new byte[144]));
+        Path file = write("q2k.gguf", new GgufTestWriter().tensor("blk.0.attn_q.weight", new long[] {256}, Q2_K, new byte[84]));
         try (GgufFile gguf = GgufFile.open(file)) {
-            assertEquals(GgmlType.Q4_K, gguf.tensor("blk.0.attn_q.weight").type());
-            assertEquals(144, gguf.tensorData("blk.0.attn_q.weight").byteSize());
+            assertEquals(GgmlType.Q2_K, gguf.tensor("blk.0.attn_q.weight").type());
+            assertEquals(84, gguf.tensorData("blk.0.attn_q.weight").byteSize());
             UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                     () -> gguf.readFloats("blk.0.attn_q.weight"));
-            assertMessage(e, file.toString(), "'blk.0.attn_q.weight'", "Q4_K");
+            assertMessage(e, file.toString(), "'blk.0.attn_q.weight'", "Q2_K", "Q4_K, Q5_K, Q6_K");
             assertMessage(assertThrows(IllegalArgumentException.class, () -> gguf.tensor("nope")), file.toString(), "'nope'");
         }
     }

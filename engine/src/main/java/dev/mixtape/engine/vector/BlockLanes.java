@@ -1,0 +1,57 @@
+package dev.mixtape.engine.vector;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The pieces the SIMD block kernels decode with: bytes of a block loaded {@link #BYTES} at a time
+ * and widened to floats of the kernels' species {@link #FLOATS}, {@link #PARTS} vectors per load (one
+ * on 256- and 512-bit vectors, where a load of L bytes gives L floats; two on 128-bit ones, where the
+ * narrowest byte load, 8 bytes, gives two vectors of 4). Loaded only when the Vector API is present.
+ */
+final class BlockLanes {
+    /** The float species of every SIMD kernel. */
+    static final VectorSpecies<Float> FLOATS = VectorWidth.FLOATS;
+    /** The byte species of one load: as many bytes as {@link #FLOATS} has lanes, at least 8. */
+    static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class,
+            VectorShape.forBitSize(Math.max(64, 8 * FLOATS.length())));
+    /** The float vectors one byte load widens to. */
+    static final int PARTS = BYTES.length() / FLOATS.length();
+
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private BlockLanes() {
+    }
+
+    /** {@link #BYTES} bytes from {@code offset}. */
+    static ByteVector load(MemorySegment blocks, long offset) {
+        return ByteVector.fromMemorySegment(BYTES, blocks, offset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Part {@code part} (below {@link #PARTS}) of {@code bytes}, as signed integers widened to floats. */
+    static FloatVector widen(ByteVector bytes, int part) {
+        return (FloatVector) bytes.convertShape(VectorOperators.B2F, FLOATS, part);
+    }
+
+    /** The high nibble of each byte, 0 to 15. */
+    static ByteVector highNibbles(ByteVector bytes) {
+        return bytes.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+    }
+
+    /** The low nibble of each byte, 0 to 15. */
+    static ByteVector lowNibbles(ByteVector bytes) {
+        return bytes.and((byte) 0x0F);
+    }
+
+    /** The IEEE half at {@code offset} as a float. */
+    static float half(MemorySegment blocks, long offset) {
+        return Float.float16ToFloat(blocks.get(HALF, offset));
+    }
+}

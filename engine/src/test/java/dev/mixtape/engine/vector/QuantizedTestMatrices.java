@@ -1,0 +1,51 @@
+package dev.mixtape.engine.vector;
+
+import dev.mixtape.engine.quant.BlockFormat;
+import dev.mixtape.engine.quant.BlockFormats;
+import dev.mixtape.engine.quant.QuantizedMatrix;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Random quantised matrices for the kernel tests: blocks of random bytes, every bit pattern of the
+ * packed integers and scales, with finite random f16 values where the format keeps its f16 fields.
+ */
+final class QuantizedTestMatrices {
+    /** Byte offsets of each format's f16 fields inside a block. */
+    private static final Map<BlockFormat, int[]> HALVES = Map.of(
+            BlockFormats.Q8_0, new int[] {0}, BlockFormats.Q4_0, new int[] {0}, BlockFormats.Q4_1, new int[] {0, 2},
+            BlockFormats.Q5_0, new int[] {0}, BlockFormats.Q5_1, new int[] {0, 2}, BlockFormats.Q4_K, new int[] {0, 2},
+            BlockFormats.Q5_K, new int[] {0, 2}, BlockFormats.Q6_K, new int[] {208});
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private QuantizedTestMatrices() {
+    }
+
+    /** A {@code rows × cols} matrix of random blocks of {@code format}. */
+    static QuantizedMatrix random(BlockFormat format, int rows, int cols, SplittableRandom random) {
+        int blocks = rows * cols / format.blockSize();
+        byte[] bytes = new byte[blocks * format.blockBytes()];
+        random.nextBytes(bytes);
+        MemorySegment segment = MemorySegment.ofArray(bytes);
+        for (int b = 0; b < blocks; b++) {
+            for (int at : HALVES.get(format)) {
+                float scale = (float) (random.nextGaussian() * 0.01);
+                segment.set(HALF, (long) b * format.blockBytes() + at, Float.floatToFloat16(scale));
+            }
+        }
+        return new QuantizedMatrix(format, rows, cols, segment);
+    }
+
+    /** Random floats in [-1, 1). */
+    static float[] floats(int n, SplittableRandom random) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) (2 * random.nextDouble() - 1);
+        }
+        return values;
+    }
+}
