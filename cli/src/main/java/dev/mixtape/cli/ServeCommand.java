@@ -29,11 +29,11 @@ final class ServeCommand implements Callable<Integer> {
     /** The environment variable that gives the API key when --api-key does not. */
     static final String KEY_VARIABLE = "MIXTAPE_API_KEY";
 
-    @Option(names = "--model", required = true, description = "An HF folder, a .gguf file or a llama2.c .bin.")
-    Path model;
+    @Mixin
+    ModelOption model;
 
-    @Option(names = "--tokenizer", description = "Overrides the model's own tokenizer (tokenizer.json, tokenizer .bin or .gguf).")
-    Path tokenizer;
+    @Mixin
+    TokenizerOption tokenizer;
 
     @Option(names = "--model-name", description = "The name clients ask for the base model by (default: the model's file name).")
     String modelName;
@@ -78,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--timeout must be >= 0, got " + timeoutSeconds);
         }
         String key = apiKey != null ? apiKey : System.getenv(KEY_VARIABLE);
-        ServerConfig.Builder config = ServerConfig.builder(model).tokenizer(tokenizer).modelName(modelName).host(host).port(port)
+        ServerConfig.Builder config = ServerConfig.builder(model.path()).tokenizer(tokenizer.given).modelName(modelName).host(host).port(port)
                 .apiKey(key == null || key.isEmpty() ? null : key).maxBodyBytes(maxBodyBytes).weights(weights.dtype(), weights.nonFinite())
                 .engine(new EngineConfig(maxBatch, maxConcurrent, productRows, timeoutSeconds == 0 ? null : Duration.ofSeconds(timeoutSeconds)));
         adapters.forEach(config::adapter);
