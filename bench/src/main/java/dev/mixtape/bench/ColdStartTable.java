@@ -88,7 +88,7 @@ public final class ColdStartTable {
     private static void printRows(DecodeShape shape, int threads, int runs, int tokens, Path launcher, Path tokenizer,
                                   Path checkpoint, Llama2cBaseline baseline) throws IOException, InterruptedException {
         List<String> generate = List.of(launcher.toString(), "generate", "--model", checkpoint.toString(),
-                "--tokenizer", tokenizer.toString(), "--steps", Integer.toString(tokens), "--temperature", "0", "--stats");
+                "--tokenizer", tokenizer.toString(), "--max-new-tokens", Integer.toString(tokens), "--temperature", "0", "--stats");
         Map<String, List<Timing>> timings = new LinkedHashMap<>();
         timings.put("mixtape, no start-up cache", new ArrayList<>());
         timings.put("mixtape", new ArrayList<>());
