@@ -4,14 +4,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Sequences stacked row-major into {@code [size, length]} for one forward pass. Rows shorter than the
- * longest are padded at the end with a pad id and {@link TrainingSequence#IGNORE} targets; under
- * causal attention the padding changes nothing before it.
+ * Sequences stacked row-major into {@code [size, length]} for one forward pass (a micro-batch). Rows
+ * shorter than the longest are padded at the end with a pad id and {@link TrainingSequence#IGNORE}
+ * targets; under causal attention the padding changes nothing before it.
  *
  * @param tokens          real (unpadded) positions
  * @param predictedTokens positions with a target
  */
-record Batch(int[] ids, int[] targets, int size, int length, int tokens, int predictedTokens) {
+public record Batch(int[] ids, int[] targets, int size, int length, int tokens, int predictedTokens) {
 
     /** {@code rows} padded with {@code padId} to the longest of them. */
     static Batch of(List<TrainingSequence> rows, int padId) {

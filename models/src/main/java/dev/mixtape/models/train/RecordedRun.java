@@ -24,9 +24,10 @@ final class RecordedRun implements TrainingListener {
     }
 
     static TrainingResult execute(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
-                                  TrainingListener listener, TrainingHooks hooks, StopRequest stop, boolean resume) throws IOException {
+                                  TrainingListener listener, TrainingHooks hooks, StopRequest stop, StepGradients stepGradients,
+                                  boolean resume) throws IOException {
         RecordedRun recorder = new RecordedRun(listener);
-        Trainer trainer = new Trainer(model, tokenizer, train, eval, config, runFolder, recorder, hooks, stop);
+        Trainer trainer = new Trainer(model, tokenizer, train, eval, config, runFolder, recorder, hooks, stop, stepGradients);
         boolean alreadyFinished = false;
         if (resume) {
             alreadyFinished = trainer.resume() == config.steps();

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +67,8 @@ public final class Trainer {
     private final StepMemory memory;
     private final CheckpointTiming timing;
     private final StopRequest stop;
+    /** Where the steps' gradients come from; null: this trainer's own model. */
+    private final StepGradients stepGradients;
     private int lastCheckpointStep = -1;
 
     /** A trainer that adds nothing to the next-token loss, for a model without dropout, and runs to the end: see the full constructor. */
@@ -84,6 +87,17 @@ public final class Trainer {
      */
     public Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
                    TrainingListener listener, TrainingHooks hooks, StopRequest stop) {
+        this(model, tokenizer, train, eval, config, runFolder, listener, hooks, stop, null);
+    }
+
+    /**
+     * A trainer whose steps take their gradients from {@code stepGradients} (a data-parallel driver's
+     * workers) instead of from {@code model}, which still holds the trainable parameters that are
+     * stepped, checkpointed and evaluated; the hooks' {@link TrainingHooks#objective} is then the
+     * workers' to apply. Null {@code stepGradients}: the model computes them, as in the other constructors.
+     */
+    public Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
+                   TrainingListener listener, TrainingHooks hooks, StopRequest stop, StepGradients stepGradients) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.train = train;
@@ -93,6 +107,7 @@ public final class Trainer {
         this.listener = listener;
         this.hooks = hooks;
         this.stop = stop;
+        this.stepGradients = stepGradients;
         this.timing = new CheckpointTiming(config.saveEvery());
         this.special = SpecialIds.of(tokenizer, model.config());
         model.namedParameters().forEach((name, tensor) -> {
@@ -240,6 +255,18 @@ public final class Trainer {
             predicted += batch.predictedTokens();
             tokens += batch.tokens();
         }
+        double loss = stepGradients == null ? localGradients(step, batches, predicted) : remoteGradients(step, batches, predicted);
+        double gradNorm = trainingStep.clip();
+        if (!Double.isFinite(gradNorm)) {
+            throw diverged(step, "gradient norm", gradNorm);
+        }
+        trainingStep.update();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9), hooks.stepFigures());
+    }
+
+    /** Back-propagates the micro-batches' token-weighted losses through this trainer's model; returns the step's loss. */
+    private double localGradients(int step, List<Batch> batches, long predicted) {
         double loss = 0;
         for (Batch batch : batches) {
             if (batch.predictedTokens() == 0) {
@@ -254,13 +281,23 @@ public final class Trainer {
             trainingStep.backward(hooks.objective(batchLoss), weight);
             loss += weight * value;
         }
-        double gradNorm = trainingStep.clip();
-        if (!Double.isFinite(gradNorm)) {
-            throw diverged(step, "gradient norm", gradNorm);
+        return loss;
+    }
+
+    /** Has the {@link StepGradients} add the micro-batches' gradients, weighted as {@link #localGradients} weighs them; returns the step's loss. */
+    private double remoteGradients(int step, List<Batch> batches, long predicted) {
+        List<Batch> predicting = batches.stream().filter(batch -> batch.predictedTokens() > 0).toList();
+        double[] weights = predicting.stream().mapToDouble(batch -> (double) batch.predictedTokens() / predicted).toArray();
+        double[] losses = stepGradients.accumulate(step, config.seed(), predicting, weights, Collections.unmodifiableMap(trainable),
+                trainingStep);
+        double loss = 0;
+        for (int i = 0; i < losses.length; i++) {
+            if (!Double.isFinite(losses[i])) {
+                throw diverged(step, "loss", losses[i]);
+            }
+            loss += weights[i] * losses[i];
         }
-        trainingStep.update();
-        double seconds = (System.nanoTime() - start) / 1e9;
-        return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9), hooks.stepFigures());
+        return loss;
     }
 
     private Batch nextBatch(BatchCursor cursor) {

@@ -24,6 +24,7 @@ public abstract sealed class TrainingJob<J extends TrainingJob<J>> permits FineT
     private TrainingListener listener = new TrainingListener() {
     };
     private StopRequest stop = new StopRequest();
+    private StepGradients stepGradients;
 
     TrainingJob(Llama model, Tokenizer tokenizer) {
         this.model = Objects.requireNonNull(model, "model");
@@ -52,6 +53,16 @@ public abstract sealed class TrainingJob<J extends TrainingJob<J>> permits FineT
     /** Asks the run to checkpoint and stop early when {@code stop} is requested (Ctrl-C); by default it runs to the end. */
     public J stopRequest(StopRequest stop) {
         this.stop = Objects.requireNonNull(stop, "stop");
+        return self();
+    }
+
+    /**
+     * Computes the steps' gradients with {@code gradients} (a data-parallel driver's workers, as
+     * {@code mixtape-spark} sets up) instead of on this job's model, which still holds what is trained,
+     * checkpointed and written; by default the model computes them.
+     */
+    public J stepGradients(StepGradients gradients) {
+        this.stepGradients = Objects.requireNonNull(gradients, "gradients");
         return self();
     }
 
@@ -105,7 +116,7 @@ public abstract sealed class TrainingJob<J extends TrainingJob<J>> permits FineT
         }
         TrainingResult result;
         try {
-            result = RecordedRun.execute(model, tokenizer, train, eval, config, runFolder, listener, hooks(), stop, resume);
+            result = RecordedRun.execute(model, tokenizer, train, eval, config, runFolder, listener, hooks(), stop, stepGradients, resume);
         } finally {
             afterRun();
         }

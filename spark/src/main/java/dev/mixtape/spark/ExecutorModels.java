@@ -1,0 +1,49 @@
+package dev.mixtape.spark;
+
+import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * The models an executor JVM keeps between tasks: the base model is loaded once per JVM and
+ * adapter structure (a {@link Replica} for each task that runs at the same time, reused by every later
+ * task and run), so that what moves per step is the adapter's weights and gradients, never the model.
+ */
+final class ExecutorModels {
+    /** Replicas not in use, by what they were loaded from. */
+    private static final ConcurrentMap<Key, Queue<Replica>> IDLE = new ConcurrentHashMap<>();
+
+    private ExecutorModels() {
+    }
+
+    /** What a replica was loaded from: the base model and the adapter's structure. */
+    private record Key(BaseModel base, String adapterStructure) {
+    }
+
+    /** Computes {@code work} on an idle replica of {@code base} with {@code adapter}, loading one if none is idle. */
+    static PartitionResult compute(BaseModel base, Broadcast<AdapterBlueprint> adapter, Broadcast<NamedArrays> weights, PartitionWork work) {
+        if (TaskContext.get().attemptNumber() < work.failingAttempts()) {
+            throw new IllegalStateException("step " + work.step() + ", partition " + work.partition() + ": attempt " + TaskContext.get().attemptNumber()
+                    + " failed on purpose (a test hook)");
+        }
+        AdapterBlueprint blueprint = adapter.value();
+        Queue<Replica> idle = IDLE.computeIfAbsent(new Key(base, blueprint.structure()), _ -> new ConcurrentLinkedQueue<>());
+        Replica replica = idle.poll();
+        if (replica == null) {
+            try {
+                replica = Replica.load(base, blueprint);
+            } catch (IOException e) {
+                throw new UncheckedIOException(base.path() + ": cannot load the base model on this executor: " + e.getMessage(), e);
+            }
+        }
+        PartitionResult result = replica.compute(weights.value(), work);
+        idle.add(replica);
+        return result;
+    }
+}

@@ -1,0 +1,95 @@
+package dev.mixtape.spark;
+
+import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.optim.TrainingStep;
+import dev.mixtape.models.train.Batch;
+import dev.mixtape.models.train.StepGradients;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The driver's side of synchronous data parallelism on Spark. Each step it broadcasts the adapter's
+ * weights, splits the step's micro-batches into contiguous shares, one per partition (at most one per
+ * task slot), has each partition compute its share's gradient on its executor's cached model
+ * ({@link ExecutorModels}), and adds the partitions' gradients into the trainer's parameters in
+ * partition order, so that the sum is the same whichever executor finishes first. With one
+ * micro-batch per partition the gradients, and so the run, are bit for bit those of a single-process
+ * run that accumulates as many micro-batches.
+ *
+ * <p>A task that fails is retried by Spark ({@code spark.task.maxFailures}; in local mode the
+ * {@code F} of {@code local[N,F]}); its retry computes the same gradient from the same broadcast. A
+ * step whose tasks fail beyond the retries throws {@link SparkStepFailedException} before anything
+ * is added, so the trainer stops with its last checkpoint as it was.
+ */
+final class SparkGradients implements StepGradients {
+    private final JavaSparkContext spark;
+    private final BaseModel base;
+    private final Broadcast<AdapterBlueprint> adapter;
+    private final int slots;
+    private int failingStep = -1;
+    private int failingPartition = -1;
+    private int failingAttempts;
+
+    SparkGradients(JavaSparkContext spark, BaseModel base, AdapterBlueprint adapter) {
+        this.spark = spark;
+        this.base = base;
+        this.adapter = spark.broadcast(adapter);
+        this.slots = Math.max(1, spark.defaultParallelism() / spark.getConf().getInt("spark.task.cpus", 1));
+    }
+
+    /** A test hook: the first {@code attempts} attempts of {@code partition}'s task in {@code step} throw, as lost executors would. */
+    void failAttempts(int step, int partition, int attempts) {
+        failingStep = step;
+        failingPartition = partition;
+        failingAttempts = attempts;
+    }
+
+    @Override
+    public double[] accumulate(int step, long seed, List<Batch> batches, double[] weights, Map<String, Tensor> trainable,
+                               TrainingStep into) {
+        if (batches.isEmpty()) {
+            return new double[0];
+        }
+        List<PartitionWork> work = split(step, seed, batches, weights);
+        Broadcast<NamedArrays> broadcast = spark.broadcast(NamedArrays.of(trainable));
+        BaseModel model = base;
+        Broadcast<AdapterBlueprint> blueprint = adapter;
+        List<PartitionResult> results;
+        try {
+            results = spark.parallelize(work, work.size()).map(share -> ExecutorModels.compute(model, blueprint, broadcast, share)).collect();
+        } catch (Exception e) {
+            throw new SparkStepFailedException(step, e);
+        } finally {
+            broadcast.destroy();
+        }
+        double[] losses = new double[batches.size()];
+        int next = 0;
+        for (PartitionResult result : results) {
+            into.addGradients(result.gradients().toTensors(trainable));
+            System.arraycopy(result.losses(), 0, losses, next, result.losses().length);
+            next += result.losses().length;
+        }
+        return losses;
+    }
+
+    /** The micro-batches in contiguous shares, one per partition, the first ones a micro-batch larger where they do not divide evenly. */
+    private List<PartitionWork> split(int step, long seed, List<Batch> batches, double[] weights) {
+        int partitions = Math.min(batches.size(), slots);
+        List<PartitionWork> work = new ArrayList<>(partitions);
+        int next = 0;
+        for (int p = 0; p < partitions; p++) {
+            int count = batches.size() / partitions + (p < batches.size() % partitions ? 1 : 0);
+            List<MicroBatch> share = new ArrayList<>(count);
+            for (int i = next; i < next + count; i++) {
+                share.add(MicroBatch.of(batches.get(i), weights[i]));
+            }
+            next += count;
+            work.add(new PartitionWork(p, step, seed, share, step == failingStep && p == failingPartition ? failingAttempts : 0));
+        }
+        return work;
+    }
+}
