@@ -83,11 +83,15 @@ final class FinetuneCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
 
+    @Mixin
+    SparkOption spark;
+
     @Override
     public Integer call() throws Exception {
         if (data != null && task != null) {
             throw new IllegalArgumentException("give --task or --data, not both");
         }
+        spark.requireSpark();
         String taskName = data == null ? (task != null ? task : DEFAULT_TASK) : null;
         Path trainFile = taskName != null ? Bundled.task(taskName).train() : data;
         Path evalFile = evalData != null ? evalData : taskName != null ? Bundled.task(taskName).eval() : null;
@@ -130,10 +134,10 @@ final class FinetuneCommand implements Callable<Integer> {
 
         folder.prepare();
         StopRequest stop = new StopRequest();
-        FineTuning job = FineTuning.of(llama, adapter, loaded).data(train, eval).config(config).stopRequest(stop);
         TrainingResult result;
-        try (ProgressReporter progress = new ProgressReporter("finetune", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
-            job.listener(progress);
+        try (SparkOption.Compute compute = spark.open(modelPath, backend.name, weights.dtype(), weights.nonFinite());
+             ProgressReporter progress = new ProgressReporter("finetune", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
+            FineTuning job = compute.fineTuning(llama, adapter, loaded).data(train, eval).config(config).stopRequest(stop).listener(progress);
             result = run.resume ? job.resume(runFolder) : job.run(runFolder);
         }
         LossCurves.write(runFolder);

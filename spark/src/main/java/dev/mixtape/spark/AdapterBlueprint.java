@@ -6,6 +6,7 @@ import dev.mixtape.engine.nn.Module;
 
 import java.io.IOException;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -47,7 +48,7 @@ record AdapterBlueprint(String name, byte[] config, byte[] weights) implements S
 
     /** What tells two adapters' structures apart (their name and config), not their starting weights. */
     String structure() {
-        return name + "\n" + new String(config, java.nio.charset.StandardCharsets.UTF_8);
+        return name + "\n" + new String(config, StandardCharsets.UTF_8);
     }
 
     private static void deleteTree(Path folder) throws IOException {

@@ -11,9 +11,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * The models an executor JVM keeps between tasks: the base model is loaded once per JVM and
- * adapter structure (a {@link Replica} for each task that runs at the same time, reused by every later
- * task and run), so that what moves per step is the adapter's weights and gradients, never the model.
+ * The models an executor JVM keeps between tasks: the base model with the run's adapter attached is
+ * loaded once per JVM (once per task that runs at the same time, as a {@link Replica}) and reused by
+ * every later task, step and run with the same base and adapter structure, so that what moves per step
+ * is the adapter's weights and gradients, never the model. A replica whose task failed is dropped.
  */
 final class ExecutorModels {
     /** Replicas not in use, by what they were loaded from. */

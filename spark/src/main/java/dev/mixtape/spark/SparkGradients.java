@@ -38,7 +38,12 @@ final class SparkGradients implements StepGradients {
         this.spark = spark;
         this.base = base;
         this.adapter = spark.broadcast(adapter);
-        this.slots = Math.max(1, spark.defaultParallelism() / spark.getConf().getInt("spark.task.cpus", 1));
+        this.slots = taskSlots(spark);
+    }
+
+    /** How many tasks the application runs at once: its default parallelism over the cores a task takes. */
+    static int taskSlots(JavaSparkContext spark) {
+        return Math.max(1, spark.defaultParallelism() / spark.getConf().getInt("spark.task.cpus", 1));
     }
 
     /** A test hook: the first {@code attempts} attempts of {@code partition}'s task in {@code step} throw, as lost executors would. */

@@ -1,0 +1,35 @@
+package dev.mixtape.cli;
+
+import dev.mixtape.adapters.Adapter;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.tokenizer.Tokenizer;
+import dev.mixtape.models.train.FineTuning;
+import dev.mixtape.spark.BaseModel;
+import dev.mixtape.spark.SparkApplication;
+
+import java.io.IOException;
+
+/**
+ * {@code --spark}'s Spark application, the only class of the command line that reaches Spark: loaded
+ * only once {@link SparkOption} has found Spark on the classpath.
+ */
+final class SparkCompute implements SparkOption.Compute {
+    private final SparkApplication spark;
+    private final BaseModel base;
+
+    SparkCompute(String master, BaseModel base) {
+        this.spark = SparkApplication.start(master, "mixtape finetune");
+        this.base = base;
+        System.err.println("finetune: gradients computed on " + spark.describe());
+    }
+
+    @Override
+    public FineTuning fineTuning(Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
+        return spark.fineTuning(base, model, adapter, tokenizer);
+    }
+
+    @Override
+    public void close() {
+        spark.close();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.mixtape.cli;
+
+import dev.mixtape.adapters.Adapter;
+import dev.mixtape.engine.DType;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.llama.NonFiniteWeights;
+import dev.mixtape.models.tokenizer.Tokenizer;
+import dev.mixtape.models.train.FineTuning;
+import dev.mixtape.spark.BaseModel;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * {@code --spark MASTER}: computes fine-tuning's gradients on Apache Spark (the {@code mixtape-spark}
+ * module) instead of in this process. Spark's jars are not Mixtape's: {@code ./mixtape} puts them on
+ * the classpath when the command line has {@code --spark}; without them the option fails in one line.
+ */
+final class SparkOption {
+    /** A class every Spark installation has. */
+    private static final String SPARK_CONTEXT = "org.apache.spark.SparkContext";
+
+    @Option(names = "--spark", paramLabel = "MASTER", description = "Compute each step's gradients on Apache Spark at this master "
+            + "URL (local[2], local[2,3] to retry a failed task, spark://host:7077): the step's --grad-accum micro-batches are spread "
+            + "over the task slots, the losses those of the same run without --spark.")
+    String master;
+
+    /** Where a run's gradients are computed, open until closed. */
+    interface Compute extends AutoCloseable {
+        /** A fine-tuning of {@code adapter}, the active adapter of {@code model}. */
+        FineTuning fineTuning(Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException;
+
+        @Override
+        void close();
+    }
+
+    /**
+     * This process, or with {@code --spark} a Spark application at its master whose executors load
+     * {@code model} (as {@code backend}, {@code weights} and {@code nonFinite} say) themselves.
+     */
+    Compute open(Path model, String backend, DType weights, NonFiniteWeights nonFinite) {
+        if (master == null) {
+            return new Compute() {
+                @Override
+                public FineTuning fineTuning(Llama llama, Adapter adapter, Tokenizer tokenizer) {
+                    return FineTuning.of(llama, adapter, tokenizer);
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+        requireSpark();
+        return new SparkCompute(master, new BaseModel(model.toAbsolutePath().toString(), backend, weights, nonFinite));
+    }
+
+    /** With {@code --spark}, refuses in one line a classpath without Spark, before anything is written. */
+    void requireSpark() {
+        if (master == null) {
+            return;
+        }
+        try {
+            Class.forName(SPARK_CONTEXT, false, SparkOption.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("--spark: Apache Spark is not on the classpath (" + SPARK_CONTEXT + " is missing); "
+                    + "./mixtape adds it in a checkout, the distribution takes it from $SPARK_HOME/jars (Spark 4.2, Scala 2.13)");
+        }
+    }
+}

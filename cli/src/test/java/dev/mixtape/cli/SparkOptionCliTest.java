@@ -1,0 +1,33 @@
+package dev.mixtape.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code finetune --spark} where Spark's jars are missing (the cli tests' classpath, like a launch
+ * that did not add them): one line saying so and where Spark comes from, exit status 1, and no run
+ * folder. The Spark runs themselves are the spark module's tests.
+ */
+class SparkOptionCliTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void sparkAbsentIsOneLineBeforeAnythingIsWritten() {
+        Path out = dir.resolve("run");
+        CliRun run = CliRun.of("finetune", "--steps", "2", "--out", out.toString(), "--spark", "local[2]");
+
+        assertEquals(1, run.status(), run.err());
+        assertEquals("", run.out());
+        String err = run.err().strip();
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("mixtape: --spark: Apache Spark is not on the classpath") && err.contains("$SPARK_HOME/jars"), err);
+        assertTrue(Files.notExists(out), "no run folder");
+    }
+}

@@ -1,0 +1,50 @@
+package dev.mixtape.spark;
+
+import dev.mixtape.adapters.Adapter;
+import dev.mixtape.models.llama.Llama;
+import dev.mixtape.models.tokenizer.Tokenizer;
+import dev.mixtape.models.train.FineTuning;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+import java.io.IOException;
+import java.util.Locale;
+
+/**
+ * A Spark application that Mixtape starts itself (the command line's {@code --spark MASTER}), so that
+ * a caller without Spark on its compile classpath can run a {@link SparkFineTuning}. Closing it stops
+ * the application.
+ */
+public final class SparkApplication implements AutoCloseable {
+    private final JavaSparkContext spark;
+
+    private SparkApplication(JavaSparkContext spark) {
+        this.spark = spark;
+    }
+
+    /**
+     * Starts an application named {@code name} at {@code master} (any Spark master URL), logging only
+     * Spark's warnings and without its console progress bar, which would cut through Mixtape's own.
+     */
+    public static SparkApplication start(String master, String name) {
+        SparkConf conf = new SparkConf().setMaster(master).setAppName(name).setIfMissing("spark.ui.showConsoleProgress", "false");
+        JavaSparkContext spark = new JavaSparkContext(conf);
+        spark.setLogLevel("WARN");
+        return new SparkApplication(spark);
+    }
+
+    /** As {@link SparkFineTuning#of}, on this application. */
+    public FineTuning fineTuning(BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
+        return SparkFineTuning.of(spark, base, model, adapter, tokenizer);
+    }
+
+    /** Spark's version, the master and its task slots, for a log line. */
+    public String describe() {
+        return String.format(Locale.ROOT, "Spark %s at %s, %d task slots", spark.version(), spark.master(), SparkGradients.taskSlots(spark));
+    }
+
+    @Override
+    public void close() {
+        spark.close();
+    }
+}
