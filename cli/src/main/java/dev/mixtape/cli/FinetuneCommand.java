@@ -9,10 +9,10 @@ import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.Dataset;
 import dev.mixtape.models.train.TrainingResult;
-import dev.mixtape.models.train.FineTuning;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StopRequest;
 import dev.mixtape.models.train.TrainingConfig;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.testdata.Bundled;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -137,7 +137,7 @@ final class FinetuneCommand implements Callable<Integer> {
         TrainingResult result;
         try (SparkOption.Compute compute = spark.open(modelPath, backend.name, weights.dtype(), weights.nonFinite());
              ProgressReporter progress = new ProgressReporter("finetune", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
-            FineTuning job = compute.fineTuning(llama, adapter, loaded).data(train, eval).config(config).stopRequest(stop).listener(progress);
+            TrainingJob job = compute.fineTuning(llama, adapter, loaded).data(train, eval).config(config).stopRequest(stop).callback(progress);
             result = run.resume ? job.resume(runFolder) : job.run(runFolder);
         }
         LossCurves.write(runFolder);

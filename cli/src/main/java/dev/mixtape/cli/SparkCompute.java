@@ -3,7 +3,7 @@ package dev.mixtape.cli;
 import dev.mixtape.adapters.Adapter;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
-import dev.mixtape.models.train.FineTuning;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.spark.BaseModel;
 import dev.mixtape.spark.SparkApplication;
 
@@ -24,7 +24,7 @@ final class SparkCompute implements SparkOption.Compute {
     }
 
     @Override
-    public FineTuning fineTuning(Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
+    public TrainingJob fineTuning(Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
         return spark.fineTuning(base, model, adapter, tokenizer);
     }
 

@@ -6,6 +6,7 @@ import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.llama.NonFiniteWeights;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.FineTuning;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.spark.BaseModel;
 import picocli.CommandLine.Option;
 
@@ -29,7 +30,7 @@ final class SparkOption {
     /** Where a run's gradients are computed, open until closed. */
     interface Compute extends AutoCloseable {
         /** A fine-tuning of {@code adapter}, the active adapter of {@code model}. */
-        FineTuning fineTuning(Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException;
+        TrainingJob fineTuning(Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException;
 
         @Override
         void close();
@@ -43,7 +44,7 @@ final class SparkOption {
         if (master == null) {
             return new Compute() {
                 @Override
-                public FineTuning fineTuning(Llama llama, Adapter adapter, Tokenizer tokenizer) {
+                public TrainingJob fineTuning(Llama llama, Adapter adapter, Tokenizer tokenizer) {
                     return FineTuning.of(llama, adapter, tokenizer);
                 }
 

@@ -3,7 +3,7 @@ package dev.mixtape.spark;
 import dev.mixtape.adapters.Adapter;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
-import dev.mixtape.models.train.FineTuning;
+import dev.mixtape.models.train.TrainingJob;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -34,7 +34,7 @@ public final class SparkApplication implements AutoCloseable {
     }
 
     /** As {@link SparkFineTuning#of}, on this application. */
-    public FineTuning fineTuning(BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
+    public TrainingJob fineTuning(BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
         return SparkFineTuning.of(spark, base, model, adapter, tokenizer);
     }
 

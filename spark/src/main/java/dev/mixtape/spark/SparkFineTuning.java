@@ -4,13 +4,15 @@ import dev.mixtape.adapters.Adapter;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.FineTuning;
+import dev.mixtape.models.train.TrainingJob;
 import org.apache.spark.api.java.JavaSparkContext;
 
 import java.io.IOException;
 
 /**
- * Fine-tuning an adapter with its gradients computed on a Spark cluster: a {@link FineTuning} set up
- * and run as on one machine, whose steps' gradients come from the executors ({@link SparkGradients}).
+ * Fine-tuning an adapter with its gradients computed on a Spark cluster: the {@link TrainingJob} of a
+ * {@link FineTuning}, set up and run as on one machine, whose steps' gradients come from the executors
+ * ({@link SparkGradients}).
  * The driver owns the adapter and the optimizer, and writes the checkpoints, {@code metrics.jsonl} and
  * the PEFT adapter exactly as a single-process run does; {@code --resume} works the same way.
  * <pre>{@code
@@ -35,12 +37,12 @@ public final class SparkFineTuning {
      * A fine-tuning of {@code adapter}, the active adapter of {@code model} ({@code base} loaded on the
      * driver), whose executors load their own copies of {@code base} and attach the same adapter.
      */
-    public static FineTuning of(JavaSparkContext spark, BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
+    public static TrainingJob of(JavaSparkContext spark, BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
         return of(new SparkGradients(spark, base, AdapterBlueprint.of(adapter)), model, adapter, tokenizer);
     }
 
     /** As {@link #of(JavaSparkContext, BaseModel, Llama, Adapter, Tokenizer)}, with the gradients from {@code gradients} (tests set its hooks). */
-    static FineTuning of(SparkGradients gradients, Llama model, Adapter adapter, Tokenizer tokenizer) {
+    static TrainingJob of(SparkGradients gradients, Llama model, Adapter adapter, Tokenizer tokenizer) {
         return FineTuning.of(model, adapter, tokenizer).stepGradients(gradients);
     }
 }

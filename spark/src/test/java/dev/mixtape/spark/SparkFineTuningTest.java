@@ -20,9 +20,9 @@ import dev.mixtape.models.train.Dataset;
 import dev.mixtape.models.train.FineTuning;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StepMetrics;
-import dev.mixtape.models.train.Trainer;
 import dev.mixtape.models.train.TrainingConfig;
-import dev.mixtape.models.train.TrainingListener;
+import dev.mixtape.models.train.TrainingCallback;
+import dev.mixtape.models.train.TrainingJob;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
@@ -95,7 +95,7 @@ class SparkFineTuningTest {
         assertEquals(metricsWithoutTimings(single), metricsWithoutTimings(distributed));
         assertEquals(CONFIG.steps(), metricsWithoutTimings(distributed).stream().filter(line -> line.contains("\"loss\"")).count());
         assertArrayEquals(Files.readAllBytes(single.resolve(PeftFiles.WEIGHTS_FILE)), Files.readAllBytes(distributed.resolve(PeftFiles.WEIGHTS_FILE)));
-        assertArrayEquals(Files.readAllBytes(single.resolve(Trainer.CHECKPOINT)), Files.readAllBytes(distributed.resolve(Trainer.CHECKPOINT)));
+        assertArrayEquals(Files.readAllBytes(single.resolve(TrainingJob.CHECKPOINT)), Files.readAllBytes(distributed.resolve(TrainingJob.CHECKPOINT)));
     }
 
     /** A task lost once is computed again from the same broadcast: the run cannot tell. */
@@ -122,7 +122,7 @@ class SparkFineTuningTest {
 
         SparkStepFailedException error = assertThrows(SparkStepFailedException.class, () -> onSpark(failing).run(failed));
         assertTrue(error.getMessage().startsWith("step 3: computing the gradients on Spark failed after its retries"), error.getMessage());
-        try (SafetensorsFile checkpoint = SafetensorsFile.open(failed.resolve(Trainer.CHECKPOINT))) {
+        try (SafetensorsFile checkpoint = SafetensorsFile.open(failed.resolve(TrainingJob.CHECKPOINT))) {
             assertEquals("2", checkpoint.metadata().get("step"));
         }
         assertEquals(metricsWithoutTimings(single).subList(0, 4), metricsWithoutTimings(failed), "evaluation 0, steps 1 and 2, evaluation 2");
@@ -139,7 +139,7 @@ class SparkFineTuningTest {
         Path single = folder.resolve("single");
         singleProcess().run(single);
         Path crashed = folder.resolve("crashed");
-        FineTuning crashing = onSpark(gradients()).listener(new TrainingListener() {
+        TrainingJob crashing = onSpark(gradients()).callback(new TrainingCallback() {
             @Override
             public void onStep(StepMetrics metrics) {
                 if (metrics.step() == 3) {
@@ -166,12 +166,12 @@ class SparkFineTuningTest {
         assertNotEquals(metricsWithoutTimings(single), metricsWithoutTimings(whole));
     }
 
-    private static FineTuning singleProcess() throws IOException {
+    private static TrainingJob singleProcess() throws IOException {
         Llama llama = base.load();
         return setUp(FineTuning.of(llama, adapter(llama), tokenizer), llama);
     }
 
-    private static FineTuning onSpark(SparkGradients gradients) throws IOException {
+    private static TrainingJob onSpark(SparkGradients gradients) throws IOException {
         Llama llama = base.load();
         return setUp(SparkFineTuning.of(gradients, llama, adapter(llama), tokenizer), llama);
     }
@@ -181,7 +181,7 @@ class SparkFineTuningTest {
         return new SparkGradients(spark, base, AdapterBlueprint.of(adapter(llama)));
     }
 
-    private static FineTuning setUp(FineTuning job, Llama llama) {
+    private static TrainingJob setUp(TrainingJob job, Llama llama) {
         SpecialIds special = SpecialIds.of(tokenizer, llama.config());
         return job.data(texts(TRAIN, special), texts(HELD_OUT, special)).config(CONFIG);
     }
@@ -199,7 +199,7 @@ class SparkFineTuningTest {
     private static List<String> metricsWithoutTimings(Path run) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<String> lines = new ArrayList<>();
-        for (String line : Files.readAllLines(run.resolve(Trainer.METRICS))) {
+        for (String line : Files.readAllLines(run.resolve(TrainingJob.METRICS))) {
             ObjectNode node = (ObjectNode) json.readTree(line);
             node.remove("tokens_per_s");
             lines.add(node.toString());
