@@ -23,8 +23,12 @@ mixtape_wants_spark() {
   return 1
 }
 
-# mixtape_use_spark SPARK_CLASSPATH LOG_CONFIG
+# mixtape_use_spark SPARK_CLASSPATH LOG_CONFIG [ASSEMBLY]: ASSEMBLY, the mixtape-spark-*-all.jar a
+# cluster's executors load Mixtape from, becomes spark.jars (which Spark reads from system properties).
 mixtape_use_spark() {
   classpath="$1:$classpath"
   mixtape_java_flags+=("${mixtape_spark_jvm_flags[@]}" -Dlog4j2.configurationFile="$2")
+  if [ -n "${3:-}" ]; then
+    mixtape_java_flags+=(-Dspark.jars="$3")
+  fi
 }

@@ -22,12 +22,20 @@ public final class SparkApplication implements AutoCloseable {
         this.spark = spark;
     }
 
+    /** The JVM flags every Mixtape process needs (the Vector API, native access), which a cluster's executors start with. */
+    static final String EXECUTOR_JVM_FLAGS = "--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED "
+            + "--sun-misc-unsafe-memory-access=allow";
+
     /**
      * Starts an application named {@code name} at {@code master} (any Spark master URL), logging only
      * Spark's warnings and without its console progress bar, which would cut through Mixtape's own.
+     * The executors start with {@link #EXECUTOR_JVM_FLAGS} unless {@code spark.executor.extraJavaOptions}
+     * is set (then it must hold them); on a cluster, {@code spark.jars} (a {@code spark.*} system
+     * property, as {@code ./mixtape} sets it) must name the {@code mixtape-spark-*-all.jar} assembly.
      */
     public static SparkApplication start(String master, String name) {
-        SparkConf conf = new SparkConf().setMaster(master).setAppName(name).setIfMissing("spark.ui.showConsoleProgress", "false");
+        SparkConf conf = new SparkConf().setMaster(master).setAppName(name).setIfMissing("spark.ui.showConsoleProgress", "false")
+                .setIfMissing("spark.executor.extraJavaOptions", EXECUTOR_JVM_FLAGS);
         JavaSparkContext spark = new JavaSparkContext(conf);
         spark.setLogLevel("WARN");
         return new SparkApplication(spark);

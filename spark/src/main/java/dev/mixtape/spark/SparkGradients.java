@@ -60,16 +60,19 @@ final class SparkGradients implements StepGradients {
             return new double[0];
         }
         List<PartitionWork> work = split(step, seed, batches, weights);
-        Broadcast<NamedArrays> broadcast = spark.broadcast(NamedArrays.of(trainable));
         BaseModel model = base;
         Broadcast<AdapterBlueprint> blueprint = adapter;
         List<PartitionResult> results;
         try {
-            results = spark.parallelize(work, work.size()).map(share -> ExecutorModels.compute(model, blueprint, broadcast, share)).collect();
+            Broadcast<NamedArrays> broadcast = spark.broadcast(NamedArrays.of(trainable));
+            try {
+                results = spark.parallelize(work, work.size()).map(share -> ExecutorModels.compute(model, blueprint, broadcast, share))
+                        .collect();
+            } finally {
+                broadcast.destroy();
+            }
         } catch (Exception e) {
             throw new SparkStepFailedException(step, e);
-        } finally {
-            broadcast.destroy();
         }
         double[] losses = new double[batches.size()];
         int next = 0;
