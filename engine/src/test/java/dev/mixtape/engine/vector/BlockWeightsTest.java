@@ -70,6 +70,31 @@ class BlockWeightsTest {
         }
     }
 
+    /**
+     * The backend's matmul itself, onto an output already holding values: {@code accumulate} adds to
+     * them, otherwise they are overwritten (a kernel that adds where it should write, or the reverse,
+     * fails here even where fresh outputs start at zero).
+     */
+    @ParameterizedTest(name = "{0} m={1} transposed={2} accumulate={3}")
+    @CsvSource({"Q4_0, 1, true, true", "Q4_0, 3, false, true", "Q4_0, 2, false, false", "Q4_K, 4, true, false",
+            "Q8_0, 9, true, true", "Q8_0, 9, false, true", "Q6_K, 7, false, false", "Q4_0, 12, true, false"})
+    void matmulAddsOrOverwritesAsAsked(String name, int m, boolean transposed, boolean accumulate) {
+        BlockFormat format = BlockFormats.named(name);
+        SplittableRandom random = new SplittableRandom(m * 7L + (transposed ? 1 : 0));
+        int rows = 2 * format.blockSize() / 8 + 3;
+        int cols = 2 * format.blockSize();
+        QuantizedMatrix w = QuantizedTestMatrices.random(format, rows, cols, random);
+        int k = transposed ? cols : rows;
+        int n = transposed ? rows : cols;
+        Tensor a = Tensor.of(BACKEND, QuantizedTestMatrices.floats(m * k, random), m, k);
+        float[] start = QuantizedTestMatrices.floats(m * n, random);
+        Tensor expected = Tensor.of(BACKEND, start, m, n);
+        Tensor actual = Tensor.of(BACKEND, start, m, n);
+        BACKEND.matmul(a, false, Tensor.of(BACKEND, w.dequantize(), rows, cols), transposed, expected, accumulate);
+        BACKEND.matmul(a, false, blocks(w), transposed, actual, accumulate);
+        assertClose(expected.toFloatArray(), actual.toFloatArray(), m > Gemv.MAX_ROWS, k, name + " m=" + m);
+    }
+
     /** Bit-identical for the blocked product; else within 1e-5 of the largest possible term sum (|x|, |W| ≤ the values drawn). */
     private static void assertClose(float[] expected, float[] actual, boolean exact, int terms, String what) {
         if (exact) {
