@@ -9,6 +9,7 @@ import dev.mixtape.models.train.GateTraining;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StopRequest;
 import dev.mixtape.models.train.TrainingConfig;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.models.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -110,11 +111,11 @@ final class ComposeCommand implements Callable<Integer> {
 
         folder.prepare();
         StopRequest stop = new StopRequest();
-        GateTraining job = GateTraining.of(llama, mole, expertFolders, loaded).data(loadedData.train(), loadedData.eval()).config(config)
+        TrainingJob job = GateTraining.of(llama, mole, expertFolders, loaded).data(loadedData.train(), loadedData.eval()).config(config)
                 .stopRequest(stop);
         TrainingResult result;
         try (ProgressReporter progress = new ProgressReporter("compose", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
-            job.listener(progress);
+            job.callback(progress);
             result = run.resume ? job.resume(runFolder) : job.run(runFolder);
         }
         LossCurves.write(runFolder);

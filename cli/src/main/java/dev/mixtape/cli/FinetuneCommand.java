@@ -13,6 +13,7 @@ import dev.mixtape.models.train.FineTuning;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StopRequest;
 import dev.mixtape.models.train.TrainingConfig;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.testdata.Bundled;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -130,10 +131,10 @@ final class FinetuneCommand implements Callable<Integer> {
 
         folder.prepare();
         StopRequest stop = new StopRequest();
-        FineTuning job = FineTuning.of(llama, adapter, loaded).data(train, eval).config(config).stopRequest(stop);
+        TrainingJob job = FineTuning.of(llama, adapter, loaded).data(train, eval).config(config).stopRequest(stop);
         TrainingResult result;
         try (ProgressReporter progress = new ProgressReporter("finetune", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
-            job.listener(progress);
+            job.callback(progress);
             result = run.resume ? job.resume(runFolder) : job.run(runFolder);
         }
         LossCurves.write(runFolder);
