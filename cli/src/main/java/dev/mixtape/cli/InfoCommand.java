@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
  * file stores it, without loading the weights.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Show a model's config, parameter count and memory, and each tensor's type and bytes in the file.")
+        description = "Show a model's config, parameter count, resident weight bytes per --weights type, and each tensor's type and bytes in the file.")
 final class InfoCommand implements Callable<Integer> {
     @Mixin
     ModelOption model;

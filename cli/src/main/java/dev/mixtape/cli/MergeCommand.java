@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
  * says so.
  */
 @Command(name = "merge", mixinStandardHelpOptions = true,
-        description = "Merge an adapter into its model and write a plain HF Llama folder.")
+        description = "Merge an adapter into its model and write a plain HF Llama folder in F32 (a quantised base is dequantised, never re-quantised).")
 final class MergeCommand implements Callable<Integer> {
     @Mixin
     ModelOption model;
