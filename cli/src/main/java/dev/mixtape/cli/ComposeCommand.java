@@ -3,9 +3,7 @@ package dev.mixtape.cli;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.adapters.mole.Mole;
 import dev.mixtape.engine.Tensor;
-import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
-import dev.mixtape.models.llama.NonFiniteWeights;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.GateTraining;
 import dev.mixtape.models.train.SpecialIds;
@@ -70,6 +68,9 @@ final class ComposeCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
 
+    @Mixin
+    WeightsOption weights;
+
     @Override
     public Integer call() throws Exception {
         String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -82,7 +83,7 @@ final class ComposeCommand implements Callable<Integer> {
                 new OutputFolder.Input("--tokenizer", tokenizer.given), new OutputFolder.Input("--data", data), new OutputFolder.Input("--eval-data", evalData)));
         experts.forEach(expert -> inputs.add(new OutputFolder.Input("--experts", expert)));
         OutputFolder folder = OutputFolder.check(runFolder, run.resume, run.overwrite, inputs);
-        Llama llama = ModelOptions.loadModel(modelPath, backend.name, DType.F32, NonFiniteWeights.REFUSE);
+        Llama llama = ModelOptions.loadModel(modelPath, backend.name, weights.dtype(), weights.nonFinite());
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer.given, llama.config());
         Map<String, Path> expertFolders = expertFolders(experts);
         for (Map.Entry<String, Path> expert : expertFolders.entrySet()) {
@@ -100,6 +101,7 @@ final class ComposeCommand implements Callable<Integer> {
         settings.put("--data", TrainingOptions.describe(data));
         settings.put("--eval-data", TrainingOptions.describe(evalData));
         settings.put("--seq-len", Integer.toString(length));
+        settings.put("--weights", weights.describe());
         settings.put("--backend", backend.name);
         settings.putAll(moleOptions.settings());
         TrainingConfig config = training.toConfig(loadedData.train().sequences().size(), DEFAULTS, settings);

@@ -117,7 +117,7 @@ final class FinetuneCommand implements Callable<Integer> {
         settings.put("--eval-data", TrainingOptions.describe(evalFile));
         settings.put("--seq-len", Integer.toString(length));
         settings.put("--init-adapter", TrainingOptions.describe(initAdapter));
-        settings.put("--weights", weights.dtype().toString());
+        settings.put("--weights", weights.describe());
         settings.put("--backend", backend.name);
         settings.putAll(adapterOptions.settings());
         TrainingConfig config = training.toConfig(train.sequences().size(), DEFAULTS, settings);
