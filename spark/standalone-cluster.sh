@@ -13,12 +13,19 @@
 #      folders' metrics.jsonl (but tokens_per_s) and adapters byte for byte;
 #   5. stops the cluster.
 # Usage: spark/standalone-cluster.sh [STEPS] (default 6). Logs and run folders: spark/target/standalone/.
+# spark/standalone-cluster.sh --bench [--quick] runs bench/run spark with the cluster's row instead of 4.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$root/.mvn/jdk25.sh"
 mixtape_find_jdk || exit 1
 . "$root/.mvn/spark.sh"
-steps=${1:-6}
+bench=()
+if [ "${1:-}" = --bench ]; then
+  bench=("${@:2}")
+  steps=0
+else
+  steps=${1:-6}
+fi
 work="$root/spark/target/standalone"
 home="$root/spark/target/spark-home"
 master_port=7077
@@ -58,6 +65,11 @@ for worker in 1 2; do
   pids+=($!)
 done
 sleep 8
+
+if [ "$steps" = 0 ]; then
+  "$root/bench/run" spark "${bench[@]}" --master "spark://127.0.0.1:$master_port"
+  exit
+fi
 
 run() {
   local out=$1

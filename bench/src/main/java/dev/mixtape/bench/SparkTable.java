@@ -20,6 +20,7 @@ import dev.mixtape.models.train.TrainingCallback;
 import dev.mixtape.models.train.TrainingConfig;
 import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.spark.BaseModel;
+import dev.mixtape.spark.SparkApplication;
 import dev.mixtape.spark.SparkFineTuning;
 import dev.mixtape.testdata.Bundled;
 import org.apache.spark.SparkConf;
@@ -124,7 +125,8 @@ public final class SparkTable {
         SparkStepTimes times = new SparkStepTimes();
         List<Double> steps;
         try (JavaSparkContext spark = new JavaSparkContext(new SparkConf().setMaster(master).setAppName("mixtape spark benchmark")
-                .set("spark.ui.enabled", "false"))) {
+                .set("spark.ui.enabled", "false").setIfMissing("spark.executor.memory", "2g")
+                .setIfMissing("spark.executor.extraJavaOptions", SparkApplication.EXECUTOR_JVM_FLAGS))) {
             spark.setLogLevel("WARN");
             spark.sc().addSparkListener(times);
             BaseModel base = BaseModel.at(workload.model());

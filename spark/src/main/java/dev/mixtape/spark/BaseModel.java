@@ -17,7 +17,7 @@ import java.util.Objects;
  *
  * @param path      the model's checkpoint (HF folder, GGUF or llama2.c file)
  * @param backend   the backend's name ({@link Backends#create})
- * @param weights   the type the weight matrices are kept in
+ * @param weights   the type the weight matrices are kept in; {@link Llama#AS_STORED} (null): as the file stores them
  * @param nonFinite what loading does with weights holding NaN or ±Inf
  */
 public record BaseModel(String path, String backend, DType weights, NonFiniteWeights nonFinite) implements Serializable {
@@ -25,13 +25,12 @@ public record BaseModel(String path, String backend, DType weights, NonFiniteWei
     public BaseModel {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(backend, "backend");
-        Objects.requireNonNull(weights, "weights");
         Objects.requireNonNull(nonFinite, "nonFinite");
     }
 
-    /** The model at {@code path} on the vector backend, in F32, refusing non-finite weights. */
+    /** The model at {@code path} on the vector backend, its weights as the file stores them, refusing non-finite ones. */
     public static BaseModel at(Path path) {
-        return new BaseModel(path.toString(), "vector", DType.F32, NonFiniteWeights.REFUSE);
+        return new BaseModel(path.toString(), "vector", Llama.AS_STORED, NonFiniteWeights.REFUSE);
     }
 
     /** A fresh copy of the model, on a new backend of its own. */

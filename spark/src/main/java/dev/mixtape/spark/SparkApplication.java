@@ -23,7 +23,7 @@ public final class SparkApplication implements AutoCloseable {
     }
 
     /** The JVM flags every Mixtape process needs (the Vector API, native access), which a cluster's executors start with. */
-    static final String EXECUTOR_JVM_FLAGS = "--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED "
+    public static final String EXECUTOR_JVM_FLAGS = "--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED "
             + "--sun-misc-unsafe-memory-access=allow";
 
     /**
