@@ -59,8 +59,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-concurrent", defaultValue = "256", description = "Most requests held, decoding or waiting; more get 429 (default: ${DEFAULT-VALUE}).")
     int maxConcurrent;
 
-    @Option(names = "--product-rows", defaultValue = "4", description = "Most rows per weight product. 4 (default): each request gets bit for bit what "
-            + "'generate' gives it; more: fewer weight reads per step with many clients, outputs may differ in rounding.")
+    @Option(names = "--product-rows", defaultValue = "64", description = "Most rows per weight product (default: ${DEFAULT-VALUE}); a step of more "
+            + "sequences reads the weights once per product. Any value gives each request bit for bit what 'generate' gives it.")
     int productRows;
 
     @Option(names = "--timeout", defaultValue = "600", description = "Seconds a request may take, waiting included (default: ${DEFAULT-VALUE}; 0: no limit).")

@@ -114,7 +114,7 @@ public record ServerConfig(Path model, DType weights, NonFiniteWeights nonFinite
 
         /** Shorthand for an {@link EngineConfig} with these batch limits and the default product rows. */
         public Builder limits(int maxBatch, int maxConcurrent, Duration requestTimeout) {
-            this.engine = new EngineConfig(maxBatch, maxConcurrent, EngineConfig.EXACT_PRODUCT_ROWS, requestTimeout);
+            this.engine = new EngineConfig(maxBatch, maxConcurrent, EngineConfig.DEFAULT_PRODUCT_ROWS, requestTimeout);
             return this;
         }
 

@@ -4,12 +4,13 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link SimdGemv}'s decoding product for two to four activation rows (continuous batching's steps),
- * computing two rows per weight load: for each group of four weight rows (the four quarters walked
- * side by side, as SimdGemv walks them) a pair of activation rows is multiplied against all four,
- * eight independent accumulators, so that every weight vector loaded serves two FMAs and every
- * activation vector four. A third row runs SimdGemv's one-row kernel, and a second pair rereads the
- * same four weight rows from the L1 cache.
+ * {@link SimdGemv}'s decoding product for two rows or more (continuous batching's steps: up to 4
+ * rows, or a whole batch inside {@link dev.mixtape.engine.BatchInvariantProducts}), computing two
+ * rows per weight load: for each group of four weight rows (the four quarters walked side by side,
+ * as SimdGemv walks them) a pair of activation rows is multiplied against all four, eight
+ * independent accumulators, so that every weight vector loaded serves two FMAs and every activation
+ * vector four. Further pairs reread the same four weight rows from the L1 cache; an odd last row runs
+ * SimdGemv's one-row kernel.
  *
  * <p>SimdGemv does each row as if alone, at four FMAs per five loads and four accumulators, which
  * leaves a core's second FMA pipe idle: four rows cost about four one-row products. Here they cost
