@@ -44,6 +44,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--mole", paramLabel = "NAME=DIR", description = "A MoLE folder (from compose) served as NAME; repeatable.")
     Map<String, Path> moles = new LinkedHashMap<>();
 
+    @Option(names = "--adapter-dir", paramLabel = "DIR", description = "Serve every adapter or MoLE folder inside DIR under its folder's name, "
+            + "watching DIR while serving: folders added are loaded once their files stand still, folders removed stop being served.")
+    Path adapterDir;
+
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface).")
     String host;
 
@@ -81,6 +85,9 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig.Builder config = ServerConfig.builder(model.path()).tokenizer(tokenizer.given).modelName(modelName).host(host).port(port)
                 .apiKey(key == null || key.isEmpty() ? null : key).maxBodyBytes(maxBodyBytes).weights(weights.dtype(), weights.nonFinite())
                 .engine(new EngineConfig(maxBatch, maxConcurrent, productRows, timeoutSeconds == 0 ? null : Duration.ofSeconds(timeoutSeconds)));
+        if (adapterDir != null) {
+            config.adapterDir(adapterDir, Duration.ofSeconds(1));
+        }
         adapters.forEach(config::adapter);
         moles.forEach(config::mole);
         Server server = Server.start(config.build());
