@@ -57,8 +57,9 @@ public final class ServeLoadTable {
     private ServeLoadTable() {
     }
 
-    /** Runs the table; {@code --quick} streams fewer tokens per client. */
+    /** Runs the table; {@code --quick} streams fewer tokens per client; {@code --soak DURATION} runs {@link ServeSoak} instead. */
     public static void main(String[] args) throws Exception {
+        Duration soak = args.length == 2 && args[0].equals("--soak") ? ServeSoak.parseDuration(args[1]) : null;
         boolean quick = args.length > 0 && args[0].equals("--quick");
         int tokens = quick ? 24 : 96;
         DecodeShape shape = DecodeShape.ALL.getFirst();
@@ -69,6 +70,10 @@ public final class ServeLoadTable {
             Tokenizer tokenizer = Tokenizers.load(files.tokenizer());
             Path adapters = Files.createTempDirectory("mixtape-serve-bench-");
             List<Path> folders = writeAdapters(llama, adapters);
+            if (soak != null) {
+                ServeSoak.run(llama, tokenizer, folders, soak);
+                return;
+            }
             List<Row> rows = new ArrayList<>();
             for (int productRows : new int[] {4, EngineConfig.DEFAULT_PRODUCT_ROWS}) {
                 BatchEngine engine = new BatchEngine(llama, tokenizer, "base", new EngineConfig(64, 256, productRows, null));
