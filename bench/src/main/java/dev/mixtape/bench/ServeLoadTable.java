@@ -20,6 +20,7 @@ import dev.mixtape.serve.Server;
 import dev.mixtape.serve.ServerConfig;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -87,16 +88,22 @@ public final class ServeLoadTable {
                     }
                 }
             }
+            long cpuBefore = processCpuNanos();
             double single = singleSession(llama, folders.getFirst(), tokens);
+            double singleCpuMs = (processCpuNanos() - cpuBefore) / 1e6 / (3.0 * tokens);
             System.out.printf(Locale.ROOT, "%s, %d LoRA adapters (r=8, all projections); %d generated tokens per client.%n",
                     shape.description(), ADAPTERS, tokens);
-            System.out.printf(Locale.ROOT, "One session alone, adapter unmerged (measured after the loads, warm): %.1f tok/s.%n%n", single);
-            System.out.println("| product rows | clients | aggregate tok/s | vs one session | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
+            System.out.printf(Locale.ROOT, "One session alone, adapter unmerged (measured after the loads, warm): %.1f tok/s, %.2f ms of process CPU per token.%n",
+                    single, singleCpuMs);
+            System.out.println("Process CPU per token counts every thread of this JVM (server, engine, clients); on a shared host it is steadier than wall time.");
+            System.out.println();
+            System.out.println("| product rows | clients | aggregate tok/s | vs one session | CPU ms/token | vs one session (CPU) | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|");
             for (Row row : rows) {
                 Load result = row.load();
-                System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.1f | %.1f | %.1f | %.1f |%n", row.productRows(), row.clients(),
-                        result.tokensPerSecond(), result.tokensPerSecond() / single, percentile(result.firstTokenMs, 0.5),
+                System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | %.1f |%n", row.productRows(), row.clients(),
+                        result.tokensPerSecond(), result.tokensPerSecond() / single, result.cpuMsPerToken(), singleCpuMs / result.cpuMsPerToken(),
+                        percentile(result.firstTokenMs, 0.5),
                         percentile(result.firstTokenMs, 0.99), percentile(result.gapsMs, 0.5), percentile(result.gapsMs, 0.99));
             }
         }
@@ -148,10 +155,19 @@ public final class ServeLoadTable {
     }
 
     /** The clients' measurements: every generated token's arrival, per client. */
-    private record Load(long totalTokens, double seconds, List<Double> firstTokenMs, List<Double> gapsMs) {
+    private record Load(long totalTokens, double seconds, long cpuNanos, List<Double> firstTokenMs, List<Double> gapsMs) {
         double tokensPerSecond() {
             return totalTokens / seconds;
         }
+
+        double cpuMsPerToken() {
+            return cpuNanos / 1e6 / totalTokens;
+        }
+    }
+
+    /** CPU time of every thread of this process so far. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** {@code clients} streaming completions at once, each of {@code tokens} tokens. */
@@ -160,6 +176,7 @@ public final class ServeLoadTable {
         List<Double> firstTokens = Collections.synchronizedList(new ArrayList<>());
         List<Double> gaps = Collections.synchronizedList(new ArrayList<>());
         long start = System.nanoTime();
+        long cpuStart = processCpuNanos();
         long total = 0;
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Integer>> streams = new ArrayList<>();
@@ -171,7 +188,7 @@ public final class ServeLoadTable {
                 total += stream.get();
             }
         }
-        return new Load(total, (System.nanoTime() - start) / 1e9, firstTokens, gaps);
+        return new Load(total, (System.nanoTime() - start) / 1e9, processCpuNanos() - cpuStart, firstTokens, gaps);
     }
 
     /** One client's streamed completion; returns the tokens it received. */
