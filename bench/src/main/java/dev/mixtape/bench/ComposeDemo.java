@@ -30,7 +30,7 @@ import dev.mixtape.models.train.Evaluator;
 import dev.mixtape.models.train.FineTuning;
 import dev.mixtape.models.train.GateTraining;
 import dev.mixtape.models.train.SpecialIds;
-import dev.mixtape.models.train.Trainer;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.models.train.TrainingConfig;
 import dev.mixtape.testdata.Bundled;
 
@@ -216,7 +216,7 @@ public final class ComposeDemo {
                 .schedule(LrSchedule.cosine(5e-3, 0, Math.min(20, budget.expertSteps() / 10), budget.expertSteps())).seed(SEED).build();
         Dataset train = Dataset.load(Bundled.task(task).train(), tokenizer, special, SEQ_LEN);
         try (ProgressReporter progress = new ProgressReporter("expert " + task, System.err)) {
-            FineTuning.of(llama, adapter, tokenizer).data(train, taskEvals.get(task)).config(config).listener(progress).run(folder);
+            FineTuning.of(llama, adapter, tokenizer).data(train, taskEvals.get(task)).config(config).callback(progress).run(folder);
         }
         return folder;
     }
@@ -251,9 +251,9 @@ public final class ComposeDemo {
                 .schedule(LrSchedule.cosine(3e-3, 0, Math.min(10, budget.gateSteps() / 10), budget.gateSteps())).seed(SEED).build();
         Path runFolder = out.resolve(name);
         try (ProgressReporter progress = new ProgressReporter("gates " + name, System.err)) {
-            GateTraining.of(llama, mole, experts, tokenizer).data(mix, heldOut).config(training).listener(progress).run(runFolder);
+            GateTraining.of(llama, mole, experts, tokenizer).data(mix, heldOut).config(training).callback(progress).run(runFolder);
         }
-        return new GateRun(accuracies("MoLE " + name, llama), lastGateEntropy(runFolder.resolve(Trainer.METRICS)));
+        return new GateRun(accuracies("MoLE " + name, llama), lastGateEntropy(runFolder.resolve(TrainingJob.METRICS)));
     }
 
     private static double lastGateEntropy(Path metrics) throws IOException {

@@ -3,14 +3,13 @@ package dev.mixtape.cli;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.adapters.mole.Mole;
 import dev.mixtape.engine.Tensor;
-import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
-import dev.mixtape.models.llama.NonFiniteWeights;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.GateTraining;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StopRequest;
 import dev.mixtape.models.train.TrainingConfig;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.models.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,6 +68,9 @@ final class ComposeCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
 
+    @Mixin
+    WeightsOption weights;
+
     @Override
     public Integer call() throws Exception {
         String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -81,7 +83,7 @@ final class ComposeCommand implements Callable<Integer> {
                 new OutputFolder.Input("--tokenizer", tokenizer.given), new OutputFolder.Input("--data", data), new OutputFolder.Input("--eval-data", evalData)));
         experts.forEach(expert -> inputs.add(new OutputFolder.Input("--experts", expert)));
         OutputFolder folder = OutputFolder.check(runFolder, run.resume, run.overwrite, inputs);
-        Llama llama = ModelOptions.loadModel(modelPath, backend.name, DType.F32, NonFiniteWeights.REFUSE);
+        Llama llama = ModelOptions.loadModel(modelPath, backend.name, weights.dtype(), weights.nonFinite());
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer.given, llama.config());
         Map<String, Path> expertFolders = expertFolders(experts);
         for (Map.Entry<String, Path> expert : expertFolders.entrySet()) {
@@ -99,6 +101,7 @@ final class ComposeCommand implements Callable<Integer> {
         settings.put("--data", TrainingOptions.describe(data));
         settings.put("--eval-data", TrainingOptions.describe(evalData));
         settings.put("--seq-len", Integer.toString(length));
+        settings.put("--weights", weights.describe());
         settings.put("--backend", backend.name);
         settings.putAll(moleOptions.settings());
         TrainingConfig config = training.toConfig(loadedData.train().sequences().size(), DEFAULTS, settings);
@@ -108,11 +111,11 @@ final class ComposeCommand implements Callable<Integer> {
 
         folder.prepare();
         StopRequest stop = new StopRequest();
-        GateTraining job = GateTraining.of(llama, mole, expertFolders, loaded).data(loadedData.train(), loadedData.eval()).config(config)
+        TrainingJob job = GateTraining.of(llama, mole, expertFolders, loaded).data(loadedData.train(), loadedData.eval()).config(config)
                 .stopRequest(stop);
         TrainingResult result;
         try (ProgressReporter progress = new ProgressReporter("compose", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
-            job.listener(progress);
+            job.callback(progress);
             result = run.resume ? job.resume(runFolder) : job.run(runFolder);
         }
         LossCurves.write(runFolder);

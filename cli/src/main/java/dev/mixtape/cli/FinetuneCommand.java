@@ -13,6 +13,7 @@ import dev.mixtape.models.train.FineTuning;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StopRequest;
 import dev.mixtape.models.train.TrainingConfig;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.testdata.Bundled;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -113,7 +114,7 @@ final class FinetuneCommand implements Callable<Integer> {
         settings.put("--eval-data", TrainingOptions.describe(evalFile));
         settings.put("--seq-len", Integer.toString(length));
         settings.put("--init-adapter", TrainingOptions.describe(initAdapter));
-        settings.put("--weights", weights.dtype().toString());
+        settings.put("--weights", weights.describe());
         settings.put("--backend", backend.name);
         settings.putAll(adapterOptions.settings());
         TrainingConfig config = training.toConfig(train.sequences().size(), DEFAULTS, settings);
@@ -130,10 +131,10 @@ final class FinetuneCommand implements Callable<Integer> {
 
         folder.prepare();
         StopRequest stop = new StopRequest();
-        FineTuning job = FineTuning.of(llama, adapter, loaded).data(train, eval).config(config).stopRequest(stop);
+        TrainingJob job = FineTuning.of(llama, adapter, loaded).data(train, eval).config(config).stopRequest(stop);
         TrainingResult result;
         try (ProgressReporter progress = new ProgressReporter("finetune", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
-            job.listener(progress);
+            job.callback(progress);
             result = run.resume ? job.resume(runFolder) : job.run(runFolder);
         }
         LossCurves.write(runFolder);

@@ -1,7 +1,9 @@
 package dev.mixtape.cli;
 
+import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Checkpoint;
 import dev.mixtape.models.llama.Checkpoints;
+import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.llama.LlamaConfig;
 import dev.mixtape.models.llama.StoredTensor;
 import picocli.CommandLine.Command;
@@ -14,11 +16,12 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code mixtape info}: a model's config, parameter count and memory, and each tensor's shape, type and
- * bytes as the file stores it, without loading the weights.
+ * {@code mixtape info}: a model's config, parameter count, the memory its weights take once loaded
+ * (as stored and with each {@code --weights} type), and each tensor's shape, type and bytes as the
+ * file stores it, without loading the weights.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Show a model's config, parameter count and memory, and each tensor's type and bytes in the file.")
+        description = "Show a model's config, parameter count, resident weight bytes per --weights type, and each tensor's type and bytes in the file.")
 final class InfoCommand implements Callable<Integer> {
     @Mixin
     ModelOption model;
@@ -36,12 +39,29 @@ final class InfoCommand implements Callable<Integer> {
                     c.normEps(), c.ropeTheta(), c.ropeScaling() == null ? "none" : c.ropeScaling(), c.tieWordEmbeddings(), c.bosId(), c.eosId());
             System.out.printf(Locale.ROOT, "parameters: %,d%n", params);
             System.out.printf(Locale.ROOT, "dtypes in file: %s%n", checkpoint.dtypes());
-            long normParams = (2L * c.layers() + 1) * c.dim();
-            System.out.printf(Locale.ROOT, "memory as f32: %.1f MB; with --weights bf16: %.1f MB%n", params * 4 / 1e6,
-                    ((params - normParams) * 2 + normParams * 4) / 1e6);
+            printResidentBytes(checkpoint);
             printTensors(checkpoint);
         }
         return 0;
+    }
+
+    /**
+     * The bytes the weights take in memory once loaded: as stored (the default), then with each
+     * {@code --weights} type the file can be loaded in (a quantised GGUF is not quantised again).
+     */
+    private static void printResidentBytes(Checkpoint checkpoint) throws IOException {
+        long asStored = Llama.weightBytes(checkpoint, Llama.AS_STORED);
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "resident weight bytes: %,d as stored (%.1f MB)",
+                asStored, asStored / 1e6));
+        for (DType type : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.Q4_0}) {
+            try {
+                long bytes = Llama.weightBytes(checkpoint, type);
+                line.append(String.format(Locale.ROOT, "; --weights %s %.1f MB", type.name().toLowerCase(Locale.ROOT), bytes / 1e6));
+            } catch (IOException quantizedAlready) {
+                line.append("; --weights ").append(type.name().toLowerCase(Locale.ROOT)).append(" refused (stored quantised)");
+            }
+        }
+        System.out.println(line);
     }
 
     /** One line per tensor (name, shape, type, bytes in the file), then the total. */

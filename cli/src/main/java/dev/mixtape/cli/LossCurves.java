@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mixtape.engine.io.AtomicFile;
-import dev.mixtape.models.train.Trainer;
+import dev.mixtape.models.train.TrainingJob;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -59,7 +59,7 @@ final class LossCurves {
 
     /** Draws the run in {@code runFolder} to its {@value #FILE}, replacing it atomically. */
     static void write(Path runFolder) throws IOException {
-        Series series = read(runFolder.resolve(Trainer.METRICS));
+        Series series = read(runFolder.resolve(TrainingJob.METRICS));
         List<XYChart> charts = new ArrayList<>(List.of(lossChart(series)));
         if (!series.extras().isEmpty()) {
             charts.add(extrasChart(series));

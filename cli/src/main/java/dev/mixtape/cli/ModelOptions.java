@@ -77,7 +77,7 @@ final class ModelOptions {
                 Adapters.mergeAndUnload(llama, name);
             }
         }
-        if (mergedFirst) {
+        if (mergedFirst && weights.dtype() != Llama.AS_STORED) {
             llama.keepWeightsIn(weights.dtype());
         }
         return llama;
@@ -119,7 +119,8 @@ final class ModelOptions {
 
     /**
      * The model at {@code model} on the backend called {@code backend}, its weight matrices in
-     * {@code weights}, weights holding NaN or ±Inf handled as {@code nonFinite} says.
+     * {@code weights} ({@link Llama#AS_STORED}: as the file stores them), weights holding NaN or ±Inf
+     * handled as {@code nonFinite} says.
      */
     static Llama loadModel(Path model, String backend, DType weights, NonFiniteWeights nonFinite) throws IOException {
         return Llama.load(model, Backends.create(backend), weights, nonFinite);

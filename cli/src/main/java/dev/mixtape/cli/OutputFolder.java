@@ -1,7 +1,7 @@
 package dev.mixtape.cli;
 
 import dev.mixtape.engine.io.AtomicFile;
-import dev.mixtape.models.train.Trainer;
+import dev.mixtape.models.train.TrainingJob;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  */
 final class OutputFolder {
     /** Where a run's checkpoint is in a folder that holds one (a fine-tuning's, a pretraining's), for the messages. */
-    private static final List<Path> RUN_MARKERS = List.of(Path.of(Trainer.CHECKPOINT), Path.of(PretrainCommand.TRAINING_FOLDER, Trainer.CHECKPOINT));
+    private static final List<Path> RUN_MARKERS = List.of(Path.of(TrainingJob.CHECKPOINT), Path.of(PretrainCommand.TRAINING_FOLDER, TrainingJob.CHECKPOINT));
 
     /**
      * A file or folder the command reads.

@@ -11,9 +11,8 @@ import dev.mixtape.models.train.Dataset;
 import dev.mixtape.models.train.InitialWeights;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StopRequest;
-import dev.mixtape.models.train.Trainer;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.models.train.TrainingConfig;
-import dev.mixtape.models.train.TrainingHooks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -118,10 +117,11 @@ final class PretrainCommand implements Callable<Integer> {
         folder.prepare();
         StopRequest stop = new StopRequest();
         try (ProgressReporter progress = new ProgressReporter("pretrain", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
-            Trainer trainer = new Trainer(model, loaded, train, eval, config, out.resolve(TRAINING_FOLDER), progress, TrainingHooks.NONE, stop);
+            TrainingJob job = TrainingJob.of(model, loaded).data(train, eval).config(config).callback(progress).stopRequest(stop);
+            Path runFolder = out.resolve(TRAINING_FOLDER);
             if (!run.resume) {
-                trainer.train();
-            } else if (trainer.resume() == config.steps()) {
+                job.run(runFolder);
+            } else if (job.resume(runFolder).alreadyFinished()) {
                 System.err.printf("pretrain: the run in %s is already finished (%d steps); nothing to train%n", out, config.steps());
             }
         }

@@ -2,7 +2,8 @@ package dev.mixtape.cli;
 
 import dev.mixtape.models.train.Evaluation;
 import dev.mixtape.models.train.StepMetrics;
-import dev.mixtape.models.train.TrainingListener;
+import dev.mixtape.models.train.TrainingCallback;
+import dev.mixtape.models.train.TrainingConfig;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
@@ -16,7 +17,7 @@ import java.util.Locale;
  * and the step it was made at, tokens per second and the time left; otherwise (a pipe, a log file, CI) plain lines, about twenty
  * per run, with the same figures, plus one line per evaluation and checkpoint.
  */
-public final class ProgressReporter implements TrainingListener, AutoCloseable {
+public final class ProgressReporter implements TrainingCallback, AutoCloseable {
     private final String task;
     private final PrintStream log;
     private final boolean terminal;
@@ -34,9 +35,9 @@ public final class ProgressReporter implements TrainingListener, AutoCloseable {
     }
 
     @Override
-    public void onStart(int firstStep, int totalSteps) {
+    public void onStart(int firstStep, TrainingConfig config) {
         this.firstStep = firstStep;
-        this.totalSteps = totalSteps;
+        this.totalSteps = config.steps();
         this.startNanos = System.nanoTime();
         if (terminal) {
             bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(totalSteps).setUnit(" steps", 1).startsFrom(firstStep, Duration.ZERO).build();

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.adapters.mole.MoleFiles;
 import dev.mixtape.engine.io.SafetensorsFile;
-import dev.mixtape.models.train.Trainer;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.testdata.Bundled;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,10 +70,10 @@ class ComposeCommandTest {
         JsonNode summary = lastLine(composed);
         assertEquals(4, summary.get("steps").asInt());
         assertTrue(summary.get("eval_after").get("loss").asDouble() < summary.get("eval_before").get("loss").asDouble(), summary.toString());
-        for (String file : List.of(MoleFiles.CONFIG_FILE, MoleFiles.GATES_FILE, Trainer.CHECKPOINT, Trainer.METRICS, LossCurves.FILE)) {
+        for (String file : List.of(MoleFiles.CONFIG_FILE, MoleFiles.GATES_FILE, TrainingJob.CHECKPOINT, TrainingJob.METRICS, LossCurves.FILE)) {
             assertTrue(Files.isRegularFile(mole.resolve(file)), file);
         }
-        assertTrue(Files.readString(mole.resolve(Trainer.METRICS)).contains("\"gate_entropy\""), "the gates' entropy is logged");
+        assertTrue(Files.readString(mole.resolve(TrainingJob.METRICS)).contains("\"gate_entropy\""), "the gates' entropy is logged");
         try (SafetensorsFile gates = SafetensorsFile.open(mole.resolve(MoleFiles.GATES_FILE))) {
             assertEquals(4, gates.names().size(), gates.names().toString());
             for (String gate : gates.names()) {

@@ -3,7 +3,7 @@ package dev.mixtape.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mixtape.adapters.PeftFiles;
-import dev.mixtape.models.train.Trainer;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.testdata.Bundled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +49,7 @@ class FinetuneCommandTest {
                 + "from about 4.3 to 2.8 nats; a run that hardly trains (the lr or the gradients lost) drops far less: " + summary);
         assertTrue(before.has("accuracy") && after.has("accuracy"), summary.toString());
         assertTrue(summary.get("tokens_per_s").asDouble() > 0 && summary.get("peak_rss_mb").asLong() > 0, summary.toString());
-        for (String file : List.of(PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE, Trainer.CHECKPOINT, Trainer.METRICS, LossCurves.FILE)) {
+        for (String file : List.of(PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE, TrainingJob.CHECKPOINT, TrainingJob.METRICS, LossCurves.FILE)) {
             assertTrue(Files.isRegularFile(out.resolve(file)), file);
         }
         assertTrue(Files.readString(out.resolve(PeftFiles.CONFIG_FILE)).contains("\"lora_use_mixer\" : true"), "MoSLoRA by default");

@@ -7,7 +7,7 @@ import dev.mixtape.engine.io.SafetensorsFile;
 import dev.mixtape.models.llama.HfWriter;
 import dev.mixtape.models.train.CharacterTokenizer;
 import dev.mixtape.models.train.TinyModels;
-import dev.mixtape.models.train.Trainer;
+import dev.mixtape.models.train.TrainingJob;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,7 +55,7 @@ class InterruptedRunTest {
         Path stopped = folder.resolve("stopped");
 
         int step = interrupt(with(options, "--out", stopped.toString()), "INT", "finetune: step ");
-        assertEquals(step, checkpointStep(stopped.resolve(Trainer.CHECKPOINT)));
+        assertEquals(step, checkpointStep(stopped.resolve(TrainingJob.CHECKPOINT)));
         assertFalse(Files.exists(stopped.resolve(PeftFiles.WEIGHTS_FILE)), "the adapter comes when the run completes");
 
         CliRun resumed = CliRun.of(with(options, "--out", stopped.toString(), "--resume"));
@@ -78,7 +78,7 @@ class InterruptedRunTest {
         Path stopped = folder.resolve("stopped");
 
         int step = interrupt(with(options, "--out", stopped.toString()), "TERM", "pretrain: step ");
-        assertEquals(step, checkpointStep(stopped.resolve("training").resolve(Trainer.CHECKPOINT)));
+        assertEquals(step, checkpointStep(stopped.resolve("training").resolve(TrainingJob.CHECKPOINT)));
         assertFalse(Files.exists(stopped.resolve("model.safetensors")), "the model comes when the run completes");
 
         CliRun resumed = CliRun.of(with(options, "--out", stopped.toString(), "--resume"));
@@ -115,7 +115,7 @@ class InterruptedRunTest {
 
     private static List<String> metricsWithoutTimings(Path run) throws IOException {
         List<String> lines = new ArrayList<>();
-        for (String line : Files.readAllLines(run.resolve(Trainer.METRICS))) {
+        for (String line : Files.readAllLines(run.resolve(TrainingJob.METRICS))) {
             ObjectNode node = (ObjectNode) JSON.readTree(line);
             node.remove("tokens_per_s");
             lines.add(node.toString());

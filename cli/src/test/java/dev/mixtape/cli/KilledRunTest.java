@@ -10,7 +10,7 @@ import dev.mixtape.engine.io.SafetensorsFile;
 import dev.mixtape.models.llama.HfWriter;
 import dev.mixtape.models.train.CharacterTokenizer;
 import dev.mixtape.models.train.TinyModels;
-import dev.mixtape.models.train.Trainer;
+import dev.mixtape.models.train.TrainingJob;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -173,7 +173,7 @@ class KilledRunTest {
 
     /** The step of the folder's checkpoint, read whole (every tensor), or -1 without one. */
     private static int checkpointStep(Path run) throws IOException {
-        Path file = run.resolve(Trainer.CHECKPOINT);
+        Path file = run.resolve(TrainingJob.CHECKPOINT);
         if (!Files.exists(file)) {
             return -1;
         }
@@ -186,7 +186,7 @@ class KilledRunTest {
     }
 
     private static String[] args(List<String> options, Path run) throws IOException {
-        return Files.exists(run.resolve(Trainer.CHECKPOINT)) ? with(options, "--out", run.toString(), "--resume")
+        return Files.exists(run.resolve(TrainingJob.CHECKPOINT)) ? with(options, "--out", run.toString(), "--resume")
                 : with(options, "--out", run.toString());
     }
 
@@ -211,7 +211,7 @@ class KilledRunTest {
     /** The metrics lines that parse (a kill may cut the last one short). */
     private static List<JsonNode> metricsLines(Path run) throws IOException {
         List<JsonNode> lines = new ArrayList<>();
-        Path file = run.resolve(Trainer.METRICS);
+        Path file = run.resolve(TrainingJob.METRICS);
         if (!Files.exists(file)) {
             return lines;
         }

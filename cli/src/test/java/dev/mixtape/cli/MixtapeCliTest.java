@@ -63,7 +63,7 @@ class MixtapeCliTest {
 
         CliRun unknown = run("generate", "--model", model.toString(), "--weights", "f16");
         assertEquals(1, unknown.status());
-        assertEquals("mixtape: --weights must be f32 or bf16, got 'f16'", unknown.err().strip());
+        assertEquals("mixtape: --weights must be f32, bf16, q8_0 or q4_0, got 'f16'", unknown.err().strip());
     }
 
     @Test
@@ -72,8 +72,10 @@ class MixtapeCliTest {
         assertEquals(0, info.status(), info.err());
         assertTrue(info.out().contains("dim=64 hidden=172 layers=5 heads=8 kv_heads=4"), info.out());
         assertTrue(info.out().contains("parameters: 292,800"), info.out());
-        // 292,800 parameters, of which (2·5 + 1)·64 = 704 norm weights stay f32 under bf16
-        assertTrue(info.out().contains("memory as f32: 1.2 MB; with --weights bf16: 0.6 MB"), info.out());
+        // 292,800 parameters, of which (2·5 + 1)·64 = 704 norm weights stay f32 under bf16, and under q8_0 / q4_0 also
+        // down_proj (5 × 11,008, rows of 172: not whole blocks); the 237,056 others take 34 / 18 bytes per 32
+        assertTrue(info.out().contains("resident weight bytes: 1,171,200 as stored (1.2 MB); --weights f32 1.2 MB; "
+                + "--weights bf16 0.6 MB; --weights q8_0 0.5 MB; --weights q4_0 0.4 MB"), info.out());
     }
 
     @Test

@@ -2,7 +2,7 @@ package dev.mixtape.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mixtape.adapters.PeftFiles;
-import dev.mixtape.models.train.Trainer;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.testdata.Bundled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,7 +70,7 @@ class OutputFolderTest {
 
         CliRun overwritten = CliRun.of(with(FINETUNE, "--out", run.toString(), "--overwrite"));
         assertEquals(0, overwritten.status(), overwritten.err());
-        assertEquals(List.of(PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE, Trainer.CHECKPOINT, LossCurves.FILE, Trainer.METRICS),
+        assertEquals(List.of(PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE, TrainingJob.CHECKPOINT, LossCurves.FILE, TrainingJob.METRICS),
                 List.copyOf(contents(run).keySet()));
         assertFalse(new String(contents(run).get(PeftFiles.WEIGHTS_FILE)).contains("older run"));
 

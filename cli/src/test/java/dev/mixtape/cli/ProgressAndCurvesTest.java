@@ -2,7 +2,8 @@ package dev.mixtape.cli;
 
 import dev.mixtape.models.train.Evaluation;
 import dev.mixtape.models.train.StepMetrics;
-import dev.mixtape.models.train.Trainer;
+import dev.mixtape.models.train.TrainingConfig;
+import dev.mixtape.models.train.TrainingJob;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.knowm.xchart.XYChart;
@@ -33,7 +34,7 @@ class ProgressAndCurvesTest {
     void theProgressLineShowsTheLastEvaluationWithItsStep() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ProgressReporter progress = new ProgressReporter("finetune", new PrintStream(bytes, true, StandardCharsets.UTF_8))) {
-            progress.onStart(0, 4);
+            progress.onStart(0, TrainingConfig.builder(4).build());
             progress.onEvaluation(0, new Evaluation(4.0, 10, OptionalDouble.of(0.0)));
             progress.onStep(new StepMetrics(1, 3.5, 1e-3, 1, 10, 100, Map.of()));
             progress.onStep(new StepMetrics(2, 3.0, 1e-3, 1, 10, 100, Map.of()));
@@ -49,7 +50,7 @@ class ProgressAndCurvesTest {
 
     @Test
     void evaluationsArePointsWhereMeasuredAndTheLossAxisIsLogarithmicOverADecade() throws IOException {
-        Path metrics = folder.resolve(Trainer.METRICS);
+        Path metrics = folder.resolve(TrainingJob.METRICS);
         Files.writeString(metrics, """
                 {"step":0,"eval_loss":6.0,"eval_perplexity":403,"eval_tokens":10}
                 {"step":1,"loss":6.2,"lr":0.001,"grad_norm":1,"tokens":10,"tokens_per_s":100}
@@ -74,11 +75,11 @@ class ProgressAndCurvesTest {
 
     @Test
     void aMolesBalanceLossAndGateEntropyGetAPanelOfTheirOwn() throws IOException {
-        Files.writeString(folder.resolve(Trainer.METRICS), """
+        Files.writeString(folder.resolve(TrainingJob.METRICS), """
                 {"step":1,"loss":2.0,"lr":0.001,"grad_norm":1,"tokens":10,"tokens_per_s":100,"balance_loss":1.2,"gate_entropy":1.05}
                 {"step":2,"loss":1.5,"lr":0.001,"grad_norm":1,"tokens":10,"tokens_per_s":100,"balance_loss":1.1,"gate_entropy":1.01}
                 """);
-        LossCurves.Series series = LossCurves.read(folder.resolve(Trainer.METRICS));
+        LossCurves.Series series = LossCurves.read(folder.resolve(TrainingJob.METRICS));
         assertEquals(List.of("balance_loss", "gate_entropy"), List.copyOf(series.extras().keySet()));
         LossCurves.write(folder);
         BufferedImage image = ImageIO.read(folder.resolve(LossCurves.FILE).toFile());

@@ -48,6 +48,9 @@ class QuantizedGgufCliTest {
         assertTrue(out.matches("(?s).*\\n  model\\.layers\\.0\\.self_attn\\.k_proj\\.weight +\\[32, 64\\] +Q8_0 +2,176 bytes\\n.*"), out);
         // 2 × 34,816 (embeddings, head) + 5 × (4,352·2 + 2,176·2 + 11,696·2 + 44,032 + 2 × 256) + 256 (the final norm)
         assertTrue(out.contains("tensor bytes in file: 474,848 (0.5 MB)"), out);
+        // loaded as stored, the weights take exactly the file's tensor bytes; q4_0 would quantise Q8_0 blocks again
+        assertTrue(out.contains("resident weight bytes: 474,848 as stored (0.5 MB); --weights f32 1.2 MB; --weights bf16 0.6 MB; "
+                + "--weights q8_0 0.5 MB; --weights q4_0 refused (stored quantised)"), out);
     }
 
     @Test

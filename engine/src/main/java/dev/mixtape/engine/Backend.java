@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  *       {@link DType#F64} where {@link #supports} says so). The one exception: where a backend
  *       supports {@link DType#BF16}, the weight operand of {@link #matmul} (either side),
  *       {@link #gatherRows} and {@link FusedLinearCrossEntropy} may be a frozen BF16 tensor read as F32;
- *       {@link #copy} converts between the two. Every other primitive refuses BF16.</li>
+ *       {@link #copy} converts between the two. Every other primitive refuses BF16. A backend with the
+ *       {@link BlockWeights} capability takes a frozen block-format weight in the same places.</li>
  *   <li>"rows" means the tensor viewed as {@code [numel / lastDim, lastDim]}.</li>
  * </ul>
  */

@@ -1,5 +1,6 @@
 package dev.mixtape.engine;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -67,6 +68,21 @@ public final class Tensor {
         checkLength(data.length, shape);
         int[] s = shape.clone();
         return new Tensor(backend.fromArray(dtype, data), s, Shapes.contiguousStrides(s), 0);
+    }
+
+    /**
+     * A frozen {@code [rows, cols]} weight held in the block format {@code format} (Q8_0, Q4_0, Q4_K,
+     * ...) on a backend with the {@link BlockWeights} capability: {@code blocks} holds the matrix's
+     * blocks row after row, as ggml lays them out, and is used as it is, not copied.
+     */
+    public static Tensor ofBlocks(Backend backend, DType format, MemorySegment blocks, int rows, int cols) {
+        if (!format.isBlockFormat()) {
+            throw new IllegalArgumentException(format + " is not a block format");
+        }
+        BlockWeights holder = backend.capability(BlockWeights.class).orElseThrow(() -> new UnsupportedOperationException(
+                "the " + backend.name() + " backend cannot hold " + format + " weights; use the vector backend or f32 weights"));
+        int[] shape = {rows, cols};
+        return new Tensor(holder.blockStorage(format, rows, cols, blocks), shape, Shapes.contiguousStrides(shape), 0);
     }
 
     private static void checkLength(int length, int[] shape) {
@@ -250,6 +266,9 @@ public final class Tensor {
      * half the memory (see {@link DType}).
      */
     public Tensor to(DType dtype) {
+        if (dtype.isBlockFormat()) {
+            throw new IllegalArgumentException("to(" + dtype + "): block-format weights are made from their blocks, with Tensor.ofBlocks");
+        }
         if (!backend().supports(dtype)) {
             throw new UnsupportedOperationException("the " + backend().name() + " backend cannot hold " + dtype + " tensors");
         }

@@ -61,6 +61,8 @@ public final class SafetensorsWriter {
             case F16 -> SafetensorsDtype.F16;
             case BF16 -> SafetensorsDtype.BF16;
             case F64 -> throw new SafetensorsException(target, "cannot store as F64: tensors are written as F32, F16 or BF16");
+            default -> throw new SafetensorsException(target, "cannot store as " + storeAs
+                    + ": tensors are written as F32, F16 or BF16 (safetensors has no ggml block formats)");
         };
     }
 

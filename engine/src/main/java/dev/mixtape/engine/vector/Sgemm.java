@@ -1,5 +1,7 @@
 package dev.mixtape.engine.vector;
 
+import dev.mixtape.engine.quant.QuantizedMatrix;
+
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -193,7 +195,7 @@ final class Sgemm {
      * such as a frozen weight applied to one block of rows after another. Give it back with
      * {@link #release}; until then it holds a pooled buffer of about k·n floats.
      *
-     * @param bT   B as the n×k matrix Bᵀ, as packed
+     * @param bT   B as the n×k matrix Bᵀ, as packed (null when packed from blocks)
      * @param n    columns of op(B)
      * @param k    rows of op(B)
      * @param kc   depth of its k-slices
@@ -218,6 +220,48 @@ final class Sgemm {
         float[] packed = packedBPool.take((int) packedSize);
         packB(product, packed);
         return new PackedB(rightT, n, k, product.kc(), packed);
+    }
+
+    /**
+     * Packs a weight kept in a block format as op(B) for reuse, decoding its blocks into the slivers
+     * ({@link QuantizedPanelPacking}): {@code op(B) = Wᵀ} when {@code transW} (for {@code x·Wᵀ}),
+     * W itself otherwise (for {@code dY·W}). The packed floats are those {@link #pack} gives for the
+     * dequantised matrix.
+     */
+    PackedB pack(QuantizedMatrix w, boolean transW) {
+        int n = transW ? w.rows() : w.cols();
+        int k = transW ? w.cols() : w.rows();
+        if (n < 1 || k < 1) {
+            throw new IllegalArgumentException("a packed matmul operand needs positive sizes, got n=" + n + ", k=" + k);
+        }
+        int nr = kernel.cols();
+        int kc = blocking.sliceDepth(k);
+        int slivers = ceilDiv(n, nr);
+        long packedSize = (long) k * slivers * nr;
+        if (packedSize > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("matmul operand B: " + k + "×" + n + " is too large to pack into one Java array");
+        }
+        float[] packed = packedBPool.take((int) packedSize);
+        int groups = ceilDiv(slivers, SLIVERS_PER_PACKING_UNIT);
+        int slices = ceilDiv(k, kc);
+        int span = transW ? kc : SLIVERS_PER_PACKING_UNIT * nr;
+        parallel.forRange(slices * groups, 1, (from, to) -> {
+            float[] buffer = new float[QuantizedPanelPacking.bufferLength(w, span)];
+            for (int unit = from; unit < to; unit++) {
+                int pc = unit / groups * kc;
+                int firstSliver = unit % groups * SLIVERS_PER_PACKING_UNIT;
+                int depth = Math.min(kc, k - pc);
+                int col0 = firstSliver * nr;
+                int count = Math.min(SLIVERS_PER_PACKING_UNIT * nr, n - col0);
+                int offset = pc * slivers * nr + firstSliver * depth * nr;
+                if (transW) {
+                    QuantizedPanelPacking.packRowSlivers(w, col0, count, pc, depth, nr, packed, offset, buffer);
+                } else {
+                    QuantizedPanelPacking.packColumnSlivers(w, col0, count, pc, depth, nr, packed, offset, buffer);
+                }
+            }
+        });
+        return new PackedB(null, n, k, kc, packed);
     }
 
     /**

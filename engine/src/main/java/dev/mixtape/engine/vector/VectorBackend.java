@@ -3,6 +3,7 @@ package dev.mixtape.engine.vector;
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.BatchInvariantProducts;
 import dev.mixtape.engine.BinaryOp;
+import dev.mixtape.engine.BlockWeights;
 import dev.mixtape.engine.DType;
 import dev.mixtape.engine.FusedCausalAttention;
 import dev.mixtape.engine.FusedLinearCrossEntropy;
@@ -16,16 +17,18 @@ import dev.mixtape.engine.Storage;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.UnaryOp;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.function.Supplier;
 
 /**
- * The default backend: f32 tensors in heap arrays (and frozen weights in bf16, see {@link DType#BF16}), kernels written with the JDK Vector API and
+ * The default backend: f32 tensors in heap arrays (and frozen weights in bf16, see {@link DType#BF16}, or in ggml's block
+ * formats, see {@link BlockWeights} and {@link QuantizedWeights}), kernels written with the JDK Vector API and
  * split over a fixed pool of threads. On a JVM started without {@code --add-modules
  * jdk.incubator.vector} it runs the same algorithms on scalar loops and says so once in the log.
  */
 public final class VectorBackend implements Backend, MatmulLowRankEpilogue, FusedCausalAttention, FusedLinearCrossEntropy,
-        FusedOptimizerSteps, AutoCloseable {
+        FusedOptimizerSteps, BlockWeights, AutoCloseable {
     /** Rows smaller than this many elements per task are not worth a thread hop. */
     static final int MIN_ELEMENTS_PER_TASK = 1 << 14;
     /**
@@ -47,6 +50,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
     private final FusedAttention attention;
     private final VectorMemory memory;
     private final Bf16Conversion conversion;
+    private final QuantizedWeights quantized;
 
     /** A backend using {@code threads} threads (the caller's plus {@code threads − 1} workers). */
     public VectorBackend(int threads) {
@@ -63,6 +67,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
         this.attention = new FusedAttention(parallel, sgemm.kernel(), kernels);
         this.memory = new VectorMemory(this, parallel);
         this.conversion = new Bf16Conversion(this, memory);
+        this.quantized = new QuantizedWeights(this, parallel, sgemm);
     }
 
     /** Whether this backend runs Vector API kernels (false: scalar fallback). */
@@ -87,7 +92,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
 
     @Override
     public boolean supports(DType dtype) {
-        return dtype == DType.F32 || dtype == DType.BF16;
+        return dtype == DType.F32 || dtype == DType.BF16 || dtype.isBlockFormat();
     }
 
     @Override
@@ -111,6 +116,16 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
 
     private Tensor widened(Tensor t) {
         return conversion.widened(t);
+    }
+
+    /** A frozen BF16 or block-format weight as a temporary F32 tensor, for kernels that read floats. */
+    private Tensor widenedWeight(Tensor t) {
+        return QuantizedWeights.isQuantized(t) ? quantized.widened(t) : widened(t);
+    }
+
+    @Override
+    public Storage blockStorage(DType format, int rows, int cols, MemorySegment blocks) {
+        return quantized.storage(format, rows, cols, blocks);
     }
 
     @Override
@@ -146,6 +161,9 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
 
     @Override
     public float[] toFloatArray(Tensor t) {
+        if (QuantizedWeights.isQuantized(t)) {
+            return QuantizedWeights.matrix(t).dequantize();
+        }
         if (isBf16(t)) {
             return data(widened(t));
         }
@@ -172,6 +190,10 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
 
     @Override
     public void copy(Tensor src, Tensor dst) {
+        if (QuantizedWeights.isQuantized(src)) {
+            quantized.dequantize(src, dst, data(dst));
+            return;
+        }
         if (isBf16(src) || isBf16(dst)) {
             conversion.convert(src, dst);
             return;
@@ -329,8 +351,8 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
 
     @Override
     public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor out, boolean accumulate) {
-        if (isBf16(a)) {
-            matmul(widened(a), transA, b, transB, out, accumulate);
+        if (isBf16(a) || QuantizedWeights.isQuantized(a)) {
+            matmul(widenedWeight(a), transA, b, transB, out, accumulate);
             return;
         }
         int[] as = a.shape();
@@ -360,6 +382,15 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
         int lda = Shapes.matrixRowStride(as, a.strides());
         int ldb = Shapes.matrixRowStride(bs, b.strides());
         int ldc = Shapes.matrixRowStride(out.shape(), out.strides());
+        if (QuantizedWeights.isQuantized(b)) {
+            if (transA) {
+                matmul(a, true, widenedWeight(b), transB, out, accumulate);
+            } else {
+                quantized.multiply(batch, m, data(a), a.offset(), strideA, lda, b, transB, data(out), out.offset(), strideC, ldc,
+                        accumulate);
+            }
+            return;
+        }
         if (isBf16(b)) {
             if (!transA && transB && m <= rowByRowLimit()) {
                 fewRowsBf16(batch, m, n, k, data(a), a.offset(), strideA, lda, bf16(b), b.offset(), strideB, ldb,
@@ -392,7 +423,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
         int k = a.dim(1);
         int n = out.dim(1);
         int rank = low.dim(1);
-        if (isBf16(a) || isBf16(b) || isBf16(low) || isBf16(lowB) || m <= rowByRowLimit() || k == 0 || n == 0
+        if (isBf16(a) || isBf16(b) || isBf16(low) || isBf16(lowB) || QuantizedWeights.isQuantized(b) || m <= rowByRowLimit() || k == 0 || n == 0
                 || !sgemm.holdsInOneSlice(rank)) {
             return false;
         }
@@ -691,8 +722,8 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
     @Override
     public void linearCrossEntropy(Tensor x, Tensor weight, int[] targets, int ignoreIndex, double scale, Tensor losses,
                                    Tensor dx, Tensor dWeight) {
-        if (isBf16(weight)) {
-            linearCrossEntropy(x, widened(weight), targets, ignoreIndex, scale, losses, dx, dWeight);
+        if (isBf16(weight) || QuantizedWeights.isQuantized(weight)) {
+            linearCrossEntropy(x, widenedWeight(weight), targets, ignoreIndex, scale, losses, dx, dWeight);
             return;
         }
         int dim = x.dim(-1);
@@ -709,6 +740,10 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
 
     @Override
     public void gatherRows(Tensor table, int[] ids, Tensor out) {
+        if (QuantizedWeights.isQuantized(table)) {
+            QuantizedWeights.gatherRows(table, ids, data(out), out.offset());
+            return;
+        }
         if (isBf16(table)) {
             short[] tv = bf16(table);
             float[] ov = data(out);

@@ -29,6 +29,10 @@ final class VectorMemory {
         if (t.storage() instanceof HeapStorage heap && heap.owner() == owner) {
             return heap.data();
         }
+        if (t.storage() instanceof QuantizedStorage && t.backend() == owner) {
+            throw new IllegalArgumentException("a " + t.dtype() + " tensor " + Arrays.toString(t.shape()) + " reached an op that computes in F32: "
+                    + t.dtype() + " tensors are frozen weights, read only by matmul, embedding lookup and the output head");
+        }
         if (t.storage() instanceof Bf16Storage bf16 && bf16.owner() == owner) {
             throw new IllegalArgumentException("a BF16 tensor " + Arrays.toString(t.shape()) + " reached an op that computes in F32: "
                     + "BF16 tensors are frozen weights, read only by matmul, embedding lookup and the output head");

@@ -5,6 +5,8 @@ import dev.mixtape.engine.DType;
 import dev.mixtape.engine.F;
 import dev.mixtape.engine.Grad;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.quant.BlockFormats;
+import dev.mixtape.engine.quant.QuantizedMatrix;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Inside {@link BatchInvariantProducts}, a product of 16 rows gives every row bit for bit what the
- * row gets in a product of its own: a linear layer with f32 and with bf16 weights, and a linear layer
- * with a low-rank term (LoRA's fused op). The control: outside the scope the same 16-row product
+ * row gets in a product of its own: a linear layer with f32, bf16 and Q8_0 weights, and a linear
+ * layer with a low-rank term (LoRA's fused op). The control: outside the scope the same 16-row product
  * takes the blocked GEMM and some row differs from its one-row product, so the scope is what makes
  * the rows agree (a backend that ignored the scope fails here).
  */
@@ -44,6 +46,9 @@ class BatchInvariantProductsTest {
         Tensor w = random(random, 200, 288);
         assertRowsMatchAlone(x, rows -> F.linear(rows, w, null), true);
         assertRowsMatchAlone(x, rows -> F.linear(rows, w.to(DType.BF16), null), true);
+        QuantizedMatrix q8 = QuantizedMatrix.quantize(BlockFormats.Q8_0, w.toFloatArray(), 200, 288);
+        Tensor blocks = Tensor.ofBlocks(backend, DType.Q8_0, q8.blocks(), q8.rows(), q8.cols());
+        assertRowsMatchAlone(x, rows -> F.linear(rows, blocks, null), true);
     }
 
     @Test

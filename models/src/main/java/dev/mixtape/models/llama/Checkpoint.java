@@ -2,6 +2,7 @@ package dev.mixtape.models.llama;
 
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.quant.QuantizedMatrix;
 
 import java.io.IOException;
 import java.util.List;
@@ -25,6 +26,15 @@ public interface Checkpoint extends AutoCloseable {
 
     /** The values of weight {@code name} as f32, row-major in HF's layout; errors name the file and the tensor. */
     float[] readFloats(String name) throws IOException;
+
+    /**
+     * Weight {@code name} as the blocks of its block format, in HF's layout, without dequantising, for
+     * the formats that store such matrices (GGUF); {@code readBlocks(name).dequantize()} equals
+     * {@link #readFloats}. The default, for formats that store none, refuses.
+     */
+    default QuantizedMatrix readBlocks(String name) throws IOException {
+        throw new IOException(source() + ": tensor '" + name + "' is not stored in a block format");
+    }
 
     /** Reads one weight as an f32 tensor on {@code backend}; errors name the file and the tensor. */
     default Tensor read(String name, Backend backend) throws IOException {

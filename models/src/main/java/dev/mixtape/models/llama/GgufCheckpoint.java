@@ -162,6 +162,7 @@ public final class GgufCheckpoint implements Checkpoint {
      *
      * @throws IOException when the tensor is not a matrix in one of the block formats Mixtape reads
      */
+    @Override
     public QuantizedMatrix readBlocks(String name) throws IOException {
         String ggufName = ggufName(name);
         GgufTensorInfo info = file.tensor(ggufName);

@@ -7,7 +7,6 @@ import dev.mixtape.engine.Grad;
 import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.RopeTable;
 import dev.mixtape.engine.Tensor;
-import dev.mixtape.engine.io.FiniteScan;
 import dev.mixtape.engine.nn.Embedding;
 import dev.mixtape.engine.nn.Linear;
 import dev.mixtape.engine.nn.Module;
@@ -31,6 +30,11 @@ import java.util.Set;
  */
 public final class Llama extends Module {
     private static final String LAYER_PREFIX = "model.layers.";
+    /**
+     * The {@code weights} argument of {@link #load(Path, Backend, DType, NonFiniteWeights)} that keeps
+     * each matrix as the file stores it (block formats as blocks, the rest F32): null.
+     */
+    public static final DType AS_STORED = null;
 
     private final LlamaConfig config;
     private final Backend backend;
@@ -54,22 +58,28 @@ public final class Llama extends Module {
 
     /**
      * Loads the model at {@code path} (an HF folder, a {@code .gguf} or a llama2.c {@code .bin}; see
-     * {@link Checkpoints#open}) onto {@code backend}.
+     * {@link Checkpoints#open}) onto {@code backend}, each matrix as the file stores it: a GGUF's
+     * block-format matrices (Q8_0, Q4_K, ...) stay in their formats, frozen; everything else is F32.
      */
     public static Llama load(Path path, Backend backend) throws IOException {
-        return load(path, backend, DType.F32);
+        return load(path, backend, AS_STORED);
     }
 
     /**
      * Loads the model at {@code path} with its weight matrices kept in {@code weights} (see
-     * {@link #keepWeightsIn}): each is narrowed as it is read, so the f32 model never exists whole.
-     * A weight holding NaN or ±Inf is refused.
+     * {@link #keepWeightsIn}): F32 (block formats widened too), BF16, or Q8_0 / Q4_0, into which an
+     * f32, f16 or bf16 checkpoint's matrices are quantised as they are read (those whose rows are
+     * whole blocks; see {@link WeightQuantization}), so the f32 model never exists whole. A weight
+     * holding NaN or ±Inf is refused.
      */
     public static Llama load(Path path, Backend backend, DType weights) throws IOException {
         return load(path, backend, weights, NonFiniteWeights.REFUSE);
     }
 
-    /** {@link #load(Path, Backend, DType)}, with weights holding NaN or ±Inf handled as {@code nonFinite} says. */
+    /**
+     * {@link #load(Path, Backend, DType)}, with weights holding NaN or ±Inf handled as {@code nonFinite}
+     * says; {@code weights} {@link #AS_STORED} (null) loads each matrix as {@link #load(Path, Backend)} does.
+     */
     public static Llama load(Path path, Backend backend, DType weights, NonFiniteWeights nonFinite) throws IOException {
         try (Checkpoint checkpoint = Checkpoints.open(path)) {
             return load(checkpoint, backend, weights, nonFinite);
@@ -81,17 +91,19 @@ public final class Llama extends Module {
      * a missing, extra or misshapen tensor is an error naming the checkpoint and the tensor.
      */
     public static Llama load(Checkpoint checkpoint, Backend backend) throws IOException {
-        return load(checkpoint, backend, DType.F32, NonFiniteWeights.REFUSE);
+        return load(checkpoint, backend, AS_STORED, NonFiniteWeights.REFUSE);
     }
 
     /**
      * {@link #load(Checkpoint, Backend)} with the weight matrices narrowed to {@code weights} as they
      * are read. The config is checked against the stored shapes, by name, before any weight is read
      * or anything is allocated for the config's sake; every weight is scanned for NaN and ±Inf as it
-     * is read.
+     * is read. {@code weights} {@link #AS_STORED} keeps block-format matrices as stored.
      */
     public static Llama load(Checkpoint checkpoint, Backend backend, DType weights, NonFiniteWeights nonFinite) throws IOException {
-        requireWeightType(weights);
+        if (weights != AS_STORED) {
+            requireWeightType(weights);
+        }
         LlamaConfig config = checkpoint.config();
         requireLayerCount(checkpoint, config);
         Llama llama = new Llama(config, backend, null);
@@ -113,16 +125,13 @@ public final class Llama extends Module {
         if (!available.isEmpty()) {
             throw new IOException(checkpoint.source() + ": tensors the config does not account for: " + available);
         }
+        WeightLoading loading = new WeightLoading(checkpoint, backend, weights, nonFinite);
         for (Map.Entry<String, Tensor> standIn : standIns.entrySet()) {
             String name = standIn.getKey();
-            float[] values = checkpoint.readFloats(name);
-            requireFinite(checkpoint, name, values, nonFinite);
-            Tensor weight = Tensor.of(backend, values, standIn.getValue().shape());
-            if (weight.rank() == 2 && weights != DType.F32) {
-                llama.setParameter(name, weight.to(weights));
-                llama.parameter(name).requiresGrad(false);
-            } else {
-                llama.setParameter(name, weight);
+            Tensor weight = loading.read(name, standIn.getValue().shape());
+            llama.setParameter(name, weight);
+            if (weight.dtype() != DType.F32) {
+                weight.requiresGrad(false);
             }
         }
         return llama;
@@ -146,26 +155,15 @@ public final class Llama extends Module {
         }
     }
 
-    private static void requireFinite(Checkpoint checkpoint, String name, float[] values, NonFiniteWeights nonFinite) throws IOException {
-        int bad = FiniteScan.firstNonFinite(values);
-        if (bad < 0) {
-            return;
-        }
-        String problem = checkpoint.source() + ": tensor '" + name + "' holds " + values[bad] + " at element " + bad;
-        if (nonFinite == NonFiniteWeights.REFUSE) {
-            throw new IOException(problem + " (a corrupt or diverged checkpoint; --allow-nonfinite-weights loads it anyway)");
-        }
-        System.err.println("mixtape: warning: " + problem + "; loading it anyway, as asked");
-    }
-
     /**
      * Keeps the weight matrices (the token embedding, every projection, {@code lm_head}) in
-     * {@code dtype}: {@link DType#BF16} or {@link DType#F32}; the norms stay F32. BF16 halves their
-     * memory and the bytes each decoded token streams, at bf16's precision (8 significant bits), and
-     * freezes them; the backend widens each value as it reads it, so generation, evaluation and
-     * adapter training work as before. F32 widens BF16 matrices back (still frozen) and leaves F32
-     * ones as they are. Call it on the plain model, before attaching adapters or a MoLE (merge an
-     * adapter first).
+     * {@code dtype}: {@link DType#BF16}, {@link DType#Q8_0}, {@link DType#Q4_0} or {@link DType#F32};
+     * the norms stay F32. BF16 halves their memory and the bytes each decoded token streams, at
+     * bf16's precision (8 significant bits), and freezes them; Q8_0 and Q4_0 quantise each matrix
+     * whose rows are whole blocks of 32 (about 3.8× and 7.1× smaller than f32), frozen; the backend
+     * decodes each value as it reads it, so generation, evaluation and adapter training work as
+     * before. F32 widens BF16 and block-format matrices back (still frozen) and leaves F32 ones as
+     * they are. Call it on the plain model, before attaching adapters or a MoLE (merge an adapter first).
      */
     public void keepWeightsIn(DType dtype) {
         requireWeightType(dtype);
@@ -176,8 +174,8 @@ public final class Llama extends Module {
             }
         }
         namedParameters().forEach((name, weight) -> {
-            if (weight.rank() == 2 && weight.dtype() != dtype) {
-                Tensor kept = weight.to(dtype);
+            if (WeightLoading.keptType(weight.shape(), dtype) != weight.dtype()) {
+                Tensor kept = WeightLoading.kept(backend, weight.toFloatArray(), weight.shape(), dtype);
                 setParameter(name, kept);
                 kept.requiresGrad(false);
             }
@@ -209,9 +207,34 @@ public final class Llama extends Module {
             LlamaAttention.class, LlamaMlp.class, ModuleList.class, Linear.class, Embedding.class, RMSNorm.class);
 
     private static void requireWeightType(DType dtype) {
-        if (dtype != DType.F32 && dtype != DType.BF16) {
-            throw new IllegalArgumentException("weight matrices are kept in F32 or BF16, not " + dtype);
+        if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.Q8_0 && dtype != DType.Q4_0) {
+            throw new IllegalArgumentException("weight matrices are kept in F32, BF16, Q8_0 or Q4_0, not " + dtype
+                    + (dtype.isBlockFormat() ? " (" + dtype + " matrices are kept as a GGUF file stores them)" : ""));
         }
+    }
+
+    /**
+     * The bytes the weights of {@code checkpoint} would take once loaded with {@code weights} (as
+     * {@link #load(Checkpoint, Backend, DType, NonFiniteWeights)} on the Vector backend keeps them),
+     * from the stored types and shapes alone, nothing read; refused as loading refuses.
+     */
+    public static long weightBytes(Checkpoint checkpoint, DType weights) throws IOException {
+        if (weights != AS_STORED) {
+            requireWeightType(weights);
+        }
+        return WeightLoading.bytesOnceLoaded(checkpoint, weights);
+    }
+
+    /**
+     * The bytes the weights take in memory as the model holds them: block-format matrices at their
+     * blocks' size, the rest at their type's bytes per element.
+     */
+    public long weightBytes() {
+        long bytes = 0;
+        for (Tensor weight : namedParameters().values()) {
+            bytes += weight.dtype().storageBytes(weight.numel());
+        }
+        return bytes;
     }
 
     public LlamaConfig config() {

@@ -14,22 +14,22 @@ import java.util.Objects;
 
 /**
  * Trains the gates of a {@link Mole} (base model and experts frozen): what {@code ./mixtape compose}
- * does (the setters and {@code run}/{@code resume} are {@link TrainingJob}'s). The loss back-propagated is the next-token loss plus MoLE's balance loss
- * {@code α·(−Σᵢ log qᵢ)} (none when α is 0); each step's metrics line adds {@code balance_loss} and
- * {@code gate_entropy} (nats, {@code log N} for even use of N experts). At the end the MoLE folder
- * ({@link MoleFiles}) is written into the run folder, beside the checkpoint and metrics.
+ * does. {@link #of} sets up a {@link TrainingJob} with this callback, which adds MoLE's balance loss
+ * {@code α·(−Σᵢ log qᵢ)} to each micro-batch's objective (none when α is 0), adds {@code balance_loss}
+ * and {@code gate_entropy} (nats, {@code log N} for even use of N experts) to each step's metrics line,
+ * and writes the MoLE folder ({@link MoleFiles}) into the run folder when training completes.
  * <pre>{@code
  * Mole mole = Mole.attach(llama, List.of("add", "reverse"), MoleConfig.builder().build());
  * TrainingResult result = GateTraining.of(llama, mole, expertFolders, tokenizer)
  *         .data(mixedTasks, heldOut).config(TrainingConfig.builder(200).build()).run(Path.of("runs/mole"));
  * }</pre>
  */
-public final class GateTraining extends TrainingJob<GateTraining> {
+public final class GateTraining implements TrainingCallback {
     private final Mole mole;
     private final Map<String, Path> expertFolders;
+    private double lastBalance;
 
-    private GateTraining(Llama model, Mole mole, Map<String, Path> expertFolders, Tokenizer tokenizer) {
-        super(model, tokenizer);
+    private GateTraining(Mole mole, Map<String, Path> expertFolders) {
         this.mole = Objects.requireNonNull(mole, "mole");
         this.expertFolders = Map.copyOf(expertFolders);
     }
@@ -38,41 +38,31 @@ public final class GateTraining extends TrainingJob<GateTraining> {
      * Gate training for {@code mole}, attached to {@code model}; {@code expertFolders} are the PEFT
      * folders its experts were loaded from, by expert name, which the MoLE folder will refer to.
      */
-    public static GateTraining of(Llama model, Mole mole, Map<String, Path> expertFolders, Tokenizer tokenizer) {
-        return new GateTraining(model, mole, expertFolders, tokenizer);
+    public static TrainingJob of(Llama model, Mole mole, Map<String, Path> expertFolders, Tokenizer tokenizer) {
+        return TrainingJob.of(model, tokenizer).callback(new GateTraining(mole, expertFolders));
     }
 
     @Override
-    TrainingHooks hooks() {
-        return new BalanceHooks();
+    public Tensor objective(Tensor loss) {
+        if (mole.config().balanceWeight() == 0) {
+            return loss;
+        }
+        Tensor balance = mole.balanceLoss();
+        lastBalance = balance.item();
+        return loss.add(balance);
+    }
+
+    @Override
+    public Map<String, Double> stepFigures() {
+        Map<String, Double> figures = new LinkedHashMap<>();
+        figures.put("balance_loss", lastBalance);
+        figures.put("gate_entropy", mole.gateEntropy());
+        return figures;
     }
 
     /** The MoLE folder ({@link MoleFiles}). */
     @Override
-    void save(Path runFolder) throws IOException {
+    public void onComplete(Path runFolder) throws IOException {
         MoleFiles.write(runFolder, mole, expertFolders);
-    }
-
-    /** Adds the balance loss to each micro-batch's objective and reports it with the gates' entropy. */
-    private final class BalanceHooks implements TrainingHooks {
-        private double lastBalance;
-
-        @Override
-        public Tensor objective(Tensor taskLoss) {
-            if (mole.config().balanceWeight() == 0) {
-                return taskLoss;
-            }
-            Tensor balance = mole.balanceLoss();
-            lastBalance = balance.item();
-            return taskLoss.add(balance);
-        }
-
-        @Override
-        public Map<String, Double> stepFigures() {
-            Map<String, Double> figures = new LinkedHashMap<>();
-            figures.put("balance_loss", lastBalance);
-            figures.put("gate_entropy", mole.gateEntropy());
-            return figures;
-        }
     }
 }

@@ -13,7 +13,7 @@ import java.util.Map;
  * @param gradNorm        global gradient norm before clipping
  * @param tokens          real (unpadded) positions the step read
  * @param tokensPerSecond {@code tokens} over the step's wall time
- * @param extra           figures the {@link TrainingHooks} add (MoLE's gate entropy), by name
+ * @param extra           figures the {@link TrainingCallback}s add (MoLE's gate entropy), by name
  */
 public record StepMetrics(int step, double loss, double learningRate, double gradNorm, long tokens, double tokensPerSecond,
                           Map<String, Double> extra) {

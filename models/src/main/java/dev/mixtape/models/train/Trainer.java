@@ -32,11 +32,11 @@ import java.util.Map;
  * <li>global-norm clipping, the optimizer step, gradients cleared.</li>
  * </ol>
  * Every {@code evalEvery} steps (and before the first and after the last) the held-out data is
- * {@link Evaluator evaluated}, with the model switched to evaluation mode by the {@link TrainingHooks}
- * for it and back to training mode at the next step.
+ * {@link Evaluator evaluated}, with the model switched to evaluation mode by the {@link TrainingCallback}s
+ * and back to training mode at the next step. Runs are set up and started through a {@link TrainingJob}.
  *
- * <p>The run folder holds {@value #CHECKPOINT} and {@value #METRICS} (see {@link MetricsLog}). The
- * checkpoint is the run's state: a new run writes one of step 0 before anything else, then one when
+ * <p>The run folder holds {@value TrainingJob#CHECKPOINT} and {@value TrainingJob#METRICS} (see
+ * {@link MetricsLog}). The checkpoint is the run's state: a new run writes one of step 0 before anything else, then one when
  * the {@link CheckpointTiming} says so, when a {@link StopRequest} asks for it and after the last step, each replacing the last atomically. The metrics of a step are on
  * disk before its checkpoint, so however the process dies (even {@code kill -9}), the folder holds a
  * whole checkpoint of some step k and the metrics of steps 1 to k (with perhaps lines of later steps,
@@ -44,11 +44,9 @@ import java.util.Map;
  * the next run deletes. {@link #resume()} continues from the checkpoint so that the losses that
  * follow are bit for bit those of a run that never stopped.
  */
-public final class Trainer {
-    /** The checkpoint's file name in the run folder. */
-    public static final String CHECKPOINT = "checkpoint.safetensors";
-    /** The metrics log's file name in the run folder. */
-    public static final String METRICS = "metrics.jsonl";
+final class Trainer {
+    private static final String CHECKPOINT = TrainingJob.CHECKPOINT;
+    private static final String METRICS = TrainingJob.METRICS;
 
     private final Llama model;
     private final Tokenizer tokenizer;
@@ -56,8 +54,7 @@ public final class Trainer {
     private final Dataset eval;
     private final TrainingConfig config;
     private final Path runFolder;
-    private final TrainingListener listener;
-    private final TrainingHooks hooks;
+    private final List<TrainingCallback> callbacks;
     private final SpecialIds special;
     private final Map<String, Tensor> trainable = new LinkedHashMap<>();
     private final Optimizer optimizer;
@@ -68,30 +65,24 @@ public final class Trainer {
     private final StopRequest stop;
     private int lastCheckpointStep = -1;
 
-    /** A trainer that adds nothing to the next-token loss, for a model without dropout, and runs to the end: see the full constructor. */
-    public Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
-                   TrainingListener listener) {
-        this(model, tokenizer, train, eval, config, runFolder, listener, TrainingHooks.NONE, new StopRequest());
-    }
-
     /**
      * A trainer; nothing runs until {@link #train()} or {@link #resume()}.
      *
      * @param eval      held-out data, or null for none
      * @param runFolder where the checkpoint and metrics go (created if needed)
-     * @param hooks     what this kind of training adds: training/evaluation modes, loss terms, figures
+     * @param callbacks what this kind of training adds (training/evaluation modes, loss terms, figures,
+     *                  outputs) and what watches it, called in this order
      * @param stop      asks the run to checkpoint and stop early
      */
-    public Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
-                   TrainingListener listener, TrainingHooks hooks, StopRequest stop) {
+    Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
+            List<TrainingCallback> callbacks, StopRequest stop) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.train = train;
         this.eval = eval;
         this.config = config;
         this.runFolder = runFolder;
-        this.listener = listener;
-        this.hooks = hooks;
+        this.callbacks = List.copyOf(callbacks);
         this.stop = stop;
         this.timing = new CheckpointTiming(config.saveEvery());
         this.special = SpecialIds.of(tokenizer, model.config());
@@ -119,15 +110,22 @@ public final class Trainer {
      * Trains from the model as it is, for {@code steps} steps; an earlier run's checkpoint and metrics in
      * the folder are replaced.
      *
+     * @return 0, the steps the run had taken before this call
      * @throws TrainingInterruptedException when the {@link StopRequest} stopped the run (checkpointed)
      */
-    public void train() throws IOException {
-        Files.createDirectories(runFolder);
-        AtomicFile.deleteLeftovers(runFolder);
-        BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
-        listener.onStart(0, config.steps());
-        checkpoint(0, cursor);
-        start(cursor);
+    int train() throws IOException {
+        try {
+            Files.createDirectories(runFolder);
+            AtomicFile.deleteLeftovers(runFolder);
+            BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
+            callbacks.forEach(callback -> callback.onStart(0, config));
+            checkpoint(0, cursor);
+            start(cursor);
+            complete();
+            return 0;
+        } finally {
+            callbacks.forEach(TrainingCallback::onEnd);
+        }
     }
 
     /**
@@ -139,32 +137,42 @@ public final class Trainer {
      * @return the steps the run had taken before this call; {@code steps} if it was finished
      * @throws TrainingInterruptedException when the {@link StopRequest} stopped the run (checkpointed)
      */
-    public int resume() throws IOException {
-        Path file = runFolder.resolve(CHECKPOINT);
-        if (!Files.isRegularFile(file)) {
-            throw new IOException(runFolder + " holds no run to resume (no " + CHECKPOINT + ")");
-        }
-        AtomicFile.deleteLeftovers(runFolder);
-        TrainingCheckpoint.Resumed resumed = TrainingCheckpoint.restore(file, trainable, optimizer, settings());
-        int step = resumed.step();
-        lastCheckpointStep = step;
-        if (step > config.steps()) {
-            throw new IOException(file + ": the run has taken " + step + " steps, more than this one's " + config.steps());
-        }
-        if (step == config.steps()) {
-            return step;
-        }
-        BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
-        cursor.seek(resumed.position());
-        listener.onStart(step, config.steps());
-        if (step == 0) {
-            start(cursor);
-        } else {
-            try (MetricsLog metrics = MetricsLog.resume(runFolder.resolve(METRICS), step)) {
-                run(step, cursor, metrics);
+    int resume() throws IOException {
+        try {
+            Path file = runFolder.resolve(CHECKPOINT);
+            if (!Files.isRegularFile(file)) {
+                throw new IOException(runFolder + " holds no run to resume (no " + CHECKPOINT + ")");
             }
+            AtomicFile.deleteLeftovers(runFolder);
+            TrainingCheckpoint.Resumed resumed = TrainingCheckpoint.restore(file, trainable, optimizer, settings());
+            int step = resumed.step();
+            lastCheckpointStep = step;
+            if (step > config.steps()) {
+                throw new IOException(file + ": the run has taken " + step + " steps, more than this one's " + config.steps());
+            }
+            if (step < config.steps()) {
+                BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
+                cursor.seek(resumed.position());
+                callbacks.forEach(callback -> callback.onStart(step, config));
+                if (step == 0) {
+                    start(cursor);
+                } else {
+                    try (MetricsLog metrics = MetricsLog.resume(runFolder.resolve(METRICS), step)) {
+                        run(step, cursor, metrics);
+                    }
+                }
+            }
+            complete();
+            return step;
+        } finally {
+            callbacks.forEach(TrainingCallback::onEnd);
         }
-        return step;
+    }
+
+    private void complete() throws IOException {
+        for (TrainingCallback callback : callbacks) {
+            callback.onComplete(runFolder);
+        }
     }
 
     /** Trains from a checkpoint of step 0: a new metrics log, the evaluation before the first step, then the steps. */
@@ -184,7 +192,7 @@ public final class Trainer {
         for (int step = firstStep + 1; step <= config.steps(); step++) {
             StepMetrics done = step(step, cursor);
             metrics.step(done);
-            listener.onStep(done);
+            callbacks.forEach(callback -> callback.onStep(done));
             boolean last = step == config.steps();
             if (eval != null && (last || (config.evalEvery() > 0 && step % config.evalEvery() == 0))) {
                 evaluate(step, metrics);
@@ -214,7 +222,7 @@ public final class Trainer {
             TrainingCheckpoint.write(file, trainable, optimizer, step, cursor.position(), settings());
         } else {
             timing.save(() -> TrainingCheckpoint.write(file, trainable, optimizer, step, cursor.position(), settings()));
-            listener.onCheckpoint(step, file);
+            callbacks.forEach(callback -> callback.onCheckpoint(step, file));
         }
         lastCheckpointStep = step;
     }
@@ -228,7 +236,7 @@ public final class Trainer {
 
     private StepMetrics optimizerStep(int step, BatchCursor cursor) {
         long start = System.nanoTime();
-        hooks.beforeStep(step);
+        callbacks.forEach(callback -> callback.beforeStep(step));
         double learningRate = config.schedule().lr(step - 1);
         optimizer.setLr(learningRate);
         List<Batch> batches = new ArrayList<>();
@@ -251,7 +259,7 @@ public final class Trainer {
             if (!Double.isFinite(value)) {
                 throw diverged(step, "loss", value);
             }
-            trainingStep.backward(hooks.objective(batchLoss), weight);
+            trainingStep.backward(objective(batchLoss), weight);
             loss += weight * value;
         }
         double gradNorm = trainingStep.clip();
@@ -260,7 +268,22 @@ public final class Trainer {
         }
         trainingStep.update();
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9), hooks.stepFigures());
+        return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9), stepFigures());
+    }
+
+    /** A micro-batch's objective: its next-token loss, with what each callback adds, in order. */
+    private Tensor objective(Tensor taskLoss) {
+        Tensor objective = taskLoss;
+        for (TrainingCallback callback : callbacks) {
+            objective = callback.objective(objective);
+        }
+        return objective;
+    }
+
+    private Map<String, Double> stepFigures() {
+        Map<String, Double> figures = new LinkedHashMap<>();
+        callbacks.forEach(callback -> figures.putAll(callback.stepFigures()));
+        return figures;
     }
 
     private Batch nextBatch(BatchCursor cursor) {
@@ -278,10 +301,10 @@ public final class Trainer {
     }
 
     private void evaluate(int step, MetricsLog metrics) throws IOException {
-        hooks.beforeEvaluation();
+        callbacks.forEach(TrainingCallback::beforeEvaluation);
         Evaluation evaluation = Evaluator.evaluate(model, tokenizer, eval, special, config.batchSize());
         metrics.evaluation(step, evaluation);
-        listener.onEvaluation(step, evaluation);
+        callbacks.forEach(callback -> callback.onEvaluation(step, evaluation));
     }
 
     /**

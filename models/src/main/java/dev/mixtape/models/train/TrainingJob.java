@@ -5,61 +5,81 @@ import dev.mixtape.models.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * What {@link FineTuning} and {@link GateTraining} share: a {@link Trainer} run over the trainable
- * part of a model, set up step by step ({@link #data}, {@link #config}, {@link #listener}), then
- * {@link #run started} or {@link #resume resumed} in a run folder, where each kind writes what it
- * trained when the run ends.
- *
- * @param <J> the kind of job, so that the setters return it
+ * A training run of whatever in a {@link Llama} requires a gradient, set up step by step and then
+ * {@link #run started} or {@link #resume resumed} in a run folder: the entry point for fine-tuning
+ * ({@link FineTuning#of}), gate training ({@link GateTraining#of}) and pretraining. The steps are the
+ * {@link Trainer}'s loop; what a kind of training adds to it, and what watches it, are
+ * {@link TrainingCallback}s.
+ * <pre>{@code
+ * TrainingResult result = TrainingJob.of(llama, tokenizer)
+ *         .data(train, heldOut)
+ *         .config(TrainingConfig.builder(300).batchSize(16).build())
+ *         .callback(new TrainingCallback() { ... })
+ *         .run(Path.of("runs/pretrain"));
+ * }</pre>
+ * The run folder holds {@value #CHECKPOINT} and {@value #METRICS}, and whatever the callbacks write
+ * when the run completes.
  */
-public abstract sealed class TrainingJob<J extends TrainingJob<J>> permits FineTuning, GateTraining {
-    final Llama model;
-    final Tokenizer tokenizer;
+public final class TrainingJob {
+    /** The checkpoint's file name in the run folder. */
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+    /** The metrics log's file name in the run folder ({@link MetricsLog}). */
+    public static final String METRICS = "metrics.jsonl";
+
+    private final Llama model;
+    private final Tokenizer tokenizer;
+    private final List<TrainingCallback> callbacks = new ArrayList<>();
     private Dataset train;
     private Dataset eval;
     private TrainingConfig config;
-    private TrainingListener listener = new TrainingListener() {
-    };
     private StopRequest stop = new StopRequest();
 
-    TrainingJob(Llama model, Tokenizer tokenizer) {
+    private TrainingJob(Llama model, Tokenizer tokenizer) {
         this.model = Objects.requireNonNull(model, "model");
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     }
 
+    /** A run training the parameters of {@code model} that require a gradient: all of them for pretraining, or the adapters injected after freezing the base. */
+    public static TrainingJob of(Llama model, Tokenizer tokenizer) {
+        return new TrainingJob(model, tokenizer);
+    }
+
     /** The training data, and held-out data to evaluate before the first step and after the last (null for none). */
-    public J data(Dataset train, Dataset eval) {
+    public TrainingJob data(Dataset train, Dataset eval) {
         this.train = Objects.requireNonNull(train, "train");
         this.eval = eval;
-        return self();
+        return this;
     }
 
     /** How to train. */
-    public J config(TrainingConfig config) {
+    public TrainingJob config(TrainingConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        return self();
+        return this;
     }
 
-    /** Hears about steps, evaluations and checkpoints (progress bars, logs); none by default. */
-    public J listener(TrainingListener listener) {
-        this.listener = Objects.requireNonNull(listener, "listener");
-        return self();
+    /** Adds {@code callback}, called after those added before it. */
+    public TrainingJob callback(TrainingCallback callback) {
+        callbacks.add(Objects.requireNonNull(callback, "callback"));
+        return this;
     }
 
     /** Asks the run to checkpoint and stop early when {@code stop} is requested (Ctrl-C); by default it runs to the end. */
-    public J stopRequest(StopRequest stop) {
+    public TrainingJob stopRequest(StopRequest stop) {
         this.stop = Objects.requireNonNull(stop, "stop");
-        return self();
+        return this;
     }
 
     /**
      * Trains from the model as it is now; an earlier run's checkpoint and metrics in {@code runFolder} are
-     * replaced. What was trained is written when the run completes.
+     * replaced.
      *
      * @throws TrainingInterruptedException when the {@link #stopRequest} stopped it (checkpointed, resumable)
+     * @throws TrainingDivergedException    when a loss, a gradient or the parameters stopped being finite
      */
     public TrainingResult run(Path runFolder) throws IOException {
         return execute(runFolder, false);
@@ -68,48 +88,61 @@ public abstract sealed class TrainingJob<J extends TrainingJob<J>> permits FineT
     /**
      * Continues the run whose checkpoint is in {@code runFolder}; the model must have been set up as for
      * the first run. The losses are bit for bit those of a run that never stopped. A finished run is not
-     * trained again: what it trained is written again from its checkpoint, and the result says so.
+     * trained again: its callbacks complete it again from its checkpoint, and the result says so.
      *
      * @throws TrainingInterruptedException when the {@link #stopRequest} stopped it (checkpointed, resumable)
+     * @throws TrainingDivergedException    when a loss, a gradient or the parameters stopped being finite
      */
     public TrainingResult resume(Path runFolder) throws IOException {
         return execute(runFolder, true);
-    }
-
-    /** The seed of the data order, which the kind's random choices may build on. */
-    long seed() {
-        return config.seed();
-    }
-
-    /** What this kind adds to the trainer's loop. */
-    abstract TrainingHooks hooks();
-
-    /** Called when the run ends, however it ends: put the model back in evaluation mode. */
-    void afterRun() {
-    }
-
-    /**
-     * Writes what was trained into the run folder, after a run that completed (after its last
-     * checkpoint, so that the files of a folder that has them always agree with its checkpoint).
-     */
-    abstract void save(Path runFolder) throws IOException;
-
-    @SuppressWarnings("unchecked")
-    private J self() {
-        return (J) this;
     }
 
     private TrainingResult execute(Path runFolder, boolean resume) throws IOException {
         if (train == null || config == null) {
             throw new IllegalStateException("set the data and the training config before running");
         }
-        TrainingResult result;
-        try {
-            result = RecordedRun.execute(model, tokenizer, train, eval, config, runFolder, listener, hooks(), stop, resume);
-        } finally {
-            afterRun();
+        ResultRecorder recorder = new ResultRecorder();
+        List<TrainingCallback> all = new ArrayList<>(callbacks);
+        all.add(recorder);
+        Trainer trainer = new Trainer(model, tokenizer, train, eval, config, runFolder, all, stop);
+        int firstStep = resume ? trainer.resume() : trainer.train();
+        return recorder.result(runFolder, firstStep);
+    }
+
+    /**
+     * Sums a run up: the held-out evaluations before the first step and after the last (read back from
+     * the metrics where this session did not make them: a resumed run, a finished one), and the
+     * throughput of the steps this session ran.
+     */
+    private final class ResultRecorder implements TrainingCallback {
+        private Evaluation before;
+        private Evaluation after;
+        private long tokens;
+        private double seconds;
+
+        @Override
+        public void onStep(StepMetrics metrics) {
+            tokens += metrics.tokens();
+            seconds += metrics.tokens() / metrics.tokensPerSecond();
         }
-        save(runFolder);
-        return result;
+
+        @Override
+        public void onEvaluation(int step, Evaluation evaluation) {
+            if (step == 0) {
+                before = evaluation;
+            }
+            after = evaluation;
+        }
+
+        TrainingResult result(Path runFolder, int firstStep) throws IOException {
+            Path metrics = runFolder.resolve(METRICS);
+            if (before == null && eval != null) {
+                before = MetricsLog.evaluationAt(metrics, 0).orElse(null);
+            }
+            if (after == null && eval != null) {
+                after = MetricsLog.evaluationAt(metrics, config.steps()).orElse(null);
+            }
+            return new TrainingResult(runFolder, firstStep, config.steps(), before, after, seconds > 0 ? tokens / seconds : 0);
+        }
     }
 }

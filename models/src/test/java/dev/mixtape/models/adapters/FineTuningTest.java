@@ -22,9 +22,9 @@ import dev.mixtape.models.train.TrainingResult;
 import dev.mixtape.models.train.FineTuning;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StepMetrics;
-import dev.mixtape.models.train.Trainer;
+import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.models.train.TrainingConfig;
-import dev.mixtape.models.train.TrainingListener;
+import dev.mixtape.models.train.TrainingCallback;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,7 +76,7 @@ class FineTuningTest {
         assertEquals(30, result.steps());
         assertTrue(result.after().loss() < 0.85 * result.before().loss(), result.before().loss() + " -> " + result.after().loss());
         assertTrue(result.tokensPerSecond() > 0);
-        for (String file : List.of(PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE, Trainer.CHECKPOINT, Trainer.METRICS)) {
+        for (String file : List.of(PeftFiles.CONFIG_FILE, PeftFiles.WEIGHTS_FILE, TrainingJob.CHECKPOINT, TrainingJob.METRICS)) {
             assertTrue(Files.isRegularFile(folder.resolve(file)), file);
         }
         Llama reloaded = Stories.load(backend);
@@ -98,12 +98,12 @@ class FineTuningTest {
         Path straightFolder = folder.resolve("straight");
         Llama straight = Stories.load(backend);
         Adapter straightAdapter = Adapters.inject(straight, moslora(0.2), "story", new Rng(1));
-        run(straight, straightAdapter, tokenizer, config, new TrainingListener() {
+        run(straight, straightAdapter, tokenizer, config, new TrainingCallback() {
         }).run(straightFolder);
 
         Path crashedFolder = folder.resolve("crashed");
         Llama crashed = Stories.load(backend);
-        FineTuning crashing = run(crashed, Adapters.inject(crashed, moslora(0.2), "story", new Rng(1)), tokenizer, config, new TrainingListener() {
+        TrainingJob crashing = run(crashed, Adapters.inject(crashed, moslora(0.2), "story", new Rng(1)), tokenizer, config, new TrainingCallback() {
             @Override
             public void onStep(StepMetrics metrics) {
                 if (metrics.step() == 5) {
@@ -114,7 +114,7 @@ class FineTuningTest {
         assertThrows(IllegalStateException.class, () -> crashing.run(crashedFolder));
         Llama resumed = Stories.load(backend);
         Adapter resumedAdapter = Adapters.inject(resumed, moslora(0.2), "story", new Rng(99));
-        run(resumed, resumedAdapter, tokenizer, config, new TrainingListener() {
+        run(resumed, resumedAdapter, tokenizer, config, new TrainingCallback() {
         }).resume(crashedFolder);
 
         assertEquals(metricsWithoutTimings(straightFolder), metricsWithoutTimings(crashedFolder));
@@ -133,7 +133,7 @@ class FineTuningTest {
         List<Double> losses = new ArrayList<>();
         for (double dropout : new double[]{0.0, 0.5}) {
             Llama llama = Stories.load(backend);
-            run(llama, Adapters.inject(llama, moslora(dropout), "story", new Rng(1)), tokenizer, config, new TrainingListener() {
+            run(llama, Adapters.inject(llama, moslora(dropout), "story", new Rng(1)), tokenizer, config, new TrainingCallback() {
             }).run(folder.resolve("dropout-" + dropout));
             losses.add(MetricsLogLines.losses(folder.resolve("dropout-" + dropout)).get(2));
         }
@@ -157,7 +157,7 @@ class FineTuningTest {
     private float[] trainedAdapter(long seed, Tokenizer tokenizer, TrainingConfig config, String name) throws IOException {
         Llama llama = Stories.load(new VectorBackend(1));
         Adapter adapter = Adapters.inject(llama, moslora(0.1), "story", new Rng(seed));
-        run(llama, adapter, tokenizer, config, new TrainingListener() {
+        run(llama, adapter, tokenizer, config, new TrainingCallback() {
         }).run(folder.resolve(name));
         return adapter.namedParameters().values().stream().map(Tensor::toFloatArray)
                 .reduce(new float[0], FineTuningTest::concat);
@@ -169,9 +169,9 @@ class FineTuningTest {
         return out;
     }
 
-    private FineTuning run(Llama llama, Adapter adapter, Tokenizer tokenizer, TrainingConfig config, TrainingListener listener) {
+    private TrainingJob run(Llama llama, Adapter adapter, Tokenizer tokenizer, TrainingConfig config, TrainingCallback listener) {
         return FineTuning.of(llama, adapter, tokenizer).data(texts(TRAIN, tokenizer, llama), texts(HELD_OUT, tokenizer, llama))
-                .config(config).listener(listener);
+                .config(config).callback(listener);
     }
 
     private static LoraConfig moslora(double dropout) {
@@ -195,7 +195,7 @@ class FineTuningTest {
         static List<JsonNode> read(Path run) throws IOException {
             ObjectMapper json = new ObjectMapper();
             List<JsonNode> lines = new ArrayList<>();
-            for (String line : Files.readAllLines(run.resolve(Trainer.METRICS))) {
+            for (String line : Files.readAllLines(run.resolve(TrainingJob.METRICS))) {
                 lines.add(json.readTree(line));
             }
             return lines;

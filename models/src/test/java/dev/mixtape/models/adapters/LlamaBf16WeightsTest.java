@@ -146,9 +146,9 @@ class LlamaBf16WeightsTest {
     }
 
     @Test
-    void onlyF32AndBf16AreWeightTypes() {
+    void halfPrecisionIsNotAWeightType() {
         Path model = SharedFiles.require("models/stories260K/hf");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Llama.load(model, backend, DType.F16));
-        assertEquals("weight matrices are kept in F32 or BF16, not F16", e.getMessage());
+        assertEquals("weight matrices are kept in F32, BF16, Q8_0 or Q4_0, not F16", e.getMessage());
     }
 }

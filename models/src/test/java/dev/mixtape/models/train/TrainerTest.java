@@ -46,8 +46,12 @@ class TrainerTest {
         return Dataset.of("story", List.of(new DataRecord.Text(text, "story")), TOKENIZER, SPECIAL, 16);
     }
 
+    private static TrainingJob job(Llama model, Dataset train, Dataset eval, TrainingConfig config, TrainingCallback callback) {
+        return TrainingJob.of(model, TOKENIZER).data(train, eval).config(config).callback(callback);
+    }
+
     /** Collects what the trainer reports. */
-    private static class Recorder implements TrainingListener {
+    private static class Recorder implements TrainingCallback {
         final List<StepMetrics> steps = new ArrayList<>();
         final Map<Integer, Evaluation> evaluations = new HashMap<>();
         final Map<Integer, byte[]> checkpoints = new HashMap<>();
@@ -78,7 +82,7 @@ class TrainerTest {
         TrainingConfig config = TrainingConfig.builder(150).batchSize(4).optimizer(OptimizerSettings.adamw(0.0))
                 .schedule(LrSchedule.cosine(1e-2, 1e-3, 10, 150)).evalEvery(50).build();
         Recorder recorder = new Recorder();
-        new Trainer(TinyModels.random(1), TOKENIZER, data, data, config, folder, recorder).train();
+        job(TinyModels.random(1), data, data, config, recorder).run(folder);
 
         Evaluation before = recorder.evaluations.get(0);
         Evaluation after = recorder.evaluations.get(150);
@@ -87,10 +91,10 @@ class TrainerTest {
         assertTrue(after.loss() < 0.1 * before.loss(), before.loss() + " -> " + after.loss());
         assertEquals(data.predictedTokens(), after.tokens());
 
-        List<JsonNode> lines = MetricsLog.read(folder.resolve(Trainer.METRICS));
+        List<JsonNode> lines = MetricsLog.read(folder.resolve(TrainingJob.METRICS));
         assertEquals(150, lines.stream().filter(line -> line.has("loss")).count());
         assertEquals(List.of(0, 50, 100, 150), lines.stream().filter(line -> line.has("eval_loss")).map(line -> line.get("step").asInt()).toList());
-        assertTrue(Files.isRegularFile(folder.resolve(Trainer.CHECKPOINT)));
+        assertTrue(Files.isRegularFile(folder.resolve(TrainingJob.CHECKPOINT)));
     }
 
     @Test
@@ -101,10 +105,10 @@ class TrainerTest {
         Dataset eval = pairs();
         Path uninterrupted = folder.resolve("uninterrupted");
         Llama straight = TinyModels.random(2);
-        new Trainer(straight, TOKENIZER, story(), eval, config, uninterrupted, new Recorder()).train();
+        job(straight, story(), eval, config, new Recorder()).run(uninterrupted);
 
         Path crashed = folder.resolve("crashed");
-        TrainingListener crashAfterStep5 = new TrainingListener() {
+        TrainingCallback crashAfterStep5 = new TrainingCallback() {
             @Override
             public void onStep(StepMetrics metrics) {
                 if (metrics.step() == 5) {
@@ -113,13 +117,13 @@ class TrainerTest {
             }
         };
         assertThrows(IllegalStateException.class,
-                () -> new Trainer(TinyModels.random(2), TOKENIZER, story(), eval, config, crashed, crashAfterStep5).train());
+                () -> job(TinyModels.random(2), story(), eval, config, crashAfterStep5).run(crashed));
         Llama resumed = TinyModels.random(99);
-        new Trainer(resumed, TOKENIZER, story(), eval, config, crashed, new Recorder()).resume();
+        job(resumed, story(), eval, config, new Recorder()).resume(crashed);
 
-        List<String> expected = MetricsLog.read(uninterrupted.resolve(Trainer.METRICS)).stream().map(TrainerTest::withoutTimings).toList();
+        List<String> expected = MetricsLog.read(uninterrupted.resolve(TrainingJob.METRICS)).stream().map(TrainerTest::withoutTimings).toList();
         assertEquals(8 + 5, expected.size(), "8 steps and 5 evaluations");
-        assertEquals(expected, MetricsLog.read(crashed.resolve(Trainer.METRICS)).stream().map(TrainerTest::withoutTimings).toList());
+        assertEquals(expected, MetricsLog.read(crashed.resolve(TrainingJob.METRICS)).stream().map(TrainerTest::withoutTimings).toList());
         for (Map.Entry<String, Tensor> parameter : straight.namedParameters().entrySet()) {
             assertArrayEquals(parameter.getValue().toFloatArray(), resumed.parameter(parameter.getKey()).toFloatArray(), parameter.getKey());
         }
@@ -135,7 +139,7 @@ class TrainerTest {
         TrainingConfig config = TrainingConfig.builder(6).batchSize(2).schedule(LrSchedule.cosine(5e-3, 5e-4, 1, 6)).seed(3).build();
         Path straightFolder = folder.resolve("straight");
         Llama straight = TinyModels.random(5);
-        new Trainer(straight, TOKENIZER, story(), pairs(), config, straightFolder, new Recorder()).train();
+        job(straight, story(), pairs(), config, new Recorder()).run(straightFolder);
 
         Path stoppedFolder = folder.resolve("stopped");
         StopRequest stop = new StopRequest();
@@ -149,38 +153,38 @@ class TrainerTest {
             }
         };
         TrainingInterruptedException e = assertThrows(TrainingInterruptedException.class,
-                () -> new Trainer(TinyModels.random(5), TOKENIZER, story(), pairs(), config, stoppedFolder, stopping, TrainingHooks.NONE, stop).train());
+                () -> job(TinyModels.random(5), story(), pairs(), config, stopping).stopRequest(stop).run(stoppedFolder));
         assertEquals(4, e.step());
         assertEquals(List.of(4), List.copyOf(stopping.checkpoints.keySet()), "the step reached, and no other after step 0");
 
         Llama resumed = TinyModels.random(99);
         Recorder second = new Recorder();
-        assertEquals(4, new Trainer(resumed, TOKENIZER, story(), pairs(), config, stoppedFolder, second).resume());
+        assertEquals(4, job(resumed, story(), pairs(), config, second).resume(stoppedFolder).firstStep());
         assertEquals(5, second.steps.getFirst().step());
-        List<String> expected = MetricsLog.read(straightFolder.resolve(Trainer.METRICS)).stream().map(TrainerTest::withoutTimings).toList();
-        assertEquals(expected, MetricsLog.read(stoppedFolder.resolve(Trainer.METRICS)).stream().map(TrainerTest::withoutTimings).toList());
+        List<String> expected = MetricsLog.read(straightFolder.resolve(TrainingJob.METRICS)).stream().map(TrainerTest::withoutTimings).toList();
+        assertEquals(expected, MetricsLog.read(stoppedFolder.resolve(TrainingJob.METRICS)).stream().map(TrainerTest::withoutTimings).toList());
         for (Map.Entry<String, Tensor> parameter : straight.namedParameters().entrySet()) {
             assertArrayEquals(parameter.getValue().toFloatArray(), resumed.parameter(parameter.getKey()).toFloatArray(), parameter.getKey());
         }
 
-        byte[] metrics = Files.readAllBytes(stoppedFolder.resolve(Trainer.METRICS));
+        byte[] metrics = Files.readAllBytes(stoppedFolder.resolve(TrainingJob.METRICS));
         Recorder third = new Recorder();
-        assertEquals(6, new Trainer(TinyModels.random(98), TOKENIZER, story(), pairs(), config, stoppedFolder, third).resume());
+        assertEquals(6, job(TinyModels.random(98), story(), pairs(), config, third).resume(stoppedFolder).firstStep());
         assertTrue(third.steps.isEmpty() && third.evaluations.isEmpty(), "a finished run is not trained again");
-        assertArrayEquals(metrics, Files.readAllBytes(stoppedFolder.resolve(Trainer.METRICS)));
+        assertArrayEquals(metrics, Files.readAllBytes(stoppedFolder.resolve(TrainingJob.METRICS)));
     }
 
     @Test
     void resumingRefusesADifferentSetup() throws IOException {
         TrainingConfig config = TrainingConfig.builder(2).batchSize(2).build();
-        new Trainer(TinyModels.random(3), TOKENIZER, story(), null, config, folder, new Recorder()).train();
+        job(TinyModels.random(3), story(), null, config, new Recorder()).run(folder);
         TrainingConfig otherBatch = TrainingConfig.builder(2).batchSize(3).build();
         IOException e = assertThrows(IOException.class,
-                () -> new Trainer(TinyModels.random(3), TOKENIZER, story(), null, otherBatch, folder, new Recorder()).resume());
+                () -> job(TinyModels.random(3), story(), null, otherBatch, new Recorder()).resume(folder));
         assertEquals(folder.toAbsolutePath() + ": the run was made with batch_size 2, not batch_size 3; resume with the run's settings",
                 e.getMessage());
         TrainingConfig longer = TrainingConfig.builder(4).batchSize(2).settings(Map.of("--note", "kept")).build();
-        e = assertThrows(IOException.class, () -> new Trainer(TinyModels.random(3), TOKENIZER, story(), null, longer, folder, new Recorder()).resume());
+        e = assertThrows(IOException.class, () -> job(TinyModels.random(3), story(), null, longer, new Recorder()).resume(folder));
         assertTrue(e.getMessage().contains("the run was made with --note (not recorded), not --note kept"), e.getMessage());
     }
 
@@ -188,17 +192,17 @@ class TrainerTest {
     void aNonFiniteLossStopsTheRunNamingTheStepAndKeepsTheLastGoodCheckpoint() throws IOException {
         Recorder recorder = new Recorder();
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                () -> new Trainer(TinyModels.random(4), TOKENIZER, story(), null, explodingAtStep3(2), folder, recorder).train());
+                () -> job(TinyModels.random(4), story(), null, explodingAtStep3(2), recorder).run(folder));
         assertEquals(4, e.step());
         assertTrue(e.getMessage().startsWith("step 4: the loss is NaN"), e.getMessage());
-        assertTrue(e.getMessage().contains(folder.resolve(Trainer.CHECKPOINT) + " (after step 2)"), e.getMessage());
+        assertTrue(e.getMessage().contains(folder.resolve(TrainingJob.CHECKPOINT) + " (after step 2)"), e.getMessage());
         assertEquals(List.of(2), List.copyOf(recorder.checkpoints.keySet()));
-        assertArrayEquals(recorder.checkpoints.get(2), Files.readAllBytes(folder.resolve(Trainer.CHECKPOINT)));
+        assertArrayEquals(recorder.checkpoints.get(2), Files.readAllBytes(folder.resolve(TrainingJob.CHECKPOINT)));
         assertEquals(3, recorder.steps.size());
 
         Recorder resumed = new Recorder();
         TrainingConfig calm = TrainingConfig.builder(3).batchSize(2).optimizer(OptimizerSettings.sgd(0, 0)).clipNorm(0).saveEvery(2).build();
-        new Trainer(TinyModels.random(4), TOKENIZER, story(), null, calm, folder, resumed).resume();
+        job(TinyModels.random(4), story(), null, calm, resumed).resume(folder);
         assertEquals(3, resumed.steps.getFirst().step());
         assertTrue(Double.isFinite(resumed.steps.getFirst().loss()));
     }
@@ -207,7 +211,7 @@ class TrainerTest {
     void parametersMadeNonFiniteAreNeverCheckpointed() {
         Recorder recorder = new Recorder();
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-                () -> new Trainer(TinyModels.random(4), TOKENIZER, story(), null, explodingAtStep3(1), folder, recorder).train());
+                () -> job(TinyModels.random(4), story(), null, explodingAtStep3(1), recorder).run(folder));
         assertEquals(3, e.step());
         assertTrue(e.getMessage().startsWith("step 3: the norm of the updated parameters is"), e.getMessage());
         assertEquals(List.of(1, 2), recorder.checkpoints.keySet().stream().sorted().toList());
@@ -230,10 +234,10 @@ class TrainerTest {
                 .schedule(LrSchedule.constant(0.5));
         Llama whole = TinyModels.random(5);
         Recorder wholeRecorder = new Recorder();
-        new Trainer(whole, TOKENIZER, uneven, null, sgd.batchSize(4).gradientAccumulation(1).build(), folder.resolve("a"), wholeRecorder).train();
+        job(whole, uneven, null, sgd.batchSize(4).gradientAccumulation(1).build(), wholeRecorder).run(folder.resolve("a"));
         Llama accumulated = TinyModels.random(5);
         Recorder accumulatedRecorder = new Recorder();
-        new Trainer(accumulated, TOKENIZER, uneven, null, sgd.batchSize(2).gradientAccumulation(2).build(), folder.resolve("b"), accumulatedRecorder).train();
+        job(accumulated, uneven, null, sgd.batchSize(2).gradientAccumulation(2).build(), accumulatedRecorder).run(folder.resolve("b"));
 
         assertEquals(wholeRecorder.steps.getFirst().loss(), accumulatedRecorder.steps.getFirst().loss(), 1e-6);
         assertEquals(wholeRecorder.steps.getFirst().gradNorm(), accumulatedRecorder.steps.getFirst().gradNorm(), 1e-6);
@@ -255,14 +259,13 @@ class TrainerTest {
         List<String> trainable = List.of("model.layers.1.mlp.down_proj.weight", "model.norm.weight");
         trainable.forEach(name -> model.parameter(name).requiresGrad(true));
 
-        new Trainer(model, TOKENIZER, story(), null, TrainingConfig.builder(3).batchSize(2).schedule(LrSchedule.constant(1e-2)).build(),
-                folder, new Recorder()).train();
+        job(model, story(), null, TrainingConfig.builder(3).batchSize(2).schedule(LrSchedule.constant(1e-2)).build(), new Recorder()).run(folder);
 
         model.namedParameters().forEach((name, tensor) -> {
             boolean changed = !Arrays.equals(before.get(name), tensor.toFloatArray());
             assertEquals(trainable.contains(name), changed, name);
         });
-        try (var checkpoint = dev.mixtape.engine.io.SafetensorsFile.open(folder.resolve(Trainer.CHECKPOINT))) {
+        try (var checkpoint = dev.mixtape.engine.io.SafetensorsFile.open(folder.resolve(TrainingJob.CHECKPOINT))) {
             assertEquals(List.of("param.model.layers.1.mlp.down_proj.weight", "param.model.norm.weight"),
                     checkpoint.names().stream().filter(name -> name.startsWith("param.")).sorted().toList());
         }
@@ -273,9 +276,9 @@ class TrainerTest {
         Llama frozen = TinyModels.random(7);
         frozen.freeze();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Trainer(frozen, TOKENIZER, story(), null, TrainingConfig.builder(1).build(), folder, new Recorder()));
+                () -> job(frozen, story(), null, TrainingConfig.builder(1).build(), new Recorder()).run(folder));
         assertTrue(e.getMessage().contains("nothing to train"), e.getMessage());
-        assertFalse(Files.exists(folder.resolve(Trainer.METRICS)));
+        assertFalse(Files.exists(folder.resolve(TrainingJob.METRICS)));
     }
 
     /** A metrics line as text without the step's speed, which differs between runs. */

@@ -1,0 +1,123 @@
+package dev.mixtape.engine.vector;
+
+import dev.mixtape.engine.BatchInvariantProducts;
+import dev.mixtape.engine.DType;
+import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.quant.BlockFormat;
+import dev.mixtape.engine.quant.BlockFormats;
+import dev.mixtape.engine.quant.QuantizedMatrix;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * What the Vector backend does with a weight kept in a block format ({@link QuantizedStorage}):
+ * products with a few rows go to {@link QuantizedProducts}' GEMV kernels, split between the threads
+ * (by weight rows for {@code x·Wᵀ}, by blocks of columns for {@code dY·W}); larger ones to
+ * {@link Sgemm} with B packed from the blocks by {@link QuantizedPanelPacking}, so the weight is never
+ * in floats whole. Embedding lookups decode the rows they gather; everything else (a transposed
+ * left operand, the fused output head) gets a temporary F32 copy.
+ */
+final class QuantizedWeights {
+    /** Weight rows (or blocks of columns) per GEMV task: enough work to be worth a thread hop. */
+    private static final int MIN_WEIGHT_BYTES_PER_TASK = 1 << 14;
+
+    private final VectorBackend owner;
+    private final Parallel parallel;
+    private final Sgemm sgemm;
+
+    QuantizedWeights(VectorBackend owner, Parallel parallel, Sgemm sgemm) {
+        this.owner = owner;
+        this.parallel = parallel;
+        this.sgemm = sgemm;
+    }
+
+    /** A storage over {@code blocks}, checked to hold a {@code rows × cols} matrix of {@code format}. */
+    QuantizedStorage storage(DType format, int rows, int cols, MemorySegment blocks) {
+        BlockFormat blockFormat = BlockFormats.named(format.name());
+        if (blockFormat == null) {
+            throw new IllegalArgumentException(format + " is not a block format the vector backend reads");
+        }
+        return new QuantizedStorage(owner, format, new QuantizedMatrix(blockFormat, rows, cols, blocks));
+    }
+
+    static boolean isQuantized(Tensor t) {
+        return t.storage() instanceof QuantizedStorage;
+    }
+
+    /** The matrix behind {@code t}, which must be the whole matrix (no slice or offset view). */
+    static QuantizedMatrix matrix(Tensor t) {
+        QuantizedMatrix matrix = ((QuantizedStorage) t.storage()).matrix();
+        if (t.offset() != 0 || !t.isContiguous() || t.rank() != 2 || t.dim(0) != matrix.rows() || t.dim(1) != matrix.cols()) {
+            throw new IllegalArgumentException("a " + t.dtype() + " tensor " + Arrays.toString(t.shape())
+                    + " is read as its whole matrix, not as a view");
+        }
+        return matrix;
+    }
+
+    /** The weight dequantised into a new F32 tensor of its shape, for the kernels that read floats. */
+    Tensor widened(Tensor t) {
+        return Tensor.of(owner, matrix(t).dequantize(), t.shape());
+    }
+
+    /** Dequantises {@code src} into the contiguous F32 tensor {@code dst} of the same shape. */
+    void dequantize(Tensor src, Tensor dst, float[] dstData) {
+        if (dst.dtype() != DType.F32 || !dst.isContiguous()) {
+            throw new IllegalArgumentException("a " + src.dtype() + " weight is copied into a contiguous F32 tensor, not "
+                    + dst.dtype() + " " + Arrays.toString(dst.shape()));
+        }
+        QuantizedMatrix matrix = matrix(src);
+        parallel.forRange(matrix.rows(), 1, (from, to) -> {
+            for (int row = from; row < to; row++) {
+                matrix.dequantizeRow(row, dstData, dst.offset() + row * matrix.cols());
+            }
+        });
+    }
+
+    /** {@code out[i] = table[ids[i]]}, decoding only the rows gathered. */
+    static void gatherRows(Tensor table, int[] ids, float[] out, int outOff) {
+        QuantizedMatrix matrix = matrix(table);
+        for (int i = 0; i < ids.length; i++) {
+            matrix.dequantizeRow(ids[i], out, outOff + i * matrix.cols());
+        }
+    }
+
+    /**
+     * {@code C (+)= A·op(W)} for a row-major A ({@code batch} matrices of m×k, row length {@code lda},
+     * {@code strideA} apart) and the quantised weight W: {@code op(W) = Wᵀ} when {@code transW}
+     * ({@code x·Wᵀ}, W is n×k), W itself otherwise ({@code dY·W}, W is k×n).
+     */
+    void multiply(int batch, int m, float[] a, int aOff, int strideA, int lda, Tensor weight, boolean transW,
+                  float[] c, int cOff, int strideC, int ldc, boolean accumulate) {
+        QuantizedMatrix w = matrix(weight);
+        boolean rowsFollowOn = batch == 1 || (strideA == m * lda && strideC == m * ldc);
+        if (rowsFollowOn) {
+            multiply(batch * m, a, aOff, lda, w, transW, c, cOff, ldc, accumulate);
+            return;
+        }
+        for (int t = 0; t < batch; t++) {
+            multiply(m, a, aOff + t * strideA, lda, w, transW, c, cOff + t * strideC, ldc, accumulate);
+        }
+    }
+
+    private void multiply(int m, float[] a, int aOff, int lda, QuantizedMatrix w, boolean transW, float[] c, int cOff, int ldc,
+                          boolean accumulate) {
+        if (m > Math.max(Gemv.MAX_ROWS, BatchInvariantProducts.rows())) {
+            Sgemm.PackedB packed = sgemm.pack(w, transW);
+            try {
+                sgemm.multiply(packed, false, m, a, aOff, lda, c, cOff, ldc, accumulate);
+            } finally {
+                sgemm.release(packed);
+            }
+        } else if (transW) {
+            int rowsPerTask = (int) Math.max(1, MIN_WEIGHT_BYTES_PER_TASK / w.rowBytes());
+            parallel.forChunks(w.rows(), Math.max(rowsPerTask, w.rows() / (2 * parallel.threads())), (from, to) ->
+                    QuantizedProducts.timesTransposed(m, a, aOff, lda, w, c, cOff, ldc, accumulate, from, to));
+        } else {
+            long columnBytes = (long) w.rows() * w.format().blockBytes();
+            int blocksPerTask = (int) Math.max(1, MIN_WEIGHT_BYTES_PER_TASK / columnBytes);
+            parallel.forChunks(w.blocksPerRow(), Math.max(blocksPerTask, w.blocksPerRow() / (2 * parallel.threads())),
+                    (from, to) -> QuantizedProducts.times(m, a, aOff, lda, w, c, cOff, ldc, accumulate, from, to));
+        }
+    }
+}
