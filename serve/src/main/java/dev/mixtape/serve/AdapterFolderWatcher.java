@@ -4,7 +4,6 @@ import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.adapters.mole.MoleFiles;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -77,10 +76,8 @@ public final class AdapterFolderWatcher implements AutoCloseable {
     private void scanSafely() {
         try {
             scan();
-        } catch (IOException | UncheckedIOException e) {
-            log.accept(folder + ": cannot list the adapter folder (" + e.getMessage() + "); trying again");
-        } catch (IllegalStateException e) {
-            // The engine closed under us: the server is stopping.
+        } catch (IOException | RuntimeException e) {
+            log.accept(folder + ": could not scan the adapter folder (" + e.getMessage() + "); trying again");
         }
     }
 

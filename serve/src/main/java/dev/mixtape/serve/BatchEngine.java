@@ -27,9 +27,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * every running sequence its next token through {@link BatchDecoder} (the weights read once per
  * product for all its rows), each row with its own KV cache, position and adapter, and each row's
  * arithmetic that of a session decoding alone ({@link BatchInvariantProducts}): a request's greedy
- * output does not depend on its company. New requests
- * join between steps (their prompt processed alone first); a finished, cancelled or timed-out one
- * leaves before the next step. Adapters are added and removed between steps.
+ * output does not depend on its company. New requests join between steps (their prompt processed
+ * alone first); a finished, cancelled or timed-out one leaves before the next step. Adapters are
+ * added and removed between steps.
  * <pre>{@code
  * try (BatchEngine engine = new BatchEngine(llama, tokenizer, "stories", EngineConfig.defaults())) {
  *     engine.addAdapter("pirate", Path.of("adapters/pirate"));
@@ -262,7 +262,7 @@ public final class BatchEngine implements AutoCloseable {
             adapters.add(sequence.served.routed());
             tokens[r] = sequence.nextToken();
         }
-        float[][] logits = step(sessions, adapters, tokens);
+        float[][] logits = stepRows(sessions, adapters, tokens);
         for (int r = 0; r < rows.size(); r++) {
             rows.get(r).advance(logits[r]);
         }
@@ -273,7 +273,7 @@ public final class BatchEngine implements AutoCloseable {
      * {@code adapters.get(r)} (null: the base): each row's logits bit for bit what its session alone
      * gives, however many rows share the products.
      */
-    static float[][] step(List<Llama.Session> sessions, List<String> adapters, int[] tokens) {
+    static float[][] stepRows(List<Llama.Session> sessions, List<String> adapters, int[] tokens) {
         return BatchInvariantProducts.run(sessions.size(), () -> RowAdapters.perRow(adapters).run(() -> BatchDecoder.step(sessions, tokens)));
     }
 
@@ -287,12 +287,12 @@ public final class BatchEngine implements AutoCloseable {
         lock.lock();
         try {
             retiring.removeIf(served -> {
-                boolean held = running.stream().anyMatch(sequence -> sequence.served == served)
+                boolean inUse = running.stream().anyMatch(sequence -> sequence.served == served)
                         || waiting.stream().anyMatch(sequence -> sequence.served == served);
-                if (!held && served.kind() == ServedModel.Kind.ADAPTER) {
+                if (!inUse && served.kind() == ServedModel.Kind.ADAPTER) {
                     Adapters.delete(served.model(), served.routed());
                 }
-                return !held;
+                return !inUse;
             });
         } finally {
             lock.unlock();

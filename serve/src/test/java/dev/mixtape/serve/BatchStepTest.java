@@ -50,7 +50,7 @@ class BatchStepTest {
             together.add(batched);
         }
         for (int s = 0; s < STEPS; s++) {
-            float[][] logits = BatchEngine.step(together, Arrays.asList(ADAPTERS), next);
+            float[][] logits = BatchEngine.stepRows(together, Arrays.asList(ADAPTERS), next);
             for (int r = 0; r < rows; r++) {
                 int token = next[r];
                 Llama.Session single = alone.get(r);
