@@ -422,8 +422,8 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
         int k = a.dim(1);
         int n = out.dim(1);
         int rank = low.dim(1);
-        if (isBf16(a) || isBf16(b) || isBf16(low) || isBf16(lowB) || QuantizedWeights.isQuantized(b) || m <= Gemv.MAX_ROWS || k == 0 || n == 0
-                || !sgemm.holdsInOneSlice(rank)) {
+        if (isBf16(a) || isBf16(b) || isBf16(low) || isBf16(lowB) || QuantizedWeights.isQuantized(b) || m <= Gemv.MAX_ROWS
+                || k == 0 || n == 0 || !sgemm.holdsInOneSlice(rank)) {
             return false;
         }
         Sgemm.PackedB right = sgemm.pack(transLowB, n, rank, data(lowB), lowB.offset(), lowB.dim(1));
