@@ -10,4 +10,8 @@ final class AdapterDict extends Module {
     void put(String adapter, Module module) {
         registerModule(adapter, module);
     }
+
+    void remove(String adapter) {
+        removeModule(adapter);
+    }
 }

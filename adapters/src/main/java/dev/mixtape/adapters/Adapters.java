@@ -91,6 +91,29 @@ public final class Adapters {
         loraLayers(model).forEach((layer, lora) -> model.replaceModule(layer, lora.base()));
     }
 
+    /**
+     * PEFT's {@code delete_adapter}: removes adapter {@code name} from every layer holding it, so that
+     * its matrices can be collected; other adapters stay. If it was active, none is. Refused while it is merged.
+     */
+    public static void delete(Module model, String name) {
+        Map<String, LoraLinear> holding = new LinkedHashMap<>();
+        loraLayers(model).forEach((layer, lora) -> {
+            if (lora.holds(name)) {
+                holding.put(layer, lora);
+            }
+        });
+        if (holding.isEmpty()) {
+            throw new IllegalArgumentException("no adapter named '" + name + "' in " + model.getClass().getSimpleName()
+                    + "; it holds " + names(model));
+        }
+        holding.forEach((layer, lora) -> {
+            if (lora.mergedAdapter().filter(name::equals).isPresent()) {
+                throw new IllegalStateException("adapter '" + name + "' is merged into '" + layer + "'; unmerge it before deleting it");
+            }
+        });
+        holding.values().forEach(lora -> lora.removeAdapter(name));
+    }
+
     /** Makes no adapter active: the model computes as its base. Refused while an adapter is merged. */
     public static void deactivate(Module model) {
         Map<String, LoraLinear> layers = loraLayers(model);

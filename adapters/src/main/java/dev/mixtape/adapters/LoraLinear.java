@@ -111,6 +111,20 @@ public final class LoraLinear extends Module implements Layer {
         branches.put(name, new LoraBranch(config, rank, scaling, a, mixer, b));
     }
 
+    /** Drops adapter {@code name} (not merged: {@link Adapters#delete} checks) and its matrices; active, it leaves none active. */
+    void removeAdapter(String name) {
+        LoraBranch branch = branch(name);
+        branches.remove(name);
+        loraA.remove(name);
+        loraB.remove(name);
+        if (branch.mixer != null) {
+            loraAB.remove(name);
+        }
+        if (name.equals(active)) {
+            active = null;
+        }
+    }
+
     private static void requireShape(String adapter, String factor, Tensor tensor, int rows, int columns) {
         if (!Arrays.equals(tensor.shape(), new int[]{rows, columns})) {
             throw new IllegalArgumentException("adapter '" + adapter + "': " + factor + " has shape " + Shapes.str(tensor.shape())

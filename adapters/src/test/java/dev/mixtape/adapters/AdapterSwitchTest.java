@@ -98,4 +98,25 @@ class AdapterSwitchTest {
         assertThrows(IllegalArgumentException.class, () -> Adapters.inject(model, config, "x.y", new Rng(1)));
         assertThrows(IllegalArgumentException.class, () -> Adapters.get(model, "c"));
     }
+
+    /**
+     * Deleting b (PEFT's delete_adapter) takes its matrices out of every layer and the parameter
+     * listings (what lets a server's memory return), leaves none active, and a keeps computing as
+     * before; a second delete, and deleting a merged adapter, are refused.
+     */
+    @Test
+    void deletingAnAdapterDropsItsMatricesAndKeepsTheOthers() {
+        assertTrue(model.namedParameters().keySet().stream().anyMatch(name -> name.contains(".b.")), "b's matrices are listed");
+        Adapters.delete(model, "b");
+        assertEquals(List.of("a"), Adapters.names(model));
+        assertTrue(model.namedParameters().keySet().stream().noneMatch(name -> name.contains(".b.")),
+                "b's matrices are gone: " + model.namedParameters().keySet());
+        assertArrayEquals(baseOutput, model.forward(x).toFloatArray(), "b was active: now none is");
+        a.activate();
+        assertArrayEquals(aOutput, model.forward(x).toFloatArray());
+        assertThrows(IllegalArgumentException.class, () -> Adapters.delete(model, "b"));
+        a.merge();
+        assertThrows(IllegalStateException.class, () -> Adapters.delete(model, "a"));
+        assertEquals(List.of("a"), Adapters.names(model));
+    }
 }

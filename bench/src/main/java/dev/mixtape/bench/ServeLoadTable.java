@@ -20,6 +20,7 @@ import dev.mixtape.serve.Server;
 import dev.mixtape.serve.ServerConfig;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,8 +46,8 @@ import java.util.concurrent.Future;
  * of tokens: EOS never wins with these weights). For each: aggregate generated tokens per second
  * (all tokens over the wall time), time to first token and the gaps between tokens (p50, p99) as
  * the clients see them; beside one session decoding alone with an unmerged adapter, the figure a
- * lone request cannot beat. Runs with exact products (4 rows: outputs equal a single session's)
- * and with whole-batch products (64 rows).
+ * lone request cannot beat. Runs with products of at most 4 rows and with whole-batch products
+ * (64 rows, the default); both give every request a single session's output bit for bit.
  */
 public final class ServeLoadTable {
     private static final int ADAPTERS = 8;
@@ -57,8 +58,9 @@ public final class ServeLoadTable {
     private ServeLoadTable() {
     }
 
-    /** Runs the table; {@code --quick} streams fewer tokens per client. */
+    /** Runs the table; {@code --quick} streams fewer tokens per client; {@code --soak DURATION} runs {@link ServeSoak} instead. */
     public static void main(String[] args) throws Exception {
+        Duration soak = args.length == 2 && args[0].equals("--soak") ? ServeSoak.parseDuration(args[1]) : null;
         boolean quick = args.length > 0 && args[0].equals("--quick");
         int tokens = quick ? 24 : 96;
         DecodeShape shape = DecodeShape.ALL.getFirst();
@@ -69,8 +71,12 @@ public final class ServeLoadTable {
             Tokenizer tokenizer = Tokenizers.load(files.tokenizer());
             Path adapters = Files.createTempDirectory("mixtape-serve-bench-");
             List<Path> folders = writeAdapters(llama, adapters);
+            if (soak != null) {
+                ServeSoak.run(llama, tokenizer, folders, soak);
+                return;
+            }
             List<Row> rows = new ArrayList<>();
-            for (int productRows : new int[] {EngineConfig.EXACT_PRODUCT_ROWS, 64}) {
+            for (int productRows : new int[] {4, EngineConfig.DEFAULT_PRODUCT_ROWS}) {
                 BatchEngine engine = new BatchEngine(llama, tokenizer, "base", new EngineConfig(64, 256, productRows, null));
                 for (int i = 0; i < folders.size(); i++) {
                     engine.addAdapter("a" + i, folders.get(i));
@@ -82,16 +88,22 @@ public final class ServeLoadTable {
                     }
                 }
             }
+            long cpuBefore = processCpuNanos();
             double single = singleSession(llama, folders.getFirst(), tokens);
+            double singleCpuMs = (processCpuNanos() - cpuBefore) / 1e6 / (3.0 * tokens);
             System.out.printf(Locale.ROOT, "%s, %d LoRA adapters (r=8, all projections); %d generated tokens per client.%n",
                     shape.description(), ADAPTERS, tokens);
-            System.out.printf(Locale.ROOT, "One session alone, adapter unmerged (measured after the loads, warm): %.1f tok/s.%n%n", single);
-            System.out.println("| product rows | clients | aggregate tok/s | vs one session | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
+            System.out.printf(Locale.ROOT, "One session alone, adapter unmerged (measured after the loads, warm): %.1f tok/s, %.2f ms of process CPU per token.%n",
+                    single, singleCpuMs);
+            System.out.println("Process CPU per token counts every thread of this JVM (server, engine, clients); on a shared host it is steadier than wall time.");
+            System.out.println();
+            System.out.println("| product rows | clients | aggregate tok/s | vs one session | CPU ms/token | vs one session (CPU) | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|");
             for (Row row : rows) {
                 Load result = row.load();
-                System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.1f | %.1f | %.1f | %.1f |%n", row.productRows(), row.clients(),
-                        result.tokensPerSecond(), result.tokensPerSecond() / single, percentile(result.firstTokenMs, 0.5),
+                System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | %.1f |%n", row.productRows(), row.clients(),
+                        result.tokensPerSecond(), result.tokensPerSecond() / single, result.cpuMsPerToken(), singleCpuMs / result.cpuMsPerToken(),
+                        percentile(result.firstTokenMs, 0.5),
                         percentile(result.firstTokenMs, 0.99), percentile(result.gapsMs, 0.5), percentile(result.gapsMs, 0.99));
             }
         }
@@ -143,10 +155,19 @@ public final class ServeLoadTable {
     }
 
     /** The clients' measurements: every generated token's arrival, per client. */
-    private record Load(long totalTokens, double seconds, List<Double> firstTokenMs, List<Double> gapsMs) {
+    private record Load(long totalTokens, double seconds, long cpuNanos, List<Double> firstTokenMs, List<Double> gapsMs) {
         double tokensPerSecond() {
             return totalTokens / seconds;
         }
+
+        double cpuMsPerToken() {
+            return cpuNanos / 1e6 / totalTokens;
+        }
+    }
+
+    /** CPU time of every thread of this process so far. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** {@code clients} streaming completions at once, each of {@code tokens} tokens. */
@@ -155,6 +176,7 @@ public final class ServeLoadTable {
         List<Double> firstTokens = Collections.synchronizedList(new ArrayList<>());
         List<Double> gaps = Collections.synchronizedList(new ArrayList<>());
         long start = System.nanoTime();
+        long cpuStart = processCpuNanos();
         long total = 0;
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Integer>> streams = new ArrayList<>();
@@ -166,7 +188,7 @@ public final class ServeLoadTable {
                 total += stream.get();
             }
         }
-        return new Load(total, (System.nanoTime() - start) / 1e9, firstTokens, gaps);
+        return new Load(total, (System.nanoTime() - start) / 1e9, processCpuNanos() - cpuStart, firstTokens, gaps);
     }
 
     /** One client's streamed completion; returns the tokens it received. */

@@ -44,6 +44,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--mole", paramLabel = "NAME=DIR", description = "A MoLE folder (from compose) served as NAME; repeatable.")
     Map<String, Path> moles = new LinkedHashMap<>();
 
+    @Option(names = "--adapter-dir", paramLabel = "DIR", description = "Serve every adapter or MoLE folder inside DIR under its folder's name, "
+            + "watching DIR while serving: folders added are loaded once their files stand still, folders removed stop being served.")
+    Path adapterDir;
+
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface).")
     String host;
 
@@ -59,8 +63,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-concurrent", defaultValue = "256", description = "Most requests held, decoding or waiting; more get 429 (default: ${DEFAULT-VALUE}).")
     int maxConcurrent;
 
-    @Option(names = "--product-rows", defaultValue = "4", description = "Most rows per weight product. 4 (default): each request gets bit for bit what "
-            + "'generate' gives it; more: fewer weight reads per step with many clients, outputs may differ in rounding.")
+    @Option(names = "--product-rows", defaultValue = "64", description = "Most rows per weight product (default: ${DEFAULT-VALUE}); a step of more "
+            + "sequences reads the weights once per product. Any value gives each request bit for bit what 'generate' gives it.")
     int productRows;
 
     @Option(names = "--timeout", defaultValue = "600", description = "Seconds a request may take, waiting included (default: ${DEFAULT-VALUE}; 0: no limit).")
@@ -81,6 +85,9 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig.Builder config = ServerConfig.builder(model.path()).tokenizer(tokenizer.given).modelName(modelName).host(host).port(port)
                 .apiKey(key == null || key.isEmpty() ? null : key).maxBodyBytes(maxBodyBytes).weights(weights.dtype(), weights.nonFinite())
                 .engine(new EngineConfig(maxBatch, maxConcurrent, productRows, timeoutSeconds == 0 ? null : Duration.ofSeconds(timeoutSeconds)));
+        if (adapterDir != null) {
+            config.adapterDir(adapterDir, Duration.ofSeconds(1));
+        }
         adapters.forEach(config::adapter);
         moles.forEach(config::mole);
         Server server = Server.start(config.build());

@@ -20,7 +20,7 @@ class ServeCommandTest {
         assertEquals(Map.of("c", Path.of("dir/c")), command.moles);
         assertEquals("127.0.0.1", command.host);
         assertEquals(8080, command.port);
-        assertEquals(4, command.productRows);
+        assertEquals(64, command.productRows);
     }
 
     @Test

@@ -1,6 +1,8 @@
 package dev.mixtape.serve;
 
+import dev.mixtape.adapters.Adapters;
 import dev.mixtape.adapters.RowAdapters;
+import dev.mixtape.engine.BatchInvariantProducts;
 import dev.mixtape.models.llama.BatchDecoder;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
@@ -23,9 +25,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * Continuous batching over one base model and its adapters, usable without HTTP: requests submitted
  * from any thread decode together on the engine's one thread, a step at a time, each step feeding
  * every running sequence its next token through {@link BatchDecoder} (the weights read once per
- * product for all its rows), each row with its own KV cache, position and adapter. New requests
- * join between steps (their prompt processed alone first); a finished, cancelled or timed-out one
- * leaves before the next step. Adapters are added and removed between steps.
+ * product for all its rows), each row with its own KV cache, position and adapter, and each row's
+ * arithmetic that of a session decoding alone ({@link BatchInvariantProducts}): a request's greedy
+ * output does not depend on its company. New requests join between steps (their prompt processed
+ * alone first); a finished, cancelled or timed-out one leaves before the next step. Adapters are
+ * added and removed between steps.
  * <pre>{@code
  * try (BatchEngine engine = new BatchEngine(llama, tokenizer, "stories", EngineConfig.defaults())) {
  *     engine.addAdapter("pirate", Path.of("adapters/pirate"));
@@ -47,6 +51,8 @@ public final class BatchEngine implements AutoCloseable {
     private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
+    /** Removed adapters and MoLEs whose matrices go once no request holds them. */
+    private final List<ServedModel> retiring = new ArrayList<>();
     private final Thread thread;
     private int held;
     private boolean closed;
@@ -97,9 +103,20 @@ public final class BatchEngine implements AutoCloseable {
         return betweenSteps(() -> models.addMole(name, folder));
     }
 
-    /** Stops serving adapter or MoLE {@code name}; requests already running with it finish with it. */
+    /**
+     * Stops serving adapter or MoLE {@code name}; requests already running or waiting with it finish
+     * with it, and then its matrices are dropped from the model (their memory can be collected).
+     */
     public ServedModel removeAdapter(String name) {
-        return models.remove(name);
+        ServedModel removed = models.remove(name);
+        lock.lock();
+        try {
+            retiring.add(removed);
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        return removed;
     }
 
     /**
@@ -109,13 +126,14 @@ public final class BatchEngine implements AutoCloseable {
      * once closed.
      */
     public RunningRequest submit(GenerationRequest request, TokenListener listener) {
-        ServedModel served = models.get(request.model());
-        Sequence sequence = new Sequence(request, served, listener, this::release, eos, bos);
+        Sequence sequence;
         lock.lock();
         try {
             if (closed) {
                 throw new IllegalStateException("the engine is closed");
             }
+            // Looked up under the lock: a removed adapter's matrices are dropped under it once no request holds it.
+            sequence = new Sequence(request, models.get(request.model()), listener, this::release, eos, bos);
             if (held >= config.maxConcurrent()) {
                 throw new QueueFullException(config.maxConcurrent());
             }
@@ -161,7 +179,7 @@ public final class BatchEngine implements AutoCloseable {
             List<Sequence> joining = new ArrayList<>();
             lock.lock();
             try {
-                while (!closed && waiting.isEmpty() && tasks.isEmpty() && running.isEmpty()) {
+                while (!closed && waiting.isEmpty() && tasks.isEmpty() && running.isEmpty() && retiring.isEmpty()) {
                     work.awaitUninterruptibly();
                 }
                 if (closed) {
@@ -186,6 +204,7 @@ public final class BatchEngine implements AutoCloseable {
                 step();
                 dropEnded();
             }
+            dropRetired();
         }
         lock.lock();
         try {
@@ -243,15 +262,41 @@ public final class BatchEngine implements AutoCloseable {
             adapters.add(sequence.served.routed());
             tokens[r] = sequence.nextToken();
         }
-        float[][] logits = RowAdapters.perRow(adapters).run(() -> BatchDecoder.step(sessions, tokens));
+        float[][] logits = stepRows(sessions, adapters, tokens);
         for (int r = 0; r < rows.size(); r++) {
             rows.get(r).advance(logits[r]);
         }
     }
 
+    /**
+     * One step of {@code sessions} (one model tree), row r feeding {@code tokens[r]} through adapter
+     * {@code adapters.get(r)} (null: the base): each row's logits bit for bit what its session alone
+     * gives, however many rows share the products.
+     */
+    static float[][] stepRows(List<Llama.Session> sessions, List<String> adapters, int[] tokens) {
+        return BatchInvariantProducts.run(sessions.size(), () -> RowAdapters.perRow(adapters).run(() -> BatchDecoder.step(sessions, tokens)));
+    }
+
     /** Takes ended, cancelled and timed-out sequences out of the batch. */
     private void dropEnded() {
         running.removeIf(sequence -> sequence.isDone() || sequence.endedByClientOrClock());
+    }
+
+    /** Drops the matrices of removed adapters that no request holds any more (MoLE trees simply become unreachable). */
+    private void dropRetired() {
+        lock.lock();
+        try {
+            retiring.removeIf(served -> {
+                boolean inUse = running.stream().anyMatch(sequence -> sequence.served == served)
+                        || waiting.stream().anyMatch(sequence -> sequence.served == served);
+                if (!inUse && served.kind() == ServedModel.Kind.ADAPTER) {
+                    Adapters.delete(served.model(), served.routed());
+                }
+                return !inUse;
+            });
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** A request ended: its place is free. */

@@ -9,17 +9,16 @@ import java.time.Duration;
  * @param maxConcurrent  most requests held at once, decoding or waiting; more are refused
  *                       ({@link QueueFullException})
  * @param productRows    most rows one weight product takes; a step of more sequences runs as
- *                       several products of at most this many rows. At most 4 (the default), every
- *                       product is the engine's decoding-shaped one, which gives each row the floats
- *                       it gets alone: a request's output is then bit for bit that of a single
- *                       session ({@code ./mixtape generate}), whatever else is running. Larger,
- *                       the weights are read fewer times per step (faster with many clients), and
- *                       outputs may differ from a single session's in rounding
+ *                       several products of at most this many rows (64 by default, a whole batch:
+ *                       the weights are read once per step). Whatever the value, every product
+ *                       gives each row the floats it gets alone ({@link dev.mixtape.engine.BatchInvariantProducts}),
+ *                       so a request's output is bit for bit that of a single session
+ *                       ({@code ./mixtape generate}), whatever else is running
  * @param requestTimeout how long a request may run, waiting included; null for no limit
  */
 public record EngineConfig(int maxBatch, int maxConcurrent, int productRows, Duration requestTimeout) {
-    /** Rows per product where each row gets exactly what it gets alone. */
-    public static final int EXACT_PRODUCT_ROWS = 4;
+    /** Rows per product by default: a whole batch of {@link #defaults()}. */
+    public static final int DEFAULT_PRODUCT_ROWS = 64;
 
     public EngineConfig {
         if (maxBatch < 1) {
@@ -33,8 +32,8 @@ public record EngineConfig(int maxBatch, int maxConcurrent, int productRows, Dur
         }
     }
 
-    /** 64 sequences per step, 256 requests held, exact products, no time limit. */
+    /** 64 sequences per step in one product, 256 requests held, no time limit. */
     public static EngineConfig defaults() {
-        return new EngineConfig(64, 256, EXACT_PRODUCT_ROWS, null);
+        return new EngineConfig(64, 256, DEFAULT_PRODUCT_ROWS, null);
     }
 }

@@ -52,9 +52,12 @@ public final class Server implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final Completions completions;
     private final byte[] keyDigest;
+    private final AdapterFolderWatcher watcher;
 
-    private Server(HttpServer http, ExecutorService threads, BatchEngine engine, ChatTemplate chatTemplate, ServerConfig config) {
+    private Server(HttpServer http, ExecutorService threads, BatchEngine engine, ChatTemplate chatTemplate, ServerConfig config,
+                   AdapterFolderWatcher watcher) {
         this.http = http;
+        this.watcher = watcher;
         this.threads = threads;
         this.engine = engine;
         this.config = config;
@@ -88,17 +91,26 @@ public final class Server implements AutoCloseable {
 
     /**
      * Serves {@code engine} (its model and adapters as they are; those of {@code config} are not
-     * loaded) with {@code chatTemplate}, on {@code config}'s address and limits. Closing the server
-     * closes the engine.
+     * loaded, its adapter folder is watched) with {@code chatTemplate}, on {@code config}'s address
+     * and limits. Closing the server closes the engine.
      */
     public static Server start(ServerConfig config, BatchEngine engine, ChatTemplate chatTemplate) throws IOException {
-        HttpServer http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
-        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-        Server server = new Server(http, threads, engine, chatTemplate, config);
-        http.createContext("/", server::handle);
-        http.setExecutor(threads);
-        http.start();
-        return server;
+        AdapterFolderWatcher watcher = config.adapterDir() == null ? null
+                : new AdapterFolderWatcher(engine, config.adapterDir(), config.adapterScan(), config.log());
+        try {
+            HttpServer http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 0);
+            ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+            Server server = new Server(http, threads, engine, chatTemplate, config, watcher);
+            http.createContext("/", server::handle);
+            http.setExecutor(threads);
+            http.start();
+            return server;
+        } catch (IOException | RuntimeException e) {
+            if (watcher != null) {
+                watcher.close();
+            }
+            throw e;
+        }
     }
 
     /** The port it listens on (the one chosen when the config asked for 0). */
@@ -114,6 +126,9 @@ public final class Server implements AutoCloseable {
     /** Stops listening, ends running requests (cancelled) and the engine. */
     @Override
     public void close() {
+        if (watcher != null) {
+            watcher.close();
+        }
         http.stop(0);
         engine.close();
         threads.shutdownNow();

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * What {@link Server#start} serves and how: the model, the adapters and MoLE folders to load at
@@ -25,10 +26,19 @@ import java.util.Map;
  * @param apiKey       the key every /v1 request must bear ({@code Authorization: Bearer KEY}), or null for none
  * @param engine       the batching limits
  * @param maxBodyBytes the largest request body accepted (413 above)
+ * @param adapterDir   a folder whose subfolders are served as adapters under their names, watched
+ *                     while serving (see {@link AdapterFolderWatcher}), or null
+ * @param adapterScan  how often the adapter folder is scanned (default 1 s)
+ * @param log          where the server reports what it does on its own (adapters from the folder
+ *                     loaded, removed or refused), one line each; default: standard error
  */
 public record ServerConfig(Path model, DType weights, NonFiniteWeights nonFinite, Path tokenizer, String modelName, Map<String, Path> adapters, Map<String, Path> moles,
-                           String host, int port, String apiKey, EngineConfig engine, int maxBodyBytes) {
+                           String host, int port, String apiKey, EngineConfig engine, int maxBodyBytes, Path adapterDir, Duration adapterScan,
+                           Consumer<String> log) {
     public ServerConfig {
+        if (adapterScan.isNegative() || adapterScan.isZero()) {
+            throw new IllegalArgumentException("the adapter folder's scan interval must be positive, got " + adapterScan);
+        }
         adapters = Collections.unmodifiableMap(new LinkedHashMap<>(adapters));
         moles = Collections.unmodifiableMap(new LinkedHashMap<>(moles));
         if (port < 0 || port > 65535) {
@@ -61,6 +71,9 @@ public record ServerConfig(Path model, DType weights, NonFiniteWeights nonFinite
         private String apiKey;
         private EngineConfig engine = EngineConfig.defaults();
         private int maxBodyBytes = 1 << 20;
+        private Path adapterDir;
+        private Duration adapterScan = Duration.ofSeconds(1);
+        private Consumer<String> log = line -> System.err.println("mixtape: " + line);
 
         private Builder(Path model) {
             this.model = model;
@@ -114,7 +127,7 @@ public record ServerConfig(Path model, DType weights, NonFiniteWeights nonFinite
 
         /** Shorthand for an {@link EngineConfig} with these batch limits and the default product rows. */
         public Builder limits(int maxBatch, int maxConcurrent, Duration requestTimeout) {
-            this.engine = new EngineConfig(maxBatch, maxConcurrent, EngineConfig.EXACT_PRODUCT_ROWS, requestTimeout);
+            this.engine = new EngineConfig(maxBatch, maxConcurrent, EngineConfig.DEFAULT_PRODUCT_ROWS, requestTimeout);
             return this;
         }
 
@@ -123,9 +136,22 @@ public record ServerConfig(Path model, DType weights, NonFiniteWeights nonFinite
             return this;
         }
 
+        /** Serves every adapter folder inside {@code folder}, scanning it every {@code scan} for folders added and removed. */
+        public Builder adapterDir(Path folder, Duration scan) {
+            this.adapterDir = folder;
+            this.adapterScan = scan;
+            return this;
+        }
+
+        public Builder log(Consumer<String> log) {
+            this.log = log;
+            return this;
+        }
+
         public ServerConfig build() {
             String name = modelName != null ? modelName : defaultName(model);
-            return new ServerConfig(model, weights, nonFinite, tokenizer, name, adapters, moles, host, port, apiKey, engine, maxBodyBytes);
+            return new ServerConfig(model, weights, nonFinite, tokenizer, name, adapters, moles, host, port, apiKey, engine, maxBodyBytes,
+                    adapterDir, adapterScan, log);
         }
 
         private static String defaultName(Path model) {

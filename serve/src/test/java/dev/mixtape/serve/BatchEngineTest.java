@@ -1,5 +1,6 @@
 package dev.mixtape.serve;
 
+import dev.mixtape.adapters.Adapters;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.adapters.mole.MoleFiles;
 import dev.mixtape.models.generate.Generation;
@@ -10,6 +11,8 @@ import dev.mixtape.models.tokenizer.Tokenizer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,12 +58,16 @@ class BatchEngineTest {
 
     /**
      * Ten requests over base, two adapters and a MoLE, submitted together so that they share steps:
-     * each one's text equals that request decoded alone. Adapters that were not applied, applied to
-     * the wrong rows, or a batch whose rows mix would make some text differ (the adapters' updates
-     * are large enough to change the greedy text, which the test checks too).
+     * each one's text equals that request decoded alone, with products of at most 4 rows and with
+     * the base tree's 8 rows in one product. Adapters that were not applied, applied to the wrong
+     * rows, a batch whose rows mix, or a product whose rows round differently from a row alone (the
+     * blocked GEMM that 8 rows take outside {@link dev.mixtape.engine.BatchInvariantProducts}) would
+     * make some text differ (the adapters' updates are large enough to change the greedy text, which
+     * the test checks too).
      */
-    @Test
-    void eachRequestOfAMixedBatchGetsWhatItGetsAlone() throws Exception {
+    @ParameterizedTest(name = "product rows {0}")
+    @ValueSource(ints = {4, 16})
+    void eachRequestOfAMixedBatchGetsWhatItGetsAlone(int productRows) throws Exception {
         int tokens = 40;
         String[] models = {"tiny", "first", "second", "mole"};
         List<String> expected = new ArrayList<>();
@@ -81,7 +88,7 @@ class BatchEngineTest {
         assertNotEquals(expected.get(0), expected.get(1), "the first adapter changes the text");
         assertNotEquals(expected.get(0), expected.get(2), "the second adapter changes the text");
         Tokenizer tokenizer = TinyServing.tokenizer();
-        try (BatchEngine engine = new BatchEngine(TinyServing.model(), tokenizer, "tiny", new EngineConfig(16, 16, 4, null))) {
+        try (BatchEngine engine = new BatchEngine(TinyServing.model(), tokenizer, "tiny", new EngineConfig(16, 16, productRows, null))) {
             engine.addAdapter("first", first);
             engine.addAdapter("second", second);
             engine.addMole("mole", mole);
@@ -161,7 +168,11 @@ class BatchEngineTest {
         }
     }
 
-    /** Adapters come and go between steps: a removed name is refused, a request already running with it finishes. */
+    /**
+     * Adapters come and go between steps: a removed name is refused, a request already running with it
+     * finishes, and then the removed adapter's matrices leave the model (a server that kept them would
+     * grow with every swap).
+     */
     @Test
     void adaptersAreAddedAndRemovedWhileServing() throws Exception {
         Tokenizer tokenizer = TinyServing.tokenizer();
@@ -169,13 +180,20 @@ class BatchEngineTest {
         PeftFiles.load(first, withFirst, "default");
         String expected = alone(withFirst, "The cat", 30);
         try (BatchEngine engine = new BatchEngine(TinyServing.model(), tokenizer, "tiny", EngineConfig.defaults())) {
-            engine.addAdapter("a", first);
+            ServedModel loaded = engine.addAdapter("a", first);
+            Llama tree = loaded.model();
+            assertEquals(List.of(loaded.routed()), Adapters.names(tree));
             Collected running = new Collected();
             engine.submit(greedy(tokenizer, "a", "The cat", 30), running);
             engine.removeAdapter("a");
             assertThrows(UnknownModelException.class, () -> engine.submit(greedy(tokenizer, "a", "x", 1), new Collected()));
             running.await();
             assertEquals(expected, running.text());
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!Adapters.names(tree).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(List.of(), Adapters.names(tree), "the removed adapter's matrices are dropped once its request ended");
             engine.addAdapter("a", second);
             assertThrows(IllegalArgumentException.class, () -> engine.addAdapter("a", first));
             assertThrows(IllegalArgumentException.class, () -> engine.removeAdapter("tiny"));

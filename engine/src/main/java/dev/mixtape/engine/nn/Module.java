@@ -77,6 +77,15 @@ public abstract class Module {
         return child;
     }
 
+    /** Unregisters child {@code name} (its parameters leave this module's listings); returns it. */
+    protected final Module removeModule(String name) {
+        Module child = children.remove(name);
+        if (child == null) {
+            throw new IllegalArgumentException("no child module '" + name + "' in " + getClass().getSimpleName());
+        }
+        return child;
+    }
+
     private void checkNewName(String name) {
         if (name == null || name.isEmpty() || name.contains(".")) {
             throw new IllegalArgumentException("a parameter or module name must be non-empty and contain no '.', got '" + name + "'");

@@ -1,5 +1,6 @@
 package dev.mixtape.engine.vector;
 
+import dev.mixtape.engine.BatchInvariantProducts;
 import dev.mixtape.engine.DType;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.engine.quant.BlockFormat;
@@ -116,7 +117,7 @@ final class QuantizedWeights {
 
     private void multiply(int m, float[] a, int aOff, int lda, QuantizedMatrix w, boolean transW, float[] c, int cOff, int ldc,
                           boolean accumulate) {
-        if (m > Gemv.MAX_ROWS) {
+        if (m > Math.max(Gemv.MAX_ROWS, BatchInvariantProducts.rows())) {
             Sgemm.PackedB packed = sgemm.pack(w, transW);
             try {
                 sgemm.multiply(packed, false, m, a, aOff, lda, c, cOff, ldc, accumulate);

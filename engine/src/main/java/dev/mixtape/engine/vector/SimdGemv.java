@@ -49,7 +49,7 @@ final class SimdGemv implements Gemv {
      * row is summed exactly as {@link #dot} sums it, so a column's value does not depend on how the
      * columns were split between threads.
      */
-    private static void dot4(int k, float[] a, int aRow, float[] b, int b0, int spread, float[] lanes, float[] sums) {
+    static void dot4(int k, float[] a, int aRow, float[] b, int b0, int spread, float[] lanes, float[] sums) {
         int b1 = b0 + spread;
         int b2 = b1 + spread;
         int b3 = b2 + spread;

@@ -1,6 +1,7 @@
 package dev.mixtape.engine.vector;
 
 import dev.mixtape.engine.Backend;
+import dev.mixtape.engine.BatchInvariantProducts;
 import dev.mixtape.engine.BinaryOp;
 import dev.mixtape.engine.BlockWeights;
 import dev.mixtape.engine.DType;
@@ -391,7 +392,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
             return;
         }
         if (isBf16(b)) {
-            if (!transA && transB && m <= Gemv.MAX_ROWS) {
+            if (!transA && transB && m <= rowByRowLimit()) {
                 fewRowsBf16(batch, m, n, k, data(a), a.offset(), strideA, lda, bf16(b), b.offset(), strideB, ldb,
                         data(out), out.offset(), strideC, ldc, accumulate);
             } else {
@@ -399,7 +400,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
             }
             return;
         }
-        if (!transA && m <= Gemv.MAX_ROWS) {
+        if (!transA && m <= rowByRowLimit()) {
             fewRows(transB, batch, m, n, k, data(a), a.offset(), strideA, lda, data(b), b.offset(), strideB, ldb,
                     data(out), out.offset(), strideC, ldc, accumulate);
             return;
@@ -413,7 +414,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
 
     /**
      * Through {@link Sgemm#multiplyPlusLowRank} where the product takes the blocked path (f32
-     * operands or a block-format {@code b}, more rows than {@link Gemv#MAX_ROWS}, a rank that packs
+     * operands or a block-format {@code b}, more rows than {@link #rowByRowLimit}, a rank that packs
      * as one k-slice); otherwise declined, for the op's two products.
      */
     @Override
@@ -422,7 +423,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
         int k = a.dim(1);
         int n = out.dim(1);
         int rank = low.dim(1);
-        if (isBf16(a) || isBf16(b) || isBf16(low) || isBf16(lowB) || m <= Gemv.MAX_ROWS || k == 0 || n == 0
+        if (isBf16(a) || isBf16(b) || isBf16(low) || isBf16(lowB) || m <= rowByRowLimit() || k == 0 || n == 0
                 || !sgemm.holdsInOneSlice(rank)) {
             return false;
         }
@@ -439,6 +440,11 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
             sgemm.release(right);
         }
         return true;
+    }
+
+    /** Products of at most this many rows take the few-rows kernels: {@link Gemv#MAX_ROWS}, or more inside {@link BatchInvariantProducts}. */
+    private static int rowByRowLimit() {
+        return Math.max(Gemv.MAX_ROWS, BatchInvariantProducts.rows());
     }
 
     /** Columns {@code first..last-1} of matrix {@code t} of a batched few-rows product. */

@@ -27,9 +27,9 @@ final class VectorSupport {
         return new SimdNarrowMicroKernel();
     }
 
-    /** The SIMD matrix-vector kernel; only call when {@link #available()}. */
+    /** The SIMD matrix-vector kernel (two rows per weight load); only call when {@link #available()}. */
     static Gemv simdGemv() {
-        return new SimdGemv();
+        return new SimdRowPairGemv();
     }
 
     /** The SIMD matrix-vector kernel for bf16 weights; only call when {@link #available()}. */
