@@ -14,7 +14,7 @@ import java.util.Locale;
 /**
  * Token-by-token decoding speed of random-weight Llamas at the shapes of stories15M and stories110M
  * (llama2.c's tinyllamas), on the Vector backend with 1 and 2 threads, weights in f32 and kept in
- * bf16: greedy decoding from BOS over a KV cache, once the JIT has settled ({@link #warmUp}). Beside each figure: the bytes
+ * bf16, Q8_0 and Q4_0 (quantised from the f32 weights, {@link Llama#keepWeightsIn}): greedy decoding from BOS over a KV cache, once the JIT has settled ({@link #warmUp}). Beside each figure: the bytes
  * of weights one token streams, and the ceiling that the machine's memory bandwidth (measured by
  * {@link MemoryBandwidth} in this process just before the row, with the row's thread count) puts on
  * tokens per second; with {@code --llama2c}, llama2.c's {@code run.c} timed on the same shape and threads
@@ -62,7 +62,7 @@ public final class DecodeTable {
             for (DecodeShape shape : DecodeShape.ALL) {
                 Path checkpoint = baseline == null ? null
                         : files.checkpoint(shape.key(), shape.config(), shape.config().maxPositions(), 1);
-                for (DType weights : new DType[] {DType.F32, DType.BF16}) {
+                for (DType weights : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.Q4_0}) {
                     for (int threads : threadCounts) {
                         printRow(shape, weights, threads, tokens, weights == DType.F32 ? baseline : null, checkpoint);
                     }
@@ -101,7 +101,7 @@ public final class DecodeTable {
     private static long streamedBytes(Llama llama) {
         long bytes = 0;
         for (Tensor weight : llama.parameters()) {
-            bytes += (long) weight.numel() * weight.dtype().bytes();
+            bytes += weight.dtype().storageBytes(weight.numel());
         }
         return bytes;
     }

@@ -7,6 +7,7 @@ import dev.mixtape.adapters.MixerInit;
 import dev.mixtape.adapters.TargetModules;
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.Backends;
+import dev.mixtape.engine.DType;
 import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.StepMemory;
 import dev.mixtape.engine.Tensor;
@@ -16,7 +17,9 @@ import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.train.TrainingConfig;
 import dev.mixtape.models.train.TrainingSequence;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -41,10 +44,14 @@ public final class FinetuneRun {
     private FinetuneRun() {
     }
 
-    /** Arguments: shape key, {@code LoRA} or {@code MoSLoRA}, warm-up steps, measured steps. */
-    public static void main(String[] args) {
-        if (args.length != 4) {
-            System.err.println("usage: FinetuneRun <shape> LoRA|MoSLoRA <warm-up steps> <measured steps>");
+    /**
+     * Arguments: shape key, {@code LoRA} or {@code MoSLoRA}, warm-up steps, measured steps; optionally
+     * a weight type ({@code f32}, {@code q8_0}, {@code q4_0}) and the HF folder of the shape's model to
+     * load in it ({@link QuantizedFinetuneTable}), instead of random weights made in f32 here.
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 4 && args.length != 6) {
+            System.err.println("usage: FinetuneRun <shape> LoRA|MoSLoRA <warm-up steps> <measured steps> [f32|q8_0|q4_0 <HF folder>]");
             System.exit(2);
         }
         FinetuneShape shape = FinetuneShape.named(args[0]);
@@ -54,7 +61,8 @@ public final class FinetuneRun {
         Backend backend = Backends.defaultBackend();
         String label = shape.key() + " " + adapterKind + " " + backend.name();
 
-        Llama llama = Llama.random(shape.config(), backend, 1);
+        Llama llama = args.length == 4 ? Llama.random(shape.config(), backend, 1)
+                : Llama.load(Path.of(args[5]), backend, DType.valueOf(args[4].toUpperCase(Locale.ROOT)));
         LoraConfig.Builder config = LoraConfig.builder(new TargetModules.Names(PROJECTIONS)).r(8).alpha(16);
         if (adapterKind.equals("MoSLoRA")) {
             config.mixer(MixerInit.KAIMING);
@@ -98,9 +106,10 @@ public final class FinetuneRun {
         }
         double median = median(seconds);
         System.out.printf(Locale.ROOT, "median_step_s=%.4f median_cpu_s=%.4f tokens_per_s=%.1f peak_rss_mb=%.0f heap_max_mb=%d "
-                        + "adapter_params=%d first_loss=%.4f last_loss=%.4f%n",
+                        + "adapter_params=%d first_loss=%.4f last_loss=%.4f weight_mb=%.1f%n",
                 median, median(cpuSeconds), shape.tokensPerStep() / median, PeakRss.megabytes(),
-                Runtime.getRuntime().maxMemory() >> 20, trainable.stream().mapToLong(Tensor::numel).sum(), firstLoss, lastLoss);
+                Runtime.getRuntime().maxMemory() >> 20, trainable.stream().mapToLong(Tensor::numel).sum(), firstLoss, lastLoss,
+                llama.weightBytes() / 1e6);
     }
 
     private static double median(double[] values) {

@@ -101,6 +101,15 @@ public final class FinetuneTable {
     /** Runs one case in a child JVM and returns its result line's {@code key=value} pairs. */
     private static Map<String, String> runChild(FinetuneShape shape, String adapter, String backend, FinetuneSteps steps)
             throws IOException, InterruptedException {
+        return runChild(shape, adapter, backend, steps, List.of());
+    }
+
+    /**
+     * {@link #runChild(FinetuneShape, String, String, FinetuneSteps)} with {@code extra} arguments
+     * for {@link FinetuneRun} (a weight type and a model folder).
+     */
+    static Map<String, String> runChild(FinetuneShape shape, String adapter, String backend, FinetuneSteps steps, List<String> extra)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -117,6 +126,7 @@ public final class FinetuneTable {
         command.add(adapter);
         command.add(Integer.toString(steps.warmup()));
         command.add(Integer.toString(steps.measured()));
+        command.addAll(extra);
         System.err.printf(Locale.ROOT, "%s %s %s: starting a JVM with -Xmx%dm (load %s)%n", shape.key(), adapter, backend,
                 shape.heapMb(backend), loadAverage());
         Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -140,7 +150,7 @@ public final class FinetuneTable {
     }
 
     /** The 1-minute load average from {@code /proc/loadavg}, or "n/a". */
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
         } catch (IOException e) {

@@ -277,12 +277,12 @@ public final class Tensor {
         return out;
     }
 
-    /** A tensor of the same shape and values on another backend (f32 or this dtype if supported). */
+    /** A tensor of the same shape and values on another backend (f32, or this dtype if supported there and not a block format). */
     public Tensor to(Backend target) {
         if (target == backend()) {
             return this;
         }
-        if (target.supports(dtype())) {
+        if (target.supports(dtype()) && !dtype().isBlockFormat()) {
             return of(target, dtype(), toDoubleArray(), shape);
         }
         return of(target, toFloatArray(), shape);

@@ -100,6 +100,21 @@ final class QuantizedWeights {
         }
     }
 
+    /**
+     * {@code C = A·op(W) + L·op(R)} for a row-major A (m×k) and the quantised weight W, through
+     * {@link Sgemm#multiplyPlusLowRank(Sgemm.PackedB, int, float[], int, int, Sgemm.LowRankTerm, float[], int, int)}:
+     * a LoRA layer's forward pass and input gradient on a quantised base in one product.
+     */
+    void multiplyPlusLowRank(int m, float[] a, int aOff, int lda, Tensor weight, boolean transW, Sgemm.LowRankTerm term,
+                             float[] c, int cOff, int ldc) {
+        Sgemm.PackedB packed = sgemm.pack(matrix(weight), transW);
+        try {
+            sgemm.multiplyPlusLowRank(packed, m, a, aOff, lda, term, c, cOff, ldc);
+        } finally {
+            sgemm.release(packed);
+        }
+    }
+
     private void multiply(int m, float[] a, int aOff, int lda, QuantizedMatrix w, boolean transW, float[] c, int cOff, int ldc,
                           boolean accumulate) {
         if (m > Math.max(Gemv.MAX_ROWS, BatchInvariantProducts.rows())) {

@@ -128,6 +128,32 @@ final class Sgemm {
         multiply(1, false, transB, m, n, k, a, aOff, m * lda, lda, b, bOff, 0, ldb, c, cOff, m * ldc, ldc, false, term);
     }
 
+    /**
+     * {@link #multiplyPlusLowRank(int, int, int, float[], int, int, boolean, float[], int, int, LowRankTerm, float[], int, int)}
+     * for a B packed by {@link #pack} (such as a quantised weight's): {@code C = A·op(B) + L·op(R)}, A
+     * row-major m×k with row length {@code lda}.
+     */
+    void multiplyPlusLowRank(PackedB b, int m, float[] a, int aOff, int lda, LowRankTerm term, float[] c, int cOff, int ldc) {
+        PackedB right = term.right();
+        if (right.n() != b.n()) {
+            throw new IllegalArgumentException("matmul low-rank term: op(R) has " + right.n() + " columns, C has " + b.n());
+        }
+        if (!holdsInOneSlice(right.k())) {
+            throw new IllegalArgumentException("matmul with a low-rank term needs a rank that fits one k-slice, got " + right.k());
+        }
+        requireRowLength("A", lda, b.k());
+        requireRowLength("C", ldc, b.n());
+        requireRowLength("L", term.ldl(), right.k());
+        StridedMatrix left = new StridedMatrix("A", a, aOff, 0, lda, 1);
+        StridedMatrix out = new StridedMatrix("C", c, cOff, 0, ldc, 1);
+        left.requireInside(1, m, b.k());
+        out.requireInside(1, m, b.n());
+        new StridedMatrix("L", term.left(), term.leftOff(), 0, term.ldl(), 1).requireInside(1, m, right.k());
+        if (m > 0) {
+            multiplyPieces(new Product(left, b.bT(), out, 1, m, b.n(), b.k(), b.kc(), true, false, term, false), b.data());
+        }
+    }
+
     /** Whether a rank-r term of this rank is packed as one k-slice, as {@link #multiplyPlusLowRank} needs. */
     boolean holdsInOneSlice(int rank) {
         return rank >= 1 && blocking.sliceDepth(rank) == rank;

@@ -414,8 +414,8 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
 
     /**
      * Through {@link Sgemm#multiplyPlusLowRank} where the product takes the blocked path (f32
-     * operands, more rows than {@link #rowByRowLimit}, a rank that packs as one k-slice); otherwise
-     * declined, for the op's two products.
+     * operands or a block-format {@code b}, more rows than {@link #rowByRowLimit}, a rank that packs
+     * as one k-slice); otherwise declined, for the op's two products.
      */
     @Override
     public boolean matmulPlusLowRank(Tensor a, Tensor b, boolean transB, Tensor low, Tensor lowB, boolean transLowB, Tensor out) {
@@ -423,14 +423,19 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
         int k = a.dim(1);
         int n = out.dim(1);
         int rank = low.dim(1);
-        if (isBf16(a) || isBf16(b) || isBf16(low) || isBf16(lowB) || QuantizedWeights.isQuantized(b) || m <= rowByRowLimit() || k == 0 || n == 0
+        if (isBf16(a) || isBf16(b) || isBf16(low) || isBf16(lowB) || m <= rowByRowLimit() || k == 0 || n == 0
                 || !sgemm.holdsInOneSlice(rank)) {
             return false;
         }
         Sgemm.PackedB right = sgemm.pack(transLowB, n, rank, data(lowB), lowB.offset(), lowB.dim(1));
         try {
-            sgemm.multiplyPlusLowRank(m, n, k, data(a), a.offset(), k, transB, data(b), b.offset(), b.dim(1),
-                    new Sgemm.LowRankTerm(data(low), low.offset(), rank, right), data(out), out.offset(), n);
+            Sgemm.LowRankTerm term = new Sgemm.LowRankTerm(data(low), low.offset(), rank, right);
+            if (QuantizedWeights.isQuantized(b)) {
+                quantized.multiplyPlusLowRank(m, data(a), a.offset(), k, b, transB, term, data(out), out.offset(), n);
+            } else {
+                sgemm.multiplyPlusLowRank(m, n, k, data(a), a.offset(), k, transB, data(b), b.offset(), b.dim(1), term,
+                        data(out), out.offset(), n);
+            }
         } finally {
             sgemm.release(right);
         }

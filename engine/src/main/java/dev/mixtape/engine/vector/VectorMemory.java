@@ -131,6 +131,9 @@ final class VectorMemory {
     }
 
     private static void requireSupported(DType dtype) {
+        if (dtype.isBlockFormat()) {
+            throw new UnsupportedOperationException(dtype + " weights are made from their blocks (Tensor.ofBlocks), not allocated");
+        }
         if (dtype != DType.F32 && dtype != DType.BF16) {
             throw new UnsupportedOperationException("the vector backend computes in F32 (and keeps frozen weights in BF16), not in "
                     + dtype + " (F64 is available on the nd4j backend)");

@@ -71,6 +71,40 @@ class BlockWeightsTest {
     }
 
     /**
+     * A low-rank term beside a block-format weight (a LoRA layer on a quantised base) takes the fused
+     * epilogue with B packed from the blocks: forward and every gradient equal those on the dequantised
+     * weight bit for bit with many rows, and within rounding with a few (the GEMV and two products).
+     */
+    @ParameterizedTest(name = "{0} tokens={1}")
+    @CsvSource({"Q4_0, 24", "Q4_K, 9", "Q8_0, 3"})
+    void lowRankLinearOnABlockWeightMatchesTheDequantisedWeight(String name, int tokens) {
+        BlockFormat format = BlockFormats.named(name);
+        SplittableRandom random = new SplittableRandom(tokens);
+        int in = 2 * format.blockSize();
+        int out = 40;
+        int rank = 4;
+        QuantizedMatrix w = QuantizedTestMatrices.random(format, out, in, random);
+        float[] xValues = QuantizedTestMatrices.floats(tokens * in, random);
+        float[] downValues = QuantizedTestMatrices.floats(rank * in, random);
+        float[] upValues = QuantizedTestMatrices.floats(out * rank, random);
+        float[] gValues = QuantizedTestMatrices.floats(tokens * out, random);
+        Tensor[] weights = {Tensor.of(BACKEND, w.dequantize(), out, in), blocks(w)};
+        float[][][] results = new float[2][][];
+        for (int i = 0; i < 2; i++) {
+            Tensor x = Tensor.of(BACKEND, xValues, tokens, in).requiresGrad(true);
+            Tensor down = Tensor.of(BACKEND, downValues, rank, in).requiresGrad(true);
+            Tensor up = Tensor.of(BACKEND, upValues, out, rank).requiresGrad(true);
+            Tensor y = F.lowRankLinear(x, weights[i], x, down, up, 0.5);
+            y.backward(Tensor.of(BACKEND, gValues, tokens, out));
+            results[i] = new float[][] {y.toFloatArray(), x.grad().toFloatArray(), down.grad().toFloatArray(), up.grad().toFloatArray()};
+        }
+        String[] what = {"y", "dx", "d down", "d up"};
+        for (int j = 0; j < what.length; j++) {
+            assertClose(results[0][j], results[1][j], tokens > Gemv.MAX_ROWS, Math.max(in, out), name + " " + what[j]);
+        }
+    }
+
+    /**
      * The backend's matmul itself, onto an output already holding values: {@code accumulate} adds to
      * them, otherwise they are overwritten (a kernel that adds where it should write, or the reverse,
      * fails here even where fresh outputs start at zero).
