@@ -1,6 +1,7 @@
 package dev.mixtape.serve;
 
 import dev.mixtape.engine.DType;
+import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.llama.NonFiniteWeights;
 
 import java.nio.file.Path;
@@ -15,7 +16,8 @@ import java.util.function.Consumer;
  * start, where to listen, the API key, and the limits.
  *
  * @param model        an HF folder, a .gguf or a llama2.c .bin
- * @param weights      the type its weight matrices are kept in: F32 (default) or BF16 (half the memory and bytes read per token)
+ * @param weights      the type its weight matrices are kept in: {@link Llama#AS_STORED} (default: as the file holds them), F32,
+ *                     BF16, Q8_0 or Q4_0 (see {@code --weights} in docs/CLI.md)
  * @param nonFinite    what loading does with a weight holding NaN or ±Inf (default: refuse the model)
  * @param tokenizer    a tokenizer overriding the model's own, or null
  * @param modelName    the name the base model is served as (default: the model's file name)
@@ -60,7 +62,7 @@ public record ServerConfig(Path model, DType weights, NonFiniteWeights nonFinite
     /** Builds a {@link ServerConfig}. */
     public static final class Builder {
         private final Path model;
-        private DType weights = DType.F32;
+        private DType weights = Llama.AS_STORED;
         private NonFiniteWeights nonFinite = NonFiniteWeights.REFUSE;
         private Path tokenizer;
         private String modelName;
