@@ -26,7 +26,7 @@ import dev.mixtape.models.train.TrainingJob;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,12 +70,18 @@ class SparkFineTuningTest {
     @TempDir
     Path folder;
 
-    @BeforeAll
-    static void startSpark() throws IOException {
-        base = BaseModel.at(SharedFiles.require("models/stories260K/hf"));
-        tokenizer = Tokenizers.load(SharedFiles.require("models/stories260K/tok512.bin"));
-        spark = new JavaSparkContext(new SparkConf().setMaster("local[2,2]").setAppName("SparkFineTuningTest")
-                .set("spark.ui.enabled", "false"));
+    /**
+     * Loads the model and starts Spark before the first test. Not in {@code @BeforeAll}: there a missing
+     * shared/ folder would skip the class without a word, where each test should say why it skips.
+     */
+    @BeforeEach
+    void startSpark() throws IOException {
+        if (spark == null) {
+            base = BaseModel.at(SharedFiles.require("models/stories260K/hf"));
+            tokenizer = Tokenizers.load(SharedFiles.require("models/stories260K/tok512.bin"));
+            spark = new JavaSparkContext(new SparkConf().setMaster("local[2,2]").setAppName("SparkFineTuningTest")
+                    .set("spark.ui.enabled", "false"));
+        }
     }
 
     @AfterAll
