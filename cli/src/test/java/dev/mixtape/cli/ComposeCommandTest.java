@@ -1,7 +1,6 @@
 package dev.mixtape.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.adapters.mole.MoleFiles;
 import dev.mixtape.engine.io.SafetensorsFile;
@@ -23,7 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code mixtape compose}, {@code eval --mole}, and {@code generate --mole} in-process, on the bundled model. */
 class ComposeCommandTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path experts;
@@ -40,10 +38,6 @@ class ComposeCommandTest {
         }
     }
 
-    private static JsonNode lastLine(CliRun run) throws IOException {
-        assertEquals(0, run.status(), run.err());
-        return JSON.readTree(run.out().lines().toList().getLast());
-    }
 
     private Path mix() throws IOException {
         Path mix = folder.resolve("mix.jsonl");
@@ -67,7 +61,7 @@ class ComposeCommandTest {
         Path mole = folder.resolve("mole");
         CliRun composed = CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "4", "--batch-size", "8",
                 "--granularity", "block", "--out", mole.toString());
-        JsonNode summary = lastLine(composed);
+        JsonNode summary = composed.summary();
         assertEquals(4, summary.get("steps").asInt());
         assertTrue(summary.get("eval_after").get("loss").asDouble() < summary.get("eval_before").get("loss").asDouble(), summary.toString());
         for (String file : List.of(MoleFiles.CONFIG_FILE, MoleFiles.GATES_FILE, TrainingJob.CHECKPOINT, TrainingJob.METRICS, LossCurves.FILE)) {
@@ -85,10 +79,10 @@ class ComposeCommandTest {
 
         String model = Bundled.tinyLlama().toString();
         String data = Bundled.task("reverse").eval().toString();
-        JsonNode masked = lastLine(CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "facts", "--data", data, "--seq-len", "64"));
-        JsonNode byIndex = lastLine(CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "1", "--data", data, "--seq-len", "64"));
-        JsonNode expert = lastLine(CliRun.of("eval", "--model", model, "--adapter", experts.resolve("reverse").toString(), "--data", data,
-                "--seq-len", "64"));
+        JsonNode masked = CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "facts", "--data", data, "--seq-len", "64").summary();
+        JsonNode byIndex = CliRun.of("eval", "--model", model, "--mole", mole.toString(), "--mask", "1", "--data", data, "--seq-len", "64").summary();
+        JsonNode expert = CliRun.of("eval", "--model", model, "--adapter", experts.resolve("reverse").toString(), "--data", data,
+                "--seq-len", "64").summary();
         assertEquals(expert.get("loss").asDouble(), masked.get("loss").asDouble(), 1e-6, "G'_reverse = 1: the reverse expert alone");
         assertEquals(masked.toString(), byIndex.toString());
 
@@ -101,7 +95,7 @@ class ComposeCommandTest {
     @Test
     void aMoleWhoseExpertChangedOrThatMasksEveryExpertIsRefusedInOneLine() throws IOException {
         Path mole = folder.resolve("mole");
-        lastLine(CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "2", "--batch-size", "8", "--out", mole.toString()));
+        CliRun.of("compose", "--experts", expertList(), "--data", mix().toString(), "--steps", "2", "--batch-size", "8", "--out", mole.toString()).summary();
         String model = Bundled.tinyLlama().toString();
         String data = Bundled.task("reverse").eval().toString();
 
@@ -115,8 +109,8 @@ class ComposeCommandTest {
             Files.copy(experts.resolve("facts").resolve(file), copy.resolve(file));
         }
         Path moved = folder.resolve("mole-of-copy");
-        lastLine(CliRun.of("compose", "--experts", experts.resolve("reverse") + "," + copy, "--data", mix().toString(), "--steps", "1",
-                "--batch-size", "8", "--out", moved.toString()));
+        CliRun.of("compose", "--experts", experts.resolve("reverse") + "," + copy, "--data", mix().toString(), "--steps", "1",
+                "--batch-size", "8", "--out", moved.toString()).summary();
         Path copied = moved.resolve("experts/facts-copy").resolve(PeftFiles.WEIGHTS_FILE);
         byte[] weights = Files.readAllBytes(copied);
         weights[weights.length - 1] ^= 1;

@@ -1,7 +1,6 @@
 package dev.mixtape.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.testdata.Bundled;
@@ -19,16 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code mixtape finetune}, {@code eval --adapter} and {@code merge} in-process, on the bundled tiny model and tasks. */
 class FinetuneCommandTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path folder;
 
-    private static JsonNode lastLine(CliRun run) throws IOException {
-        assertEquals(0, run.status(), run.err());
-        List<String> lines = run.out().lines().toList();
-        return JSON.readTree(lines.getLast());
-    }
 
     /**
      * A 12-step fine-tune on the reverse task lowers the held-out loss by more than a nat (4.27 to 2.83
@@ -38,8 +31,8 @@ class FinetuneCommandTest {
     @Test
     void aShortFineTuneWritesARunFolderWhoseAdapterEvalAndMergeReproduceItsFigures() throws IOException {
         Path out = folder.resolve("run");
-        JsonNode summary = lastLine(CliRun.of("finetune", "--task", "reverse", "--steps", "12", "--batch-size", "8", "--lr", "1e-2",
-                "--out", out.toString()));
+        JsonNode summary = CliRun.of("finetune", "--task", "reverse", "--steps", "12", "--batch-size", "8", "--lr", "1e-2",
+                "--out", out.toString()).summary();
 
         assertEquals(out.toString(), summary.get("out").asText());
         assertEquals(12, summary.get("steps").asInt());
@@ -56,8 +49,8 @@ class FinetuneCommandTest {
 
         String model = Bundled.tinyLlama().toString();
         String evalData = Bundled.task("reverse").eval().toString();
-        JsonNode evaluated = lastLine(CliRun.of("eval", "--model", model, "--adapter", out.toString(), "--data", evalData,
-                "--seq-len", "64", "--batch-size", "8"));
+        JsonNode evaluated = CliRun.of("eval", "--model", model, "--adapter", out.toString(), "--data", evalData,
+                "--seq-len", "64", "--batch-size", "8").summary();
         assertEquals(after.get("loss").asDouble(), evaluated.get("loss").asDouble(), 0.0, "eval --adapter gives the run's figure");
         assertEquals(after.get("accuracy").asDouble(), evaluated.get("accuracy").asDouble(), 0.0);
 
@@ -65,8 +58,8 @@ class FinetuneCommandTest {
         assertEquals(0, CliRun.of("merge", "--model", model, "--adapter", out.toString(), "--out", merged.toString()).status());
         String weights = Files.readString(merged.resolve("model.safetensors"), java.nio.charset.StandardCharsets.ISO_8859_1);
         assertFalse(weights.contains("lora_") || weights.contains("base_layer"), "a plain Llama's tensor names");
-        JsonNode mergedEval = lastLine(CliRun.of("eval", "--model", merged.toString(), "--data", evalData, "--seq-len", "64",
-                "--batch-size", "8"));
+        JsonNode mergedEval = CliRun.of("eval", "--model", merged.toString(), "--data", evalData, "--seq-len", "64",
+                "--batch-size", "8").summary();
         assertEquals(after.get("loss").asDouble(), mergedEval.get("loss").asDouble(), 1e-5, "the merged model computes what the adapter did");
     }
 
@@ -80,7 +73,7 @@ class FinetuneCommandTest {
         Files.writeString(data, lines);
         CliRun run = CliRun.of("finetune", "--data", data.toString(), "--epochs", "2", "--batch-size", "6", "--adapter-type", "lora",
                 "--target-modules", "q_proj,v_proj", "--out", folder.resolve("run").toString());
-        JsonNode summary = lastLine(run);
+        JsonNode summary = run.summary();
         assertEquals(12, summary.get("steps").asInt(), "36 training sequences, 2 epochs of batches of 6");
         assertTrue(run.err().contains("36 training sequences") && run.err().contains("4 held out"), run.err());
         String config = Files.readString(folder.resolve("run").resolve(PeftFiles.CONFIG_FILE));
@@ -90,10 +83,10 @@ class FinetuneCommandTest {
     @Test
     void aRunStartedFromAnAdapterContinuesFromItsWeights() throws IOException {
         Path first = folder.resolve("first");
-        JsonNode firstRun = lastLine(CliRun.of("finetune", "--task", "reverse", "--steps", "6", "--batch-size", "8", "--lr", "1e-2",
-                "--out", first.toString()));
-        JsonNode second = lastLine(CliRun.of("finetune", "--task", "reverse", "--steps", "2", "--batch-size", "8", "--lr", "1e-9",
-                "--init-adapter", first.toString(), "--out", folder.resolve("second").toString()));
+        JsonNode firstRun = CliRun.of("finetune", "--task", "reverse", "--steps", "6", "--batch-size", "8", "--lr", "1e-2",
+                "--out", first.toString()).summary();
+        JsonNode second = CliRun.of("finetune", "--task", "reverse", "--steps", "2", "--batch-size", "8", "--lr", "1e-9",
+                "--init-adapter", first.toString(), "--out", folder.resolve("second").toString()).summary();
         assertEquals(firstRun.get("eval_after").get("loss").asDouble(), second.get("eval_before").get("loss").asDouble(), 0.0);
     }
 

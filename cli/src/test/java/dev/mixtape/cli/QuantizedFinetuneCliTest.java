@@ -1,7 +1,6 @@
 package dev.mixtape.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.testdata.Bundled;
 import org.junit.jupiter.api.Test;
@@ -12,7 +11,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,22 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * dequantised base computes; an unusable type is one line.
  */
 class QuantizedFinetuneCliTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path folder;
 
-    private static JsonNode lastLine(CliRun run) throws IOException {
-        assertEquals(0, run.status(), run.err());
-        List<String> lines = run.out().lines().toList();
-        return JSON.readTree(lines.getLast());
-    }
 
     @Test
     void finetuneOnAQ4_0BaseWritesAnOrdinaryPeftFolder() throws IOException {
         Path out = folder.resolve("run");
-        JsonNode summary = lastLine(CliRun.of("finetune", "--weights", "q4_0", "--task", "reverse", "--steps", "12",
-                "--batch-size", "8", "--lr", "1e-2", "--out", out.toString()));
+        JsonNode summary = CliRun.of("finetune", "--weights", "q4_0", "--task", "reverse", "--steps", "12",
+                "--batch-size", "8", "--lr", "1e-2", "--out", out.toString()).summary();
         double before = summary.get("eval_before").get("loss").asDouble();
         double after = summary.get("eval_after").get("loss").asDouble();
         assertTrue(after < before - 1.0, "12 steps on the Q4_0 base train as on f32 (4.3 to 2.8 nats there): " + summary);
@@ -51,11 +43,11 @@ class QuantizedFinetuneCliTest {
 
         String model = Bundled.tinyLlama().toString();
         String evalData = Bundled.task("reverse").eval().toString();
-        JsonNode onQ4 = lastLine(CliRun.of("eval", "--model", model, "--weights", "q4_0", "--adapter", out.toString(),
-                "--data", evalData, "--seq-len", "64", "--batch-size", "8"));
+        JsonNode onQ4 = CliRun.of("eval", "--model", model, "--weights", "q4_0", "--adapter", out.toString(),
+                "--data", evalData, "--seq-len", "64", "--batch-size", "8").summary();
         assertEquals(after, onQ4.get("loss").asDouble(), 0.0, "eval on the same Q4_0 base gives the run's figure");
-        JsonNode onF32 = lastLine(CliRun.of("eval", "--model", model, "--adapter", out.toString(), "--data", evalData,
-                "--seq-len", "64", "--batch-size", "8"));
+        JsonNode onF32 = CliRun.of("eval", "--model", model, "--adapter", out.toString(), "--data", evalData,
+                "--seq-len", "64", "--batch-size", "8").summary();
         assertTrue(Math.abs(onF32.get("loss").asDouble() - after) < 0.5, "the f32 base loads it and is close: " + onF32);
     }
 
@@ -66,19 +58,19 @@ class QuantizedFinetuneCliTest {
             Files.copy(in, base);
         }
         Path run = folder.resolve("run");
-        lastLine(CliRun.of("finetune", "--model", base.toString(), "--task", "reverse", "--steps", "2", "--batch-size", "4",
-                "--lr", "1e-2", "--out", run.toString()));
+        CliRun.of("finetune", "--model", base.toString(), "--task", "reverse", "--steps", "2", "--batch-size", "4",
+                "--lr", "1e-2", "--out", run.toString()).summary();
         Path merged = folder.resolve("merged");
         CliRun merge = CliRun.of("merge", "--model", base.toString(), "--adapter", run.toString(), "--out", merged.toString());
         assertEquals(0, merge.status(), merge.err());
         assertTrue(merge.err().contains("merge: the merged weights are written in F32 (the base's Q8_0 matrices dequantised, "
                 + "not re-quantised)"), merge.err());
         String evalData = Bundled.task("reverse").eval().toString();
-        JsonNode adapterOnWidened = lastLine(CliRun.of("eval", "--model", base.toString(), "--weights", "f32", "--adapter", run.toString(),
-                "--data", evalData, "--seq-len", "64", "--batch-size", "4"));
-        JsonNode mergedEval = lastLine(CliRun.of("eval", "--model", merged.toString(), "--tokenizer",
+        JsonNode adapterOnWidened = CliRun.of("eval", "--model", base.toString(), "--weights", "f32", "--adapter", run.toString(),
+                "--data", evalData, "--seq-len", "64", "--batch-size", "4").summary();
+        JsonNode mergedEval = CliRun.of("eval", "--model", merged.toString(), "--tokenizer",
                 dev.mixtape.engine.SharedFiles.require("models/stories260K/tok512.bin").toString(), "--data", evalData,
-                "--seq-len", "64", "--batch-size", "4"));
+                "--seq-len", "64", "--batch-size", "4").summary();
         assertEquals(adapterOnWidened.get("loss").asDouble(), mergedEval.get("loss").asDouble(), 1e-5);
     }
 
