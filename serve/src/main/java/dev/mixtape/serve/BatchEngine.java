@@ -18,6 +18,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -40,6 +43,9 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class BatchEngine implements AutoCloseable {
     /** Rows of one adapter side by side, so that their updates share products (see {@link RowAdapters}). */
     private static final Comparator<Sequence> ADAPTER_ORDER = Comparator.comparing(sequence -> String.valueOf(sequence.served.routed()));
+    /** Fewest rows a group decoding beside others takes: fewer would read the weights more often than they gain. */
+    private static final int MIN_GROUP_ROWS = 8;
+    private static final int PROCESSORS = Runtime.getRuntime().availableProcessors();
 
     private final ServedModels models;
     private final Tokenizer tokenizer;
@@ -54,6 +60,9 @@ public final class BatchEngine implements AutoCloseable {
     /** Removed adapters and MoLEs whose matrices go once no request holds them. */
     private final List<ServedModel> retiring = new ArrayList<>();
     private final Thread thread;
+    /** Threads decoding a step's further groups beside the engine's thread ({@link #groups}). */
+    private final ExecutorService helpers = Executors.newFixedThreadPool(Math.max(1, PROCESSORS - 1),
+            Thread.ofPlatform().name("mixtape-batch-decoder-", 1).daemon(true).factory());
     private int held;
     private boolean closed;
     private volatile long steps;
@@ -171,6 +180,7 @@ public final class BatchEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        helpers.shutdown();
     }
 
     private void loop() {
@@ -232,27 +242,68 @@ public final class BatchEngine implements AutoCloseable {
         }
     }
 
-    /** One token for every running sequence: per model tree, in products of at most {@link EngineConfig#productRows} rows. */
+    /**
+     * One token for every running sequence: per model tree, in products of at most
+     * {@link EngineConfig#productRows} rows, each split into {@link #groups} decoded at once on this
+     * thread and the helpers; each row's text is then taken on this thread, in order.
+     */
     private void step() {
         Map<Llama, List<Sequence>> byTree = new IdentityHashMap<>();
         for (Sequence sequence : running) {
             byTree.computeIfAbsent(sequence.served.model(), tree -> new ArrayList<>()).add(sequence);
         }
+        List<List<Sequence>> groups = new ArrayList<>();
         for (List<Sequence> tree : byTree.values()) {
             tree.sort(ADAPTER_ORDER);
             for (int from = 0; from < tree.size(); from += config.productRows()) {
-                List<Sequence> rows = tree.subList(from, Math.min(tree.size(), from + config.productRows()));
-                try {
-                    decode(rows);
-                } catch (RuntimeException e) {
-                    rows.forEach(sequence -> sequence.fail(e));
+                groups.addAll(groups(tree.subList(from, Math.min(tree.size(), from + config.productRows()))));
+            }
+        }
+        List<Future<float[][]>> decoded = new ArrayList<>(groups.size());
+        for (List<Sequence> group : groups.subList(1, groups.size())) {
+            decoded.add(helpers.submit(decoding(group)));
+        }
+        decoded.addFirst(completedOrFailed(decoding(groups.getFirst())));
+        for (int g = 0; g < groups.size(); g++) {
+            List<Sequence> group = groups.get(g);
+            try {
+                float[][] logits = decoded.get(g).get();
+                for (int r = 0; r < group.size(); r++) {
+                    group.get(r).advance(logits[r]);
                 }
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
+                RuntimeException failure = (RuntimeException) e.getCause();
+                group.forEach(sequence -> sequence.fail(failure));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                group.forEach(sequence -> sequence.fail(new IllegalStateException("interrupted while decoding", e)));
+            } catch (RuntimeException e) {
+                group.forEach(sequence -> sequence.fail(e));
             }
         }
         steps++;
     }
 
-    private void decode(List<Sequence> rows) {
+    /**
+     * {@code rows} (one product's) as groups of at least {@link #MIN_GROUP_ROWS} rows, at most one
+     * per processor, that decode at the same time: a step's work outside the products (attention,
+     * the KV caches, RoPE, norms) is per row and would otherwise run on one thread while the weight
+     * products' other threads wait. Each group reads the weights once for its rows.
+     */
+    private List<List<Sequence>> groups(List<Sequence> rows) {
+        int count = Math.max(1, Math.min(PROCESSORS, rows.size() / MIN_GROUP_ROWS));
+        List<List<Sequence>> groups = new ArrayList<>(count);
+        for (int g = 0; g < count; g++) {
+            groups.add(rows.subList(g * rows.size() / count, (g + 1) * rows.size() / count));
+        }
+        return groups;
+    }
+
+    /** The logits of {@code rows}' next tokens, computed when called (on whichever thread); the rows' inputs are read now. */
+    private static Callable<float[][]> decoding(List<Sequence> rows) {
         List<Llama.Session> sessions = new ArrayList<>(rows.size());
         List<String> adapters = new ArrayList<>(rows.size());
         int[] tokens = new int[rows.size()];
@@ -262,9 +313,17 @@ public final class BatchEngine implements AutoCloseable {
             adapters.add(sequence.served.routed());
             tokens[r] = sequence.nextToken();
         }
-        float[][] logits = stepRows(sessions, adapters, tokens);
-        for (int r = 0; r < rows.size(); r++) {
-            rows.get(r).advance(logits[r]);
+        return () -> stepRows(sessions, adapters, tokens);
+    }
+
+    /** {@code task} run on this thread, as a completed future holding its result or its failure. */
+    private static Future<float[][]> completedOrFailed(Callable<float[][]> task) {
+        try {
+            return CompletableFuture.completedFuture(task.call());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
