@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -204,11 +205,7 @@ public final class BatchEngine implements AutoCloseable {
                 lock.unlock();
             }
             due.forEach(Runnable::run);
-            for (Sequence sequence : joining) {
-                if (!sequence.endedByClientOrClock() && start(sequence)) {
-                    running.add(sequence);
-                }
-            }
+            admit(joining);
             dropEnded();
             if (!running.isEmpty()) {
                 step();
@@ -229,16 +226,64 @@ public final class BatchEngine implements AutoCloseable {
         running.clear();
     }
 
-    /** Processes a newcomer's prompt; returns whether it goes on decoding. */
-    private boolean start(Sequence sequence) {
+    /**
+     * Processes the newcomers' prompts, shared out between this thread and the helpers (each prompt
+     * alone, as {@code ./mixtape generate} processes it); those that go on decoding join the batch.
+     */
+    private void admit(List<Sequence> joining) {
+        List<Sequence> opened = new ArrayList<>(joining.size());
+        for (Sequence sequence : joining) {
+            if (!sequence.endedByClientOrClock() && open(sequence)) {
+                opened.add(sequence);
+            }
+        }
+        if (opened.isEmpty()) {
+            return;
+        }
+        int shares = Math.min(PROCESSORS, opened.size());
+        List<Callable<List<Prefill>>> tasks = new ArrayList<>(shares);
+        for (int s = 0; s < shares; s++) {
+            List<Sequence> share = opened.subList(s * opened.size() / shares, (s + 1) * opened.size() / shares);
+            tasks.add(() -> share.stream().map(BatchEngine::prefill).toList());
+        }
+        Iterator<Sequence> sequences = opened.iterator();
+        for (Future<List<Prefill>> share : atOnce(tasks)) {
+            for (Prefill prefill : resultOf(share)) {
+                Sequence sequence = sequences.next();
+                try {
+                    if (prefill.failure() != null) {
+                        throw prefill.failure();
+                    }
+                    if (sequence.advance(prefill.logits())) {
+                        running.add(sequence);
+                    }
+                } catch (RuntimeException e) {
+                    sequence.fail(e);
+                }
+            }
+        }
+    }
+
+    /** Makes a newcomer's session; returns whether it goes on to its prompt. */
+    private boolean open(Sequence sequence) {
         try {
-            ServedModel served = sequence.served;
-            RowAdapters routing = RowAdapters.sequence(served.routed());
-            return sequence.start(prompt -> routing.run(() -> sequence.session().forward(prompt)),
-                    served.model(), tokenizer.newStreamingDecoder());
+            return sequence.open(sequence.served.model(), tokenizer.newStreamingDecoder());
         } catch (RuntimeException e) {
             sequence.fail(e);
             return false;
+        }
+    }
+
+    /** The logits after an opened sequence's prompt, or why there are none. */
+    private record Prefill(float[] logits, RuntimeException failure) {
+    }
+
+    private static Prefill prefill(Sequence sequence) {
+        try {
+            RowAdapters routing = RowAdapters.sequence(sequence.served.routed());
+            return new Prefill(routing.run(() -> sequence.session().forward(sequence.prompt())), null);
+        } catch (RuntimeException e) {
+            return new Prefill(null, e);
         }
     }
 
@@ -259,27 +304,14 @@ public final class BatchEngine implements AutoCloseable {
                 groups.addAll(groups(tree.subList(from, Math.min(tree.size(), from + config.productRows()))));
             }
         }
-        List<Future<float[][]>> decoded = new ArrayList<>(groups.size());
-        for (List<Sequence> group : groups.subList(1, groups.size())) {
-            decoded.add(helpers.submit(decoding(group)));
-        }
-        decoded.addFirst(completedOrFailed(decoding(groups.getFirst())));
+        List<Future<float[][]>> decoded = atOnce(groups.stream().map(BatchEngine::decoding).toList());
         for (int g = 0; g < groups.size(); g++) {
             List<Sequence> group = groups.get(g);
             try {
-                float[][] logits = decoded.get(g).get();
+                float[][] logits = resultOf(decoded.get(g));
                 for (int r = 0; r < group.size(); r++) {
                     group.get(r).advance(logits[r]);
                 }
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof Error error) {
-                    throw error;
-                }
-                RuntimeException failure = (RuntimeException) e.getCause();
-                group.forEach(sequence -> sequence.fail(failure));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                group.forEach(sequence -> sequence.fail(new IllegalStateException("interrupted while decoding", e)));
             } catch (RuntimeException e) {
                 group.forEach(sequence -> sequence.fail(e));
             }
@@ -316,14 +348,34 @@ public final class BatchEngine implements AutoCloseable {
         return () -> stepRows(sessions, adapters, tokens);
     }
 
-    /** {@code task} run on this thread, as a completed future holding its result or its failure. */
-    private static Future<float[][]> completedOrFailed(Callable<float[][]> task) {
+    /** Runs the first task on this thread and the others on the helpers, all at once; their results in order. */
+    private <T> List<Future<T>> atOnce(List<Callable<T>> tasks) {
+        List<Future<T>> results = new ArrayList<>(tasks.size());
+        for (Callable<T> task : tasks.subList(1, tasks.size())) {
+            results.add(helpers.submit(task));
+        }
         try {
-            return CompletableFuture.completedFuture(task.call());
+            results.addFirst(CompletableFuture.completedFuture(tasks.getFirst().call()));
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            results.addFirst(CompletableFuture.failedFuture(e));
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+        return results;
+    }
+
+    /** The result of a task that catches its own failures (an Error still ends the engine, as on this thread). */
+    private static <T> T resultOf(Future<T> task) {
+        try {
+            return task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a helper", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw (RuntimeException) e.getCause();
         }
     }
 
