@@ -13,7 +13,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -24,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * Continuous batching over one base model and its adapters, usable without HTTP: requests submitted
@@ -228,33 +228,36 @@ public final class BatchEngine implements AutoCloseable {
 
     /**
      * Processes the newcomers' prompts, shared out between this thread and the helpers (each prompt
-     * alone, as {@code ./mixtape generate} processes it); those that go on decoding join the batch.
+     * alone, as {@code ./mixtape generate} processes it; a MoLE's in turn, see {@link #oneAtATime});
+     * those that go on decoding join the batch.
      */
     private void admit(List<Sequence> joining) {
         List<Sequence> opened = new ArrayList<>(joining.size());
+        List<Sequence> moles = new ArrayList<>();
         for (Sequence sequence : joining) {
             if (!sequence.endedByClientOrClock() && open(sequence)) {
-                opened.add(sequence);
+                (oneAtATime(sequence) ? moles : opened).add(sequence);
             }
         }
-        if (opened.isEmpty()) {
+        List<List<Sequence>> shares = new ArrayList<>();
+        int count = Math.min(PROCESSORS, opened.size());
+        for (int s = 0; s < count; s++) {
+            shares.add(opened.subList(s * opened.size() / count, (s + 1) * opened.size() / count));
+        }
+        if (!moles.isEmpty()) {
+            shares.add(moles);
+        }
+        if (shares.isEmpty()) {
             return;
         }
-        int shares = Math.min(PROCESSORS, opened.size());
-        List<Callable<List<Prefill>>> tasks = new ArrayList<>(shares);
-        for (int s = 0; s < shares; s++) {
-            List<Sequence> share = opened.subList(s * opened.size() / shares, (s + 1) * opened.size() / shares);
-            tasks.add(() -> share.stream().map(BatchEngine::prefill).toList());
-        }
-        Iterator<Sequence> sequences = opened.iterator();
-        for (Future<List<Prefill>> share : atOnce(tasks)) {
-            for (Prefill prefill : resultOf(share)) {
-                Sequence sequence = sequences.next();
+        List<Future<List<Outcome<float[]>>>> prefilled = atOnce(shares.stream()
+                .<Callable<List<Outcome<float[]>>>>map(share -> () -> share.stream().map(BatchEngine::prefill).toList()).toList());
+        for (int s = 0; s < shares.size(); s++) {
+            List<Outcome<float[]>> outcomes = resultOf(prefilled.get(s));
+            for (int i = 0; i < outcomes.size(); i++) {
+                Sequence sequence = shares.get(s).get(i);
                 try {
-                    if (prefill.failure() != null) {
-                        throw prefill.failure();
-                    }
-                    if (sequence.advance(prefill.logits())) {
+                    if (sequence.advance(outcomes.get(i).value())) {
                         running.add(sequence);
                     }
                 } catch (RuntimeException e) {
@@ -262,6 +265,14 @@ public final class BatchEngine implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Whether {@code sequence}'s passes must not overlap others on its tree: a MoLE's gates keep a
+     * forward pass's state in the tree (a shared gate's weights, computed at its first layer).
+     */
+    private static boolean oneAtATime(Sequence sequence) {
+        return sequence.served.kind() == ServedModel.Kind.MOLE;
     }
 
     /** Makes a newcomer's session; returns whether it goes on to its prompt. */
@@ -274,46 +285,70 @@ public final class BatchEngine implements AutoCloseable {
         }
     }
 
-    /** The logits after an opened sequence's prompt, or why there are none. */
-    private record Prefill(float[] logits, RuntimeException failure) {
+    /** A value computed on whichever thread, or the failure computing it. */
+    private record Outcome<T>(T result, RuntimeException failure) {
+        static <T> Outcome<T> of(Supplier<T> computation) {
+            try {
+                return new Outcome<>(computation.get(), null);
+            } catch (RuntimeException e) {
+                return new Outcome<>(null, e);
+            }
+        }
+
+        /** The value, or throws the failure. */
+        T value() {
+            if (failure != null) {
+                throw failure;
+            }
+            return result;
+        }
     }
 
-    private static Prefill prefill(Sequence sequence) {
-        try {
-            RowAdapters routing = RowAdapters.sequence(sequence.served.routed());
-            return new Prefill(routing.run(() -> sequence.session().forward(sequence.prompt())), null);
-        } catch (RuntimeException e) {
-            return new Prefill(null, e);
-        }
+    private static Outcome<float[]> prefill(Sequence sequence) {
+        RowAdapters routing = RowAdapters.sequence(sequence.served.routed());
+        return Outcome.of(() -> routing.run(() -> sequence.session().forward(sequence.prompt())));
     }
 
     /**
      * One token for every running sequence: per model tree, in products of at most
      * {@link EngineConfig#productRows} rows, each split into {@link #groups} decoded at once on this
-     * thread and the helpers; each row's text is then taken on this thread, in order.
+     * thread and the helpers (a MoLE tree's products in turn, see {@link #oneAtATime}); each row's
+     * text is then taken on this thread, in order.
      */
     private void step() {
         Map<Llama, List<Sequence>> byTree = new IdentityHashMap<>();
         for (Sequence sequence : running) {
             byTree.computeIfAbsent(sequence.served.model(), tree -> new ArrayList<>()).add(sequence);
         }
-        List<List<Sequence>> groups = new ArrayList<>();
+        List<List<List<Sequence>>> lanes = new ArrayList<>();
+        List<List<Sequence>> inTurn = new ArrayList<>();
         for (List<Sequence> tree : byTree.values()) {
             tree.sort(ADAPTER_ORDER);
             for (int from = 0; from < tree.size(); from += config.productRows()) {
-                groups.addAll(groups(tree.subList(from, Math.min(tree.size(), from + config.productRows()))));
+                List<Sequence> rows = tree.subList(from, Math.min(tree.size(), from + config.productRows()));
+                if (oneAtATime(tree.getFirst())) {
+                    inTurn.add(rows);
+                } else {
+                    groups(rows).forEach(group -> lanes.add(List.of(group)));
+                }
             }
         }
-        List<Future<float[][]>> decoded = atOnce(groups.stream().map(BatchEngine::decoding).toList());
-        for (int g = 0; g < groups.size(); g++) {
-            List<Sequence> group = groups.get(g);
-            try {
-                float[][] logits = resultOf(decoded.get(g));
-                for (int r = 0; r < group.size(); r++) {
-                    group.get(r).advance(logits[r]);
+        if (!inTurn.isEmpty()) {
+            lanes.add(inTurn);
+        }
+        List<Future<List<Outcome<float[][]>>>> decoded = atOnce(lanes.stream().map(BatchEngine::decoding).toList());
+        for (int l = 0; l < lanes.size(); l++) {
+            List<Outcome<float[][]>> outcomes = resultOf(decoded.get(l));
+            for (int g = 0; g < outcomes.size(); g++) {
+                List<Sequence> group = lanes.get(l).get(g);
+                try {
+                    float[][] logits = outcomes.get(g).value();
+                    for (int r = 0; r < group.size(); r++) {
+                        group.get(r).advance(logits[r]);
+                    }
+                } catch (RuntimeException e) {
+                    group.forEach(sequence -> sequence.fail(e));
                 }
-            } catch (RuntimeException e) {
-                group.forEach(sequence -> sequence.fail(e));
             }
         }
         steps++;
@@ -334,18 +369,25 @@ public final class BatchEngine implements AutoCloseable {
         return groups;
     }
 
-    /** The logits of {@code rows}' next tokens, computed when called (on whichever thread); the rows' inputs are read now. */
-    private static Callable<float[][]> decoding(List<Sequence> rows) {
-        List<Llama.Session> sessions = new ArrayList<>(rows.size());
-        List<String> adapters = new ArrayList<>(rows.size());
-        int[] tokens = new int[rows.size()];
-        for (int r = 0; r < rows.size(); r++) {
-            Sequence sequence = rows.get(r);
-            sessions.add(sequence.session());
-            adapters.add(sequence.served.routed());
-            tokens[r] = sequence.nextToken();
+    /**
+     * The logits of each group's next tokens, the groups decoded in turn when called (on whichever
+     * thread); the rows' inputs are read now.
+     */
+    private static Callable<List<Outcome<float[][]>>> decoding(List<List<Sequence>> lane) {
+        List<Supplier<float[][]>> steps = new ArrayList<>(lane.size());
+        for (List<Sequence> rows : lane) {
+            List<Llama.Session> sessions = new ArrayList<>(rows.size());
+            List<String> adapters = new ArrayList<>(rows.size());
+            int[] tokens = new int[rows.size()];
+            for (int r = 0; r < rows.size(); r++) {
+                Sequence sequence = rows.get(r);
+                sessions.add(sequence.session());
+                adapters.add(sequence.served.routed());
+                tokens[r] = sequence.nextToken();
+            }
+            steps.add(() -> stepRows(sessions, adapters, tokens));
         }
-        return () -> stepRows(sessions, adapters, tokens);
+        return () -> steps.stream().map(Outcome::of).toList();
     }
 
     /** Runs the first task on this thread and the others on the helpers, all at once; their results in order. */
