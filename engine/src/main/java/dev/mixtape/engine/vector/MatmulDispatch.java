@@ -4,6 +4,8 @@ import dev.mixtape.engine.BatchInvariantProducts;
 import dev.mixtape.engine.Shapes;
 import dev.mixtape.engine.Tensor;
 
+import static dev.mixtape.engine.vector.Bf16Conversion.isBf16;
+
 /**
  * Which kernel computes a matrix product on the Vector backend, by the operands' types and shapes:
  * a block-format weight goes to {@link QuantizedWeights}; a product of a few rows (decoding) to the
@@ -38,29 +40,15 @@ final class MatmulDispatch {
         this.conversion = conversion;
         this.quantized = quantized;
         this.sgemm = sgemm;
-        this.narrowSgemm = VectorSupport.available() ? new Sgemm(parallel, VectorSupport.simdNarrowKernel(), GemmBlocking.DEFAULT) : null;
+        this.narrowSgemm = VectorSupport.available()
+                ? new Sgemm(parallel, VectorSupport.simdNarrowKernel(), GemmBlocking.DEFAULT)
+                : null;
         this.gemv = VectorSupport.available() ? VectorSupport.simdGemv() : new ScalarGemv();
         this.bf16Gemv = VectorSupport.available() ? VectorSupport.simdBf16Gemv() : new ScalarBf16Gemv();
     }
 
-    private float[] data(Tensor t) {
-        return memory.data(t);
-    }
-
-    private short[] bf16(Tensor t) {
-        return memory.bf16(t);
-    }
-
-    private static boolean isBf16(Tensor t) {
-        return Bf16Conversion.isBf16(t);
-    }
-
-    private Tensor widened(Tensor t) {
-        return conversion.widened(t);
-    }
-
     private Tensor widenedWeight(Tensor t) {
-        return QuantizedWeights.isQuantized(t) ? quantized.widened(t) : widened(t);
+        return QuantizedWeights.isQuantized(t) ? quantized.widened(t) : conversion.widened(t);
     }
 
     /** {@code out (+)= op(a)·op(b)} for stacks of row-major matrices, as {@link dev.mixtape.engine.Backend#matmul}. */
@@ -100,30 +88,30 @@ final class MatmulDispatch {
             if (transA) {
                 matmul(a, true, widenedWeight(b), transB, out, accumulate);
             } else {
-                quantized.multiply(batch, m, data(a), a.offset(), strideA, lda, b, transB, data(out), out.offset(), strideC, ldc,
-                        accumulate);
+                quantized.multiply(batch, m, memory.data(a), a.offset(), strideA, lda, b, transB,
+                        memory.data(out), out.offset(), strideC, ldc, accumulate);
             }
             return;
         }
         if (isBf16(b)) {
             if (!transA && transB && m <= rowByRowLimit()) {
-                fewRowsBf16(batch, m, n, k, data(a), a.offset(), strideA, lda, bf16(b), b.offset(), strideB, ldb,
-                        data(out), out.offset(), strideC, ldc, accumulate);
+                fewRowsBf16(batch, m, n, k, memory.data(a), a.offset(), strideA, lda, memory.bf16(b), b.offset(), strideB, ldb,
+                        memory.data(out), out.offset(), strideC, ldc, accumulate);
             } else {
-                matmul(a, transA, widened(b), transB, out, accumulate);
+                matmul(a, transA, conversion.widened(b), transB, out, accumulate);
             }
             return;
         }
         if (!transA && m <= rowByRowLimit()) {
-            fewRows(transB, batch, m, n, k, data(a), a.offset(), strideA, lda, data(b), b.offset(), strideB, ldb,
-                    data(out), out.offset(), strideC, ldc, accumulate);
+            fewRows(transB, batch, m, n, k, memory.data(a), a.offset(), strideA, lda, memory.data(b), b.offset(), strideB, ldb,
+                    memory.data(out), out.offset(), strideC, ldc, accumulate);
             return;
         }
         Sgemm multiply = narrowSgemm != null && n <= narrowSgemm.kernel().cols() ? narrowSgemm : sgemm;
         multiply.multiply(batch, transA, transB, m, n, k,
-                data(a), a.offset(), strideA, lda,
-                data(b), b.offset(), strideB, ldb,
-                data(out), out.offset(), strideC, ldc, accumulate);
+                memory.data(a), a.offset(), strideA, lda,
+                memory.data(b), b.offset(), strideB, ldb,
+                memory.data(out), out.offset(), strideC, ldc, accumulate);
     }
 
     /**
@@ -140,14 +128,15 @@ final class MatmulDispatch {
                 || !sgemm.holdsInOneSlice(rank)) {
             return false;
         }
-        Sgemm.PackedB right = sgemm.pack(transLowB, n, rank, data(lowB), lowB.offset(), lowB.dim(1));
+        Sgemm.PackedB right = sgemm.pack(transLowB, n, rank, memory.data(lowB), lowB.offset(), lowB.dim(1));
         try {
-            Sgemm.LowRankTerm term = new Sgemm.LowRankTerm(data(low), low.offset(), rank, right);
+            Sgemm.LowRankTerm term = new Sgemm.LowRankTerm(memory.data(low), low.offset(), rank, right);
             if (QuantizedWeights.isQuantized(b)) {
-                quantized.multiplyPlusLowRank(m, data(a), a.offset(), k, b, transB, term, data(out), out.offset(), n);
+                quantized.multiplyPlusLowRank(m, memory.data(a), a.offset(), k, b, transB, term,
+                        memory.data(out), out.offset(), n);
             } else {
-                sgemm.multiplyPlusLowRank(m, n, k, data(a), a.offset(), k, transB, data(b), b.offset(), b.dim(1), term,
-                        data(out), out.offset(), n);
+                sgemm.multiplyPlusLowRank(m, n, k, memory.data(a), a.offset(), k, transB, memory.data(b), b.offset(), b.dim(1),
+                        term, memory.data(out), out.offset(), n);
             }
         } finally {
             sgemm.release(right);
@@ -155,7 +144,10 @@ final class MatmulDispatch {
         return true;
     }
 
-    /** Products of at most this many rows take the few-rows kernels: {@link Gemv#MAX_ROWS}, or more inside {@link BatchInvariantProducts}. */
+    /**
+     * Products of at most this many rows take the few-rows kernels: {@link Gemv#MAX_ROWS}, or more
+     * inside {@link BatchInvariantProducts}.
+     */
     private static int rowByRowLimit() {
         return Math.max(Gemv.MAX_ROWS, BatchInvariantProducts.rows());
     }
