@@ -120,6 +120,7 @@ final class FinetuneCommand implements Callable<Integer> {
         settings.put("--weights", weights.describe());
         settings.put("--backend", backend.name);
         settings.putAll(adapterOptions.settings());
+        settings.putAll(spark.settings());
         TrainingConfig config = training.toConfig(train.sequences().size(), DEFAULTS, settings);
 
         Adapter adapter = initAdapter != null

@@ -16,16 +16,19 @@ import java.io.IOException;
 final class SparkCompute implements SparkOption.Compute {
     private final SparkApplication spark;
     private final BaseModel base;
+    private final int syncEvery;
 
-    SparkCompute(String master, BaseModel base) {
+    SparkCompute(String master, BaseModel base, int syncEvery) {
         this.spark = SparkApplication.start(master, "mixtape finetune");
         this.base = base;
-        System.err.println("finetune: gradients computed on " + spark.describe());
+        this.syncEvery = syncEvery;
+        System.err.println("finetune: " + (syncEvery == 1 ? "gradients computed" : "local SGD, adapters averaged every " + syncEvery + " steps,")
+                + " on " + spark.describe());
     }
 
     @Override
     public TrainingJob fineTuning(Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
-        return spark.fineTuning(base, model, adapter, tokenizer);
+        return spark.fineTuning(base, model, adapter, tokenizer, syncEvery);
     }
 
     @Override

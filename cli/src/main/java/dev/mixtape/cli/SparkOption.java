@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * {@code --spark MASTER}: computes fine-tuning's gradients on Apache Spark (the {@code mixtape-spark}
@@ -26,6 +27,19 @@ final class SparkOption {
             + "URL (local[2], local[2,3] to retry a failed task, spark://host:7077): the step's --grad-accum micro-batches are spread "
             + "over the task slots, the losses those of the same run without --spark.")
     String master;
+
+    @Option(names = "--sync-every", paramLabel = "K", description = "With --spark: local SGD, each task slot taking K steps on its share "
+            + "of the micro-batches before the adapters are averaged (token-weighted), one round trip per K steps instead of per step; "
+            + "1 (default) is the synchronous run. See docs/SPARK.md for when to pick which.")
+    int syncEvery = 1;
+
+    /**
+     * What a run resumed from this one's checkpoint must share with it: {@code --sync-every} when it is
+     * local SGD (a synchronous run resumes with or without {@code --spark}, the runs being the same).
+     */
+    Map<String, String> settings() {
+        return syncEvery > 1 ? Map.of("--sync-every", Integer.toString(syncEvery)) : Map.of();
+    }
 
     /** Where a run's gradients are computed, open until closed. */
     interface Compute extends AutoCloseable {
@@ -54,12 +68,21 @@ final class SparkOption {
             };
         }
         requireSpark();
-        return new SparkCompute(master, new BaseModel(model.toAbsolutePath().toString(), backend, weights, nonFinite));
+        return new SparkCompute(master, new BaseModel(model.toAbsolutePath().toString(), backend, weights, nonFinite), syncEvery);
     }
 
-    /** With {@code --spark}, refuses in one line a classpath without Spark, before anything is written. */
+    /**
+     * With {@code --spark}, refuses in one line a classpath without Spark, before anything is written;
+     * refuses {@code --sync-every} below 1, or above 1 without {@code --spark}.
+     */
     void requireSpark() {
+        if (syncEvery < 1) {
+            throw new IllegalArgumentException("--sync-every must be at least 1, got " + syncEvery);
+        }
         if (master == null) {
+            if (syncEvery > 1) {
+                throw new IllegalArgumentException("--sync-every " + syncEvery + " needs --spark: local SGD averages the adapters of Spark's task slots");
+            }
             return;
         }
         try {

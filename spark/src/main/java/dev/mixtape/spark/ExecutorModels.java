@@ -9,6 +9,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 
 /**
  * The models an executor JVM keeps between tasks: the base model with the run's adapter attached is
@@ -27,12 +28,26 @@ final class ExecutorModels {
     private record Key(BaseModel base, String adapterStructure) {
     }
 
-    /** Computes {@code work} on an idle replica of {@code base} with {@code adapter}, loading one if none is idle. */
+    /** Computes {@code work}'s gradient on an idle replica of {@code base} with {@code adapter}, loading one if none is idle. */
     static PartitionResult compute(BaseModel base, Broadcast<AdapterBlueprint> adapter, Broadcast<NamedArrays> weights, PartitionWork work) {
-        if (TaskContext.get().attemptNumber() < work.failingAttempts()) {
-            throw new IllegalStateException("step " + work.step() + ", partition " + work.partition() + ": attempt " + TaskContext.get().attemptNumber()
-                    + " failed on purpose (a test hook)");
+        failOnPurpose(work.failingAttempts(), "step " + work.step() + ", partition " + work.partition());
+        return onReplica(base, adapter, replica -> replica.compute(weights.value(), work));
+    }
+
+    /** Takes {@code work}'s round of local steps on an idle replica of {@code base} with {@code adapter}, loading one if none is idle. */
+    static RoundResult round(BaseModel base, Broadcast<AdapterBlueprint> adapter, Broadcast<RoundStart> start, RoundWork work) {
+        failOnPurpose(work.failingAttempts(), "round from step " + work.firstStep() + ", partition " + work.partition());
+        return onReplica(base, adapter, replica -> replica.round(start.value(), work));
+    }
+
+    /** The test hook: the first {@code attempts} attempts of a task throw. */
+    private static void failOnPurpose(int attempts, String what) {
+        if (TaskContext.get().attemptNumber() < attempts) {
+            throw new IllegalStateException(what + ": attempt " + TaskContext.get().attemptNumber() + " failed on purpose (a test hook)");
         }
+    }
+
+    private static <R> R onReplica(BaseModel base, Broadcast<AdapterBlueprint> adapter, Function<Replica, R> task) {
         AdapterBlueprint blueprint = adapter.value();
         Queue<Replica> idle = IDLE.computeIfAbsent(new Key(base, blueprint.structure()), _ -> new ConcurrentLinkedQueue<>());
         Replica replica = idle.poll();
@@ -43,7 +58,7 @@ final class ExecutorModels {
                 throw new UncheckedIOException(base.path() + ": cannot load the base model on this executor: " + e.getMessage(), e);
             }
         }
-        PartitionResult result = replica.compute(weights.value(), work);
+        R result = task.apply(replica);
         idle.add(replica);
         return result;
     }

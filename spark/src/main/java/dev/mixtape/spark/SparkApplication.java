@@ -41,9 +41,9 @@ public final class SparkApplication implements AutoCloseable {
         return new SparkApplication(spark);
     }
 
-    /** As {@link SparkFineTuning#of}, on this application. */
-    public TrainingJob fineTuning(BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
-        return SparkFineTuning.of(spark, base, model, adapter, tokenizer);
+    /** As {@link SparkFineTuning#of(JavaSparkContext, BaseModel, Llama, Adapter, Tokenizer, int)}, on this application. */
+    public TrainingJob fineTuning(BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer, int syncEvery) throws IOException {
+        return SparkFineTuning.of(spark, base, model, adapter, tokenizer, syncEvery);
     }
 
     /** Spark's version, the master and its task slots, for a log line. */

@@ -84,19 +84,12 @@ final class SparkGradients implements StepGradients {
         return losses;
     }
 
-    /** The micro-batches in contiguous shares, one per partition, the first ones a micro-batch larger where they do not divide evenly. */
+    /** The micro-batches in contiguous shares ({@link MicroBatch#shares}), one per partition, at most one per task slot. */
     private List<PartitionWork> split(int step, long seed, List<Batch> batches, double[] weights) {
-        int partitions = Math.min(batches.size(), slots);
-        List<PartitionWork> work = new ArrayList<>(partitions);
-        int next = 0;
-        for (int p = 0; p < partitions; p++) {
-            int count = batches.size() / partitions + (p < batches.size() % partitions ? 1 : 0);
-            List<MicroBatch> share = new ArrayList<>(count);
-            for (int i = next; i < next + count; i++) {
-                share.add(MicroBatch.of(batches.get(i), weights[i]));
-            }
-            next += count;
-            work.add(new PartitionWork(p, step, seed, share, step == failingStep && p == failingPartition ? failingAttempts : 0));
+        List<List<MicroBatch>> shares = MicroBatch.shares(batches, weights, Math.min(batches.size(), slots));
+        List<PartitionWork> work = new ArrayList<>(shares.size());
+        for (int p = 0; p < shares.size(); p++) {
+            work.add(new PartitionWork(p, step, seed, shares.get(p), step == failingStep && p == failingPartition ? failingAttempts : 0));
         }
         return work;
     }

@@ -39,6 +39,7 @@ public final class TrainingJob {
     private TrainingConfig config;
     private StopRequest stop = new StopRequest();
     private StepGradients stepGradients;
+    private LocalSteps localSteps;
 
     private TrainingJob(Llama model, Tokenizer tokenizer) {
         this.model = Objects.requireNonNull(model, "model");
@@ -82,6 +83,17 @@ public final class TrainingJob {
      */
     public TrainingJob stepGradients(StepGradients gradients) {
         this.stepGradients = Objects.requireNonNull(gradients, "gradients");
+        this.localSteps = null;
+        return this;
+    }
+
+    /**
+     * Takes the steps in rounds of local steps on a data-parallel driver's workers ({@link LocalSteps}:
+     * local SGD) instead of one synchronous step at a time; replaces {@link #stepGradients}.
+     */
+    public TrainingJob localSteps(LocalSteps steps) {
+        this.localSteps = Objects.requireNonNull(steps, "steps");
+        this.stepGradients = null;
         return this;
     }
 
@@ -115,7 +127,7 @@ public final class TrainingJob {
         ResultRecorder recorder = new ResultRecorder();
         List<TrainingCallback> all = new ArrayList<>(callbacks);
         all.add(recorder);
-        Trainer trainer = new Trainer(model, tokenizer, train, eval, config, runFolder, all, stop, stepGradients);
+        Trainer trainer = new Trainer(model, tokenizer, train, eval, config, runFolder, all, stop, stepGradients, localSteps);
         int firstStep = resume ? trainer.resume() : trainer.train();
         return recorder.result(runFolder, firstStep);
     }

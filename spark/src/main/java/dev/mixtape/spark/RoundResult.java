@@ -1,0 +1,14 @@
+package dev.mixtape.spark;
+
+import java.io.Serializable;
+
+/**
+ * What a partition sends back after a round of local SGD.
+ *
+ * @param losses         each step's micro-batch losses, in order (none for a step it skipped)
+ * @param gradNorms      each local step's gradient norm before clipping (0 for a step it skipped)
+ * @param weights        its adapter's weights after the round
+ * @param optimizerState its optimizer's state after the round ({@code Optimizer.state()})
+ */
+record RoundResult(double[][] losses, double[] gradNorms, NamedArrays weights, NamedArrays optimizerState) implements Serializable {
+}
