@@ -4,10 +4,15 @@ import dev.mixtape.adapters.Adapter;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.TrainingJob;
+import dev.mixtape.models.train.SequenceSource;
+import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.spark.BaseModel;
+import dev.mixtape.spark.ExecutorDataset;
+import dev.mixtape.spark.TokenizerSource;
 import dev.mixtape.spark.SparkApplication;
 
 import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * {@code --spark}'s Spark application, the only class of the command line that reaches Spark: loaded
@@ -29,6 +34,16 @@ final class SparkCompute implements SparkOption.Compute {
     @Override
     public TrainingJob fineTuning(Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
         return spark.fineTuning(base, model, adapter, tokenizer, syncEvery);
+    }
+
+    @Override
+    public SequenceSource readData(String uri, Path tokenizerFile, Path model, SpecialIds special, int seqLen) throws IOException {
+        ExecutorDataset data = spark.readData(uri, tokenizerFile != null ? TokenizerSource.file(tokenizerFile) : TokenizerSource.ofModel(model),
+                special, seqLen);
+        if (!data.lengthReport().isEmpty()) {
+            System.err.println("finetune: " + data.lengthReport());
+        }
+        return data;
     }
 
     @Override

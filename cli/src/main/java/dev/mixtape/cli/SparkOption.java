@@ -6,6 +6,8 @@ import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.llama.NonFiniteWeights;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.FineTuning;
+import dev.mixtape.models.train.SequenceSource;
+import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.TrainingJob;
 import dev.mixtape.spark.BaseModel;
 import picocli.CommandLine.Option;
@@ -13,6 +15,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * {@code --spark MASTER}: computes fine-tuning's gradients on Apache Spark (the {@code mixtape-spark}
@@ -20,6 +23,8 @@ import java.util.Map;
  * the classpath when the command line has {@code --spark}; without them the option fails in one line.
  */
 final class SparkOption {
+    /** A URI's start: a scheme of two or more characters, then {@code ://}. */
+    private static final Pattern URI = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]+://");
     /** A class every Spark installation has. */
     private static final String SPARK_CONTEXT = "org.apache.spark.SparkContext";
 
@@ -41,10 +46,30 @@ final class SparkOption {
         return syncEvery > 1 ? Map.of("--sync-every", Integer.toString(syncEvery)) : Map.of();
     }
 
+    /**
+     * Whether {@code data} is a URI ({@code scheme://...}: {@code hdfs://}, {@code s3a://},
+     * {@code file:///shared/...}), which the executors read; refused in one line without {@code --spark}.
+     */
+    boolean readsOnExecutors(String data) {
+        if (data == null || !URI.matcher(data).lookingAt()) {
+            return false;
+        }
+        if (master == null) {
+            throw new IllegalArgumentException("--data " + data + ": a URI is read by Spark's executors; add --spark MASTER, or give a local file");
+        }
+        return true;
+    }
+
     /** Where a run's gradients are computed, open until closed. */
     interface Compute extends AutoCloseable {
         /** A fine-tuning of {@code adapter}, the active adapter of {@code model}. */
         TrainingJob fineTuning(Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException;
+
+        /**
+         * The training data at {@code uri}, read and kept by the executors, tokenised by the tokenizer in
+         * {@code tokenizerFile} (null: the model's own) into windows of {@code seqLen}.
+         */
+        SequenceSource readData(String uri, Path tokenizerFile, Path model, SpecialIds special, int seqLen) throws IOException;
 
         @Override
         void close();
@@ -60,6 +85,11 @@ final class SparkOption {
                 @Override
                 public TrainingJob fineTuning(Llama llama, Adapter adapter, Tokenizer tokenizer) {
                     return FineTuning.of(llama, adapter, tokenizer);
+                }
+
+                @Override
+                public SequenceSource readData(String uri, Path tokenizerFile, Path model, SpecialIds special, int seqLen) {
+                    throw new IllegalStateException("data on executors without --spark");
                 }
 
                 @Override

@@ -41,4 +41,16 @@ class SparkOptionCliTest {
         assertEquals("mixtape: --sync-every 4 needs --spark: local SGD averages the adapters of Spark's task slots", run.err().strip());
         assertTrue(Files.notExists(out), "no run folder");
     }
+
+    /** A URI for --data is read by Spark's executors: without --spark it is one line, not a file that is not found. */
+    @Test
+    void dataAtAUriWithoutSparkIsOneLineBeforeAnythingIsWritten() {
+        Path out = dir.resolve("run");
+        CliRun run = CliRun.of("finetune", "--steps", "2", "--out", out.toString(), "--data", "hdfs://head:8020/data/stories.jsonl");
+
+        assertEquals(1, run.status(), run.err());
+        assertEquals("mixtape: --data hdfs://head:8020/data/stories.jsonl: a URI is read by Spark's executors; add --spark MASTER, "
+                + "or give a local file", run.err().strip());
+        assertTrue(Files.notExists(out), "no run folder");
+    }
 }

@@ -3,6 +3,7 @@ package dev.mixtape.spark;
 import dev.mixtape.adapters.Adapter;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
+import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.TrainingJob;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -44,6 +45,11 @@ public final class SparkApplication implements AutoCloseable {
     /** As {@link SparkFineTuning#of(JavaSparkContext, BaseModel, Llama, Adapter, Tokenizer, int)}, on this application. */
     public TrainingJob fineTuning(BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer, int syncEvery) throws IOException {
         return SparkFineTuning.of(spark, base, model, adapter, tokenizer, syncEvery);
+    }
+
+    /** As {@link ExecutorDataset#read}, on this application. */
+    public ExecutorDataset readData(String uri, TokenizerSource tokenizer, SpecialIds special, int seqLen) throws IOException {
+        return ExecutorDataset.read(spark, uri, tokenizer, special, seqLen);
     }
 
     /** Spark's version, the master and its task slots, for a log line. */

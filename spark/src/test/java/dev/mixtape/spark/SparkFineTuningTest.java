@@ -251,6 +251,26 @@ class SparkFineTuningTest {
         assertArrayEquals(Files.readAllBytes(whole.resolve(PeftFiles.WEIGHTS_FILE)), Files.readAllBytes(crashed.resolve(PeftFiles.WEIGHTS_FILE)));
     }
 
+    /**
+     * The training file read by the executors ({@link ExecutorDataset}, three partitions) trains as the
+     * same texts read by the driver: same sequences in the same order, so the same run bit for bit.
+     */
+    @Test
+    void dataReadByTheExecutorsTrainsAsTheSameDataReadByTheDriver() throws IOException {
+        Path single = folder.resolve("single");
+        singleProcess().run(single);
+        Path file = Files.write(folder.resolve("train.jsonl"), TRAIN.stream().map(text -> "{\"text\": \"" + text + "\"}").toList());
+        Llama llama = base.load();
+        SpecialIds special = SpecialIds.of(tokenizer, llama.config());
+        ExecutorDataset train = ExecutorDataset.read(spark, file.toUri().toString(),
+                TokenizerSource.file(SharedFiles.require("models/stories260K/tok512.bin")), special, 16, 3);
+        Path distributed = folder.resolve("executors");
+        setUp(SparkFineTuning.of(gradients(), llama, adapter(llama), tokenizer), llama).data(train, texts(HELD_OUT, special)).run(distributed);
+
+        assertEquals(metricsWithoutTimings(single), metricsWithoutTimings(distributed));
+        assertArrayEquals(Files.readAllBytes(single.resolve(PeftFiles.WEIGHTS_FILE)), Files.readAllBytes(distributed.resolve(PeftFiles.WEIGHTS_FILE)));
+    }
+
     private static TrainingJob singleProcess() throws IOException {
         Llama llama = base.load();
         return setUp(FineTuning.of(llama, adapter(llama), tokenizer), llama);

@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Trains the parameters of a {@link Llama} that require a gradient, whatever they are: all of them
@@ -53,7 +54,7 @@ final class Trainer {
 
     private final Llama model;
     private final Tokenizer tokenizer;
-    private final Dataset train;
+    private final SequenceSource train;
     private final Dataset eval;
     private final TrainingConfig config;
     private final Path runFolder;
@@ -85,7 +86,7 @@ final class Trainer {
      *                  for {@code model}, which in any case holds what is stepped, checkpointed and evaluated
      * @param localSteps takes the steps in rounds of local steps on workers, or null (then {@code stepGradients} decides)
      */
-    Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
+    Trainer(Llama model, Tokenizer tokenizer, SequenceSource train, Dataset eval, TrainingConfig config, Path runFolder,
             List<TrainingCallback> callbacks, StopRequest stop, StepGradients stepGradients, LocalSteps localSteps) {
         this.model = model;
         this.tokenizer = tokenizer;
@@ -107,8 +108,8 @@ final class Trainer {
         if (trainable.isEmpty()) {
             throw new IllegalArgumentException("the model has no parameter that requires a gradient: nothing to train");
         }
-        for (Dataset data : eval == null ? List.of(train) : List.of(train, eval)) {
-            int longest = data.sequences().stream().mapToInt(TrainingSequence::length).max().orElseThrow();
+        for (SequenceSource data : eval == null ? List.of(train) : List.of(train, eval)) {
+            int longest = data.longestSequence();
             if (longest > model.config().maxPositions()) {
                 throw new IllegalArgumentException(data.source() + ": sequences of " + longest + " tokens exceed the model's "
                         + model.config().maxPositions() + " positions; lower the sequence length");
@@ -130,7 +131,7 @@ final class Trainer {
         try {
             Files.createDirectories(runFolder);
             AtomicFile.deleteLeftovers(runFolder);
-            BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
+            BatchCursor cursor = new BatchCursor(train.size(), config.batchSize(), config.seed());
             callbacks.forEach(callback -> callback.onStart(0, config));
             checkpoint(0, cursor);
             start(cursor);
@@ -164,7 +165,7 @@ final class Trainer {
                 throw new IOException(file + ": the run has taken " + step + " steps, more than this one's " + config.steps());
             }
             if (step < config.steps()) {
-                BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
+                BatchCursor cursor = new BatchCursor(train.size(), config.batchSize(), config.seed());
                 cursor.seek(resumed.position());
                 callbacks.forEach(callback -> callback.onStart(step, config));
                 if (step == 0) {
@@ -269,11 +270,18 @@ final class Trainer {
         return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9), stepFigures());
     }
 
-    /** The step's {@code gradientAccumulation} micro-batches from the shuffled data. */
+    /** The step's {@code gradientAccumulation} micro-batches from the shuffled data, their rows fetched at once. */
     private List<Batch> nextBatches(BatchCursor cursor) {
-        List<Batch> batches = new ArrayList<>();
+        List<int[]> picks = new ArrayList<>();
         for (int i = 0; i < config.gradientAccumulation(); i++) {
-            batches.add(nextBatch(cursor));
+            picks.add(cursor.next());
+        }
+        List<TrainingSequence> rows = train.fetch(picks.stream().flatMapToInt(IntStream::of).toArray());
+        List<Batch> batches = new ArrayList<>();
+        int next = 0;
+        for (int[] pick : picks) {
+            batches.add(Batch.of(rows.subList(next, next + pick.length), special.eos()));
+            next += pick.length;
         }
         return batches;
     }
@@ -391,14 +399,6 @@ final class Trainer {
         return figures;
     }
 
-    private Batch nextBatch(BatchCursor cursor) {
-        List<TrainingSequence> rows = new ArrayList<>();
-        for (int index : cursor.next()) {
-            rows.add(train.sequences().get(index));
-        }
-        return Batch.of(rows, special.eos());
-    }
-
     private TrainingDivergedException diverged(int step, String quantity, double value) {
         trainingStep.discard();
         return new TrainingDivergedException(step, quantity, value,
@@ -422,7 +422,7 @@ final class Trainer {
         settings.put("seed", Long.toString(config.seed()));
         settings.put("batch_size", Integer.toString(config.batchSize()));
         settings.put("gradient_accumulation", Integer.toString(config.gradientAccumulation()));
-        settings.put("sequences", Integer.toString(train.sequences().size()));
+        settings.put("sequences", Integer.toString(train.size()));
         return settings;
     }
 }

@@ -34,7 +34,7 @@ public final class TrainingJob {
     private final Llama model;
     private final Tokenizer tokenizer;
     private final List<TrainingCallback> callbacks = new ArrayList<>();
-    private Dataset train;
+    private SequenceSource train;
     private Dataset eval;
     private TrainingConfig config;
     private StopRequest stop = new StopRequest();
@@ -51,8 +51,11 @@ public final class TrainingJob {
         return new TrainingJob(model, tokenizer);
     }
 
-    /** The training data, and held-out data to evaluate before the first step and after the last (null for none). */
-    public TrainingJob data(Dataset train, Dataset eval) {
+    /**
+     * The training data (a {@link Dataset}, or sequences kept where they were read), and held-out data
+     * to evaluate before the first step and after the last (null for none).
+     */
+    public TrainingJob data(SequenceSource train, Dataset eval) {
         this.train = Objects.requireNonNull(train, "train");
         this.eval = eval;
         return this;
