@@ -111,7 +111,7 @@ final class FinetuneCommand implements Callable<Integer> {
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer.given, llama.config());
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         SpecialIds special = SpecialIds.of(loaded, llama.config());
-        try (SparkOption.Compute compute = spark.open(modelPath, backend.name, weights.dtype(), weights.nonFinite())) {
+        try (SparkOption.Compute compute = spark.open("finetune", modelPath, backend.name, weights.dtype(), weights.nonFinite())) {
             SequenceSource train;
             Dataset eval;
             if (dataOnExecutors) {

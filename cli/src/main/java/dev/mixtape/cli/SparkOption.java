@@ -1,11 +1,13 @@
 package dev.mixtape.cli;
 
 import dev.mixtape.adapters.Adapter;
+import dev.mixtape.adapters.mole.Mole;
 import dev.mixtape.engine.DType;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.llama.NonFiniteWeights;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.FineTuning;
+import dev.mixtape.models.train.GateTraining;
 import dev.mixtape.models.train.SequenceSource;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.TrainingJob;
@@ -18,7 +20,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * {@code --spark MASTER}: computes fine-tuning's gradients on Apache Spark (the {@code mixtape-spark}
+ * {@code --spark MASTER}: computes fine-tuning's (and gate training's) gradients on Apache Spark (the {@code mixtape-spark}
  * module) instead of in this process. Spark's jars are not Mixtape's: {@code ./mixtape} puts them on
  * the classpath when the command line has {@code --spark}; without them the option fails in one line.
  */
@@ -65,6 +67,9 @@ final class SparkOption {
         /** A fine-tuning of {@code adapter}, the active adapter of {@code model}. */
         TrainingJob fineTuning(Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException;
 
+        /** Gate training for {@code mole}, attached to {@code model}, its experts from {@code expertFolders}. */
+        TrainingJob gateTraining(Llama model, Mole mole, Map<String, Path> expertFolders, Tokenizer tokenizer) throws IOException;
+
         /**
          * The training data at {@code uri}, read and kept by the executors, tokenised by the tokenizer in
          * {@code tokenizerFile} (null: the model's own) into windows of {@code seqLen}.
@@ -76,15 +81,20 @@ final class SparkOption {
     }
 
     /**
-     * This process, or with {@code --spark} a Spark application at its master whose executors load
-     * {@code model} (as {@code backend}, {@code weights} and {@code nonFinite} say) themselves.
+     * This process, or with {@code --spark} a Spark application for {@code command} at its master whose
+     * executors load {@code model} (as {@code backend}, {@code weights} and {@code nonFinite} say) themselves.
      */
-    Compute open(Path model, String backend, DType weights, NonFiniteWeights nonFinite) {
+    Compute open(String command, Path model, String backend, DType weights, NonFiniteWeights nonFinite) {
         if (master == null) {
             return new Compute() {
                 @Override
                 public TrainingJob fineTuning(Llama llama, Adapter adapter, Tokenizer tokenizer) {
                     return FineTuning.of(llama, adapter, tokenizer);
+                }
+
+                @Override
+                public TrainingJob gateTraining(Llama llama, Mole mole, Map<String, Path> expertFolders, Tokenizer tokenizer) {
+                    return GateTraining.of(llama, mole, expertFolders, tokenizer);
                 }
 
                 @Override
@@ -98,7 +108,7 @@ final class SparkOption {
             };
         }
         requireSpark();
-        return new SparkCompute(master, new BaseModel(model.toAbsolutePath().toString(), backend, weights, nonFinite), syncEvery);
+        return new SparkCompute(command, master, new BaseModel(model.toAbsolutePath().toString(), backend, weights, nonFinite), syncEvery);
     }
 
     /**

@@ -53,4 +53,16 @@ class SparkOptionCliTest {
                 + "or give a local file", run.err().strip());
         assertTrue(Files.notExists(out), "no run folder");
     }
+
+    /** compose takes --spark too, and refuses it the same way without Spark. */
+    @Test
+    void composeWithSparkAbsentIsOneLineBeforeAnythingIsWritten() {
+        Path out = dir.resolve("mole");
+        CliRun run = CliRun.of("compose", "--experts", dir.resolve("a") + "," + dir.resolve("b"), "--data", dir.resolve("mix.jsonl").toString(),
+                "--out", out.toString(), "--spark", "local[2]");
+
+        assertEquals(1, run.status(), run.err());
+        assertTrue(run.err().strip().startsWith("mixtape: --spark: Apache Spark is not on the classpath"), run.err());
+        assertTrue(Files.notExists(out), "no run folder");
+    }
 }

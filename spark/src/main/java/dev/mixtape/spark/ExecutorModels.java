@@ -12,9 +12,9 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 
 /**
- * The models an executor JVM keeps between tasks: the base model with the run's adapter attached is
+ * The models an executor JVM keeps between tasks: the base model with what the run trains attached is
  * loaded once per JVM (once per task that runs at the same time, as a {@link Replica}) and reused by
- * every later task, step and run with the same base and adapter structure, so that what moves per step
+ * every later task, step and run with the same base and structure, so that what moves per step
  * is the adapter's weights and gradients, never the model. A replica whose task failed is dropped.
  */
 final class ExecutorModels {
@@ -24,20 +24,20 @@ final class ExecutorModels {
     private ExecutorModels() {
     }
 
-    /** What a replica was loaded from: the base model and the adapter's structure. */
-    private record Key(BaseModel base, String adapterStructure) {
+    /** What a replica was loaded from: the base model and the structure of what it trains. */
+    private record Key(BaseModel base, String structure) {
     }
 
-    /** Computes {@code work}'s gradient on an idle replica of {@code base} with {@code adapter}, loading one if none is idle. */
-    static PartitionResult compute(BaseModel base, Broadcast<AdapterBlueprint> adapter, Broadcast<NamedArrays> weights, PartitionWork work) {
+    /** Computes {@code work}'s gradient on an idle replica of {@code base} with {@code setup}, loading one if none is idle. */
+    static PartitionResult compute(BaseModel base, Broadcast<ReplicaSetup> setup, Broadcast<NamedArrays> weights, PartitionWork work) {
         failOnPurpose(work.failingAttempts(), "step " + work.step() + ", partition " + work.partition());
-        return onReplica(base, adapter, replica -> replica.compute(weights.value(), work));
+        return onReplica(base, setup, replica -> replica.compute(weights.value(), work));
     }
 
-    /** Takes {@code work}'s round of local steps on an idle replica of {@code base} with {@code adapter}, loading one if none is idle. */
-    static RoundResult round(BaseModel base, Broadcast<AdapterBlueprint> adapter, Broadcast<RoundStart> start, RoundWork work) {
+    /** Takes {@code work}'s round of local steps on an idle replica of {@code base} with {@code setup}, loading one if none is idle. */
+    static RoundResult round(BaseModel base, Broadcast<ReplicaSetup> setup, Broadcast<RoundStart> start, RoundWork work) {
         failOnPurpose(work.failingAttempts(), "round from step " + work.firstStep() + ", partition " + work.partition());
-        return onReplica(base, adapter, replica -> replica.round(start.value(), work));
+        return onReplica(base, setup, replica -> replica.round(start.value(), work));
     }
 
     /** The test hook: the first {@code attempts} attempts of a task throw. */
@@ -47,8 +47,8 @@ final class ExecutorModels {
         }
     }
 
-    private static <R> R onReplica(BaseModel base, Broadcast<AdapterBlueprint> adapter, Function<Replica, R> task) {
-        AdapterBlueprint blueprint = adapter.value();
+    private static <R> R onReplica(BaseModel base, Broadcast<ReplicaSetup> setup, Function<Replica, R> task) {
+        ReplicaSetup blueprint = setup.value();
         Queue<Replica> idle = IDLE.computeIfAbsent(new Key(base, blueprint.structure()), _ -> new ConcurrentLinkedQueue<>());
         Replica replica = idle.poll();
         if (replica == null) {

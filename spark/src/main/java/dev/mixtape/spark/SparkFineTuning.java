@@ -50,12 +50,7 @@ public final class SparkFineTuning {
      */
     public static TrainingJob of(JavaSparkContext spark, BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer, int syncEvery)
             throws IOException {
-        if (syncEvery < 1) {
-            throw new IllegalArgumentException("--sync-every must be at least 1, got " + syncEvery);
-        }
-        AdapterBlueprint blueprint = AdapterBlueprint.of(adapter);
-        return syncEvery == 1 ? of(new SparkGradients(spark, base, blueprint), model, adapter, tokenizer)
-                : of(new SparkLocalSteps(spark, base, blueprint, syncEvery), model, adapter, tokenizer);
+        return SparkSteps.onto(FineTuning.of(model, adapter, tokenizer), spark, base, AdapterBlueprint.of(adapter), syncEvery);
     }
 
     /** As {@link #of(JavaSparkContext, BaseModel, Llama, Adapter, Tokenizer)}, with the gradients from {@code gradients} (tests set its hooks). */

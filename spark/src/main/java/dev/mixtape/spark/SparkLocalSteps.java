@@ -14,12 +14,13 @@ import java.util.Map;
 
 /**
  * The driver's side of local SGD on Spark ({@code --sync-every K}). Each round (at most K steps) it
- * broadcasts the adapter's weights and the optimizer's state, splits every step's micro-batches into
+ * broadcasts the trained weights and the optimizer's state, splits every step's micro-batches into
  * contiguous shares over the same partitions (at most one per task slot, as {@link SparkGradients}
  * does), has each partition take one local optimizer step per step on its share ({@link Replica#round}),
  * and averages the partitions' weights and optimizer states, each weighted by the predicted tokens of
  * its shares, adding in partition order: a run repeats bit for bit. With one partition the round is the
- * single-process run's steps exactly.
+ * single-process run's steps exactly. A step's figures (MoLE's) are those of the last partition with a
+ * share of it, after its last micro-batch.
  *
  * <p>The optimizer state travels with the round: every partition starts from the averaged moments of
  * the last round (or the checkpoint's), so a round is a pure function of its broadcast and its work,
@@ -28,7 +29,7 @@ import java.util.Map;
 final class SparkLocalSteps implements LocalSteps {
     private final JavaSparkContext spark;
     private final BaseModel base;
-    private final Broadcast<AdapterBlueprint> adapter;
+    private final Broadcast<ReplicaSetup> setup;
     private final int slots;
     private final int roundSteps;
     private int failingStep = -1;
@@ -36,13 +37,13 @@ final class SparkLocalSteps implements LocalSteps {
     private int failingAttempts;
 
     /** Rounds of at most {@code roundSteps} (at least 2) local steps. */
-    SparkLocalSteps(JavaSparkContext spark, BaseModel base, AdapterBlueprint adapter, int roundSteps) {
+    SparkLocalSteps(JavaSparkContext spark, BaseModel base, ReplicaSetup setup, int roundSteps) {
         if (roundSteps < 2) {
             throw new IllegalArgumentException("local SGD takes at least 2 steps between averagings, got " + roundSteps);
         }
         this.spark = spark;
         this.base = base;
-        this.adapter = spark.broadcast(adapter);
+        this.setup = spark.broadcast(setup);
         this.slots = SparkGradients.taskSlots(spark);
         this.roundSteps = roundSteps;
     }
@@ -90,14 +91,21 @@ final class SparkLocalSteps implements LocalSteps {
                 gradNorms[s] += shareWeight * results.get(p).gradNorms()[s];
             }
         }
+        List<Map<String, Double>> figures = new ArrayList<>();
+        for (int s = 0; s < steps.size(); s++) {
+            figures.add(Map.of());
+            for (int p = partitions - 1; p >= 0 && figures.getLast().isEmpty(); p--) {
+                figures.set(s, results.get(p).figures().get(s));
+            }
+        }
         Backend backend = trainable.values().iterator().next().backend();
         return new Round(losses, gradNorms, average(results.stream().map(RoundResult::weights).toList(), tokens).toMap(backend),
-                average(results.stream().map(RoundResult::optimizerState).toList(), tokens).toMap(backend));
+                average(results.stream().map(RoundResult::optimizerState).toList(), tokens).toMap(backend), figures);
     }
 
     private List<RoundResult> compute(int firstStep, List<RoundWork> work, RoundStart start) {
         BaseModel model = base;
-        Broadcast<AdapterBlueprint> blueprint = adapter;
+        Broadcast<ReplicaSetup> blueprint = setup;
         try {
             Broadcast<RoundStart> broadcast = spark.broadcast(start);
             try {

@@ -50,7 +50,9 @@ public interface LocalSteps {
      * @param gradNorms      each step's gradient norm before clipping, the workers' token-weighted mean
      * @param weights        the averaged trainable weights, by name as {@code trainable} holds them
      * @param optimizerState the averaged optimizer state, as {@link Optimizer#state()} names it
+     * @param stepFigures    each step's figures from the workers' objective (see {@link StepGradients#stepFigures})
      */
-    record Round(double[] losses, double[] gradNorms, Map<String, Tensor> weights, Map<String, Tensor> optimizerState) {
+    record Round(double[] losses, double[] gradNorms, Map<String, Tensor> weights, Map<String, Tensor> optimizerState,
+                 List<Map<String, Double>> stepFigures) {
     }
 }

@@ -267,7 +267,8 @@ final class Trainer {
         }
         trainingStep.update();
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9), stepFigures());
+        return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9),
+                stepFigures(stepGradients == null ? Map.of() : stepGradients.stepFigures()));
     }
 
     /** The step's {@code gradientAccumulation} micro-batches from the shuffled data, their rows fetched at once. */
@@ -343,7 +344,7 @@ final class Trainer {
             List<StepMetrics> done = new ArrayList<>();
             for (int i = 0; i < steps.size(); i++) {
                 done.add(new StepMetrics(first + i, round.losses()[i], steps.get(i).learningRate(), round.gradNorms()[i], stepTokens[i],
-                        tokensPerSecond, stepFigures()));
+                        tokensPerSecond, stepFigures(round.stepFigures().get(i))));
             }
             return done;
         }
@@ -393,7 +394,14 @@ final class Trainer {
         return objective;
     }
 
-    private Map<String, Double> stepFigures() {
+    /**
+     * The figures for the step's metrics line: the callbacks', or those the workers computed
+     * ({@code remote}, when there are any), in place of theirs: the callbacks' model did not run the step.
+     */
+    private Map<String, Double> stepFigures(Map<String, Double> remote) {
+        if (!remote.isEmpty()) {
+            return remote;
+        }
         Map<String, Double> figures = new LinkedHashMap<>();
         callbacks.forEach(callback -> figures.putAll(callback.stepFigures()));
         return figures;
