@@ -87,6 +87,7 @@ final class ComposeCommand implements Callable<Integer> {
         experts.forEach(expert -> inputs.add(new OutputFolder.Input("--experts", expert)));
         OutputFolder folder = OutputFolder.check(runFolder, run.resume, run.overwrite, inputs);
         Llama llama = ModelOptions.loadModel(modelPath, backend.name, weights.dtype(), weights.nonFinite());
+        String weightTypes = WeightsOption.recorded(llama);
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer.given, llama.config());
         Map<String, Path> expertFolders = expertFolders(experts);
         for (Map.Entry<String, Path> expert : expertFolders.entrySet()) {
@@ -104,7 +105,7 @@ final class ComposeCommand implements Callable<Integer> {
         settings.put("--data", TrainingOptions.describe(data));
         settings.put("--eval-data", TrainingOptions.describe(evalData));
         settings.put("--seq-len", Integer.toString(length));
-        settings.put("--weights", weights.describe());
+        settings.put("--weights", weightTypes);
         settings.put("--backend", backend.name);
         settings.putAll(moleOptions.settings());
         settings.putAll(spark.settings());

@@ -27,6 +27,7 @@ public final class Mixtape {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Mixtape());
         cli.setExecutionExceptionHandler(new OneLineErrors());
+        cli.setHelpFactory(ValueLabels::help);
         return cli.execute(args);
     }
 }

@@ -6,6 +6,7 @@ import dev.mixtape.models.llama.NonFiniteWeights;
 import picocli.CommandLine.Option;
 
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * {@code --weights f32|bf16|q8_0|q4_0}, the type the model's weight matrices are kept in (by default
@@ -40,9 +41,18 @@ final class WeightsOption {
         };
     }
 
-    /** The choice as a run's settings record it: the type, or "as stored". */
-    String describe() {
-        DType dtype = dtype();
-        return dtype == Llama.AS_STORED ? "as stored" : dtype.toString();
+    /**
+     * The weights as a run's settings record them: the types the loaded model's weight matrices are
+     * held in, sorted and joined with '+' (a Q4_K_M file's "Q4_K+Q6_K"). Recording the outcome rather
+     * than the option lets a run resume with any choice that loads the same weights: the default on
+     * an f32 file and {@code --weights f32} alike. Call it before attaching adapters.
+     */
+    static String recorded(Llama llama) {
+        return llama.namedParameters().values().stream()
+                .filter(weight -> weight.rank() == 2)
+                .map(weight -> weight.dtype().toString())
+                .distinct()
+                .sorted()
+                .collect(Collectors.joining("+"));
     }
 }

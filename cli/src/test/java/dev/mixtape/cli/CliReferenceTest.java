@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * docs/CLI.md cannot drift from the command line: its reference part is rendered from the commands'
  * option classes and must equal what the file holds ({@code -Dmixtape.writeCliDoc=true} rewrites
- * it), and every {@code ./mixtape} command shown in README.md and docs/CLI.md must parse against the
+ * it), {@code --help} labels values as it does, and every {@code ./mixtape} command shown in README.md and docs/CLI.md must parse against the
  * real command line, with no deprecated spelling.
  */
 class CliReferenceTest {
@@ -41,6 +41,20 @@ class CliReferenceTest {
         }
         assertEquals(expected, doc, CLI_DOC + " differs from the options; regenerate it with "
                 + "./mvnw -o -q -pl cli surefire:test -Dtest=CliReferenceTest -Dmixtape.writeCliDoc=true");
+    }
+
+    /**
+     * Every command's {@code --help} labels its option values as docs/CLI.md does ({@code
+     * --max-grad-norm=X}), never with a Java field's name ({@code <clipNorm>}), picocli's default.
+     */
+    @Test
+    void everyCommandsHelpLabelsValuesAsTheReferenceDoes() {
+        CommandLine cli = new CommandLine(new Mixtape());
+        for (String command : cli.getSubcommands().keySet()) {
+            String help = CliRun.of(command, "--help").out();
+            assertFalse(help.matches("(?s).*--[a-z-]+[=\\[]+<.*"), command + " --help shows a field name as a value label:\n" + help);
+        }
+        assertTrue(CliRun.of("finetune", "--help").out().contains("--max-grad-norm=X"));
     }
 
     @Test
@@ -81,29 +95,11 @@ class CliReferenceTest {
                 if (option.hidden() || option.longestName().equals("--help") || option.longestName().equals("--version")) {
                     continue;
                 }
-                String name = String.join(", ", option.names()) + (option.arity().max() > 0 ? " " + label(option) : "");
+                String name = String.join(", ", option.names()) + (option.arity().max() > 0 ? " " + ValueLabels.of(option) : "");
                 out.append("| `").append(name).append("` | ").append(cell(option.description(), option)).append(" |\n");
             }
         }
         return out.toString();
-    }
-
-    /** The option's value as the reference shows it: its label where one was given, else its kind. */
-    private static String label(OptionSpec option) {
-        if (!option.paramLabel().startsWith("<")) {
-            return option.paramLabel();
-        }
-        Class<?> type = option.type();
-        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
-            return "N";
-        }
-        if (type == double.class || type == Double.class) {
-            return "X";
-        }
-        if (type == Path.class) {
-            return "PATH";
-        }
-        return List.class.isAssignableFrom(type) ? "A,B,..." : "VALUE";
     }
 
     private static String cell(String[] description, OptionSpec option) {

@@ -11,6 +11,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * loss drops by more than a nat, as on the f32 base), and what it writes is an ordinary PEFT folder,
  * whose adapter {@code eval --weights q4_0} reproduces exactly and which the f32 base also loads;
  * {@code merge} onto a quantised GGUF says it writes F32 and computes what the adapter on the
- * dequantised base computes; an unusable type is one line.
+ * dequantised base computes; a run resumes with any weights choice that loads the same weights; an
+ * unusable type is one line.
  */
 class QuantizedFinetuneCliTest {
 
@@ -49,6 +52,29 @@ class QuantizedFinetuneCliTest {
         JsonNode onF32 = CliRun.of("eval", "--model", model, "--adapter", out.toString(), "--data", evalData,
                 "--seq-len", "64", "--batch-size", "8").summary();
         assertTrue(Math.abs(onF32.get("loss").asDouble() - after) < 0.5, "the f32 base loads it and is close: " + onF32);
+    }
+
+    /**
+     * A run records the weights as they were loaded, not the option's spelling: on the f32 bundled
+     * model the default and {@code --weights f32} load the same weights, so a run made with one
+     * resumes with the other, while {@code --weights bf16} is another base and is refused, naming
+     * both types.
+     */
+    @Test
+    void aRunResumesWithAnyWeightsChoiceThatLoadsTheSameWeights() {
+        String out = folder.resolve("run").toString();
+        String[] run = {"finetune", "--task", "reverse", "--steps", "2", "--batch-size", "4", "--out", out};
+        assertEquals(0, CliRun.of(run).status());
+        CliRun asF32 = CliRun.of(with(run, "--resume", "--weights", "f32"));
+        assertEquals(0, asF32.status(), asF32.err());
+        assertTrue(asF32.err().contains("is already finished (2 steps); nothing to train"), asF32.err());
+        CliRun asBf16 = CliRun.of(with(run, "--resume", "--weights", "bf16"));
+        assertEquals(1, asBf16.status());
+        assertTrue(asBf16.err().contains("the run was made with --weights F32, not --weights BF16"), asBf16.err());
+    }
+
+    private static String[] with(String[] args, String... more) {
+        return Stream.concat(Arrays.stream(args), Arrays.stream(more)).toArray(String[]::new);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.mixtape.adapters.mole;
 
+import dev.mixtape.engine.io.FileFormatException;
+
 import java.io.Serial;
 import java.nio.file.Path;
 
@@ -7,17 +9,17 @@ import java.nio.file.Path;
  * A MoLE folder that cannot be loaded faithfully: a malformed or unknown setting, an expert folder
  * that is missing or whose files changed since the MoLE was saved, a gate tensor missing, unused or
  * of the wrong shape. The message starts with the file and names the setting, expert or tensor.
- * Failures of the file system itself arrive as {@link java.io.IOException}.
+ * A {@link FileFormatException}, as PEFT's and safetensors' errors are.
  */
-public final class MoleFormatException extends RuntimeException {
+public final class MoleFormatException extends FileFormatException {
     @Serial
     private static final long serialVersionUID = 1L;
 
     MoleFormatException(Path file, String problem) {
-        super(file + ": " + problem);
+        super(file, problem, null);
     }
 
     MoleFormatException(Path file, String problem, Throwable cause) {
-        super(file + ": " + problem, cause);
+        super(file, problem, cause);
     }
 }

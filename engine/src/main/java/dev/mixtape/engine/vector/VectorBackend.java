@@ -1,7 +1,6 @@
 package dev.mixtape.engine.vector;
 
 import dev.mixtape.engine.Backend;
-import dev.mixtape.engine.BatchInvariantProducts;
 import dev.mixtape.engine.BinaryOp;
 import dev.mixtape.engine.BlockWeights;
 import dev.mixtape.engine.DType;
@@ -24,42 +23,33 @@ import java.util.function.Supplier;
 /**
  * The default backend: f32 tensors in heap arrays (and frozen weights in bf16, see {@link DType#BF16}, or in ggml's block
  * formats, see {@link BlockWeights} and {@link QuantizedWeights}), kernels written with the JDK Vector API and
- * split over a fixed pool of threads. On a JVM started without {@code --add-modules
+ * split over a fixed pool of threads. It is a dispatcher: storage lives in {@link VectorMemory}, bf16
+ * conversion in {@link Bf16Conversion}, the choice of a product's kernel in {@link MatmulDispatch}; the
+ * methods here split rows between the threads and call the row kernels ({@link ArrayKernels}) or a
+ * fused kernel's class. On a JVM started without {@code --add-modules
  * jdk.incubator.vector} it runs the same algorithms on scalar loops and says so once in the log.
  */
 public final class VectorBackend implements Backend, MatmulLowRankEpilogue, FusedCausalAttention, FusedLinearCrossEntropy,
         FusedOptimizerSteps, BlockWeights, AutoCloseable {
     /** Rows smaller than this many elements per task are not worth a thread hop. */
     static final int MIN_ELEMENTS_PER_TASK = 1 << 14;
-    /**
-     * Chunks per thread of a few-rows product. Few and long, because the GEMV streams each chunk's
-     * weights as four sequential streams and streams reach full speed only after a while; two rather
-     * than one so that a thread slowed by other work on the machine hands part of its share over.
-     */
-    private static final int FEW_ROWS_TASKS_PER_THREAD = 2;
 
     private final Parallel parallel;
     private final ArrayKernels kernels;
     private final Sgemm sgemm;
-    /** The multiply for products of at most a vector's width of columns ({@link SimdNarrowMicroKernel}); null without SIMD. */
-    private final Sgemm narrowSgemm;
-    private final Gemv gemv;
-    private final Bf16Gemv bf16Gemv;
     private final LinearCrossEntropy linearCrossEntropy;
     private final TiledLinearCrossEntropy tiledLinearCrossEntropy;
     private final FusedAttention attention;
     private final VectorMemory memory;
     private final Bf16Conversion conversion;
     private final QuantizedWeights quantized;
+    private final MatmulDispatch products;
 
     /** A backend using {@code threads} threads (the caller's plus {@code threads − 1} workers). */
     public VectorBackend(int threads) {
         this.parallel = new Parallel(threads);
         this.kernels = VectorSupport.available() ? VectorSupport.simdKernels() : new ScalarArrayKernels();
         this.sgemm = new Sgemm(parallel);
-        this.narrowSgemm = VectorSupport.available() ? new Sgemm(parallel, VectorSupport.simdNarrowKernel(), GemmBlocking.DEFAULT) : null;
-        this.gemv = VectorSupport.available() ? VectorSupport.simdGemv() : new ScalarGemv();
-        this.bf16Gemv = VectorSupport.available() ? VectorSupport.simdBf16Gemv() : new ScalarBf16Gemv();
         this.linearCrossEntropy = new LinearCrossEntropy(parallel, kernels, sgemm, LinearCrossEntropy.BLOCK_FLOATS,
                 LinearCrossEntropy.VOCAB_PART);
         this.tiledLinearCrossEntropy = new TiledLinearCrossEntropy(parallel, kernels, sgemm, TiledLinearCrossEntropy.TILE_ROWS,
@@ -68,6 +58,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
         this.memory = new VectorMemory(this, parallel);
         this.conversion = new Bf16Conversion(this, memory);
         this.quantized = new QuantizedWeights(this, parallel, sgemm);
+        this.products = new MatmulDispatch(this, parallel, memory, conversion, quantized, sgemm);
     }
 
     /** Whether this backend runs Vector API kernels (false: scalar fallback). */
@@ -347,163 +338,16 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
         return total;
     }
 
-    // ---- matmul -----------------------------------------------------------------------------------
+    // ---- matmul ----------------------------------------------------------------------------------
 
     @Override
     public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor out, boolean accumulate) {
-        if (isBf16(a) || QuantizedWeights.isQuantized(a)) {
-            matmul(widenedWeight(a), transA, b, transB, out, accumulate);
-            return;
-        }
-        int[] as = a.shape();
-        int[] bs = b.shape();
-        int rank = as.length;
-        int m = transA ? as[rank - 1] : as[rank - 2];
-        int k = transA ? as[rank - 2] : as[rank - 1];
-        int n = transB ? bs[bs.length - 2] : bs[bs.length - 1];
-        if (out.numel() == 0) {
-            return;
-        }
-        if (k == 0) {
-            if (!accumulate) {
-                fill(out, 0);
-            }
-            return;
-        }
-        int batch = out.numel() / (m * n);
-        int strideA = Shapes.matrixBatchStride(as, a.strides());
-        int strideB = bs.length == 2 ? 0 : Shapes.matrixBatchStride(bs, b.strides());
-        int strideC = Shapes.matrixBatchStride(out.shape(), out.strides());
-        if (strideA < 0 || strideB < 0 || strideC < 0) {
-            throw new IllegalArgumentException("matmul operands must be stacks of row-major matrices: " + Shapes.str(as)
-                    + " strides " + Shapes.str(a.strides()) + ", " + Shapes.str(bs) + " strides " + Shapes.str(b.strides())
-                    + ", out " + Shapes.str(out.shape()) + " strides " + Shapes.str(out.strides()));
-        }
-        int lda = Shapes.matrixRowStride(as, a.strides());
-        int ldb = Shapes.matrixRowStride(bs, b.strides());
-        int ldc = Shapes.matrixRowStride(out.shape(), out.strides());
-        if (QuantizedWeights.isQuantized(b)) {
-            if (transA) {
-                matmul(a, true, widenedWeight(b), transB, out, accumulate);
-            } else {
-                quantized.multiply(batch, m, data(a), a.offset(), strideA, lda, b, transB, data(out), out.offset(), strideC, ldc,
-                        accumulate);
-            }
-            return;
-        }
-        if (isBf16(b)) {
-            if (!transA && transB && m <= rowByRowLimit()) {
-                fewRowsBf16(batch, m, n, k, data(a), a.offset(), strideA, lda, bf16(b), b.offset(), strideB, ldb,
-                        data(out), out.offset(), strideC, ldc, accumulate);
-            } else {
-                matmul(a, transA, widened(b), transB, out, accumulate);
-            }
-            return;
-        }
-        if (!transA && m <= rowByRowLimit()) {
-            fewRows(transB, batch, m, n, k, data(a), a.offset(), strideA, lda, data(b), b.offset(), strideB, ldb,
-                    data(out), out.offset(), strideC, ldc, accumulate);
-            return;
-        }
-        Sgemm multiply = narrowSgemm != null && n <= narrowSgemm.kernel().cols() ? narrowSgemm : sgemm;
-        multiply.multiply(batch, transA, transB, m, n, k,
-                data(a), a.offset(), strideA, lda,
-                data(b), b.offset(), strideB, ldb,
-                data(out), out.offset(), strideC, ldc, accumulate);
+        products.matmul(a, transA, b, transB, out, accumulate);
     }
 
-    /**
-     * Through {@link Sgemm#multiplyPlusLowRank} where the product takes the blocked path (f32
-     * operands or a block-format {@code b}, more rows than {@link #rowByRowLimit}, a rank that packs
-     * as one k-slice); otherwise declined, for the op's two products.
-     */
     @Override
     public boolean matmulPlusLowRank(Tensor a, Tensor b, boolean transB, Tensor low, Tensor lowB, boolean transLowB, Tensor out) {
-        int m = a.dim(0);
-        int k = a.dim(1);
-        int n = out.dim(1);
-        int rank = low.dim(1);
-        if (isBf16(a) || isBf16(b) || isBf16(low) || isBf16(lowB) || m <= rowByRowLimit() || k == 0 || n == 0
-                || !sgemm.holdsInOneSlice(rank)) {
-            return false;
-        }
-        Sgemm.PackedB right = sgemm.pack(transLowB, n, rank, data(lowB), lowB.offset(), lowB.dim(1));
-        try {
-            Sgemm.LowRankTerm term = new Sgemm.LowRankTerm(data(low), low.offset(), rank, right);
-            if (QuantizedWeights.isQuantized(b)) {
-                quantized.multiplyPlusLowRank(m, data(a), a.offset(), k, b, transB, term, data(out), out.offset(), n);
-            } else {
-                sgemm.multiplyPlusLowRank(m, n, k, data(a), a.offset(), k, transB, data(b), b.offset(), b.dim(1), term,
-                        data(out), out.offset(), n);
-            }
-        } finally {
-            sgemm.release(right);
-        }
-        return true;
-    }
-
-    /** Products of at most this many rows take the few-rows kernels: {@link Gemv#MAX_ROWS}, or more inside {@link BatchInvariantProducts}. */
-    private static int rowByRowLimit() {
-        return Math.max(Gemv.MAX_ROWS, BatchInvariantProducts.rows());
-    }
-
-    /** Columns {@code first..last-1} of matrix {@code t} of a batched few-rows product. */
-    @FunctionalInterface
-    private interface ColumnRange {
-        void run(int t, int first, int last);
-    }
-
-    /**
-     * Decoding-shaped products (a few rows of A): chunks of batch × output columns, claimed by the
-     * threads as they go (the product streams the whole of B once, so it is bound by memory bandwidth).
-     * {@code A·B} takes whole rows of C per chunk, so that its kernel runs along them in vectors.
-     */
-    private void fewRows(boolean transB, int batch, int m, int n, int k, float[] a, int aOff, int strideA, int lda, float[] b,
-                         int bOff, int strideB, int ldb, float[] c, int cOff, int strideC, int ldc, boolean accumulate) {
-        byColumns(batch, m, n, k, transB ? 4 : n, (t, first, last) -> {
-            if (transB) {
-                gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, lda, b, bOff + t * strideB, ldb,
-                        c, cOff + t * strideC, ldc, accumulate, first, last);
-            } else {
-                gemv.rowsTimes(m, k, a, aOff + t * strideA, lda, b, bOff + t * strideB, ldb,
-                        c, cOff + t * strideC, ldc, accumulate, first, last);
-            }
-        });
-    }
-
-    /**
-     * {@link #fewRows}'s {@code A·Bᵀ} with B in bf16: the rows of A are prepared for the kernel once per
-     * matrix of the batch, then shared by every chunk. (The other form, {@code A·B}, only backward
-     * passes of a few rows take; they widen B.)
-     */
-    private void fewRowsBf16(int batch, int m, int n, int k, float[] a, int aOff, int strideA, int lda, short[] b, int bOff,
-                             int strideB, int ldb, float[] c, int cOff, int strideC, int ldc, boolean accumulate) {
-        float[][] prepared = new float[batch][];
-        for (int t = 0; t < batch; t++) {
-            prepared[t] = bf16Gemv.prepare(m, k, a, aOff + t * strideA, lda);
-        }
-        byColumns(batch, m, n, k, 4, (t, first, last) ->
-                bf16Gemv.rowsTimesTransposed(m, k, prepared[t], b, bOff + t * strideB, ldb,
-                        c, cOff + t * strideC, ldc, accumulate, first, last));
-    }
-
-    /**
-     * Splits the {@code batch × n} output columns into {@link #FEW_ROWS_TASKS_PER_THREAD} chunks per
-     * thread, or fewer of at least {@code MIN_ELEMENTS_PER_TASK} multiply-adds, each a multiple of
-     * {@code minColumns} columns.
-     */
-    private void byColumns(int batch, int m, int n, int k, int minColumns, ColumnRange columns) {
-        int chunks = Math.max(1, MIN_ELEMENTS_PER_TASK / Math.max(1, k * m) / minColumns);
-        chunks = Math.max(chunks, batch * n / (parallel.threads() * FEW_ROWS_TASKS_PER_THREAD) / minColumns);
-        parallel.forChunks(batch * n, chunks * minColumns, (from, to) -> {
-            for (int cell = from; cell < to; ) {
-                int t = cell / n;
-                int first = cell % n;
-                int last = Math.min(n, first + (to - cell));
-                columns.run(t, first, last);
-                cell += last - first;
-            }
-        });
+        return products.matmulPlusLowRank(a, b, transB, low, lowB, transLowB, out);
     }
 
     // ---- fused kernels ----------------------------------------------------------------------------
