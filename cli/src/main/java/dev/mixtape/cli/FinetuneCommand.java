@@ -108,7 +108,6 @@ final class FinetuneCommand implements Callable<Integer> {
                 new OutputFolder.Input("--tokenizer", tokenizer.given), new OutputFolder.Input("--data", trainFile),
                 new OutputFolder.Input("--eval-data", evalFile), new OutputFolder.Input("--init-adapter", initAdapter)));
         Llama llama = ModelOptions.loadModel(modelPath, backend.name, weights.dtype(), weights.nonFinite());
-        String weightTypes = WeightsOption.recorded(llama);
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer.given, llama.config());
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         SpecialIds special = SpecialIds.of(loaded, llama.config());
@@ -138,7 +137,7 @@ final class FinetuneCommand implements Callable<Integer> {
         settings.put("--eval-data", TrainingOptions.describe(evalFile));
         settings.put("--seq-len", Integer.toString(length));
         settings.put("--init-adapter", TrainingOptions.describe(initAdapter));
-        settings.put("--weights", weightTypes);
+        settings.put("--weights", WeightsOption.recorded(llama));
         settings.put("--backend", backend.name);
         settings.putAll(adapterOptions.settings());
         settings.putAll(spark.settings());
