@@ -49,14 +49,23 @@ for jar in "${jars[@]}"; do
   ln -sf "$jar" "$home/jars/"
 done
 echo "Spark $(basename "$home"/jars/spark-core_*.jar .jar | sed 's/spark-core_[^-]*-//') from the Maven artifacts" > "$home/RELEASE"
-# bin/spark-submit as the Spark distribution has it: Spark's launcher prints the driver's command
-# (NUL-separated, its exit status last), which is then run.
+# bin/spark-submit as the Spark distribution has it (bin/spark-class): Spark's launcher prints its
+# messages, an empty line, then the driver's command NUL-separated (its exit status last), which is run.
 mkdir -p "$home/bin"
 cat > "$home/bin/spark-submit" <<'SUBMIT'
 #!/usr/bin/env bash
 command=()
-while IFS= read -d '' -r arg; do
-  command+=("$arg")
+delimiter=$'\n'
+started=false
+while IFS= read -d "$delimiter" -r arg; do
+  if [ "$started" = true ]; then
+    command+=("$arg")
+  elif [ -z "$arg" ]; then
+    delimiter=''
+    started=true
+  else
+    echo "$arg"
+  fi
 done < <("$JAVA_HOME/bin/java" -Xmx128m -cp "$SPARK_HOME/jars/*" org.apache.spark.launcher.Main org.apache.spark.deploy.SparkSubmit "$@"; printf '%d\0' $?)
 status=${command[${#command[@]} - 1]}
 [ "$status" = 0 ] || exit "$status"
@@ -102,7 +111,7 @@ if [ "$submit" = true ]; then
   # docs/SPARK.md's recipe, as written there.
   MIXTAPE_HOME=$dist
   "$SPARK_HOME/bin/spark-submit" --master "$master" \
-    --driver-java-options "--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED" \
+    --driver-java-options "--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dlog4j2.configurationFile=$MIXTAPE_HOME/libexec/spark-log4j2.properties" \
     --conf spark.executor.extraJavaOptions="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED" \
     --conf spark.executor.memory=1g \
     --jars "$(ls "$MIXTAPE_HOME"/lib/*.jar | paste -sd, -)" \
