@@ -2,12 +2,15 @@ package dev.mixtape.engine.vector;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
@@ -22,10 +25,13 @@ final class BlockLanes {
     /** The byte species of one load: as many bytes as {@link #FLOATS} has lanes, at least 8. */
     static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class,
             VectorShape.forBitSize(Math.max(64, 8 * FLOATS.length())));
+    /** The int species of as many lanes as {@link #FLOATS}. */
+    static final VectorSpecies<Integer> INTS = FLOATS.withLanes(int.class);
     /** The float vectors one byte load widens to. */
     static final int PARTS = BYTES.length() / FLOATS.length();
 
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle HALF_IN_ARRAY = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
     private BlockLanes() {
     }
@@ -35,9 +41,27 @@ final class BlockLanes {
         return ByteVector.fromMemorySegment(BYTES, blocks, offset, ByteOrder.LITTLE_ENDIAN);
     }
 
+    /** {@link #BYTES} bytes of {@code bytes} from {@code offset}. */
+    static ByteVector load(byte[] bytes, int offset) {
+        return ByteVector.fromArray(BYTES, bytes, offset);
+    }
+
     /** Part {@code part} (below {@link #PARTS}) of {@code bytes}, as signed integers widened to floats. */
     static FloatVector widen(ByteVector bytes, int part) {
         return (FloatVector) bytes.convertShape(VectorOperators.B2F, FLOATS, part);
+    }
+
+    /**
+     * Part {@code part} of {@code bytes} as signed integers in int lanes, as many as {@link #FLOATS}
+     * has: one instruction on x86, after which masks and shifts are native (x86 has no byte shift).
+     */
+    static IntVector widenToInts(ByteVector bytes, int part) {
+        return (IntVector) bytes.convertShape(VectorOperators.B2I, INTS, part);
+    }
+
+    /** {@code ints} converted to floats. */
+    static FloatVector toFloats(IntVector ints) {
+        return (FloatVector) ints.convert(VectorOperators.I2F, 0);
     }
 
     /** The high nibble of each byte, 0 to 15. */
@@ -53,5 +77,10 @@ final class BlockLanes {
     /** The IEEE half at {@code offset} as a float. */
     static float half(MemorySegment blocks, long offset) {
         return Float.float16ToFloat(blocks.get(HALF, offset));
+    }
+
+    /** The IEEE half at {@code offset} of {@code bytes} as a float. */
+    static float half(byte[] bytes, int offset) {
+        return Float.float16ToFloat((short) HALF_IN_ARRAY.get(bytes, offset));
     }
 }

@@ -3,6 +3,8 @@ package dev.mixtape.engine.vector;
 import dev.mixtape.engine.quant.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -11,67 +13,126 @@ import java.util.Arrays;
 import static dev.mixtape.engine.vector.BlockLanes.PARTS;
 
 /**
- * {@link QuantizedGemv} for Q4_0 with the Vector API. A load of the block's 16 nibble bytes gives
- * two runs of elements at once: the low nibbles are elements {@code c..}, the high ones
- * {@code 16 + c..}; both are masked (and shifted), recentred by −8 as bytes, then widened to floats.
- * Products with x are summed per block and scaled by {@code d} once, as in {@link SimdQ8_0Gemv}.
- * Loaded only when the Vector API is present.
+ * {@link QuantizedGemv} for Q4_0 with the Vector API. A load of the block's nibble bytes gives two
+ * runs of elements at once: the low nibbles are elements {@code c..}, the high ones {@code 16 + c..}.
+ * In {@code x·Wᵀ} the bytes are widened to ints, masked (and shifted) there, where x86 has the
+ * instructions, and converted to floats; their products with x are summed per block and scaled by
+ * {@code d} once, and the blocks' {@code −8} is taken off at the end as {@code 8·Σ d·Σx} (the sums of
+ * x over each block found once per product). The weight rows go in groups of four read as two
+ * pairs, each load of x shared by a pair (see {@link QuantizedRows}), from the heap array that holds
+ * them ({@link HeapBlocks}; a matrix elsewhere takes the plain-loop kernel). In {@code dY·W} the
+ * nibbles are recentred by −8 as bytes and scaled into weights. Loaded only when the Vector API is
+ * present.
  */
 final class SimdQ4_0Gemv implements QuantizedGemv {
     private static final VectorSpecies<Float> S = BlockLanes.FLOATS;
     private static final int SIZE = 32;
     private static final int HALF = SIZE / 2;
     private static final int BYTES = 18;
+    private static final QuantizedGemv PLAIN = new ScalarQuantizedGemv();
 
     @Override
     public void timesTransposed(int m, float[] x, int xOff, int ldx, QuantizedMatrix w, float[] y, int yOff, int ldy,
                                 boolean accumulate, int fromRow, int toRow) {
-        for (int r = fromRow; r < toRow; r++) {
+        HeapBlocks heap = HeapBlocks.of(w.blocks());
+        if (heap == null) {
+            PLAIN.timesTransposed(m, x, xOff, ldx, w, y, yOff, ldy, accumulate, fromRow, toRow);
+            return;
+        }
+        int rowBytes = (int) w.rowBytes();
+        int blockCount = w.blocksPerRow();
+        float[] blockSums = blockSums(m, x, xOff, ldx, blockCount);
+        int quarter = QuantizedRows.quarter(fromRow, toRow);
+        for (int g = 0; g < QuantizedRows.groups(fromRow, toRow); g++) {
+            int r = QuantizedRows.firstRow(g, fromRow, quarter);
+            int spread = QuantizedRows.spread(g, quarter);
             for (int i = 0; i < m; i++) {
-                float dot = dot(w.blocks(), w.blockOffset(r, 0), w.blocksPerRow(), x, xOff + i * ldx);
-                int at = yOff + i * ldy + r;
-                y[at] = accumulate ? y[at] + dot : dot;
+                int at = heap.base() + r * rowBytes;
+                int yAt = yOff + i * ldy + r;
+                dot2(heap.bytes(), at, spread * rowBytes, blockCount, x, xOff + i * ldx, blockSums, i * blockCount,
+                        y, yAt, spread, accumulate);
+                if (spread > 0) {
+                    dot2(heap.bytes(), at + 2 * spread * rowBytes, spread * rowBytes, blockCount, x, xOff + i * ldx,
+                            blockSums, i * blockCount, y, yAt + 2 * spread, spread, accumulate);
+                }
             }
         }
+    }
+
+    /** {@code Σx} over each block of 32 of each activation row, row after row: the sums the −8 of every weight row takes off. */
+    private static float[] blockSums(int m, float[] x, int xOff, int ldx, int blockCount) {
+        float[] sums = new float[m * blockCount];
+        for (int i = 0; i < m; i++) {
+            for (int b = 0; b < blockCount; b++) {
+                int from = xOff + i * ldx + b * SIZE;
+                FloatVector sum = FloatVector.fromArray(S, x, from);
+                for (int p = S.length(); p < SIZE; p += S.length()) {
+                    sum = sum.add(FloatVector.fromArray(S, x, from + p));
+                }
+                sums[i * blockCount + b] = SimdMath.sumLanes(sum);
+            }
+        }
+        return sums;
     }
 
     /**
-     * One weight row against one activation row. Even and odd blocks go to separate totals, and each
-     * block's low and high nibbles to separate sums, so that no chain of dependent FMAs sets the pace.
+     * Rows {@code r} and {@code r + spread} of W (r's blocks from {@code row} in {@code q}, the other
+     * {@code byteSpread} bytes on) against one activation row: {@code Σ d·Σ q·x} over the blocks in
+     * vector lanes and {@code Σ d·Σx} ({@code blockSums} from {@code sumsAt}) beside it in a scalar,
+     * taken off eight times at the end. Each load of x feeds both rows. A group of four
+     * ({@link QuantizedRows}) is two such pairs: four rows at once would be more code than C2 inlines
+     * in one method, and a vector helper it does not inline is boxed. With a spread of 0 the one row is
+     * read twice and written once.
      */
-    private static float dot(MemorySegment blocks, long row, int blockCount, float[] x, int xRow) {
-        FloatVector even = FloatVector.zero(S);
-        FloatVector odd = even;
-        int b = 0;
-        for (; b + 1 < blockCount; b += 2) {
-            long at = row + (long) b * BYTES;
-            even = blockSum(blocks, at, x, xRow + b * SIZE).fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at)), even);
-            odd = blockSum(blocks, at + BYTES, x, xRow + (b + 1) * SIZE)
-                    .fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at + BYTES)), odd);
+    private static void dot2(byte[] q, int row, int byteSpread, int blockCount, float[] x, int xRow, float[] blockSums,
+                             int sumsAt, float[] y, int yRow, int spread, boolean accumulate) {
+        int row1 = row + byteSpread;
+        int lanes = S.length();
+        FloatVector total0 = FloatVector.zero(S);
+        FloatVector total1 = total0;
+        float offsets0 = 0;
+        float offsets1 = 0;
+        for (int b = 0; b < blockCount; b++) {
+            int at = b * BYTES;
+            int xAt = xRow + b * SIZE;
+            FloatVector sum0 = FloatVector.zero(S);
+            FloatVector sum1 = sum0;
+            for (int c = 0; c < HALF; c += BlockLanes.BYTES.length()) {
+                ByteVector packed0 = BlockLanes.load(q, row + at + 2 + c);
+                ByteVector packed1 = BlockLanes.load(q, row1 + at + 2 + c);
+                for (int part = 0; part < PARTS; part++) {
+                    FloatVector xLow = FloatVector.fromArray(S, x, xAt + c + part * lanes);
+                    FloatVector xHigh = FloatVector.fromArray(S, x, xAt + HALF + c + part * lanes);
+                    IntVector bytes0 = BlockLanes.widenToInts(packed0, part);
+                    IntVector bytes1 = BlockLanes.widenToInts(packed1, part);
+                    sum0 = lowNibbles(bytes0).fma(xLow, sum0);
+                    sum1 = lowNibbles(bytes1).fma(xLow, sum1);
+                    sum0 = highNibbles(bytes0).fma(xHigh, sum0);
+                    sum1 = highNibbles(bytes1).fma(xHigh, sum1);
+                }
+            }
+            float d0 = BlockLanes.half(q, row + at);
+            float d1 = BlockLanes.half(q, row1 + at);
+            float blockSum = blockSums[sumsAt + b];
+            total0 = sum0.fma(FloatVector.broadcast(S, d0), total0);
+            total1 = sum1.fma(FloatVector.broadcast(S, d1), total1);
+            offsets0 += d0 * blockSum;
+            offsets1 += d1 * blockSum;
         }
-        if (b < blockCount) {
-            long at = row + (long) b * BYTES;
-            even = blockSum(blocks, at, x, xRow + b * SIZE).fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at)), even);
+        QuantizedRows.store(y, yRow, accumulate, SimdMath.sumLanes(total0) - 8 * offsets0);
+        if (spread > 0) {
+            QuantizedRows.store(y, yRow + spread, accumulate, SimdMath.sumLanes(total1) - 8 * offsets1);
         }
-        return SimdMath.sumLanes(even.add(odd));
     }
 
-    /** {@code Σ (q − 8)·x} over the block at {@code at}, its nibbles widened in registers, before the scale. */
-    private static FloatVector blockSum(MemorySegment blocks, long at, float[] x, int xAt) {
-        int lanes = S.length();
-        FloatVector low = FloatVector.zero(S);
-        FloatVector high = low;
-        for (int c = 0; c < HALF; c += BlockLanes.BYTES.length()) {
-            ByteVector packed = BlockLanes.load(blocks, at + 2 + c);
-            ByteVector lowValues = BlockLanes.lowNibbles(packed).sub((byte) 8);
-            ByteVector highValues = BlockLanes.highNibbles(packed).sub((byte) 8);
-            for (int part = 0; part < PARTS; part++) {
-                int xLow = xAt + c + part * lanes;
-                low = BlockLanes.widen(lowValues, part).fma(FloatVector.fromArray(S, x, xLow), low);
-                high = BlockLanes.widen(highValues, part).fma(FloatVector.fromArray(S, x, xLow + HALF), high);
-            }
-        }
-        return low.add(high);
+    /** The low nibbles of bytes widened to ints (signed: the high bits are dropped), as floats. */
+    private static FloatVector lowNibbles(IntVector bytes) {
+        return BlockLanes.toFloats(bytes.and(0x0F));
+    }
+
+    /** The high nibbles of bytes widened to ints (signed: the sign's copies are dropped), as floats. */
+    private static FloatVector highNibbles(IntVector bytes) {
+        return BlockLanes.toFloats(bytes.lanewise(VectorOperators.ASHR, 4).and(0x0F));
     }
 
     @Override

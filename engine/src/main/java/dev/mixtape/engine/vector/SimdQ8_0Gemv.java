@@ -14,66 +14,80 @@ import static dev.mixtape.engine.vector.BlockLanes.PARTS;
  * {@link QuantizedGemv} for Q8_0 with the Vector API. A block's 32 signed bytes are loaded a vector
  * at a time and widened to floats in registers; in {@code x·Wᵀ} their products with x are summed in
  * one vector per block, which is then scaled by the block's {@code d} into the row's total (one FMA
- * per block, not per element); in {@code dY·W} the widened bytes times {@code d} are the weights.
+ * per block, not per element), four weight rows at a time sharing each load of x (see
+ * {@link QuantizedRows}), read from the heap array that holds them ({@link HeapBlocks}; a matrix
+ * elsewhere takes the plain-loop kernel); in {@code dY·W} the widened bytes times {@code d} are the weights.
  * Loaded only when the Vector API is present.
  */
 final class SimdQ8_0Gemv implements QuantizedGemv {
     private static final VectorSpecies<Float> S = BlockLanes.FLOATS;
     private static final int SIZE = 32;
     private static final int BYTES = 34;
+    private static final QuantizedGemv PLAIN = new ScalarQuantizedGemv();
 
     @Override
     public void timesTransposed(int m, float[] x, int xOff, int ldx, QuantizedMatrix w, float[] y, int yOff, int ldy,
                                 boolean accumulate, int fromRow, int toRow) {
-        for (int r = fromRow; r < toRow; r++) {
+        HeapBlocks heap = HeapBlocks.of(w.blocks());
+        if (heap == null) {
+            PLAIN.timesTransposed(m, x, xOff, ldx, w, y, yOff, ldy, accumulate, fromRow, toRow);
+            return;
+        }
+        int rowBytes = (int) w.rowBytes();
+        int quarter = QuantizedRows.quarter(fromRow, toRow);
+        for (int g = 0; g < QuantizedRows.groups(fromRow, toRow); g++) {
+            int r = QuantizedRows.firstRow(g, fromRow, quarter);
+            int spread = QuantizedRows.spread(g, quarter);
             for (int i = 0; i < m; i++) {
-                float dot = dot(w.blocks(), w.blockOffset(r, 0), w.blocksPerRow(), x, xOff + i * ldx);
-                int at = yOff + i * ldy + r;
-                y[at] = accumulate ? y[at] + dot : dot;
+                dot4(heap.bytes(), heap.base() + r * rowBytes, spread * rowBytes, w.blocksPerRow(), x, xOff + i * ldx,
+                        y, yOff + i * ldy + r, spread, accumulate);
             }
         }
     }
 
     /**
-     * One weight row against one activation row. Even and odd blocks go to separate totals, and each
-     * block's products to two sums, so that no chain of dependent FMAs sets the pace.
+     * Rows {@code r, r + spread, r + 2·spread, r + 3·spread} of W (r's blocks from {@code row} in
+     * {@code q}, the others {@code byteSpread} bytes apart) against one activation row: each load of x
+     * feeds four FMAs, and the four rows are four sequential streams. With a spread of 0 the one row
+     * is read four times and written once (the few rows left over after the groups of four).
      */
-    private static float dot(MemorySegment blocks, long row, int blockCount, float[] x, int xRow) {
-        FloatVector even = FloatVector.zero(S);
-        FloatVector odd = even;
-        int b = 0;
-        for (; b + 1 < blockCount; b += 2) {
-            long at = row + (long) b * BYTES;
-            even = blockSum(blocks, at, x, xRow + b * SIZE).fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at)), even);
-            odd = blockSum(blocks, at + BYTES, x, xRow + (b + 1) * SIZE)
-                    .fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at + BYTES)), odd);
-        }
-        if (b < blockCount) {
-            long at = row + (long) b * BYTES;
-            even = blockSum(blocks, at, x, xRow + b * SIZE).fma(FloatVector.broadcast(S, BlockLanes.half(blocks, at)), even);
-        }
-        return SimdMath.sumLanes(even.add(odd));
-    }
-
-    /** {@code Σ q·x} over the block at {@code at}, its 32 bytes widened in registers, before the scale. */
-    private static FloatVector blockSum(MemorySegment blocks, long at, float[] x, int xAt) {
+    private static void dot4(byte[] q, int row, int byteSpread, int blockCount, float[] x, int xRow,
+                             float[] y, int yRow, int spread, boolean accumulate) {
+        int row1 = row + byteSpread;
+        int row2 = row1 + byteSpread;
+        int row3 = row2 + byteSpread;
         int lanes = S.length();
-        FloatVector first = FloatVector.zero(S);
-        FloatVector second = first;
-        int chunk = 0;
-        for (int c = 0; c < SIZE; c += BlockLanes.BYTES.length()) {
-            ByteVector q = BlockLanes.load(blocks, at + 2 + c);
-            for (int part = 0; part < PARTS; part++, chunk++) {
-                FloatVector product = BlockLanes.widen(q, part);
-                FloatVector xs = FloatVector.fromArray(S, x, xAt + chunk * lanes);
-                if ((chunk & 1) == 0) {
-                    first = product.fma(xs, first);
-                } else {
-                    second = product.fma(xs, second);
+        FloatVector total0 = FloatVector.zero(S);
+        FloatVector total1 = total0;
+        FloatVector total2 = total0;
+        FloatVector total3 = total0;
+        for (int b = 0; b < blockCount; b++) {
+            int at = b * BYTES;
+            int xAt = xRow + b * SIZE;
+            FloatVector sum0 = FloatVector.zero(S);
+            FloatVector sum1 = sum0;
+            FloatVector sum2 = sum0;
+            FloatVector sum3 = sum0;
+            for (int c = 0; c < SIZE; c += BlockLanes.BYTES.length()) {
+                ByteVector q0 = BlockLanes.load(q, row + at + 2 + c);
+                ByteVector q1 = BlockLanes.load(q, row1 + at + 2 + c);
+                ByteVector q2 = BlockLanes.load(q, row2 + at + 2 + c);
+                ByteVector q3 = BlockLanes.load(q, row3 + at + 2 + c);
+                for (int part = 0; part < PARTS; part++) {
+                    FloatVector xs = FloatVector.fromArray(S, x, xAt + c + part * lanes);
+                    sum0 = BlockLanes.widen(q0, part).fma(xs, sum0);
+                    sum1 = BlockLanes.widen(q1, part).fma(xs, sum1);
+                    sum2 = BlockLanes.widen(q2, part).fma(xs, sum2);
+                    sum3 = BlockLanes.widen(q3, part).fma(xs, sum3);
                 }
             }
+            total0 = sum0.fma(FloatVector.broadcast(S, BlockLanes.half(q, row + at)), total0);
+            total1 = sum1.fma(FloatVector.broadcast(S, BlockLanes.half(q, row1 + at)), total1);
+            total2 = sum2.fma(FloatVector.broadcast(S, BlockLanes.half(q, row2 + at)), total2);
+            total3 = sum3.fma(FloatVector.broadcast(S, BlockLanes.half(q, row3 + at)), total3);
         }
-        return first.add(second);
+        QuantizedRows.store(y, yRow, spread, accumulate, SimdMath.sumLanes(total0), SimdMath.sumLanes(total1),
+                SimdMath.sumLanes(total2), SimdMath.sumLanes(total3));
     }
 
     @Override

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -104,6 +106,48 @@ class QuantizedGemvTest {
                 }
                 for (int pad = cols; pad < lddx; pad++) {
                     assertEquals(before[5 + i * lddx + pad], dx[5 + i * lddx + pad], "padding outside the columns is untouched");
+                }
+            }
+        }
+    }
+
+    /**
+     * The Q8_0 and Q4_0 decoding kernels read their blocks from the heap array behind the segment,
+     * from where the segment starts in it; a segment elsewhere (native memory, as a file's mapping is)
+     * takes the plain-loop kernel. Blocks placed 7 bytes into a larger array, with other blocks before
+     * and after, and the same blocks in native memory give the dequantised product: a kernel that
+     * read the array from its start, or that read native memory as an array, would not.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"Q8_0", "Q4_0"})
+    void blocksInsideALargerArrayOrOutsideTheHeapGiveTheSameProduct(String name) {
+        BlockFormat format = BlockFormats.named(name);
+        SplittableRandom random = new SplittableRandom(17);
+        int rows = 9;
+        int cols = 3 * format.blockSize();
+        QuantizedMatrix alone = QuantizedTestMatrices.random(format, rows, cols, random);
+        QuantizedMatrix around = QuantizedTestMatrices.random(format, rows + 2, cols, random);
+        byte[] larger = new byte[(int) around.byteSize() + 7];
+        MemorySegment.copy(around.blocks(), 0, MemorySegment.ofArray(larger), 0, around.byteSize());
+        MemorySegment inside = MemorySegment.ofArray(larger).asSlice(7, alone.byteSize());
+        MemorySegment.copy(alone.blocks(), 0, inside, 0, alone.byteSize());
+        float[] x = QuantizedTestMatrices.floats(cols, random);
+        float[] weights = alone.dequantize();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment outside = arena.allocate(alone.byteSize());
+            MemorySegment.copy(alone.blocks(), 0, outside, 0, alone.byteSize());
+            for (MemorySegment blocks : new MemorySegment[] {inside, outside}) {
+                float[] y = new float[rows];
+                QuantizedProducts.timesTransposed(1, x, 0, cols, new QuantizedMatrix(format, rows, cols, blocks), y, 0, rows,
+                        false, 0, rows);
+                for (int r = 0; r < rows; r++) {
+                    double expected = 0;
+                    double magnitude = 0;
+                    for (int p = 0; p < cols; p++) {
+                        expected += (double) weights[r * cols + p] * x[p];
+                        magnitude += Math.abs((double) weights[r * cols + p] * x[p]);
+                    }
+                    assertEquals(expected, y[r], 1e-5 * magnitude + 1e-30, name + (blocks.isNative() ? " native" : " inside") + " y[" + r + "]");
                 }
             }
         }
