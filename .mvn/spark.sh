@@ -1,4 +1,4 @@
-# Apache Spark for `finetune --spark` (docs/SPARK.md): sourced by the launchers after run-java.sh.
+# Apache Spark for `finetune --spark` and `compose --spark` (docs/SPARK.md): sourced by the launchers after run-java.sh.
 # Spark is not one of Mixtape's jars: with --spark on the command line, `mixtape_use_spark CLASSPATH`
 # puts CLASSPATH (Spark's jars and the Jackson line it needs) before Mixtape's on $classpath, adds the
 # JVM flags Spark's own launcher adds on JDK 17+ (org.apache.spark.launcher.JavaModuleOptions, less

@@ -1,5 +1,6 @@
 package dev.mixtape.adapters;
 
+import dev.mixtape.engine.BatchInvariantProducts;
 import dev.mixtape.engine.F;
 import dev.mixtape.engine.Tensor;
 
@@ -24,16 +25,18 @@ import java.util.function.Supplier;
  * exactly what the model computes with that adapter active (the fused LoRA op): a prompt processed
  * under it gives the same floats as without serving. {@link #perRow} computes the base product for
  * all rows together and then the updates of each run of adjacent rows sharing an adapter, a few
- * rows per product, so that a row's result never depends on which other rows share its batch or
- * what adapters they run (give rows of one adapter adjacent places for fewer, larger products).
+ * rows per product (a whole run inside {@link BatchInvariantProducts}), so that a row's result
+ * never depends on which other rows share its batch or what adapters they run (give rows of one
+ * adapter adjacent places for fewer, larger products).
  */
 public final class RowAdapters {
     private static final ScopedValue<RowAdapters> CURRENT = ScopedValue.newInstance();
 
     /**
-     * Most adjacent rows of one adapter whose update is computed in one product: the engine's
-     * decoding-shaped products (at most 4 rows) give each row the floats it gets alone, so a row's
-     * update does not depend on its neighbours.
+     * Most adjacent rows of one adapter whose update is computed in one product outside
+     * {@link BatchInvariantProducts}: the engine's decoding-shaped products (at most 4 rows) give
+     * each row the floats it gets alone, so a row's update does not depend on its neighbours. Inside
+     * it, products of as many rows as it names do too, and a run takes that many.
      */
     private static final int ROWS_PER_UPDATE = 4;
 
@@ -79,6 +82,7 @@ public final class RowAdapters {
             throw new IllegalArgumentException("the routing names " + names.length + " rows' adapters, the input has "
                     + x.numel() / Math.max(1, in) + " rows: " + Arrays.toString(x.shape()));
         }
+        int rowsPerUpdate = Math.max(ROWS_PER_UPDATE, BatchInvariantProducts.rows());
         Tensor output = layer.base().forward(x);
         Tensor base = output.reshape(names.length, output.dim(-1));
         Tensor rows = x.reshape(names.length, in);
@@ -92,7 +96,7 @@ public final class RowAdapters {
                 continue;
             }
             int end = row + 1;
-            while (end < names.length && end - row < ROWS_PER_UPDATE && name.equals(names[end])) {
+            while (end < names.length && end - row < rowsPerUpdate && name.equals(names[end])) {
                 end++;
             }
             if (plainFrom < row) {

@@ -46,8 +46,9 @@ import java.util.concurrent.Future;
  * of tokens: EOS never wins with these weights). For each: aggregate generated tokens per second
  * (all tokens over the wall time), time to first token and the gaps between tokens (p50, p99) as
  * the clients see them; beside one session decoding alone with an unmerged adapter, the figure a
- * lone request cannot beat. Runs with products of at most 4 rows and with whole-batch products
- * (64 rows, the default); both give every request a single session's output bit for bit.
+ * lone request cannot beat, measured just before each row. Runs with products of at most 4 rows
+ * and with whole-batch products (64 rows, the default); both give every request a single
+ * session's output bit for bit.
  */
 public final class ServeLoadTable {
     private static final int ADAPTERS = 8;
@@ -75,6 +76,7 @@ public final class ServeLoadTable {
                 ServeSoak.run(llama, tokenizer, folders, soak);
                 return;
             }
+            Llama solo = soloModel(llama, folders.getFirst());
             List<Row> rows = new ArrayList<>();
             for (int productRows : new int[] {4, EngineConfig.DEFAULT_PRODUCT_ROWS}) {
                 BatchEngine engine = new BatchEngine(llama, tokenizer, "base", new EngineConfig(64, 256, productRows, null));
@@ -83,26 +85,27 @@ public final class ServeLoadTable {
                 }
                 try (Server server = Server.start(ServerConfig.builder(Path.of("random")).port(0).build(), engine, ChatTemplate.plain())) {
                     load(server.port(), 4, tokens / 2);
+                    singleSession(solo, tokens);
                     for (int clients : CLIENTS) {
-                        rows.add(new Row(productRows, clients, load(server.port(), clients, tokens)));
+                        Single single = singleSession(solo, tokens);
+                        rows.add(new Row(productRows, clients, single, load(server.port(), clients, tokens)));
                     }
                 }
             }
-            long cpuBefore = processCpuNanos();
-            double single = singleSession(llama, folders.getFirst(), tokens);
-            double singleCpuMs = (processCpuNanos() - cpuBefore) / 1e6 / (3.0 * tokens);
             System.out.printf(Locale.ROOT, "%s, %d LoRA adapters (r=8, all projections); %d generated tokens per client.%n",
                     shape.description(), ADAPTERS, tokens);
-            System.out.printf(Locale.ROOT, "One session alone, adapter unmerged (measured after the loads, warm): %.1f tok/s, %.2f ms of process CPU per token.%n",
-                    single, singleCpuMs);
-            System.out.println("Process CPU per token counts every thread of this JVM (server, engine, clients); on a shared host it is steadier than wall time.");
+            System.out.println("\"One session\": a session decoding alone, adapter unmerged, warm, best of 3 runs, measured just before each row, so that");
+            System.out.println("each ratio compares figures of the same minute (a shared host's load drifts over the run). Process CPU per token counts");
+            System.out.println("every thread of this JVM (server, engine, clients); on a shared host it is steadier than wall time.");
             System.out.println();
-            System.out.println("| product rows | clients | aggregate tok/s | vs one session | CPU ms/token | vs one session (CPU) | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+            System.out.println("| product rows | clients | one session tok/s | aggregate tok/s | vs one session | one session CPU ms/token | CPU ms/token | vs one session (CPU) | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
             for (Row row : rows) {
                 Load result = row.load();
-                System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | %.1f |%n", row.productRows(), row.clients(),
-                        result.tokensPerSecond(), result.tokensPerSecond() / single, result.cpuMsPerToken(), singleCpuMs / result.cpuMsPerToken(),
+                Single single = row.single();
+                System.out.printf(Locale.ROOT, "| %d | %d | %.1f | %.1f | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | %.1f |%n", row.productRows(), row.clients(),
+                        single.tokensPerSecond(), result.tokensPerSecond(), result.tokensPerSecond() / single.tokensPerSecond(),
+                        single.cpuMsPerToken(), result.cpuMsPerToken(), single.cpuMsPerToken() / result.cpuMsPerToken(),
                         percentile(result.firstTokenMs, 0.5),
                         percentile(result.firstTokenMs, 0.99), percentile(result.gapsMs, 0.5), percentile(result.gapsMs, 0.99));
             }
@@ -110,7 +113,11 @@ public final class ServeLoadTable {
     }
 
     /** One line of the table. */
-    private record Row(int productRows, int clients, Load load) {
+    private record Row(int productRows, int clients, Single single, Load load) {
+    }
+
+    /** One session decoding alone: its best tokens per second and its process CPU per token. */
+    private record Single(double tokensPerSecond, double cpuMsPerToken) {
     }
 
     /** Writes the random adapters' PEFT folders under {@code folder}. */
@@ -128,13 +135,19 @@ public final class ServeLoadTable {
         return folders;
     }
 
-    /** Greedy tokens per second of one session decoding alone with {@code adapter} active, unmerged (after a warm-up run). */
-    private static double singleSession(Llama llama, Path adapter, int tokens) throws IOException {
+    /** A model over {@code llama}'s weights with {@code adapter} loaded and active, unmerged. */
+    private static Llama soloModel(Llama llama, Path adapter) throws IOException {
         Llama twin = llama.sharingWeights();
         PeftFiles.load(adapter, twin, "default");
+        return twin;
+    }
+
+    /** Greedy decoding of one session of {@code solo} alone: the best of three runs of {@code tokens} tokens. */
+    private static Single singleSession(Llama solo, int tokens) {
         double best = 0;
+        long cpuBefore = processCpuNanos();
         for (int round = 0; round < 3; round++) {
-            Llama.Session session = twin.newSession(PROMPT_TOKENS + tokens);
+            Llama.Session session = solo.newSession(PROMPT_TOKENS + tokens);
             float[] logits = session.forward(prompt(new SplittableRandom(round)));
             long start = System.nanoTime();
             for (int t = 0; t < tokens - 1; t++) {
@@ -142,7 +155,7 @@ public final class ServeLoadTable {
             }
             best = Math.max(best, (tokens - 1) / ((System.nanoTime() - start) / 1e9));
         }
-        return best;
+        return new Single(best, (processCpuNanos() - cpuBefore) / 1e6 / (3.0 * tokens));
     }
 
     private static int[] prompt(SplittableRandom random) {

@@ -5,7 +5,6 @@ import dev.mixtape.adapters.mole.Mole;
 import dev.mixtape.engine.Tensor;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
-import dev.mixtape.models.train.GateTraining;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StopRequest;
 import dev.mixtape.models.train.TrainingConfig;
@@ -71,12 +70,16 @@ final class ComposeCommand implements Callable<Integer> {
     @Mixin
     WeightsOption weights;
 
+    @Mixin
+    SparkOption spark;
+
     @Override
     public Integer call() throws Exception {
         String time = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         if (experts == null || experts.isEmpty() || data == null) {
             throw new IllegalArgumentException("compose needs --experts and --data");
         }
+        spark.requireSpark();
         Path modelPath = model.path();
         Path runFolder = run.folder(Path.of("runs", "mole-" + time));
         List<OutputFolder.Input> inputs = new ArrayList<>(List.of(new OutputFolder.Input("--model", modelPath),
@@ -105,6 +108,7 @@ final class ComposeCommand implements Callable<Integer> {
         settings.put("--weights", weightTypes);
         settings.put("--backend", backend.name);
         settings.putAll(moleOptions.settings());
+        settings.putAll(spark.settings());
         TrainingConfig config = training.toConfig(loadedData.train().sequences().size(), DEFAULTS, settings);
         System.err.printf(Locale.ROOT, "compose: %d experts %s, %d gates (%s), %,d gate parameters; %d training sequences; %d steps; run folder %s%n",
                 expertFolders.size(), expertFolders.keySet(), mole.gateNames().size(), mole.config().granularity().jsonName(),
@@ -112,11 +116,11 @@ final class ComposeCommand implements Callable<Integer> {
 
         folder.prepare();
         StopRequest stop = new StopRequest();
-        TrainingJob job = GateTraining.of(llama, mole, expertFolders, loaded).data(loadedData.train(), loadedData.eval()).config(config)
-                .stopRequest(stop);
         TrainingResult result;
-        try (ProgressReporter progress = new ProgressReporter("compose", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
-            job.callback(progress);
+        try (SparkOption.Compute compute = spark.open("compose", modelPath, backend.name, weights.dtype(), weights.nonFinite());
+             ProgressReporter progress = new ProgressReporter("compose", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
+            TrainingJob job = compute.gateTraining(llama, mole, expertFolders, loaded).data(loadedData.train(), loadedData.eval()).config(config)
+                    .stopRequest(stop).callback(progress);
             result = run.resume ? job.resume(runFolder) : job.run(runFolder);
         }
         LossCurves.write(runFolder);

@@ -8,6 +8,7 @@ import dev.mixtape.engine.Tensor;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
 import dev.mixtape.models.train.Dataset;
+import dev.mixtape.models.train.SequenceSource;
 import dev.mixtape.models.train.TrainingResult;
 import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.StopRequest;
@@ -55,8 +56,10 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--task", description = "A bundled task to train on: add, reverse or facts (default: " + DEFAULT_TASK + ", when no --data).")
     String task;
 
-    @Option(names = "--data", description = "Training data: .jsonl (text, prompt/completion, instruction/input/output) or plain text.")
-    Path data;
+    @Option(names = "--data", paramLabel = "PATH", description = "Training data: .jsonl (text, prompt/completion, instruction/input/output) "
+            + "or plain text. With --spark, a URI (hdfs://, s3a://, file:///shared/...) is read by Spark's executors and stays there: "
+            + "JSON Lines, held-out data only from --eval-data.")
+    String data;
 
     @Option(names = "--eval-data", description = "Held-out data (default: the task's eval split; with --data, a held-out tenth of it).")
     Path evalData;
@@ -92,36 +95,53 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("give --task or --data, not both");
         }
         spark.requireSpark();
+        boolean dataOnExecutors = spark.readsOnExecutors(data);
         String taskName = data == null ? (task != null ? task : DEFAULT_TASK) : null;
-        Path trainFile = taskName != null ? Bundled.task(taskName).train() : data;
+        Path trainFile = taskName != null ? Bundled.task(taskName).train() : dataOnExecutors ? null : Path.of(data);
+        String dataName = trainFile != null ? trainFile.toString() : data;
         Path evalFile = evalData != null ? evalData : taskName != null ? Bundled.task(taskName).eval() : null;
         Path modelPath = model.path();
         String kind = initAdapter != null ? "continued" : adapterOptions.kind.toLowerCase(Locale.ROOT);
-        Path runFolder = run.folder(Path.of("runs", (taskName != null ? taskName : baseName(trainFile)) + "-" + kind + "-"
+        Path runFolder = run.folder(Path.of("runs", (taskName != null ? taskName : baseName(dataName)) + "-" + kind + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         OutputFolder folder = OutputFolder.check(runFolder, run.resume, run.overwrite, List.of(new OutputFolder.Input("--model", modelPath),
                 new OutputFolder.Input("--tokenizer", tokenizer.given), new OutputFolder.Input("--data", trainFile),
                 new OutputFolder.Input("--eval-data", evalFile), new OutputFolder.Input("--init-adapter", initAdapter)));
         Llama llama = ModelOptions.loadModel(modelPath, backend.name, weights.dtype(), weights.nonFinite());
-        String weightTypes = WeightsOption.recorded(llama);
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer.given, llama.config());
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         SpecialIds special = SpecialIds.of(loaded, llama.config());
-        TrainingData loadedData = TrainingData.load(trainFile, evalFile, loaded, special, length, training.seed);
-        loadedData.reportLengths("finetune");
-        Dataset train = loadedData.train();
-        Dataset eval = loadedData.eval();
+        try (SparkOption.Compute compute = spark.open("finetune", modelPath, backend.name, weights.dtype(), weights.nonFinite())) {
+            SequenceSource train;
+            Dataset eval;
+            if (dataOnExecutors) {
+                train = compute.readData(data, tokenizer.given, modelPath, special, length);
+                eval = evalFile == null ? null : Dataset.load(evalFile, loaded, special, length);
+            } else {
+                TrainingData loadedData = TrainingData.load(trainFile, evalFile, loaded, special, length, training.seed);
+                loadedData.reportLengths("finetune");
+                train = loadedData.train();
+                eval = loadedData.eval();
+            }
+            return train(compute, llama, loaded, modelPath, dataName, evalFile, length, train, eval, runFolder, folder);
+        }
+    }
+
+    /** Sets the run up on the loaded model and data, and runs it. */
+    private int train(SparkOption.Compute compute, Llama llama, Tokenizer loaded, Path modelPath, String dataName, Path evalFile, int length,
+                      SequenceSource train, Dataset eval, Path runFolder, OutputFolder folder) throws Exception {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("--model", TrainingOptions.describe(modelPath));
         settings.put("--tokenizer", TrainingOptions.describe(tokenizer.given));
-        settings.put("--data", TrainingOptions.describe(trainFile));
+        settings.put("--data", spark.readsOnExecutors(dataName) ? dataName : TrainingOptions.describe(Path.of(dataName)));
         settings.put("--eval-data", TrainingOptions.describe(evalFile));
         settings.put("--seq-len", Integer.toString(length));
         settings.put("--init-adapter", TrainingOptions.describe(initAdapter));
-        settings.put("--weights", weightTypes);
+        settings.put("--weights", WeightsOption.recorded(llama));
         settings.put("--backend", backend.name);
         settings.putAll(adapterOptions.settings());
-        TrainingConfig config = training.toConfig(train.sequences().size(), DEFAULTS, settings);
+        settings.putAll(spark.settings());
+        TrainingConfig config = training.toConfig(train.size(), DEFAULTS, settings);
 
         Adapter adapter = initAdapter != null
                 ? PeftFiles.load(initAdapter, llama, ADAPTER_NAME)
@@ -130,14 +150,13 @@ final class FinetuneCommand implements Callable<Integer> {
                 llama.config().parameterCount(), adapter.config().useMixer() ? "MoSLoRA" : "LoRA", adapter.config().r(),
                 adapter.layerNames().size(), adapter.parameters().stream().mapToLong(Tensor::numel).sum());
         System.err.printf(Locale.ROOT, "finetune: %d training sequences from %s, %s; %d steps of %d x %d; run folder %s%n",
-                train.sequences().size(), trainFile, eval == null ? "no held-out data" : eval.sequences().size() + " held out",
+                train.size(), dataName, eval == null ? "no held-out data" : eval.sequences().size() + " held out",
                 config.steps(), config.batchSize(), config.gradientAccumulation(), runFolder);
 
         folder.prepare();
         StopRequest stop = new StopRequest();
         TrainingResult result;
-        try (SparkOption.Compute compute = spark.open(modelPath, backend.name, weights.dtype(), weights.nonFinite());
-             ProgressReporter progress = new ProgressReporter("finetune", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
+        try (ProgressReporter progress = new ProgressReporter("finetune", System.err); InterruptSignals _ = InterruptSignals.install(stop)) {
             TrainingJob job = compute.fineTuning(llama, adapter, loaded).data(train, eval).config(config).stopRequest(stop).callback(progress);
             result = run.resume ? job.resume(runFolder) : job.run(runFolder);
         }
@@ -149,8 +168,9 @@ final class FinetuneCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String baseName(Path file) {
-        String name = file.getFileName().toString();
+    /** The file's name without its extension, from a path or a URI. */
+    private static String baseName(String location) {
+        String name = location.substring(location.lastIndexOf('/') + 1);
         int dot = name.lastIndexOf('.');
         return dot > 0 ? name.substring(0, dot) : name;
     }

@@ -45,6 +45,14 @@ final class ChildMixtape {
 
     /** Starts {@code mixtape args...}: this JVM's flags (but a small heap and no agents), this JVM's classpath. */
     static ChildMixtape start(String... args) throws IOException {
+        return start(List.of(), "", "256m", args);
+    }
+
+    /**
+     * Starts {@code mixtape args...} as {@link #start(String...)} does, with {@code flags} added, a heap of
+     * {@code heap}, and {@code classpathBefore} (ending in the path separator, or empty) before this JVM's classpath.
+     */
+    static ChildMixtape start(List<String> flags, String classpathBefore, String heap, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -52,7 +60,8 @@ final class ChildMixtape {
                 command.add(flag);
             }
         }
-        command.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), Mixtape.class.getName()));
+        command.addAll(flags);
+        command.addAll(List.of("-Xmx" + heap, "-cp", classpathBefore + System.getProperty("java.class.path"), Mixtape.class.getName()));
         command.addAll(List.of(args));
         return new ChildMixtape(new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
     }

@@ -13,11 +13,15 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -40,6 +44,9 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class BatchEngine implements AutoCloseable {
     /** Rows of one adapter side by side, so that their updates share products (see {@link RowAdapters}). */
     private static final Comparator<Sequence> ADAPTER_ORDER = Comparator.comparing(sequence -> String.valueOf(sequence.served.routed()));
+    /** Fewest rows a group decoding beside others takes: fewer would read the weights more often than they gain. */
+    private static final int MIN_GROUP_ROWS = 8;
+    private static final int PROCESSORS = Runtime.getRuntime().availableProcessors();
 
     private final ServedModels models;
     private final Tokenizer tokenizer;
@@ -54,6 +61,9 @@ public final class BatchEngine implements AutoCloseable {
     /** Removed adapters and MoLEs whose matrices go once no request holds them. */
     private final List<ServedModel> retiring = new ArrayList<>();
     private final Thread thread;
+    /** Threads decoding a step's further groups beside the engine's thread ({@link #groups}). */
+    private final ExecutorService helpers = Executors.newFixedThreadPool(Math.max(1, PROCESSORS - 1),
+            Thread.ofPlatform().name("mixtape-batch-decoder-", 1).daemon(true).factory());
     private int held;
     private boolean closed;
     private volatile long steps;
@@ -171,6 +181,7 @@ public final class BatchEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        helpers.shutdown();
     }
 
     private void loop() {
@@ -194,11 +205,7 @@ public final class BatchEngine implements AutoCloseable {
                 lock.unlock();
             }
             due.forEach(Runnable::run);
-            for (Sequence sequence : joining) {
-                if (!sequence.endedByClientOrClock() && start(sequence)) {
-                    running.add(sequence);
-                }
-            }
+            admit(joining);
             dropEnded();
             if (!running.isEmpty()) {
                 step();
@@ -219,40 +226,116 @@ public final class BatchEngine implements AutoCloseable {
         running.clear();
     }
 
-    /** Processes a newcomer's prompt; returns whether it goes on decoding. */
-    private boolean start(Sequence sequence) {
+    /**
+     * Processes the newcomers' prompts, shared out between this thread and the helpers (each prompt
+     * alone, as {@code ./mixtape generate} processes it); those that go on decoding join the batch.
+     */
+    private void admit(List<Sequence> joining) {
+        List<Sequence> opened = new ArrayList<>(joining.size());
+        for (Sequence sequence : joining) {
+            if (!sequence.endedByClientOrClock() && open(sequence)) {
+                opened.add(sequence);
+            }
+        }
+        if (opened.isEmpty()) {
+            return;
+        }
+        int shares = Math.min(PROCESSORS, opened.size());
+        List<Callable<List<Prefill>>> tasks = new ArrayList<>(shares);
+        for (int s = 0; s < shares; s++) {
+            List<Sequence> share = opened.subList(s * opened.size() / shares, (s + 1) * opened.size() / shares);
+            tasks.add(() -> share.stream().map(BatchEngine::prefill).toList());
+        }
+        Iterator<Sequence> sequences = opened.iterator();
+        for (Future<List<Prefill>> share : atOnce(tasks)) {
+            for (Prefill prefill : resultOf(share)) {
+                Sequence sequence = sequences.next();
+                try {
+                    if (prefill.failure() != null) {
+                        throw prefill.failure();
+                    }
+                    if (sequence.advance(prefill.logits())) {
+                        running.add(sequence);
+                    }
+                } catch (RuntimeException e) {
+                    sequence.fail(e);
+                }
+            }
+        }
+    }
+
+    /** Makes a newcomer's session; returns whether it goes on to its prompt. */
+    private boolean open(Sequence sequence) {
         try {
-            ServedModel served = sequence.served;
-            RowAdapters routing = RowAdapters.sequence(served.routed());
-            return sequence.start(prompt -> routing.run(() -> sequence.session().forward(prompt)),
-                    served.model(), tokenizer.newStreamingDecoder());
+            return sequence.open(sequence.served.model(), tokenizer.newStreamingDecoder());
         } catch (RuntimeException e) {
             sequence.fail(e);
             return false;
         }
     }
 
-    /** One token for every running sequence: per model tree, in products of at most {@link EngineConfig#productRows} rows. */
+    /** The logits after an opened sequence's prompt, or why there are none. */
+    private record Prefill(float[] logits, RuntimeException failure) {
+    }
+
+    private static Prefill prefill(Sequence sequence) {
+        try {
+            RowAdapters routing = RowAdapters.sequence(sequence.served.routed());
+            return new Prefill(routing.run(() -> sequence.session().forward(sequence.prompt())), null);
+        } catch (RuntimeException e) {
+            return new Prefill(null, e);
+        }
+    }
+
+    /**
+     * One token for every running sequence: per model tree, in products of at most
+     * {@link EngineConfig#productRows} rows, each split into {@link #groups} decoded at once on this
+     * thread and the helpers; each row's text is then taken on this thread, in order.
+     */
     private void step() {
         Map<Llama, List<Sequence>> byTree = new IdentityHashMap<>();
         for (Sequence sequence : running) {
             byTree.computeIfAbsent(sequence.served.model(), tree -> new ArrayList<>()).add(sequence);
         }
+        List<List<Sequence>> groups = new ArrayList<>();
         for (List<Sequence> tree : byTree.values()) {
             tree.sort(ADAPTER_ORDER);
             for (int from = 0; from < tree.size(); from += config.productRows()) {
-                List<Sequence> rows = tree.subList(from, Math.min(tree.size(), from + config.productRows()));
-                try {
-                    decode(rows);
-                } catch (RuntimeException e) {
-                    rows.forEach(sequence -> sequence.fail(e));
+                groups.addAll(groups(tree.subList(from, Math.min(tree.size(), from + config.productRows()))));
+            }
+        }
+        List<Future<float[][]>> decoded = atOnce(groups.stream().map(BatchEngine::decoding).toList());
+        for (int g = 0; g < groups.size(); g++) {
+            List<Sequence> group = groups.get(g);
+            try {
+                float[][] logits = resultOf(decoded.get(g));
+                for (int r = 0; r < group.size(); r++) {
+                    group.get(r).advance(logits[r]);
                 }
+            } catch (RuntimeException e) {
+                group.forEach(sequence -> sequence.fail(e));
             }
         }
         steps++;
     }
 
-    private void decode(List<Sequence> rows) {
+    /**
+     * {@code rows} (one product's) as groups of at least {@link #MIN_GROUP_ROWS} rows, at most one
+     * per processor, that decode at the same time: a step's work outside the products (attention,
+     * the KV caches, RoPE, norms) is per row and would otherwise run on one thread while the weight
+     * products' other threads wait. Each group reads the weights once for its rows.
+     */
+    private List<List<Sequence>> groups(List<Sequence> rows) {
+        int count = Math.max(1, Math.min(PROCESSORS, rows.size() / MIN_GROUP_ROWS));
+        List<List<Sequence>> groups = new ArrayList<>(count);
+        for (int g = 0; g < count; g++) {
+            groups.add(rows.subList(g * rows.size() / count, (g + 1) * rows.size() / count));
+        }
+        return groups;
+    }
+
+    /** The logits of {@code rows}' next tokens, computed when called (on whichever thread); the rows' inputs are read now. */
+    private static Callable<float[][]> decoding(List<Sequence> rows) {
         List<Llama.Session> sessions = new ArrayList<>(rows.size());
         List<String> adapters = new ArrayList<>(rows.size());
         int[] tokens = new int[rows.size()];
@@ -262,9 +345,37 @@ public final class BatchEngine implements AutoCloseable {
             adapters.add(sequence.served.routed());
             tokens[r] = sequence.nextToken();
         }
-        float[][] logits = stepRows(sessions, adapters, tokens);
-        for (int r = 0; r < rows.size(); r++) {
-            rows.get(r).advance(logits[r]);
+        return () -> stepRows(sessions, adapters, tokens);
+    }
+
+    /** Runs the first task on this thread and the others on the helpers, all at once; their results in order. */
+    private <T> List<Future<T>> atOnce(List<Callable<T>> tasks) {
+        List<Future<T>> results = new ArrayList<>(tasks.size());
+        for (Callable<T> task : tasks.subList(1, tasks.size())) {
+            results.add(helpers.submit(task));
+        }
+        try {
+            results.addFirst(CompletableFuture.completedFuture(tasks.getFirst().call()));
+        } catch (RuntimeException e) {
+            results.addFirst(CompletableFuture.failedFuture(e));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return results;
+    }
+
+    /** The result of a task that catches its own failures (an Error still ends the engine, as on this thread). */
+    private static <T> T resultOf(Future<T> task) {
+        try {
+            return task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a helper", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw (RuntimeException) e.getCause();
         }
     }
 

@@ -4,7 +4,6 @@ import dev.mixtape.models.generate.Sampler;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.StreamingDecoder;
 
-import java.util.function.Function;
 
 /**
  * One request inside the {@link BatchEngine}: its session (KV cache and position), sampler, text
@@ -65,10 +64,10 @@ final class Sequence implements RunningRequest {
     }
 
     /**
-     * Processes the prompt with {@code prefill} (over this sequence's new session on {@code model})
-     * and takes the first token; returns whether the sequence goes on decoding.
+     * Makes this sequence's session on {@code model} for its prompt, which {@link #advance} then
+     * takes the first token after; returns false, having ended it, when it asks for no tokens.
      */
-    boolean start(Function<int[], float[]> prefill, Llama model, StreamingDecoder newDecoder) {
+    boolean open(Llama model, StreamingDecoder newDecoder) {
         int[] prompt = request.promptIds();
         int maxPositions = model.config().maxPositions();
         if (prompt.length >= maxPositions) {
@@ -87,7 +86,12 @@ final class Sequence implements RunningRequest {
         }
         stops = new StopTexts(request.stop());
         session = model.newSession(capacity);
-        return advance(prefill.apply(prompt));
+        return true;
+    }
+
+    /** The prompt's token ids. */
+    int[] prompt() {
+        return request.promptIds();
     }
 
     Llama.Session session() {

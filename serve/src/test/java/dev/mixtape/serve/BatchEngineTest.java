@@ -57,17 +57,20 @@ class BatchEngineTest {
     }
 
     /**
-     * Ten requests over base, two adapters and a MoLE, submitted together so that they share steps:
-     * each one's text equals that request decoded alone, with products of at most 4 rows and with
-     * the base tree's 8 rows in one product. Adapters that were not applied, applied to the wrong
-     * rows, a batch whose rows mix, or a product whose rows round differently from a row alone (the
-     * blocked GEMM that 8 rows take outside {@link dev.mixtape.engine.BatchInvariantProducts}) would
-     * make some text differ (the adapters' updates are large enough to change the greedy text, which
-     * the test checks too).
+     * Twenty-two requests over base, two adapters and a MoLE, submitted together so that they share
+     * steps: each one's text equals that request decoded alone, with products of at most 4 rows
+     * (the base tree's 17 rows in five products, decoded at once on the engine's threads) and with
+     * products of up to 32 (the 17 rows in one product, split into two groups decoded at once where
+     * there are two processors or more). Adapters that were not applied, applied to the wrong rows, a
+     * batch whose rows mix, groups handed the wrong rows' logits, or a product whose rows round
+     * differently from a row alone (the blocked GEMM that more than 4 rows take outside
+     * {@link dev.mixtape.engine.BatchInvariantProducts}) would make some text differ (the adapters'
+     * updates are large enough to change the greedy text, which the test checks too).
      */
     @ParameterizedTest(name = "product rows {0}")
-    @ValueSource(ints = {4, 16})
+    @ValueSource(ints = {4, 32})
     void eachRequestOfAMixedBatchGetsWhatItGetsAlone(int productRows) throws Exception {
+        int requests = 22;
         int tokens = 40;
         String[] models = {"tiny", "first", "second", "mole"};
         List<String> expected = new ArrayList<>();
@@ -82,29 +85,29 @@ class BatchEngineTest {
         Llama withMole = TinyServing.model();
         MoleFiles.load(mole, withMole);
         references.add(withMole);
-        for (int i = 0; i < 10; i++) {
+        for (int i = 0; i < requests; i++) {
             expected.add(alone(references.get(i % 4), PROMPTS[i % PROMPTS.length], tokens));
         }
         assertNotEquals(expected.get(0), expected.get(1), "the first adapter changes the text");
         assertNotEquals(expected.get(0), expected.get(2), "the second adapter changes the text");
         Tokenizer tokenizer = TinyServing.tokenizer();
-        try (BatchEngine engine = new BatchEngine(TinyServing.model(), tokenizer, "tiny", new EngineConfig(16, 16, productRows, null))) {
+        try (BatchEngine engine = new BatchEngine(TinyServing.model(), tokenizer, "tiny", new EngineConfig(requests, requests, productRows, null))) {
             engine.addAdapter("first", first);
             engine.addAdapter("second", second);
             engine.addMole("mole", mole);
             List<Collected> results = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < requests; i++) {
                 Collected listener = new Collected();
                 engine.submit(greedy(tokenizer, models[i % 4], PROMPTS[i % PROMPTS.length], tokens), listener);
                 results.add(listener);
             }
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < requests; i++) {
                 Completion completion = results.get(i).await();
                 assertEquals(expected.get(i), results.get(i).text(), "request " + i + " (" + models[i % 4] + ")");
                 assertEquals(expected.get(i), completion.text());
             }
             long stepsTogether = engine.steps();
-            assertTrue(stepsTogether < 10 * tokens / 2, "the requests shared steps: " + stepsTogether);
+            assertTrue(stepsTogether < requests * tokens / 2, "the requests shared steps: " + stepsTogether);
         }
     }
 

@@ -17,13 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
  * The engine's step puts a whole batch in one product and still gives every row bit for bit the
- * logits its session gives alone with its adapter active: 12 rows over the base and two adapters,
- * scattered and in runs, each at its own position, for several steps. Logits, not text, because a
- * greedy text survives most rounding differences: the blocked GEMM that 12 rows take outside
+ * logits its session gives alone with its adapter active: 14 rows over the base and two adapters,
+ * scattered and in runs (one of six rows, whose update is one 6-row product), each at its own
+ * position, for several steps. Logits, not text, because a greedy text survives most rounding
+ * differences: the blocked GEMM that more than 4 rows take outside
  * {@link dev.mixtape.engine.BatchInvariantProducts} rounds some rows differently and fails here.
  */
 class BatchStepTest {
-    private static final String[] ADAPTERS = {"a", null, "b", "a", "a", "a", "a", "b", null, "b", "a", null};
+    private static final String[] ADAPTERS = {"a", null, "b", "a", "a", "a", "a", "a", "a", "b", null, "b", "a", null};
     private static final int STEPS = 4;
 
     @TempDir

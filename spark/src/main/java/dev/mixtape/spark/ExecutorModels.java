@@ -9,11 +9,12 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 
 /**
- * The models an executor JVM keeps between tasks: the base model with the run's adapter attached is
+ * The models an executor JVM keeps between tasks: the base model with what the run trains attached is
  * loaded once per JVM (once per task that runs at the same time, as a {@link Replica}) and reused by
- * every later task, step and run with the same base and adapter structure, so that what moves per step
+ * every later task, step and run with the same base and structure, so that what moves per step
  * is the adapter's weights and gradients, never the model. A replica whose task failed is dropped.
  */
 final class ExecutorModels {
@@ -23,17 +24,31 @@ final class ExecutorModels {
     private ExecutorModels() {
     }
 
-    /** What a replica was loaded from: the base model and the adapter's structure. */
-    private record Key(BaseModel base, String adapterStructure) {
+    /** What a replica was loaded from: the base model and the structure of what it trains. */
+    private record Key(BaseModel base, String structure) {
     }
 
-    /** Computes {@code work} on an idle replica of {@code base} with {@code adapter}, loading one if none is idle. */
-    static PartitionResult compute(BaseModel base, Broadcast<AdapterBlueprint> adapter, Broadcast<NamedArrays> weights, PartitionWork work) {
-        if (TaskContext.get().attemptNumber() < work.failingAttempts()) {
-            throw new IllegalStateException("step " + work.step() + ", partition " + work.partition() + ": attempt " + TaskContext.get().attemptNumber()
-                    + " failed on purpose (a test hook)");
+    /** Computes {@code work}'s gradient on an idle replica of {@code base} with {@code setup}, loading one if none is idle. */
+    static PartitionResult compute(BaseModel base, Broadcast<ReplicaSetup> setup, Broadcast<NamedArrays> weights, PartitionWork work) {
+        failOnPurpose(work.failingAttempts(), "step " + work.step() + ", partition " + work.partition());
+        return onReplica(base, setup, replica -> replica.compute(weights.value(), work));
+    }
+
+    /** Takes {@code work}'s round of local steps on an idle replica of {@code base} with {@code setup}, loading one if none is idle. */
+    static RoundResult round(BaseModel base, Broadcast<ReplicaSetup> setup, Broadcast<RoundStart> start, RoundWork work) {
+        failOnPurpose(work.failingAttempts(), "round from step " + work.firstStep() + ", partition " + work.partition());
+        return onReplica(base, setup, replica -> replica.round(start.value(), work));
+    }
+
+    /** The test hook: the first {@code attempts} attempts of a task throw. */
+    private static void failOnPurpose(int attempts, String what) {
+        if (TaskContext.get().attemptNumber() < attempts) {
+            throw new IllegalStateException(what + ": attempt " + TaskContext.get().attemptNumber() + " failed on purpose (a test hook)");
         }
-        AdapterBlueprint blueprint = adapter.value();
+    }
+
+    private static <R> R onReplica(BaseModel base, Broadcast<ReplicaSetup> setup, Function<Replica, R> task) {
+        ReplicaSetup blueprint = setup.value();
         Queue<Replica> idle = IDLE.computeIfAbsent(new Key(base, blueprint.structure()), _ -> new ConcurrentLinkedQueue<>());
         Replica replica = idle.poll();
         if (replica == null) {
@@ -43,7 +58,7 @@ final class ExecutorModels {
                 throw new UncheckedIOException(base.path() + ": cannot load the base model on this executor: " + e.getMessage(), e);
             }
         }
-        PartitionResult result = replica.compute(weights.value(), work);
+        R result = task.apply(replica);
         idle.add(replica);
         return result;
     }

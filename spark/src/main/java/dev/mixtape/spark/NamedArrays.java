@@ -1,28 +1,31 @@
 package dev.mixtape.spark;
 
+import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.Tensor;
 
 import java.io.Serializable;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Tensors' values as plain arrays, for the wire: the adapter's weights the driver broadcasts, and the
- * gradients a partition sends back. {@code values[i]} belongs to {@code names[i]}; a null entry is a
- * gradient that nothing reached.
+ * Tensors' values as plain arrays, for the wire: the adapter's weights the driver broadcasts, the
+ * gradients a partition sends back, an optimizer's state. {@code values[i]} of shape {@code shapes[i]}
+ * belongs to {@code names[i]}; a null entry is a gradient that nothing reached.
  */
-record NamedArrays(String[] names, float[][] values) implements Serializable {
+record NamedArrays(String[] names, int[][] shapes, float[][] values) implements Serializable {
 
     /** The values of {@code tensors}, in their order. */
     static NamedArrays of(Map<String, Tensor> tensors) {
-        return new NamedArrays(tensors.keySet().toArray(String[]::new),
+        return new NamedArrays(tensors.keySet().toArray(String[]::new), tensors.values().stream().map(Tensor::shape).toArray(int[][]::new),
                 tensors.values().stream().map(Tensor::toFloatArray).toArray(float[][]::new));
     }
 
     /** The values of {@code tensors} (null entries stay null), under {@code names}. */
     static NamedArrays of(String[] names, List<Tensor> tensors) {
-        return new NamedArrays(names, tensors.stream().map(tensor -> tensor == null ? null : tensor.toFloatArray()).toArray(float[][]::new));
+        return new NamedArrays(names, tensors.stream().map(tensor -> tensor == null ? null : tensor.shape()).toArray(int[][]::new),
+                tensors.stream().map(tensor -> tensor == null ? null : tensor.toFloatArray()).toArray(float[][]::new));
     }
 
     /** Copies each value into the tensor of its name in {@code targets}, which must hold the same names in the same order. */
@@ -44,6 +47,15 @@ record NamedArrays(String[] names, float[][] values) implements Serializable {
             i++;
         }
         return Arrays.asList(tensors);
+    }
+
+    /** The values as tensors on {@code backend}, by name, in order (no null entries). */
+    Map<String, Tensor> toMap(Backend backend) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (int i = 0; i < names.length; i++) {
+            tensors.put(names[i], Tensor.of(backend, values[i], shapes[i]));
+        }
+        return tensors;
     }
 
     private void requireNames(Map<String, Tensor> tensors) {

@@ -1,18 +1,23 @@
 package dev.mixtape.spark;
 
 import dev.mixtape.adapters.Adapter;
+import dev.mixtape.adapters.mole.Mole;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
+import dev.mixtape.models.train.SpecialIds;
 import dev.mixtape.models.train.TrainingJob;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Locale;
 
 /**
  * A Spark application that Mixtape starts itself (the command line's {@code --spark MASTER}), so that
- * a caller without Spark on its compile classpath can run a {@link SparkFineTuning}. Closing it stops
+ * a caller without Spark on its compile classpath can run a {@link SparkFineTuning} or a
+ * {@link SparkGateTraining}. Closing it stops
  * the application.
  */
 public final class SparkApplication implements AutoCloseable {
@@ -41,9 +46,20 @@ public final class SparkApplication implements AutoCloseable {
         return new SparkApplication(spark);
     }
 
-    /** As {@link SparkFineTuning#of}, on this application. */
-    public TrainingJob fineTuning(BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
-        return SparkFineTuning.of(spark, base, model, adapter, tokenizer);
+    /** As {@link SparkFineTuning#of(JavaSparkContext, BaseModel, Llama, Adapter, Tokenizer, int)}, on this application. */
+    public TrainingJob fineTuning(BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer, int syncEvery) throws IOException {
+        return SparkFineTuning.of(spark, base, model, adapter, tokenizer, syncEvery);
+    }
+
+    /** As {@link SparkGateTraining#of}, on this application. */
+    public TrainingJob gateTraining(BaseModel base, Llama model, Mole mole, Map<String, Path> expertFolders, Tokenizer tokenizer, int syncEvery)
+            throws IOException {
+        return SparkGateTraining.of(spark, base, model, mole, expertFolders, tokenizer, syncEvery);
+    }
+
+    /** As {@link ExecutorDataset#read}, on this application. */
+    public ExecutorDataset readData(String uri, TokenizerSource tokenizer, SpecialIds special, int seqLen) throws IOException {
+        return ExecutorDataset.read(spark, uri, tokenizer, special, seqLen);
     }
 
     /** Spark's version, the master and its task slots, for a log line. */

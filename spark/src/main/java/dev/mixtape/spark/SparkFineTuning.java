@@ -27,7 +27,9 @@ import java.io.IOException;
  * Each step's {@code gradientAccumulation} micro-batches are spread over at most as many partitions as
  * the cluster has task slots; with one micro-batch per partition the run's losses are bit for bit
  * those of the single-process run with the same config (adapter dropout aside: each partition draws
- * its own masks).
+ * its own masks). With {@code syncEvery} K of 2 or more the run is local SGD instead
+ * ({@link SparkLocalSteps}): each partition takes up to K steps on its shares before the driver
+ * averages the adapters.
  */
 public final class SparkFineTuning {
     private SparkFineTuning() {
@@ -35,14 +37,29 @@ public final class SparkFineTuning {
 
     /**
      * A fine-tuning of {@code adapter}, the active adapter of {@code model} ({@code base} loaded on the
-     * driver), whose executors load their own copies of {@code base} and attach the same adapter.
+     * driver), whose executors load their own copies of {@code base} and attach the same adapter; every
+     * step synchronous.
      */
     public static TrainingJob of(JavaSparkContext spark, BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer) throws IOException {
-        return of(new SparkGradients(spark, base, AdapterBlueprint.of(adapter)), model, adapter, tokenizer);
+        return of(spark, base, model, adapter, tokenizer, 1);
+    }
+
+    /**
+     * As {@link #of(JavaSparkContext, BaseModel, Llama, Adapter, Tokenizer)}, the adapters averaged every
+     * {@code syncEvery} steps (local SGD); 1 is the synchronous run.
+     */
+    public static TrainingJob of(JavaSparkContext spark, BaseModel base, Llama model, Adapter adapter, Tokenizer tokenizer, int syncEvery)
+            throws IOException {
+        return SparkSteps.onto(FineTuning.of(model, adapter, tokenizer), spark, base, AdapterBlueprint.of(adapter), syncEvery);
     }
 
     /** As {@link #of(JavaSparkContext, BaseModel, Llama, Adapter, Tokenizer)}, with the gradients from {@code gradients} (tests set its hooks). */
     static TrainingJob of(SparkGradients gradients, Llama model, Adapter adapter, Tokenizer tokenizer) {
         return FineTuning.of(model, adapter, tokenizer).stepGradients(gradients);
+    }
+
+    /** Local SGD with {@code steps}' rounds (tests set its hooks). */
+    static TrainingJob of(SparkLocalSteps steps, Llama model, Adapter adapter, Tokenizer tokenizer) {
+        return FineTuning.of(model, adapter, tokenizer).localSteps(steps);
     }
 }

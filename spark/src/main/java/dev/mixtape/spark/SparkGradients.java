@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The driver's side of synchronous data parallelism on Spark. Each step it broadcasts the adapter's
- * weights, splits the step's micro-batches into contiguous shares, one per partition (at most one per
+ * The driver's side of synchronous data parallelism on Spark. Each step it broadcasts the trained
+ * weights (an adapter's, a MoLE's gates), splits the step's micro-batches into contiguous shares, one per partition (at most one per
  * task slot), has each partition compute its share's gradient on its executor's cached model
  * ({@link ExecutorModels}), and adds the partitions' gradients into the trainer's parameters in
  * partition order, so that the sum is the same whichever executor finishes first. With one
@@ -28,16 +28,18 @@ import java.util.Map;
 final class SparkGradients implements StepGradients {
     private final JavaSparkContext spark;
     private final BaseModel base;
-    private final Broadcast<AdapterBlueprint> adapter;
+    private final Broadcast<ReplicaSetup> setup;
     private final int slots;
+    /** The last step's figures, from its last micro-batch's partition. */
+    private Map<String, Double> figures = Map.of();
     private int failingStep = -1;
     private int failingPartition = -1;
     private int failingAttempts;
 
-    SparkGradients(JavaSparkContext spark, BaseModel base, AdapterBlueprint adapter) {
+    SparkGradients(JavaSparkContext spark, BaseModel base, ReplicaSetup setup) {
         this.spark = spark;
         this.base = base;
-        this.adapter = spark.broadcast(adapter);
+        this.setup = spark.broadcast(setup);
         this.slots = taskSlots(spark);
     }
 
@@ -61,7 +63,7 @@ final class SparkGradients implements StepGradients {
         }
         List<PartitionWork> work = split(step, seed, batches, weights);
         BaseModel model = base;
-        Broadcast<AdapterBlueprint> blueprint = adapter;
+        Broadcast<ReplicaSetup> blueprint = setup;
         List<PartitionResult> results;
         try {
             Broadcast<NamedArrays> broadcast = spark.broadcast(NamedArrays.of(trainable));
@@ -76,6 +78,7 @@ final class SparkGradients implements StepGradients {
         }
         double[] losses = new double[batches.size()];
         int next = 0;
+        figures = results.getLast().figures();
         for (PartitionResult result : results) {
             into.addGradients(result.gradients().toTensors(trainable));
             System.arraycopy(result.losses(), 0, losses, next, result.losses().length);
@@ -84,19 +87,17 @@ final class SparkGradients implements StepGradients {
         return losses;
     }
 
-    /** The micro-batches in contiguous shares, one per partition, the first ones a micro-batch larger where they do not divide evenly. */
+    @Override
+    public Map<String, Double> stepFigures() {
+        return figures;
+    }
+
+    /** The micro-batches in contiguous shares ({@link MicroBatch#shares}), one per partition, at most one per task slot. */
     private List<PartitionWork> split(int step, long seed, List<Batch> batches, double[] weights) {
-        int partitions = Math.min(batches.size(), slots);
-        List<PartitionWork> work = new ArrayList<>(partitions);
-        int next = 0;
-        for (int p = 0; p < partitions; p++) {
-            int count = batches.size() / partitions + (p < batches.size() % partitions ? 1 : 0);
-            List<MicroBatch> share = new ArrayList<>(count);
-            for (int i = next; i < next + count; i++) {
-                share.add(MicroBatch.of(batches.get(i), weights[i]));
-            }
-            next += count;
-            work.add(new PartitionWork(p, step, seed, share, step == failingStep && p == failingPartition ? failingAttempts : 0));
+        List<List<MicroBatch>> shares = MicroBatch.shares(batches, weights, Math.min(batches.size(), slots));
+        List<PartitionWork> work = new ArrayList<>(shares.size());
+        for (int p = 0; p < shares.size(); p++) {
+            work.add(new PartitionWork(p, step, seed, shares.get(p), step == failingStep && p == failingPartition ? failingAttempts : 0));
         }
         return work;
     }

@@ -47,7 +47,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * against the same run on one machine with two accumulated micro-batches: the gradients are the
  * single-process run's only if every partition gets the right micro-batch, the right weights and the
  * right weight of its loss, and the driver adds them up in partition order; the metrics (losses,
- * gradient norms, evaluations) and the written adapter are then equal bit for bit.
+ * gradient norms, evaluations) and the written adapter are then equal bit for bit. Local SGD
+ * ({@code syncEvery} 2) is checked against the single-process run where it must equal it (one
+ * partition), and against itself (repeats, retries, resumes) where it may not.
  */
 class SparkFineTuningTest {
     private static final List<String> TRAIN = List.of(
@@ -172,6 +174,103 @@ class SparkFineTuningTest {
         assertNotEquals(metricsWithoutTimings(single), metricsWithoutTimings(whole));
     }
 
+    /** {@code syncEvery} 1 through the public entry point is the synchronous run, bit for bit. */
+    @Test
+    void syncingEveryStepIsTheSynchronousRun() throws IOException {
+        Path single = folder.resolve("single");
+        singleProcess().run(single);
+        Path synced = folder.resolve("synced");
+        Llama llama = base.load();
+        setUp(SparkFineTuning.of(spark, base, llama, adapter(llama), tokenizer, 1), llama).run(synced);
+
+        assertEquals(metricsWithoutTimings(single), metricsWithoutTimings(synced));
+        assertArrayEquals(Files.readAllBytes(single.resolve(TrainingJob.CHECKPOINT)), Files.readAllBytes(synced.resolve(TrainingJob.CHECKPOINT)));
+    }
+
+    /**
+     * Local SGD on one partition (one micro-batch a step) is the single-process run, bit for bit: its
+     * rounds take the trainer's steps with the learning rates, clipping, dropout masks and AdamW moments
+     * the driver would, carry the optimizer state out and back, and average one adapter into itself.
+     */
+    @Test
+    void localSgdOnOnePartitionIsTheSingleProcessRun() throws IOException {
+        TrainingConfig oneBatch = TrainingConfig.builder(CONFIG.steps()).batchSize(4).gradientAccumulation(1)
+                .schedule(CONFIG.schedule()).evalEvery(2).saveEvery(2).seed(5).build();
+        Path single = folder.resolve("single");
+        singleProcess().config(oneBatch).run(single);
+        Path local = folder.resolve("local");
+        onSpark(localSteps(2)).config(oneBatch).run(local);
+
+        assertEquals(metricsWithoutTimings(single), metricsWithoutTimings(local));
+        assertArrayEquals(Files.readAllBytes(single.resolve(TrainingJob.CHECKPOINT)), Files.readAllBytes(local.resolve(TrainingJob.CHECKPOINT)));
+    }
+
+    /**
+     * Local SGD over two partitions: averaged in partition order, so a second run (one of whose tasks is
+     * lost once and retried) gives the same metrics and adapter bit for bit; and it is not the
+     * synchronous run, whose steps average gradients, not adapters.
+     */
+    @Test
+    void localSgdOnTwoPartitionsRepeatsBitForBitThroughARetryAndIsNotTheSynchronousRun() throws IOException {
+        Path first = folder.resolve("first");
+        onSpark(localSteps(2)).run(first);
+        Path retried = folder.resolve("retried");
+        SparkLocalSteps failing = localSteps(2);
+        failing.failAttempts(3, 1, 1);
+        onSpark(failing).run(retried);
+        Path single = folder.resolve("single");
+        singleProcess().run(single);
+
+        assertEquals(metricsWithoutTimings(first), metricsWithoutTimings(retried));
+        assertEquals(CONFIG.steps(), metricsWithoutTimings(first).stream().filter(line -> line.contains("\"loss\"")).count());
+        assertArrayEquals(Files.readAllBytes(first.resolve(PeftFiles.WEIGHTS_FILE)), Files.readAllBytes(retried.resolve(PeftFiles.WEIGHTS_FILE)));
+        assertNotEquals(metricsWithoutTimings(single), metricsWithoutTimings(first));
+    }
+
+    /** A local SGD run that crashes in the round of steps 3 and 4 (its checkpoint of step 2) and resumes ends as an uninterrupted one. */
+    @Test
+    void aLocalSgdRunStoppedMidRoundAndResumedMatchesAnUninterruptedOne() throws IOException {
+        Path whole = folder.resolve("whole");
+        onSpark(localSteps(2)).run(whole);
+        Path crashed = folder.resolve("crashed");
+        TrainingJob crashing = onSpark(localSteps(2)).callback(new TrainingCallback() {
+            @Override
+            public void onStep(StepMetrics metrics) {
+                if (metrics.step() == 3) {
+                    throw new IllegalStateException("simulated crash");
+                }
+            }
+        });
+        assertThrows(IllegalStateException.class, () -> crashing.run(crashed));
+        try (SafetensorsFile checkpoint = SafetensorsFile.open(crashed.resolve(TrainingJob.CHECKPOINT))) {
+            assertEquals("2", checkpoint.metadata().get("step"));
+        }
+
+        onSpark(localSteps(2)).resume(crashed);
+        assertEquals(metricsWithoutTimings(whole), metricsWithoutTimings(crashed));
+        assertArrayEquals(Files.readAllBytes(whole.resolve(PeftFiles.WEIGHTS_FILE)), Files.readAllBytes(crashed.resolve(PeftFiles.WEIGHTS_FILE)));
+    }
+
+    /**
+     * The training file read by the executors ({@link ExecutorDataset}, three partitions) trains as the
+     * same texts read by the driver: same sequences in the same order, so the same run bit for bit.
+     */
+    @Test
+    void dataReadByTheExecutorsTrainsAsTheSameDataReadByTheDriver() throws IOException {
+        Path single = folder.resolve("single");
+        singleProcess().run(single);
+        Path file = Files.write(folder.resolve("train.jsonl"), TRAIN.stream().map(text -> "{\"text\": \"" + text + "\"}").toList());
+        Llama llama = base.load();
+        SpecialIds special = SpecialIds.of(tokenizer, llama.config());
+        ExecutorDataset train = ExecutorDataset.read(spark, file.toUri().toString(),
+                TokenizerSource.file(SharedFiles.require("models/stories260K/tok512.bin")), special, 16, 3);
+        Path distributed = folder.resolve("executors");
+        setUp(SparkFineTuning.of(gradients(), llama, adapter(llama), tokenizer), llama).data(train, texts(HELD_OUT, special)).run(distributed);
+
+        assertEquals(metricsWithoutTimings(single), metricsWithoutTimings(distributed));
+        assertArrayEquals(Files.readAllBytes(single.resolve(PeftFiles.WEIGHTS_FILE)), Files.readAllBytes(distributed.resolve(PeftFiles.WEIGHTS_FILE)));
+    }
+
     private static TrainingJob singleProcess() throws IOException {
         Llama llama = base.load();
         return setUp(FineTuning.of(llama, adapter(llama), tokenizer), llama);
@@ -180,6 +279,16 @@ class SparkFineTuningTest {
     private static TrainingJob onSpark(SparkGradients gradients) throws IOException {
         Llama llama = base.load();
         return setUp(SparkFineTuning.of(gradients, llama, adapter(llama), tokenizer), llama);
+    }
+
+    private static TrainingJob onSpark(SparkLocalSteps steps) throws IOException {
+        Llama llama = base.load();
+        return setUp(SparkFineTuning.of(steps, llama, adapter(llama), tokenizer), llama);
+    }
+
+    private static SparkLocalSteps localSteps(int syncEvery) throws IOException {
+        Llama llama = base.load();
+        return new SparkLocalSteps(spark, base, AdapterBlueprint.of(adapter(llama)), syncEvery);
     }
 
     private static SparkGradients gradients() throws IOException {

@@ -15,9 +15,17 @@ import static dev.mixtape.engine.vector.Bf16Conversion.isBf16;
  */
 final class MatmulDispatch {
     /**
-     * Chunks per thread of a few-rows product. Few and long, because the GEMV streams each chunk's
-     * weights as four sequential streams and streams reach full speed only after a while; two rather
-     * than one so that a thread slowed by other work on the machine hands part of its share over.
+     * Multiply-adds below which a thread's share of a few-rows product is not worth handing over:
+     * about 256 KB of f32 weights, some 10 µs of streaming on one core. Waking a second thread and
+     * waiting for it at the end costs microseconds (more on a virtual machine, where a spinning vCPU
+     * may be descheduled), so the [288, 288] products of a stories15M-shape decoding step run on the
+     * calling thread alone, and the classifier, the feed-forward and larger models' products are split.
+     */
+    private static final int FEW_ROWS_MIN_PER_THREAD = 1 << 16;
+    /**
+     * Chunks per thread of a product large enough for several: few and long, because the GEMV streams
+     * each chunk's weights as four sequential streams and streams reach full speed only after a while;
+     * two rather than one so that a thread slowed by other work on the machine hands part of its share over.
      */
     private static final int FEW_ROWS_TASKS_PER_THREAD = 2;
 
@@ -193,14 +201,14 @@ final class MatmulDispatch {
     }
 
     /**
-     * Splits the {@code batch × n} output columns into {@link #FEW_ROWS_TASKS_PER_THREAD} chunks per
-     * thread, or fewer of at least {@link VectorBackend#MIN_ELEMENTS_PER_TASK} multiply-adds, each a multiple of
-     * {@code minColumns} columns.
+     * Splits the {@code batch × n} output columns into chunks of a multiple of {@code minColumns}
+     * columns ({@link #fewRowsChunks}) that the threads claim as they go.
      */
     private void byColumns(int batch, int m, int n, int k, int minColumns, ColumnRange columns) {
-        int chunks = Math.max(1, VectorBackend.MIN_ELEMENTS_PER_TASK / Math.max(1, k * m) / minColumns);
-        chunks = Math.max(chunks, batch * n / (parallel.threads() * FEW_ROWS_TASKS_PER_THREAD) / minColumns);
-        parallel.forChunks(batch * n, chunks * minColumns, (from, to) -> {
+        int cells = batch * n;
+        int chunks = fewRowsChunks((long) cells * k * m, parallel.threadsHere());
+        int chunkColumns = Math.ceilDiv(Math.ceilDiv(cells, chunks), minColumns) * minColumns;
+        parallel.forChunks(cells, chunkColumns, (from, to) -> {
             for (int cell = from; cell < to; ) {
                 int t = cell / n;
                 int first = cell % n;
@@ -209,5 +217,20 @@ final class MatmulDispatch {
                 cell += last - first;
             }
         });
+    }
+
+    /**
+     * Chunks for a few-rows product of {@code multiplyAdds} on {@code threads} threads: one (the
+     * calling thread alone) below two threads' {@link #FEW_ROWS_MIN_PER_THREAD}; otherwise one per
+     * thread that gets that much, or {@link #FEW_ROWS_TASKS_PER_THREAD} per thread once every chunk
+     * still gets that much.
+     */
+    private static int fewRowsChunks(long multiplyAdds, int threads) {
+        long shares = multiplyAdds / FEW_ROWS_MIN_PER_THREAD;
+        if (shares < 2 || threads < 2) {
+            return 1;
+        }
+        return (int) Math.min(shares >= (long) threads * FEW_ROWS_TASKS_PER_THREAD ? (long) threads * FEW_ROWS_TASKS_PER_THREAD
+                : threads, shares);
     }
 }

@@ -43,6 +43,16 @@ interface MicroKernel {
     void packTransposed(float[] src, int srcOff, int ld, int rows, int depth, float[] dst, int dstOff);
 
     /**
+     * Packs {@code rows} rows of an A stored transposed (its columns contiguous, {@code ld} apart)
+     * into the packed A layout: {@code dst[dstOff + i·depth + p] = src[srcOff + p·ld + i]} for
+     * {@code p < depth}. This is how the weight gradient {@code dYᵀ·X} packs {@code dYᵀ}. The default
+     * is {@link PanelPacking}'s plain loop.
+     */
+    default void packTransposedRows(float[] src, int srcOff, int ld, int rows, int depth, float[] dst, int dstOff) {
+        PanelPacking.gatherRows(src, srcOff, 1, ld, 0, rows, depth, depth, dst, dstOff);
+    }
+
+    /**
      * Packs one sliver of a row-major B: {@code depth} rows of {@link #cols()} consecutive values,
      * {@code ld} apart, {@code dst[dstOff + p·cols() + j] = src[srcOff + p·ld + j]}. For slivers
      * packed one at a time, where a copy call per row of a few floats would cost more than the copy.

@@ -42,21 +42,49 @@ final class PanelPacking {
                 System.arraycopy(data, from + i * a.rowStride(), dst, dstOff + i * depth, depth);
             }
         } else {
-            int rowStride = a.rowStride();
-            int colStride = a.colStride();
-            for (int p0 = 0; p0 < depth; p0 += STRIP) {
-                int p1 = Math.min(depth, p0 + STRIP);
-                for (int i = 0; i < rows; i++) {
-                    int in = from + i * rowStride;
-                    int out = dstOff + i * depth;
-                    for (int p = p0; p < p1; p++) {
-                        dst[out + p] = data[in + p * colStride];
-                    }
+            gatherRows(data, from, a.rowStride(), a.colStride(), 0, rows, depth, depth, dst, dstOff);
+        }
+        padRows(rows, depth, tileRows, dst, dstOff);
+    }
+
+    /**
+     * {@link #packRows(StridedMatrix, int, int, int, int, int, int, float[], int)} for {@code kernel}'s
+     * tiles; an A stored transposed (a weight gradient's {@code dYᵀ}) is transposed by the kernel
+     * ({@link MicroKernel#packTransposedRows}).
+     */
+    static void packRows(StridedMatrix a, int t, int row0, int rows, int col0, int depth, MicroKernel kernel, float[] dst,
+                         int dstOff) {
+        if (a.rowStride() == 1 && a.colStride() != 1) {
+            kernel.packTransposedRows(a.data(), a.index(t, row0, col0), a.colStride(), rows, depth, dst, dstOff);
+            padRows(rows, depth, kernel.rows(), dst, dstOff);
+        } else {
+            packRows(a, t, row0, rows, col0, depth, kernel.rows(), dst, dstOff);
+        }
+    }
+
+    /** Zeroes the packed rows after {@code rows} up to a multiple of {@code tileRows}. */
+    private static void padRows(int rows, int depth, int tileRows, float[] dst, int dstOff) {
+        int paddedRows = (rows + tileRows - 1) / tileRows * tileRows;
+        Arrays.fill(dst, dstOff + rows * depth, dstOff + paddedRows * depth, 0f);
+    }
+
+    /**
+     * The plain loop that packs rows of a strided source: {@code dst[dstOff + i·dstRowLength + p] =
+     * src[from + i·rowStride + p·colStride]} for rows {@code [i0, i1)} and {@code p < depth}, in
+     * strips of {@link #STRIP} steps.
+     */
+    static void gatherRows(float[] src, int from, int rowStride, int colStride, int i0, int i1, int depth, int dstRowLength,
+                           float[] dst, int dstOff) {
+        for (int p0 = 0; p0 < depth; p0 += STRIP) {
+            int p1 = Math.min(depth, p0 + STRIP);
+            for (int i = i0; i < i1; i++) {
+                int in = from + i * rowStride;
+                int out = dstOff + i * dstRowLength;
+                for (int p = p0; p < p1; p++) {
+                    dst[out + p] = src[in + p * colStride];
                 }
             }
         }
-        int paddedRows = (rows + tileRows - 1) / tileRows * tileRows;
-        Arrays.fill(dst, dstOff + rows * depth, dstOff + paddedRows * depth, 0f);
     }
 
     /**

@@ -486,7 +486,7 @@ final class Sgemm {
                 int pc = unit % slices * kc;
                 int row0 = rowBlock * rowHeight;
                 PanelPacking.packRows(product.a(), t, row0, Math.min(rowHeight, m - row0), pc, Math.min(kc, k - pc),
-                        kernel.rows(), shared, (t * rowBlocks + rowBlock) * rowHeight * k + pc * rowHeight);
+                        kernel, shared, (t * rowBlocks + rowBlock) * rowHeight * k + pc * rowHeight);
             }
         });
         return shared;
@@ -533,7 +533,7 @@ final class Sgemm {
                 }
             } else {
                 if (sharedAOffset < 0) {
-                    PanelPacking.packRows(a, t, row0, rows, pc, depth, mr, packedA, 0);
+                    PanelPacking.packRows(a, t, row0, rows, pc, depth, kernel, packedA, 0);
                     aOff = 0;
                 } else {
                     aOff = sharedAOffset + pc * rowHeight;

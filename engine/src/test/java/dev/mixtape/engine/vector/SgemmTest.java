@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -267,6 +268,36 @@ class SgemmTest {
         float[] packed = new float[2 + rows * depth];
         PanelPacking.transposeRows(src, offset, ld, 0, rows, depth, kernel.cols(), expected, 2);
         kernel.packTransposed(src, offset, ld, rows, depth, packed, 2);
+        assertArrayEquals(expected, packed);
+    }
+
+    /**
+     * Every micro-kernel packs rows of an A stored transposed (a weight gradient's {@code dYᵀ}) into
+     * the packed A layout as its definition says, for shapes of whole 8×8 blocks only, with rows and
+     * steps left over (21 = 2·8 + 5, 19 = 2·8 + 3), fewer rows than one block, and columns further
+     * apart than their length; the floats around the destination stay untouched.
+     */
+    @ParameterizedTest(name = "{0} rows={1} depth={2}")
+    @CsvSource({"SIMD, 16, 24", "SIMD, 21, 19", "SIMD, 5, 3", "NARROW, 21, 19", "NARROW, 32, 256", "SCALAR, 21, 19"})
+    void packsRowsOfATransposedAAsTheirDefinition(Kernel kernelKind, int rows, int depth) {
+        MicroKernel kernel = kernelKind.create();
+        int ld = rows + 7;
+        int offset = 3;
+        Random random = new Random(13);
+        float[] src = new float[offset + depth * ld];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = random.nextFloat();
+        }
+        float[] expected = new float[4 + rows * depth];
+        Arrays.fill(expected, -1f);
+        for (int i = 0; i < rows; i++) {
+            for (int p = 0; p < depth; p++) {
+                expected[2 + i * depth + p] = src[offset + p * ld + i];
+            }
+        }
+        float[] packed = new float[expected.length];
+        Arrays.fill(packed, -1f);
+        kernel.packTransposedRows(src, offset, ld, rows, depth, packed, 2);
         assertArrayEquals(expected, packed);
     }
 

@@ -69,14 +69,7 @@ public final class DataFiles {
                     continue;
                 }
                 String origin = file + ":" + lines.number();
-                JsonNode node;
-                try {
-                    node = StrictJson.parse(line);
-                } catch (JsonProcessingException e) {
-                    // The origin names the line; Jackson's "(line 1, column N)" would name a second one.
-                    throw new IOException(origin + ": not valid JSON: " + StrictJson.problem(e).replaceFirst(" \\(line \\d+, (column \\d+)\\)$", " ($1)"), e);
-                }
-                DataRecord record = record(node, origin);
+                DataRecord record = parseLine(line, origin);
                 if (!records.isEmpty() && records.getFirst().getClass() != record.getClass()) {
                     throw new IOException(origin + ": a " + kind(record) + " record in a file of " + kind(records.getFirst()) + " records");
                 }
@@ -84,6 +77,22 @@ public final class DataFiles {
             }
         }
         return records;
+    }
+
+    /**
+     * One line of a JSON Lines file as a record, as {@link #read} reads it (not blank); {@code origin}
+     * ({@code file:line}) names it in errors. For readers that parse lines where they are read (a Spark
+     * cluster's executors).
+     */
+    public static DataRecord parseLine(String line, String origin) throws IOException {
+        JsonNode node;
+        try {
+            node = StrictJson.parse(line);
+        } catch (JsonProcessingException e) {
+            // The origin names the line; Jackson's "(line 1, column N)" would name a second one.
+            throw new IOException(origin + ": not valid JSON: " + StrictJson.problem(e).replaceFirst(" \\(line \\d+, (column \\d+)\\)$", " ($1)"), e);
+        }
+        return record(node, origin);
     }
 
     private static String readUtf8(Path file) throws IOException {

@@ -15,7 +15,7 @@ import java.util.List;
  * it is left out and counted in {@link #droppedExamples()}; one longer than the window is cut at the
  * right and counted in {@link #cutExamples()}, so that {@link #lengthReport()} can say so.
  */
-public final class Dataset {
+public final class Dataset implements SequenceSource {
     private final String source;
     private final List<TrainingSequence> sequences;
     private final List<PromptExample> promptExamples;
@@ -75,7 +75,7 @@ public final class Dataset {
         return new Dataset(source, sequences, examples, true, dropped, cut, seqLen);
     }
 
-    /** What the data came from, for messages. */
+    @Override
     public String source() {
         return source;
     }
@@ -83,6 +83,25 @@ public final class Dataset {
     /** The sequences, in file order. */
     public List<TrainingSequence> sequences() {
         return sequences;
+    }
+
+    @Override
+    public int size() {
+        return sequences.size();
+    }
+
+    @Override
+    public int longestSequence() {
+        return sequences.stream().mapToInt(TrainingSequence::length).max().orElseThrow();
+    }
+
+    @Override
+    public List<TrainingSequence> fetch(int[] indices) {
+        List<TrainingSequence> rows = new ArrayList<>(indices.length);
+        for (int index : indices) {
+            rows.add(sequences.get(index));
+        }
+        return rows;
     }
 
     /** Whether the records were prompt/completion pairs (so that accuracy means something). */

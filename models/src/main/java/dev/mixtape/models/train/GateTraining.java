@@ -42,6 +42,14 @@ public final class GateTraining implements TrainingCallback {
         return TrainingJob.of(model, tokenizer).callback(new GateTraining(mole, expertFolders));
     }
 
+    /**
+     * The balance loss and the step figures alone, for a data-parallel worker's copy of the model that
+     * computes the gradients of {@code mole}'s gates, which never completes a run.
+     */
+    public static TrainingCallback objectiveOf(Mole mole) {
+        return new GateTraining(mole, Map.of());
+    }
+
     @Override
     public Tensor objective(Tensor loss) {
         if (mole.config().balanceWeight() == 0) {

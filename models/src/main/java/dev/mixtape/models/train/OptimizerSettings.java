@@ -5,13 +5,14 @@ import dev.mixtape.engine.optim.AdamW;
 import dev.mixtape.engine.optim.Optimizer;
 import dev.mixtape.engine.optim.SGD;
 
+import java.io.Serializable;
 import java.util.List;
 
 /**
  * Which optimizer a run uses and its hyperparameters other than the learning rate (which comes from
- * the schedule at every step).
+ * the schedule at every step). Serializable, so that a data-parallel driver can send it to its workers.
  */
-public sealed interface OptimizerSettings {
+public sealed interface OptimizerSettings extends Serializable {
 
     /** A new optimizer over {@code params}. */
     Optimizer create(List<Tensor> params);

@@ -8,20 +8,22 @@ import java.util.Arrays;
  * Encodes a prompt/completion record as {@code BOS + prompt + completion + EOS} (prompt and
  * completion tokenised apart, without the tokenizer's own special tokens), truncated at the right to
  * {@code seqLen + 1} tokens. Only positions that predict a completion token or the EOS have a
- * target; the prompt's are {@link TrainingSequence#IGNORE}.
+ * target; the prompt's are {@link TrainingSequence#IGNORE}. Public for readers that tokenise records
+ * where they are read (a Spark cluster's executors), as {@link Dataset} does.
  */
-final class PromptCompletionEncoding {
+public final class PromptCompletionEncoding {
     /**
      * A record encoded for training and for exact-match accuracy; {@code sequence} is null when nothing
      * of the completion fits, and {@code cut} says whether the record was longer than the window.
      */
-    record Encoded(TrainingSequence sequence, PromptExample example, boolean cut) {
+    public record Encoded(TrainingSequence sequence, PromptExample example, boolean cut) {
     }
 
     private PromptCompletionEncoding() {
     }
 
-    static Encoded encode(DataRecord.PromptCompletion record, Tokenizer tokenizer, SpecialIds special, int seqLen) {
+    /** {@code record} encoded into at most {@code seqLen} positions. */
+    public static Encoded encode(DataRecord.PromptCompletion record, Tokenizer tokenizer, SpecialIds special, int seqLen) {
         int[] prompt = append(new int[] {special.bos()}, tokenizer.encode(record.prompt(), false));
         int[] completion = append(tokenizer.encode(record.completion(), false), special.eos());
         PromptExample example = new PromptExample(prompt, record.completion(), completion.length);

@@ -29,4 +29,14 @@ public interface StepGradients {
      * @return each micro-batch's loss, in order (the trainer checks them before it clips and steps)
      */
     double[] accumulate(int step, long seed, List<Batch> batches, double[] weights, Map<String, Tensor> trainable, TrainingStep into);
+
+    /**
+     * The figures the workers' objective gave for the step just accumulated (MoLE's balance loss and gate
+     * entropy, of the step's last micro-batch, as the callbacks give them on one machine); when there are
+     * any, they replace the callbacks' own in that step's metrics, the callbacks' model not having run
+     * the step. None by default.
+     */
+    default Map<String, Double> stepFigures() {
+        return Map.of();
+    }
 }

@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Trains the parameters of a {@link Llama} that require a gradient, whatever they are: all of them
@@ -35,6 +36,8 @@ import java.util.Map;
  * Every {@code evalEvery} steps (and before the first and after the last) the held-out data is
  * {@link Evaluator evaluated}, with the model switched to evaluation mode by the {@link TrainingCallback}s
  * and back to training mode at the next step. Runs are set up and started through a {@link TrainingJob}.
+ * A step's gradients may come from a data-parallel driver's workers ({@link StepGradients}), or the
+ * steps may be taken in rounds of local steps on them ({@link LocalSteps}).
  *
  * <p>The run folder holds {@value TrainingJob#CHECKPOINT} and {@value TrainingJob#METRICS} (see
  * {@link MetricsLog}). The checkpoint is the run's state: a new run writes one of step 0 before anything else, then one when
@@ -51,7 +54,7 @@ final class Trainer {
 
     private final Llama model;
     private final Tokenizer tokenizer;
-    private final Dataset train;
+    private final SequenceSource train;
     private final Dataset eval;
     private final TrainingConfig config;
     private final Path runFolder;
@@ -66,6 +69,8 @@ final class Trainer {
     private final StopRequest stop;
     /** Where the steps' gradients come from; null: this trainer's own model. */
     private final StepGradients stepGradients;
+    /** Takes the steps in rounds on workers (local SGD); null: one step at a time. */
+    private final LocalSteps localSteps;
     private int lastCheckpointStep = -1;
 
     /**
@@ -79,9 +84,10 @@ final class Trainer {
      * @param stepGradients where the steps' gradients come from (a data-parallel driver's workers, which
      *                  then apply the callbacks' {@link TrainingCallback#objective} themselves), or null
      *                  for {@code model}, which in any case holds what is stepped, checkpointed and evaluated
+     * @param localSteps takes the steps in rounds of local steps on workers, or null (then {@code stepGradients} decides)
      */
-    Trainer(Llama model, Tokenizer tokenizer, Dataset train, Dataset eval, TrainingConfig config, Path runFolder,
-            List<TrainingCallback> callbacks, StopRequest stop, StepGradients stepGradients) {
+    Trainer(Llama model, Tokenizer tokenizer, SequenceSource train, Dataset eval, TrainingConfig config, Path runFolder,
+            List<TrainingCallback> callbacks, StopRequest stop, StepGradients stepGradients, LocalSteps localSteps) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.train = train;
@@ -91,6 +97,7 @@ final class Trainer {
         this.callbacks = List.copyOf(callbacks);
         this.stop = stop;
         this.stepGradients = stepGradients;
+        this.localSteps = localSteps;
         this.timing = new CheckpointTiming(config.saveEvery());
         this.special = SpecialIds.of(tokenizer, model.config());
         model.namedParameters().forEach((name, tensor) -> {
@@ -101,8 +108,8 @@ final class Trainer {
         if (trainable.isEmpty()) {
             throw new IllegalArgumentException("the model has no parameter that requires a gradient: nothing to train");
         }
-        for (Dataset data : eval == null ? List.of(train) : List.of(train, eval)) {
-            int longest = data.sequences().stream().mapToInt(TrainingSequence::length).max().orElseThrow();
+        for (SequenceSource data : eval == null ? List.of(train) : List.of(train, eval)) {
+            int longest = data.longestSequence();
             if (longest > model.config().maxPositions()) {
                 throw new IllegalArgumentException(data.source() + ": sequences of " + longest + " tokens exceed the model's "
                         + model.config().maxPositions() + " positions; lower the sequence length");
@@ -124,7 +131,7 @@ final class Trainer {
         try {
             Files.createDirectories(runFolder);
             AtomicFile.deleteLeftovers(runFolder);
-            BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
+            BatchCursor cursor = new BatchCursor(train.size(), config.batchSize(), config.seed());
             callbacks.forEach(callback -> callback.onStart(0, config));
             checkpoint(0, cursor);
             start(cursor);
@@ -158,7 +165,7 @@ final class Trainer {
                 throw new IOException(file + ": the run has taken " + step + " steps, more than this one's " + config.steps());
             }
             if (step < config.steps()) {
-                BatchCursor cursor = new BatchCursor(train.sequences().size(), config.batchSize(), config.seed());
+                BatchCursor cursor = new BatchCursor(train.size(), config.batchSize(), config.seed());
                 cursor.seek(resumed.position());
                 callbacks.forEach(callback -> callback.onStart(step, config));
                 if (step == 0) {
@@ -196,10 +203,14 @@ final class Trainer {
         if (stop.isRequested()) {
             throw new TrainingInterruptedException(firstStep, runFolder.resolve(CHECKPOINT));
         }
-        for (int step = firstStep + 1; step <= config.steps(); step++) {
-            StepMetrics done = step(step, cursor);
-            metrics.step(done);
-            callbacks.forEach(callback -> callback.onStep(done));
+        int step = firstStep;
+        while (step < config.steps()) {
+            List<StepMetrics> steps = localSteps == null ? List.of(step(step + 1, cursor)) : round(step + 1, roundEnd(step), cursor);
+            for (StepMetrics done : steps) {
+                metrics.step(done);
+                callbacks.forEach(callback -> callback.onStep(done));
+            }
+            step = steps.getLast().step();
             boolean last = step == config.steps();
             if (eval != null && (last || (config.evalEvery() > 0 && step % config.evalEvery() == 0))) {
                 evaluate(step, metrics);
@@ -246,15 +257,9 @@ final class Trainer {
         callbacks.forEach(callback -> callback.beforeStep(step));
         double learningRate = config.schedule().lr(step - 1);
         optimizer.setLr(learningRate);
-        List<Batch> batches = new ArrayList<>();
-        long predicted = 0;
-        long tokens = 0;
-        for (int i = 0; i < config.gradientAccumulation(); i++) {
-            Batch batch = nextBatch(cursor);
-            batches.add(batch);
-            predicted += batch.predictedTokens();
-            tokens += batch.tokens();
-        }
+        List<Batch> batches = nextBatches(cursor);
+        long predicted = batches.stream().mapToLong(Batch::predictedTokens).sum();
+        long tokens = batches.stream().mapToLong(Batch::tokens).sum();
         double loss = stepGradients == null ? localGradients(step, batches, predicted) : remoteGradients(step, batches, predicted);
         double gradNorm = trainingStep.clip();
         if (!Double.isFinite(gradNorm)) {
@@ -262,7 +267,87 @@ final class Trainer {
         }
         trainingStep.update();
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9), stepFigures());
+        return new StepMetrics(step, loss, learningRate, gradNorm, tokens, tokens / Math.max(seconds, 1e-9),
+                stepFigures(stepGradients == null ? Map.of() : stepGradients.stepFigures()));
+    }
+
+    /** The step's {@code gradientAccumulation} micro-batches from the shuffled data, their rows fetched at once. */
+    private List<Batch> nextBatches(BatchCursor cursor) {
+        List<int[]> picks = new ArrayList<>();
+        for (int i = 0; i < config.gradientAccumulation(); i++) {
+            picks.add(cursor.next());
+        }
+        List<TrainingSequence> rows = train.fetch(picks.stream().flatMapToInt(IntStream::of).toArray());
+        List<Batch> batches = new ArrayList<>();
+        int next = 0;
+        for (int[] pick : picks) {
+            batches.add(Batch.of(rows.subList(next, next + pick.length), special.eos()));
+            next += pick.length;
+        }
+        return batches;
+    }
+
+    /**
+     * The last step of the round that follows {@code step}: the next multiple of the round's steps, of
+     * {@code evalEvery} (with held-out data) or of {@code saveEvery}, or the last step, whichever comes
+     * first. Fixed by the config alone, so a resumed run's rounds are an uninterrupted run's.
+     */
+    private int roundEnd(int step) {
+        int end = Math.min(config.steps(), nextMultiple(step, localSteps.roundSteps()));
+        if (eval != null && config.evalEvery() > 0) {
+            end = Math.min(end, nextMultiple(step, config.evalEvery()));
+        }
+        if (config.saveEvery() > 0) {
+            end = Math.min(end, nextMultiple(step, config.saveEvery()));
+        }
+        return end;
+    }
+
+    private static int nextMultiple(int step, int every) {
+        return (step / every + 1) * every;
+    }
+
+    /**
+     * Steps {@code first} to {@code last} as one round of the {@link LocalSteps}, in a {@link StepMemory}
+     * step: each step's micro-batches drawn as {@link #optimizerStep} draws them, the round's losses and
+     * gradient norms checked step by step, and only then its averaged weights and optimizer state applied.
+     */
+    private List<StepMetrics> round(int first, int last, BatchCursor cursor) {
+        try (StepMemory.Step open = memory.open()) {
+            long start = System.nanoTime();
+            List<LocalSteps.RoundStep> steps = new ArrayList<>();
+            long tokens = 0;
+            long[] stepTokens = new long[last - first + 1];
+            for (int step = first; step <= last; step++) {
+                int current = step;
+                callbacks.forEach(callback -> callback.beforeStep(current));
+                List<Batch> batches = nextBatches(cursor);
+                long predicted = batches.stream().mapToLong(Batch::predictedTokens).sum();
+                List<Batch> predicting = batches.stream().filter(batch -> batch.predictedTokens() > 0).toList();
+                double[] weights = predicting.stream().mapToDouble(batch -> (double) batch.predictedTokens() / predicted).toArray();
+                steps.add(new LocalSteps.RoundStep(predicting, weights, config.schedule().lr(step - 1)));
+                stepTokens[step - first] = batches.stream().mapToLong(Batch::tokens).sum();
+                tokens += stepTokens[step - first];
+            }
+            LocalSteps.Round round = localSteps.round(first, steps, Collections.unmodifiableMap(trainable), optimizer, config);
+            for (int i = 0; i < steps.size(); i++) {
+                if (!Double.isFinite(round.losses()[i])) {
+                    throw diverged(first + i, "loss", round.losses()[i]);
+                }
+                if (!Double.isFinite(round.gradNorms()[i])) {
+                    throw diverged(first + i, "gradient norm", round.gradNorms()[i]);
+                }
+            }
+            trainable.forEach((name, tensor) -> tensor.assign(round.weights().get(name)));
+            optimizer.loadState(round.optimizerState());
+            double tokensPerSecond = tokens / Math.max((System.nanoTime() - start) / 1e9, 1e-9);
+            List<StepMetrics> done = new ArrayList<>();
+            for (int i = 0; i < steps.size(); i++) {
+                done.add(new StepMetrics(first + i, round.losses()[i], steps.get(i).learningRate(), round.gradNorms()[i], stepTokens[i],
+                        tokensPerSecond, stepFigures(round.stepFigures().get(i))));
+            }
+            return done;
+        }
     }
 
     /** Back-propagates the micro-batches' token-weighted losses through this trainer's model; returns the step's loss. */
@@ -309,18 +394,17 @@ final class Trainer {
         return objective;
     }
 
-    private Map<String, Double> stepFigures() {
+    /**
+     * The figures for the step's metrics line: the callbacks', or those the workers computed
+     * ({@code remote}, when there are any), in place of theirs: the callbacks' model did not run the step.
+     */
+    private Map<String, Double> stepFigures(Map<String, Double> remote) {
+        if (!remote.isEmpty()) {
+            return remote;
+        }
         Map<String, Double> figures = new LinkedHashMap<>();
         callbacks.forEach(callback -> figures.putAll(callback.stepFigures()));
         return figures;
-    }
-
-    private Batch nextBatch(BatchCursor cursor) {
-        List<TrainingSequence> rows = new ArrayList<>();
-        for (int index : cursor.next()) {
-            rows.add(train.sequences().get(index));
-        }
-        return Batch.of(rows, special.eos());
     }
 
     private TrainingDivergedException diverged(int step, String quantity, double value) {
@@ -346,7 +430,7 @@ final class Trainer {
         settings.put("seed", Long.toString(config.seed()));
         settings.put("batch_size", Integer.toString(config.batchSize()));
         settings.put("gradient_accumulation", Integer.toString(config.gradientAccumulation()));
-        settings.put("sequences", Integer.toString(train.sequences().size()));
+        settings.put("sequences", Integer.toString(train.size()));
         return settings;
     }
 }

@@ -34,11 +34,12 @@ public final class TrainingJob {
     private final Llama model;
     private final Tokenizer tokenizer;
     private final List<TrainingCallback> callbacks = new ArrayList<>();
-    private Dataset train;
+    private SequenceSource train;
     private Dataset eval;
     private TrainingConfig config;
     private StopRequest stop = new StopRequest();
     private StepGradients stepGradients;
+    private LocalSteps localSteps;
 
     private TrainingJob(Llama model, Tokenizer tokenizer) {
         this.model = Objects.requireNonNull(model, "model");
@@ -50,8 +51,11 @@ public final class TrainingJob {
         return new TrainingJob(model, tokenizer);
     }
 
-    /** The training data, and held-out data to evaluate before the first step and after the last (null for none). */
-    public TrainingJob data(Dataset train, Dataset eval) {
+    /**
+     * The training data (a {@link Dataset}, or sequences kept where they were read), and held-out data
+     * to evaluate before the first step and after the last (null for none).
+     */
+    public TrainingJob data(SequenceSource train, Dataset eval) {
         this.train = Objects.requireNonNull(train, "train");
         this.eval = eval;
         return this;
@@ -82,6 +86,17 @@ public final class TrainingJob {
      */
     public TrainingJob stepGradients(StepGradients gradients) {
         this.stepGradients = Objects.requireNonNull(gradients, "gradients");
+        this.localSteps = null;
+        return this;
+    }
+
+    /**
+     * Takes the steps in rounds of local steps on a data-parallel driver's workers ({@link LocalSteps}:
+     * local SGD) instead of one synchronous step at a time; replaces {@link #stepGradients}.
+     */
+    public TrainingJob localSteps(LocalSteps steps) {
+        this.localSteps = Objects.requireNonNull(steps, "steps");
+        this.stepGradients = null;
         return this;
     }
 
@@ -115,7 +130,7 @@ public final class TrainingJob {
         ResultRecorder recorder = new ResultRecorder();
         List<TrainingCallback> all = new ArrayList<>(callbacks);
         all.add(recorder);
-        Trainer trainer = new Trainer(model, tokenizer, train, eval, config, runFolder, all, stop, stepGradients);
+        Trainer trainer = new Trainer(model, tokenizer, train, eval, config, runFolder, all, stop, stepGradients, localSteps);
         int firstStep = resume ? trainer.resume() : trainer.train();
         return recorder.result(runFolder, firstStep);
     }
