@@ -10,6 +10,8 @@ import dev.mixtape.engine.vector.QuantizedProducts;
 import dev.mixtape.engine.vector.VectorBackend;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Locale;
@@ -23,7 +25,8 @@ import java.util.function.IntConsumer;
  * {@link QuantizedProducts} for Q8_0, Q4_0, Q4_K and Q6_K; and the gradient to the input {@code dx = dy·W}
  * of the quantised ones. {@value #COPIES} copies of the matrix are cycled through, two per layer of
  * the 12-layer model, so the weights come from memory as in decoding, not from cache. Prints GB/s of
- * weight bytes read and GFLOP/s (2·rows·cols per product). Run with {@code --quick} for a short run.
+ * weight bytes read and GFLOP/s (2·rows·cols per product), and the thread's CPU time per product. Run
+ * with {@code --quick} for a short run.
  */
 public final class QuantizedGemvTable {
     private static final int ROWS = 2048;
@@ -46,8 +49,8 @@ public final class QuantizedGemvTable {
         System.out.println(Host.describe());
         System.out.printf(Locale.ROOT, "GEMV of one row by a [%d, %d] weight (stories110M's FFN), one core, %d copies cycled%n",
                 ROWS, COLS, COPIES);
-        System.out.println("| weights | product | bytes/weight | µs/product | GB/s | GFLOP/s |");
-        System.out.println("|---|---|---|---|---|---|");
+        System.out.println("| weights | product | bytes/weight | µs/product | GB/s | GFLOP/s | CPU µs/product |");
+        System.out.println("|---|---|---|---|---|---|---|");
         try (VectorBackend backend = new VectorBackend(1)) {
             Tensor xTensor = Tensor.of(backend, x, 1, COLS);
             Tensor out = Tensor.of(backend, new float[ROWS], 1, ROWS);
@@ -83,15 +86,23 @@ public final class QuantizedGemvTable {
         }
     }
 
-    /** Runs {@code product} over the copies for a warm-up and then for {@code seconds}, and prints a row. */
+    /**
+     * Runs {@code product} over the copies for a warm-up and then for {@code seconds}, and prints a
+     * row. The last column is the CPU time the thread spent per product: on a machine shared with
+     * other work it moves far less than the wall-clock time, which counts the time the thread waited.
+     */
     private static void report(String weights, String product, double bytesPerWeight, double seconds, IntConsumer run) {
         run(run, seconds / 2);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpuStart = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         long products = run(run, seconds);
         double perProduct = (System.nanoTime() - start) / 1e9 / products;
+        double cpuPerProduct = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9 / products;
         double elements = (double) ROWS * COLS;
-        System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.1f | %.1f | %.1f |%n", weights, product, bytesPerWeight,
-                perProduct * 1e6, elements * bytesPerWeight / perProduct / 1e9, 2 * elements / perProduct / 1e9);
+        System.out.printf(Locale.ROOT, "| %s | %s | %.3f | %.1f | %.1f | %.1f | %.1f |%n", weights, product, bytesPerWeight,
+                perProduct * 1e6, elements * bytesPerWeight / perProduct / 1e9, 2 * elements / perProduct / 1e9,
+                cpuPerProduct * 1e6);
     }
 
     private static long run(IntConsumer product, double seconds) {
