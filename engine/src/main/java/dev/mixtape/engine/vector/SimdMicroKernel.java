@@ -148,14 +148,10 @@ final class SimdMicroKernel implements MicroKernel {
         }
     }
 
-    /** Through {@link SimdTranspose#columnsToRows} where the vectors are at least 256 bits wide. */
+    /** Vector transposes: {@link SimdTranspose#packTransposedRows}. */
     @Override
     public void packTransposedRows(float[] src, int srcOff, int ld, int rows, int depth, float[] dst, int dstOff) {
-        if (SimdTranspose.usable()) {
-            SimdTranspose.columnsToRows(src, srcOff, ld, rows, depth, dst, dstOff);
-        } else {
-            MicroKernel.super.packTransposedRows(src, srcOff, ld, rows, depth, dst, dstOff);
-        }
+        SimdTranspose.packTransposedRows(src, srcOff, ld, rows, depth, dst, dstOff);
     }
 
     /** Two vector loads and stores a row. */

@@ -101,18 +101,10 @@ final class SimdNarrowMicroKernel implements MicroKernel {
         PanelPacking.transposeRows(src, srcOff, ld, 0, rows, depth, NR, dst, dstOff);
     }
 
-    /**
-     * Through {@link SimdTranspose#columnsToRows} where the vectors are at least 256 bits wide: a
-     * LoRA layer's gradient {@code dYᵀ·H} packs all of {@code dY} for a product of r columns, so the
-     * packing is most of its time.
-     */
+    /** Vector transposes: {@link SimdTranspose#packTransposedRows}. */
     @Override
     public void packTransposedRows(float[] src, int srcOff, int ld, int rows, int depth, float[] dst, int dstOff) {
-        if (SimdTranspose.usable()) {
-            SimdTranspose.columnsToRows(src, srcOff, ld, rows, depth, dst, dstOff);
-        } else {
-            MicroKernel.super.packTransposedRows(src, srcOff, ld, rows, depth, dst, dstOff);
-        }
+        SimdTranspose.packTransposedRows(src, srcOff, ld, rows, depth, dst, dstOff);
     }
 
     @Override

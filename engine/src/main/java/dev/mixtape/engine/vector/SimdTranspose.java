@@ -25,6 +25,19 @@ final class SimdTranspose {
     private SimdTranspose() {
     }
 
+    /**
+     * {@link MicroKernel#packTransposedRows} for the SIMD micro-kernels: through {@link #columnsToRows}
+     * where {@link #usable()}, else the plain gather. A LoRA layer's gradient {@code dYᵀ·H} packs all
+     * of {@code dY} for a product of r columns, so this packing is most of its time.
+     */
+    static void packTransposedRows(float[] src, int srcOff, int ld, int rows, int depth, float[] dst, int dstOff) {
+        if (usable()) {
+            columnsToRows(src, srcOff, ld, rows, depth, dst, dstOff);
+        } else {
+            PanelPacking.gatherRows(src, srcOff, 1, ld, 0, rows, depth, depth, dst, dstOff);
+        }
+    }
+
     /** Whether the kernels' vectors are at least 256 bits wide, so that the 8-lane shuffles run in hardware. */
     static boolean usable() {
         return VectorWidth.FLOATS.length() >= 8;
