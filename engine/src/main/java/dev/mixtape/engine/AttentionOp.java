@@ -11,7 +11,9 @@ package dev.mixtape.engine;
  * computes it in one piece where it has the {@link FusedCausalAttention} capability: the Vector
  * backend runs each head start to end in cache; elsewhere {@link BlockwiseAttention} composes it
  * block by block of query rows.
- * The op keeps only the probabilities {@code [B, nKV, group·T, S]} for its backward.
+ * For its backward the op keeps its (scaled) q, k and v and, where no fused kernel took the call,
+ * the probabilities {@code [B, nKV, group·T, S]}; a fused kernel computes them again instead, which
+ * saves that matrix per layer of a training step.
  *
  * <p>GQA without copying keys: query heads {@code h} with {@code h / group == kv} share kv head
  * {@code kv}, so {@code q [B, nH, T, d]} is viewed as {@code [B, nKV, group·T, d]} (the group's
@@ -48,16 +50,14 @@ final class AttentionOp {
         Tensor scaledQ;
         Tensor keys;
         Tensor values;
-        Tensor probabilities;
         Tensor out;
         try (var scope = Grad.off()) {
             scaledQ = scaledCopy(q, scale).reshape(batch, kvHeads, rows, headDim);
             keys = stackOfMatrices(k);
             values = stackOfMatrices(v);
-            probabilities = Tensor.forOverwrite(backend, dtype, batch, kvHeads, rows, keyCount);
             out = Tensor.forOverwrite(backend, dtype, batch, kvHeads, rows, headDim);
-            forward(backend, scaledQ, keys, values, seq, positionOffset, probabilities, out);
         }
+        Tensor probabilities = forward(backend, scaledQ, keys, values, seq, positionOffset, out);
         int[] qShape = q.shape();
         boolean needQ = q.requiresGrad();
         boolean needK = k.requiresGrad();
@@ -95,27 +95,40 @@ final class AttentionOp {
     }
 
     /**
-     * The forward half ({@link FusedCausalAttention#causalAttention} for its operands): the backend's
-     * fused kernel where it has one that takes them, else {@link Backend#matmul} and
-     * {@link Backend#softmax} block by block of query rows.
+     * The forward half ({@link FusedCausalAttention#causalAttention} for its operands) into {@code out}:
+     * the backend's fused kernel where it has one that takes them, which keeps no probabilities
+     * (returns null), else {@link Backend#matmul} and {@link Backend#softmax} block by block of query
+     * rows (returns the probabilities, for the backward).
      */
-    static void forward(Backend backend, Tensor q, Tensor k, Tensor v, int seq, int positionOffset, Tensor probabilities,
-                        Tensor out) {
+    static Tensor forward(Backend backend, Tensor q, Tensor k, Tensor v, int seq, int positionOffset, Tensor out) {
         boolean fused = backend.capability(FusedCausalAttention.class)
-                .map(kernel -> kernel.causalAttention(q, k, v, seq, positionOffset, probabilities, out)).orElse(false);
-        if (!fused) {
-            BlockwiseAttention.forward(q, k, v, seq, positionOffset, probabilities, out, CausalBlock.ROWS);
+                .map(kernel -> kernel.causalAttention(q, k, v, seq, positionOffset, null, out)).orElse(false);
+        if (fused) {
+            return null;
         }
+        Tensor probabilities = Tensor.forOverwrite(q.backend(), q.dtype(), q.dim(0), q.dim(1), q.dim(2), k.dim(2));
+        BlockwiseAttention.forward(q, k, v, seq, positionOffset, probabilities, out, CausalBlock.ROWS);
+        return probabilities;
     }
 
-    /** The backward half, fused where the backend can, as {@link #forward}. */
+    /**
+     * The backward half, fused where the backend can, as {@link #forward}; null {@code probabilities}
+     * (the fused forward's) are computed again, by the fused kernel or, should it decline, blockwise.
+     */
     static void backward(Backend backend, Tensor q, Tensor k, Tensor v, Tensor probabilities, Tensor dOut, int seq,
                          int positionOffset, Tensor dQ, Tensor dK, Tensor dV) {
         boolean fused = backend.capability(FusedCausalAttention.class)
                 .map(kernel -> kernel.causalAttentionBackward(q, k, v, probabilities, dOut, seq, positionOffset, dQ, dK, dV))
                 .orElse(false);
-        if (!fused) {
-            BlockwiseAttention.backward(q, k, v, probabilities, dOut, seq, positionOffset, dQ, dK, dV, CausalBlock.ROWS);
+        if (fused) {
+            return;
         }
+        Tensor p = probabilities;
+        if (p == null) {
+            p = Tensor.forOverwrite(q.backend(), q.dtype(), q.dim(0), q.dim(1), q.dim(2), k.dim(2));
+            BlockwiseAttention.forward(q, k, v, seq, positionOffset, p, Tensor.forOverwrite(q.backend(), q.dtype(), q.shape()),
+                    CausalBlock.ROWS);
+        }
+        BlockwiseAttention.backward(q, k, v, p, dOut, seq, positionOffset, dQ, dK, dV, CausalBlock.ROWS);
     }
 }

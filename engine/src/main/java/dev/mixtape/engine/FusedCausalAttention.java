@@ -11,6 +11,8 @@ package dev.mixtape.engine;
  * row r sits at position {@code r % seq + positionOffset} and sees keys {@code [0, position]};
  * probabilities beyond are written as zeros. {@code k, v [B, KV, keys, d]} are stacks of row-major
  * matrices; {@code probabilities [B, KV, rows, keys]} and {@code out [B, KV, rows, d]} are written whole.
+ * The probabilities may be null in both halves: the forward then keeps none, and the backward
+ * computes them again from q and k, to the same values.
  */
 public interface FusedCausalAttention {
     /** The forward half; returns false, writing nothing, for operands this kernel does not take. */

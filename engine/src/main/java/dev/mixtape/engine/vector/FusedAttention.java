@@ -24,6 +24,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * A stack of fewer matrices than a few per thread (the prompt of one sequence) is cut into ranges
  * of query rows (forward, first phase) and of keys (second phase), so that every thread has work.
  * One instance may be used by several threads at once.
+ *
+ * <p>Called without a probabilities stack, the forward keeps only the block of probabilities it is
+ * working on, and the backward computes them again, block by block as the forward did and so to the
+ * same bits, into a stack it holds for the call: a training step then keeps q, k and v per layer for
+ * the backward pass instead of a {@code [rows, keys]} matrix per kv head as well (SmolLM2-135M's
+ * shape: 9.4 MB a layer), at the price of a second {@code q·kᵀ} and softmax.
  */
 final class FusedAttention {
     /** Query rows whose scores are computed, normalised and multiplied by v while in L1: 32 rows of 256 keys are 32 KiB. */
@@ -37,6 +43,7 @@ final class FusedAttention {
     private final MicroKernel kernel;
     private final ArrayKernels kernels;
     private final BufferPool scoreGradients = new BufferPool();
+    private final BufferPool recomputedProbabilities = new BufferPool();
     private final ConcurrentLinkedQueue<Scratch> idleScratch = new ConcurrentLinkedQueue<>();
 
     FusedAttention(Parallel parallel, MicroKernel kernel, ArrayKernels kernels) {
@@ -70,7 +77,8 @@ final class FusedAttention {
     /**
      * {@code probabilities = softmax(mask(q·kᵀ))} and {@code out = probabilities·v}, for stacks
      * {@code q, out [rows, d]}, {@code k, v [keys, d]} and {@code probabilities [rows, keys]} (zeros
-     * where masked), all with unit column stride.
+     * where masked), all with unit column stride; a null {@code probabilities} is not kept (see the
+     * class comment).
      */
     void forward(Shape shape, StridedMatrix q, StridedMatrix k, StridedMatrix v, StridedMatrix probabilities, StridedMatrix out) {
         int parts = partsPerMatrix(shape);
@@ -80,39 +88,45 @@ final class FusedAttention {
             int r0 = unit % parts * rowsPerPart;
             int r1 = Math.min(shape.rows(), r0 + rowsPerPart);
             if (r0 < r1) {
-                forwardRows(shape, t, r0, r1, q, k, v, probabilities, out, scratch);
+                StridedMatrix p = probabilities != null ? probabilities : blockOfRows(shape, r0, scratch);
+                forwardRows(shape, t, r0, r1, q, k, v, p, probabilities == null, out, scratch);
             }
         });
     }
 
     /**
      * The gradients {@code dQ, dK, dV} (each written whole; null ones are skipped) of the forward's
-     * inputs, from its {@code probabilities} and the output's gradient {@code dOut [rows, d]}.
+     * inputs, from its {@code probabilities} (null: computed again from q and k) and the output's
+     * gradient {@code dOut [rows, d]}.
      */
     void backward(Shape shape, StridedMatrix q, StridedMatrix k, StridedMatrix v, StridedMatrix probabilities, StridedMatrix dOut,
                   StridedMatrix dQ, StridedMatrix dK, StridedMatrix dV) {
         boolean needScores = dQ != null || dK != null;
+        boolean recompute = probabilities == null;
         int matrixSize = shape.rows() * shape.keys();
         float[] dScoresData = needScores ? scoreGradients.take(shape.matrices() * matrixSize) : null;
         StridedMatrix dScores = needScores ? new StridedMatrix("dS", dScoresData, 0, matrixSize, shape.keys(), 1) : null;
+        float[] recomputedData = recompute ? recomputedProbabilities.take(shape.matrices() * matrixSize) : null;
+        StridedMatrix p = recompute ? new StridedMatrix("probabilities", recomputedData, 0, matrixSize, shape.keys(), 1) : probabilities;
+        boolean rowsPhase = needScores || recompute;
         int parts = partsPerMatrix(shape);
         try {
             if (parts == 1) {
                 forEachUnit(shape.matrices(), (t, scratch) -> {
-                    if (needScores) {
-                        backwardRows(shape, t, 0, shape.rows(), k, v, probabilities, dOut, dScores, dQ, scratch);
+                    if (rowsPhase) {
+                        backwardRows(shape, t, 0, shape.rows(), q, k, v, p, recompute, dOut, dScores, dQ, scratch);
                     }
-                    backwardKeys(shape, t, 0, shape.keys(), q, probabilities, dOut, dScores, dK, dV, scratch);
+                    backwardKeys(shape, t, 0, shape.keys(), q, p, dOut, dScores, dK, dV, scratch);
                 });
                 return;
             }
-            if (needScores) {
+            if (rowsPhase) {
                 int rowsPerPart = roundUp(ceilDiv(shape.rows(), parts), kernel.rows());
                 forEachUnit(shape.matrices() * parts, (unit, scratch) -> {
                     int r0 = unit % parts * rowsPerPart;
                     int r1 = Math.min(shape.rows(), r0 + rowsPerPart);
                     if (r0 < r1) {
-                        backwardRows(shape, unit / parts, r0, r1, k, v, probabilities, dOut, dScores, dQ, scratch);
+                        backwardRows(shape, unit / parts, r0, r1, q, k, v, p, recompute, dOut, dScores, dQ, scratch);
                     }
                 });
             }
@@ -121,46 +135,84 @@ final class FusedAttention {
                 int c0 = unit % parts * keysPerPart;
                 int c1 = Math.min(shape.keys(), c0 + keysPerPart);
                 if (c0 < c1) {
-                    backwardKeys(shape, unit / parts, c0, c1, q, probabilities, dOut, dScores, dK, dV, scratch);
+                    backwardKeys(shape, unit / parts, c0, c1, q, p, dOut, dScores, dK, dV, scratch);
                 }
             });
         } finally {
             if (dScoresData != null) {
                 scoreGradients.give(dScoresData);
             }
+            if (recomputedData != null) {
+                recomputedProbabilities.give(recomputedData);
+            }
         }
     }
 
+    /**
+     * Rows {@code [r0, r1)} of matrix t; with {@code blockOnly}, {@code probabilities} is a scratch
+     * block from {@link #blockOfRows}, which each block of rows overwrites.
+     */
     private void forwardRows(Shape shape, int t, int r0, int r1, StridedMatrix q, StridedMatrix k, StridedMatrix v,
-                             StridedMatrix probabilities, StridedMatrix out, Scratch scratch) {
+                             StridedMatrix probabilities, boolean blockOnly, StridedMatrix out, Scratch scratch) {
         int seen = shape.visible(r0, r1);
-        float[] keysAsColumns = packAsColumns(k, t, seen, shape.d(), scratch);
+        float[] keysAsColumns = packAsColumns(k, t, seen, shape.d(), Buffer.KEYS_AS_COLUMNS, scratch);
         float[] keysAsRows = packAsRows(v, t, seen, shape.d(), scratch);
-        float[] p = probabilities.data();
         for (int b0 = r0; b0 < r1; b0 += BLOCK_ROWS) {
             int b1 = Math.min(r1, b0 + BLOCK_ROWS);
-            scores(shape, q, t, b0, b1, keysAsColumns, probabilities, scratch);
-            for (int r = b0; r < b1; r++) {
-                int row = probabilities.index(t, r, 0);
-                int visible = shape.visible(r);
-                int computed = computedColumns(shape, visible);
-                Arrays.fill(p, row + visible, row + computed, Float.NEGATIVE_INFINITY);
-                kernels.softmax(p, row, p, row, computed, shape.keys());
-            }
-            weighted(shape, probabilities, t, b0, b1, keysAsRows, seen, out, scratch);
+            StridedMatrix p = blockOnly ? blockOfRows(shape, b0, scratch) : probabilities;
+            probabilities(shape, q, t, b0, b1, keysAsColumns, p, scratch);
+            weighted(shape, p, t, b0, b1, keysAsRows, seen, out, scratch);
         }
     }
 
-    /** First phase: the score gradients dS of rows {@code [r0, r1)} and, when wanted, their dQ. */
-    private void backwardRows(Shape shape, int t, int r0, int r1, StridedMatrix k, StridedMatrix v, StridedMatrix probabilities,
-                              StridedMatrix dOut, StridedMatrix dScores, StridedMatrix dQ, Scratch scratch) {
+    /**
+     * Rows {@code [b0, b1)} of matrix t of {@code probabilities}: the scores {@code q·kᵀ} over the keys
+     * packed as columns, then each row's masked softmax. The forward and the backward's recomputation
+     * both run this, on the same blocks, so that they give the same bits.
+     */
+    private void probabilities(Shape shape, StridedMatrix q, int t, int b0, int b1, float[] keysAsColumns, StridedMatrix probabilities,
+                               Scratch scratch) {
+        float[] p = probabilities.data();
+        scores(shape, q, t, b0, b1, keysAsColumns, probabilities, scratch);
+        for (int r = b0; r < b1; r++) {
+            int row = probabilities.index(t, r, 0);
+            int visible = shape.visible(r);
+            int computed = computedColumns(shape, visible);
+            Arrays.fill(p, row + visible, row + computed, Float.NEGATIVE_INFINITY);
+            kernels.softmax(p, row, p, row, computed, shape.keys());
+        }
+    }
+
+    /**
+     * A thread's scratch block of {@link #BLOCK_ROWS} rows of probabilities, addressed as rows
+     * {@code [b0, b0 + BLOCK_ROWS)} of any matrix of the stack (hence the negative offset).
+     */
+    private StridedMatrix blockOfRows(Shape shape, int b0, Scratch scratch) {
+        float[] block = scratch.get(Buffer.PROBABILITY_BLOCK, BLOCK_ROWS * shape.keys());
+        return new StridedMatrix("probabilities", block, -b0 * shape.keys(), 0, shape.keys(), 1);
+    }
+
+    /**
+     * First phase, rows {@code [r0, r1)}: with {@code recompute}, their probabilities again; when
+     * {@code dScores} is given, their score gradients dS and, when wanted, their dQ.
+     */
+    private void backwardRows(Shape shape, int t, int r0, int r1, StridedMatrix q, StridedMatrix k, StridedMatrix v,
+                              StridedMatrix probabilities, boolean recompute, StridedMatrix dOut, StridedMatrix dScores,
+                              StridedMatrix dQ, Scratch scratch) {
         int seen = shape.visible(r0, r1);
-        float[] valuesAsColumns = packAsColumns(v, t, seen, shape.d(), scratch);
+        float[] keysAsColumns = recompute ? packAsColumns(k, t, seen, shape.d(), Buffer.KEYS_AS_COLUMNS, scratch) : null;
+        float[] valuesAsColumns = dScores == null ? null : packAsColumns(v, t, seen, shape.d(), Buffer.VALUES_AS_COLUMNS, scratch);
         float[] keysAsRows = dQ == null ? null : packAsRows(k, t, seen, shape.d(), scratch);
         float[] p = probabilities.data();
-        float[] ds = dScores.data();
+        float[] ds = dScores == null ? null : dScores.data();
         for (int b0 = r0; b0 < r1; b0 += BLOCK_ROWS) {
             int b1 = Math.min(r1, b0 + BLOCK_ROWS);
+            if (recompute) {
+                probabilities(shape, q, t, b0, b1, keysAsColumns, probabilities, scratch);
+            }
+            if (dScores == null) {
+                continue;
+            }
             scores(shape, dOut, t, b0, b1, valuesAsColumns, dScores, scratch);
             for (int r = b0; r < b1; r++) {
                 int computed = computedColumns(shape, shape.visible(r));
@@ -311,8 +363,8 @@ final class FusedAttention {
     }
 
     /** The first {@code seen} rows of matrix t of {@code m [keys, d]} packed as the columns of a product's right operand, d deep. */
-    private float[] packAsColumns(StridedMatrix m, int t, int seen, int d, Scratch scratch) {
-        float[] panel = scratch.get(Buffer.KEYS_AS_COLUMNS, roundUp(seen, kernel.cols()) * d);
+    private float[] packAsColumns(StridedMatrix m, int t, int seen, int d, Buffer buffer, Scratch scratch) {
+        float[] panel = scratch.get(buffer, roundUp(seen, kernel.cols()) * d);
         PanelPacking.packSlivers(m, t, 0, seen, 0, d, kernel, panel, 0);
         return panel;
     }
@@ -387,7 +439,10 @@ final class FusedAttention {
     }
 
     /** The working arrays a thread packs and transposes into. */
-    private enum Buffer { KEYS_AS_COLUMNS, KEYS_AS_ROWS, TAIL_ROWS, EDGE_TILE, TRANSPOSED_D_OUT, TRANSPOSED_Q, KEY_TILE, KEY_SLIVER }
+    private enum Buffer {
+        KEYS_AS_COLUMNS, VALUES_AS_COLUMNS, KEYS_AS_ROWS, TAIL_ROWS, EDGE_TILE, TRANSPOSED_D_OUT, TRANSPOSED_Q, KEY_TILE, KEY_SLIVER,
+        PROBABILITY_BLOCK
+    }
 
     /** One thread's working arrays, kept between calls and grown as needed. */
     private static final class Scratch {

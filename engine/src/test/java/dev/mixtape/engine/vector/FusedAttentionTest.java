@@ -77,6 +77,33 @@ class FusedAttentionTest {
         assertClose(expected.dV, problem.dV, "dV, " + label);
     }
 
+    /**
+     * Without a probabilities stack the forward keeps none and the backward computes them again: out,
+     * dQ, dK and dV must be the very bits of the call that kept them (a recomputation cut into other
+     * blocks, masked differently or missing rows would change some of them), including dV alone,
+     * where the backward has no score gradients to compute.
+     */
+    @ParameterizedTest(name = "{0} matrices, group {1}, seq {2} from {3}, +{4} keys, d {5}, {6} kernel, {7} threads")
+    @MethodSource("cases")
+    void recomputedProbabilitiesGiveTheSameBits(int matrices, int group, int seq, int offset, int extraKeys, int d, String kernelName,
+                                               int threads) {
+        MicroKernel kernel = kernelName.equals("simd") ? new SimdMicroKernel() : new ScalarMicroKernel();
+        ArrayKernels kernels = kernelName.equals("simd") ? VectorSupport.simdKernels() : new ScalarArrayKernels();
+        FusedAttention attention = new FusedAttention(threads == 1 ? ONE_THREAD : TWO_THREADS, kernel, kernels);
+        Problem kept = new Problem(matrices, group * seq, offset + seq + extraKeys, d, seq, offset, new Random(matrices * 31L + seq));
+        kept.run(attention);
+        Problem recomputed = new Problem(matrices, group * seq, offset + seq + extraKeys, d, seq, offset, new Random(matrices * 31L + seq));
+        recomputed.runWithoutProbabilities(attention, true);
+        assertArrayEquals(kept.out, recomputed.out, "out");
+        assertArrayEquals(kept.dQ, recomputed.dQ, "dQ");
+        assertArrayEquals(kept.dK, recomputed.dK, "dK");
+        assertArrayEquals(kept.dV, recomputed.dV, "dV");
+        Problem valuesOnly = new Problem(matrices, group * seq, offset + seq + extraKeys, d, seq, offset, new Random(matrices * 31L + seq));
+        valuesOnly.runWithoutProbabilities(attention, false);
+        assertArrayEquals(kept.dV, valuesOnly.dV, "dV alone");
+        assertTrue(Float.isNaN(valuesOnly.dQ[0]) && Float.isNaN(valuesOnly.dK[0]), "dQ and dK are left alone");
+    }
+
     @Test
     void skipsTheGradientsNotAskedFor() {
         FusedAttention attention = new FusedAttention(TWO_THREADS, new ScalarMicroKernel(), new ScalarArrayKernels());
@@ -157,6 +184,13 @@ class FusedAttentionTest {
             forward(attention);
             attention.backward(shape, matrix("q", q, d), matrix("k", k, d), matrix("v", v, d), matrix("P", probabilities, keys),
                     matrix("dOut", dOut, d), matrix("dQ", dQ, d), matrix("dK", dK, d), matrix("dV", dV, d));
+        }
+
+        /** Both halves with no probabilities stack: the forward keeps none, the backward computes them again. */
+        void runWithoutProbabilities(FusedAttention attention, boolean scoreGradients) {
+            attention.forward(shape, matrix("q", q, d), matrix("k", k, d), matrix("v", v, d), null, matrix("out", out, d));
+            attention.backward(shape, matrix("q", q, d), matrix("k", k, d), matrix("v", v, d), null, matrix("dOut", dOut, d),
+                    scoreGradients ? matrix("dQ", dQ, d) : null, scoreGradients ? matrix("dK", dK, d) : null, matrix("dV", dV, d));
         }
 
         /** The definition, in doubles: P = softmax(mask(q·kᵀ)), O = P·v, and the backward of the docs. */
