@@ -19,6 +19,7 @@ import dev.mixtape.models.train.TrainingSequence;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.ref.Reference;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -36,7 +37,13 @@ import java.util.SplittableRandom;
  * there. Progress goes to standard
  * error; standard output gets one line of {@code key=value} results for {@link FinetuneTable}, with the
  * median wall time and process CPU time of the measured steps (their ratio shows how much of the
- * machine the run got when others share it).
+ * machine the run got when others share it), and the live heap at the end of a forward pass.
+ *
+ * <p>That live heap (-1 on ND4J, whose tensors live off the heap) is measured before the first step, outside any step memory, on tokens of its
+ * own: a forward pass and loss, a full collection, then the heap in use (weights, adapter, what the
+ * backward would keep, the kernels' pooled buffers); the pass is then dropped, without a backward
+ * pass or an update, so the steps that follow are those of a run without it. It is what a step
+ * keeps at its fullest, on which {@link FinetuneShape}'s heap rule builds.
  */
 public final class FinetuneRun {
     private static final List<String> PROJECTIONS = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
@@ -75,6 +82,7 @@ public final class FinetuneRun {
         Optimizer optimizer = TrainingConfig.builder(1).build().optimizer().create(trainable);
         optimizer.setLr(1e-3);
 
+        long liveAfterForward = backend.name().equals("vector") ? liveHeapAfterForward(llama, shape) : -1;
         StepMemory memory = backend.stepMemory();
         SplittableRandom data = new SplittableRandom(4);
         com.sun.management.OperatingSystemMXBean os =
@@ -106,10 +114,21 @@ public final class FinetuneRun {
         }
         double median = median(seconds);
         System.out.printf(Locale.ROOT, "median_step_s=%.4f median_cpu_s=%.4f tokens_per_s=%.1f peak_rss_mb=%.0f heap_max_mb=%d "
-                        + "adapter_params=%d first_loss=%.4f last_loss=%.4f weight_mb=%.1f%n",
+                        + "forward_live_mb=%d adapter_params=%d first_loss=%.4f last_loss=%.4f weight_mb=%.1f%n",
                 median, median(cpuSeconds), shape.tokensPerStep() / median, PeakRss.megabytes(),
-                Runtime.getRuntime().maxMemory() >> 20, trainable.stream().mapToLong(Tensor::numel).sum(), firstLoss, lastLoss,
-                llama.weightBytes() / 1e6);
+                Runtime.getRuntime().maxMemory() >> 20, liveAfterForward < 0 ? -1 : liveAfterForward >> 20, trainable.stream().mapToLong(Tensor::numel).sum(),
+                firstLoss, lastLoss, llama.weightBytes() / 1e6);
+    }
+
+    /** The heap in use after a full collection at the end of a forward pass on tokens of its own (see the class comment). */
+    private static long liveHeapAfterForward(Llama llama, FinetuneShape shape) {
+        int[] ids = new SplittableRandom(5).ints(shape.tokensPerStep(), 0, shape.config().vocabSize()).toArray();
+        Tensor loss = llama.loss(ids, ids, shape.batch(), shape.seq(), TrainingSequence.IGNORE);
+        System.gc();
+        Runtime runtime = Runtime.getRuntime();
+        long live = runtime.totalMemory() - runtime.freeMemory();
+        Reference.reachabilityFence(loss);
+        return live;
     }
 
     private static double median(double[] values) {

@@ -13,12 +13,15 @@ import java.util.List;
  * @param batch                    sequences per step
  * @param seq                      tokens per sequence
  * @param steps                    the steps of a full run on the Vector backend (see {@link FinetuneSteps#of})
- * @param vectorHeapMb             -Xmx on the Vector backend, whose tensors live on the Java heap: the
- *                                 weights, a step's activations (stories15M: about 0.6 GB live at the end
- *                                 of the forward pass; SmolLM2-135M: 2.7 GB with its 0.6 GB of weights)
- *                                 and some room for the collector. A step's arrays are recycled into the
- *                                 next ({@code StepMemory}, up to half the heap): stories15M's step
- *                                 allocates about 1 GB, which 2 GB of heap lets it recycle whole
+ * @param vectorHeapMb             -Xmx on the Vector backend, whose tensors live on the Java heap, by one
+ *                                 rule for every case: the live heap at the end of a forward pass (weights,
+ *                                 adapter, what the backward keeps, the kernels' pooled buffers: the
+ *                                 {@code forward_live_mb} {@link FinetuneRun} measures, in brackets in the
+ *                                 table) + 512 MB for one step's passing arrays and the collector, rounded up
+ *                                 to 256 MB. Measured 2026-12-07: stories15M 424 MB (1024), SmolLM2-135M
+ *                                 1820 MB (2560). A step's arrays are recycled into the next up to half
+ *                                 the heap ({@code StepMemory}); at these heaps that took no more CPU time
+ *                                 per step than 2 and 3 GB did
  * @param nd4jHeapMb               -Xmx on ND4J, whose tensors live off the heap: JavaCPP caps that native
  *                                 memory at a multiple of the heap, which SmolLM2-135M's step needs 2 GB to clear
  */
@@ -29,10 +32,10 @@ record FinetuneShape(String key, String description, LlamaConfig config, int bat
     static final List<FinetuneShape> ALL = List.of(
             new FinetuneShape("stories15M", "dim 288, 6 layers, vocab 32000",
                     new LlamaConfig(288, 768, 6, 6, 6, 48, 32000, 256, 1e-5, 10000, null, true, 1, 2),
-                    8, 256, new FinetuneSteps(3, 8), 2048, 1024),
+                    8, 256, new FinetuneSteps(3, 8), 1024, 1024),
             new FinetuneShape("SmolLM2-135M", "dim 576, 30 layers, 9/3 heads, vocab 49152",
                     new LlamaConfig(576, 1536, 30, 9, 3, 64, 49152, 256, 1e-5, 100000, null, true, 1, 2),
-                    4, 256, new FinetuneSteps(2, 5), 3072, 2048));
+                    4, 256, new FinetuneSteps(2, 5), 2560, 2048));
 
     /** The shape called {@code key}. */
     static FinetuneShape named(String key) {

@@ -50,7 +50,8 @@ public final class FinetuneTable {
         System.out.println("tok/s = batch·seq / median step time over the measured steps (warm-up steps excluded); "
                 + "cores busy = the child's CPU time / wall time over a median step (of " + Runtime.getRuntime().availableProcessors()
                 + ", fewer when other work shares them); "
-                + "peak RSS = the child JVM's VmHWM; load = 1-minute load average when the case ended.");
+                + "peak RSS = the child JVM's VmHWM; load = 1-minute load average when the case ended; "
+                + "-Xmx on the Vector backend = the live heap at the end of a forward pass (in brackets) + 512 MB, rounded up to 256 MB.");
         System.out.println();
         Optional<PytorchBaseline> pytorch = PytorchBaseline.find(Path.of(System.getProperty("mixtape.bench.pytorch", "bench/python/finetune.py")));
         System.out.println("| model shape | batch×seq | adapter | backend | -Xmx | steps | median step | cores busy | tok/s | peak RSS "
@@ -78,7 +79,7 @@ public final class FinetuneTable {
                     System.out.printf(Locale.ROOT, "| %s (%s) | %d×%d | %s | %s | %s | %d+%d | %.3f s | %.2f | %.0f | %.0f MB | %s "
                                     + "| %s | %s | %s |%n",
                             shape.key(), shape.description(), shape.batch(), shape.seq(), adapter, backend,
-                            backend.equals(PYTORCH) ? "–" : shape.heapMb(backend) + " MB", steps.warmup(), steps.measured(), stepSeconds,
+                            heapCell(shape, backend, result), steps.warmup(), steps.measured(), stepSeconds,
                             cpuSeconds / stepSeconds, perSecond, rssMb, loadAverage(),
                             measuredPytorch ? ratio(perSecond, tokensPerSecond.get(PYTORCH)) : "",
                             measuredPytorch ? ratio(rssMb, peakRss.get(PYTORCH)) : "",
@@ -92,6 +93,15 @@ public final class FinetuneTable {
                         + "F.cross_entropy), 2 threads, in this run.")
                 .orElse("PyTorch: not measured (see the message on standard error)."));
         System.out.println("steps = warm-up + measured. Load average at the end: " + loadAverage() + ".");
+    }
+
+    /** The case's -Xmx and, on the Vector backend, the live heap at the end of a forward pass it is sized from ({@link FinetuneShape}). */
+    private static String heapCell(FinetuneShape shape, String backend, Map<String, String> result) {
+        if (backend.equals(PYTORCH)) {
+            return "–";
+        }
+        String live = result.getOrDefault("forward_live_mb", "-1");
+        return shape.heapMb(backend) + " MB" + (live.equals("-1") ? "" : " (" + live + " MB live)");
     }
 
     private static String ratio(double value, double baseline) {
