@@ -88,8 +88,7 @@ final class FusedAttention {
             int r0 = unit % parts * rowsPerPart;
             int r1 = Math.min(shape.rows(), r0 + rowsPerPart);
             if (r0 < r1) {
-                StridedMatrix p = probabilities != null ? probabilities : blockOfRows(shape, r0, scratch);
-                forwardRows(shape, t, r0, r1, q, k, v, p, probabilities == null, out, scratch);
+                forwardRows(shape, t, r0, r1, q, k, v, probabilities, out, scratch);
             }
         });
     }
@@ -149,17 +148,17 @@ final class FusedAttention {
     }
 
     /**
-     * Rows {@code [r0, r1)} of matrix t; with {@code blockOnly}, {@code probabilities} is a scratch
-     * block from {@link #blockOfRows}, which each block of rows overwrites.
+     * Rows {@code [r0, r1)} of matrix t; with null {@code probabilities}, each block of rows goes
+     * through the thread's scratch block ({@link #blockOfRows}).
      */
     private void forwardRows(Shape shape, int t, int r0, int r1, StridedMatrix q, StridedMatrix k, StridedMatrix v,
-                             StridedMatrix probabilities, boolean blockOnly, StridedMatrix out, Scratch scratch) {
+                             StridedMatrix probabilities, StridedMatrix out, Scratch scratch) {
         int seen = shape.visible(r0, r1);
         float[] keysAsColumns = packAsColumns(k, t, seen, shape.d(), Buffer.KEYS_AS_COLUMNS, scratch);
         float[] keysAsRows = packAsRows(v, t, seen, shape.d(), scratch);
         for (int b0 = r0; b0 < r1; b0 += BLOCK_ROWS) {
             int b1 = Math.min(r1, b0 + BLOCK_ROWS);
-            StridedMatrix p = blockOnly ? blockOfRows(shape, b0, scratch) : probabilities;
+            StridedMatrix p = probabilities == null ? blockOfRows(shape, b0, scratch) : probabilities;
             probabilities(shape, q, t, b0, b1, keysAsColumns, p, scratch);
             weighted(shape, p, t, b0, b1, keysAsRows, seen, out, scratch);
         }
