@@ -19,7 +19,7 @@ import java.util.List;
  *                                 {@code forward_live_mb} {@link FinetuneRun} measures, in brackets in the
  *                                 table) + 512 MB for one step's passing arrays and the collector, rounded up
  *                                 to 256 MB. Measured 2026-12-07: stories15M 424 MB (1024), SmolLM2-135M
- *                                 1820 MB (2560). A step's arrays are recycled into the next up to half
+ *                                 1619 MB (2304). A step's arrays are recycled into the next up to half
  *                                 the heap ({@code StepMemory}); at these heaps that took no more CPU time
  *                                 per step than 2 and 3 GB did
  * @param nd4jHeapMb               -Xmx on ND4J, whose tensors live off the heap: JavaCPP caps that native
@@ -35,7 +35,7 @@ record FinetuneShape(String key, String description, LlamaConfig config, int bat
                     8, 256, new FinetuneSteps(3, 8), 1024, 1024),
             new FinetuneShape("SmolLM2-135M", "dim 576, 30 layers, 9/3 heads, vocab 49152",
                     new LlamaConfig(576, 1536, 30, 9, 3, 64, 49152, 256, 1e-5, 100000, null, true, 1, 2),
-                    4, 256, new FinetuneSteps(2, 5), 2560, 2048));
+                    4, 256, new FinetuneSteps(2, 5), 2304, 2048));
 
     /** The shape called {@code key}. */
     static FinetuneShape named(String key) {
