@@ -81,9 +81,11 @@ public final class Adapter {
 
     /**
      * Adds {@code s·B·M·A} (or {@code s·B·A}) into each adapted layer's base weight and makes this the
-     * active adapter; forward passes then cost what the base model costs. The original weights are kept
-     * for an exact {@link #unmerge}, so while merged each adapted layer holds its weight twice. Refused
-     * in training mode and while any adapter is merged.
+     * active adapter; forward passes then cost what the base model costs. The merged weights are F32
+     * whatever the base's type: a BF16 or block-format (Q8_0, Q4_K, ...) base is dequantised and not
+     * re-quantised, so the update is not rounded away. The original weights are kept for an exact
+     * {@link #unmerge}, so while merged each adapted layer holds its weight twice. Refused in training
+     * mode and while any adapter is merged.
      */
     public void merge() {
         Adapters.loraLayers(model).forEach((layer, lora) -> {

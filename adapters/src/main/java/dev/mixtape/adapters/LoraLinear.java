@@ -1,5 +1,6 @@
 package dev.mixtape.adapters;
 
+import dev.mixtape.engine.DType;
 import dev.mixtape.engine.Grad;
 import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.Shapes;
@@ -23,8 +24,9 @@ import java.util.Optional;
  *
  * <p>Made and driven by {@link Adapters} and {@link Adapter}, which keep every layer of a model in
  * agreement (one active adapter, one mode). Dropout runs in training mode only. When an adapter is
- * merged, its update lives in the base weight and the branch is skipped; the original weight is
- * kept, so unmerging restores it bit for bit. Forward passes from several threads are safe in
+ * merged, its update lives in the base weight, in F32 whatever the base's type (a BF16 or block-format
+ * base is widened, never rounded back), and the branch is skipped; the original weight is kept, so
+ * unmerging restores it bit for bit. Forward passes from several threads are safe in
  * evaluation mode; switching adapters, modes or merging is not, while they run.
  */
 public final class LoraLinear extends Module implements Layer {
@@ -176,7 +178,7 @@ public final class LoraLinear extends Module implements Layer {
         Tensor weight = base.weight();
         Tensor merged;
         try (var _ = Grad.off()) {
-            merged = weight.add(branch.delta());
+            merged = (weight.dtype() == DType.F32 ? weight : weight.to(DType.F32)).add(branch.delta());
         }
         base.setParameter("weight", merged);
         unmergedWeight = weight;

@@ -110,6 +110,15 @@ public final class FinetuneTable {
      */
     static Map<String, String> runChild(FinetuneShape shape, String adapter, String backend, FinetuneSteps steps, List<String> extra)
             throws IOException, InterruptedException {
+        return runChild(shape, adapter, backend, steps, extra, shape.heapMb(backend), List.of());
+    }
+
+    /**
+     * {@link #runChild(FinetuneShape, String, String, FinetuneSteps, List)} in a JVM with {@code -Xmx}
+     * {@code heapMb} and the further JVM flags {@code jvmFlags} (a GC log, for {@link QuantizedFinetuneTable}).
+     */
+    static Map<String, String> runChild(FinetuneShape shape, String adapter, String backend, FinetuneSteps steps, List<String> extra,
+                                        int heapMb, List<String> jvmFlags) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -117,7 +126,8 @@ public final class FinetuneTable {
                 command.add(flag);
             }
         }
-        command.add("-Xmx" + shape.heapMb(backend) + "m");
+        command.add("-Xmx" + heapMb + "m");
+        command.addAll(jvmFlags);
         command.add("-Dmixtape.backend=" + backend);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
@@ -128,7 +138,7 @@ public final class FinetuneTable {
         command.add(Integer.toString(steps.measured()));
         command.addAll(extra);
         System.err.printf(Locale.ROOT, "%s %s %s: starting a JVM with -Xmx%dm (load %s)%n", shape.key(), adapter, backend,
-                shape.heapMb(backend), loadAverage());
+                heapMb, loadAverage());
         Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         List<String> lines = new ArrayList<>();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {

@@ -12,6 +12,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -20,10 +22,22 @@ import java.util.stream.Stream;
  * it in its weight type ({@code Llama.load(folder, backend, dtype)}: Q8_0 and Q4_0 are quantised
  * matrix by matrix while loading, as {@code --weights} does) in a child JVM of its own
  * ({@link FinetuneRun}) and trains the same LoRA steps as {@code bench/run finetune}: tok/s, peak RSS,
- * and the weights' resident bytes. {@code --quick} runs fewer steps.
+ * and the weights' resident bytes; beside tok/s, tokens per CPU-second of the process (its threads,
+ * the collector's included), which moves less when other work shares the machine. {@code --quick}
+ * runs fewer steps.
+ *
+ * <p>A JVM fills the heap it is allowed before it collects, so with one -Xmx for all cases every peak
+ * RSS would be that heap. Each case's heap is therefore sized to what the case needs, by one rule for
+ * all: a first, sizing run (one warm-up and one measured step, at the shape's usual -Xmx) logs its
+ * collections, and the largest heap occupancy after any collection is the case's live peak; the
+ * measured run then gets {@code -Xmx} = {@link #HEAP_MARGIN} × that, rounded up to 64 MB.
  */
 public final class QuantizedFinetuneTable {
     private static final List<String> WEIGHTS = List.of("f32", "q8_0", "q4_0");
+    /** A measured run's heap over its sizing run's live peak: room for the collector to work in. */
+    static final double HEAP_MARGIN = 1.5;
+    /** A collection's heap occupancy before and after it, and the heap's size, in a {@code -Xlog:gc} line: {@code 900M->310M(3072M)}. */
+    private static final Pattern OCCUPANCY = Pattern.compile("(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
 
     private QuantizedFinetuneTable() {
     }
@@ -38,10 +52,12 @@ public final class QuantizedFinetuneTable {
         System.out.println("LoRA r 8 on q,k,v,o,gate,up,down of a random-weight Llama loaded in each weight type (Vector backend); "
                 + LocalDate.now() + ".");
         System.out.println(Host.describe() + " Load average at start: " + FinetuneTable.loadAverage() + ".");
+        System.out.printf(Locale.ROOT, "Each case's -Xmx is %.1f× the live heap peak of a sizing run (1+1 steps, the largest heap "
+                + "occupancy after a collection in its GC log), rounded up to 64 MB.%n", HEAP_MARGIN);
         System.out.println();
-        System.out.println("| model shape | batch×seq | weights | weight MB | -Xmx | steps | median step | tok/s | ÷ f32 tok/s | peak RSS "
-                + "| ÷ f32 RSS | load |");
-        System.out.println("|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| model shape | batch×seq | weights | weight MB | live peak | -Xmx | steps | median step | CPU s | tok/s | ÷ f32 "
+                + "| tok per CPU s | ÷ f32 | peak RSS | ÷ f32 RSS | load |");
+        System.out.println("|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Path models = Files.createTempDirectory("mixtape-quant-bench");
         try {
             for (FinetuneShape shape : FinetuneShape.ALL) {
@@ -51,19 +67,28 @@ public final class QuantizedFinetuneTable {
                 }
                 FinetuneSteps steps = FinetuneSteps.of(shape, "vector", quick);
                 double f32PerSecond = Double.NaN;
+                double f32PerCpuSecond = Double.NaN;
                 double f32Rss = Double.NaN;
                 for (String weights : WEIGHTS) {
-                    Map<String, String> result = FinetuneTable.runChild(shape, "LoRA", "vector", steps, List.of(weights, folder.toString()));
+                    List<String> model = List.of(weights, folder.toString());
+                    long livePeakMb = livePeakMb(shape, model, models.resolve(shape.key() + "-" + weights + "-gc.log"));
+                    int heapMb = (int) (Math.ceil(livePeakMb * HEAP_MARGIN / 64) * 64);
+                    Map<String, String> result = FinetuneTable.runChild(shape, "LoRA", "vector", steps, model, heapMb, List.of());
                     double perSecond = Double.parseDouble(result.get("tokens_per_s"));
+                    double cpuSeconds = Double.parseDouble(result.get("median_cpu_s"));
+                    double perCpuSecond = shape.tokensPerStep() / cpuSeconds;
                     double rss = Double.parseDouble(result.get("peak_rss_mb"));
                     if (weights.equals("f32")) {
                         f32PerSecond = perSecond;
+                        f32PerCpuSecond = perCpuSecond;
                         f32Rss = rss;
                     }
-                    System.out.printf(Locale.ROOT, "| %s | %d×%d | %s | %s | %d MB | %d+%d | %s s | %.0f | %.2f× | %.0f MB | %.2f× | %s |%n",
-                            shape.key(), shape.batch(), shape.seq(), weights, result.get("weight_mb"), shape.heapMb("vector"),
-                            steps.warmup(), steps.measured(), result.get("median_step_s"), perSecond, perSecond / f32PerSecond, rss,
-                            rss / f32Rss, FinetuneTable.loadAverage());
+                    System.out.printf(Locale.ROOT, "| %s | %d×%d | %s | %s | %d MB | %d MB | %d+%d | %s s | %.2f | %.0f | %.2f× | %.0f "
+                                    + "| %.2f× | %.0f MB | %.2f× | %s |%n",
+                            shape.key(), shape.batch(), shape.seq(), weights, result.get("weight_mb"), livePeakMb, heapMb,
+                            steps.warmup(), steps.measured(), result.get("median_step_s"), cpuSeconds, perSecond,
+                            perSecond / f32PerSecond, perCpuSecond, perCpuSecond / f32PerCpuSecond, rss, rss / f32Rss,
+                            FinetuneTable.loadAverage());
                 }
             }
         } finally {
@@ -75,5 +100,34 @@ public final class QuantizedFinetuneTable {
         }
         System.out.println();
         System.out.println("Load average at the end: " + FinetuneTable.loadAverage() + ".");
+    }
+
+    /**
+     * The sizing run of one case: one warm-up and one measured step at the shape's usual heap with
+     * the collections logged to {@code gcLog}; returns the largest heap occupancy after a collection, in MB.
+     */
+    private static long livePeakMb(FinetuneShape shape, List<String> model, Path gcLog) throws IOException, InterruptedException {
+        FinetuneTable.runChild(shape, "LoRA", "vector", new FinetuneSteps(1, 1), model, shape.heapMb("vector"),
+                List.of("-Xlog:gc:file=" + gcLog));
+        long peak = 0;
+        for (String line : Files.readAllLines(gcLog)) {
+            Matcher occupancy = OCCUPANCY.matcher(line);
+            if (occupancy.find()) {
+                peak = Math.max(peak, megabytes(occupancy.group(3), occupancy.group(4)));
+            }
+        }
+        if (peak == 0) {
+            throw new IllegalStateException(gcLog + ": the sizing run logged no collection");
+        }
+        return peak;
+    }
+
+    private static long megabytes(String amount, String unit) {
+        long value = Long.parseLong(amount);
+        return switch (unit) {
+            case "K" -> (value + 1023) / 1024;
+            case "G" -> value * 1024;
+            default -> value;
+        };
     }
 }

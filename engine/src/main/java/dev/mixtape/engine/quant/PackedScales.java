@@ -25,6 +25,22 @@ public final class PackedScales {
         return (u8(src, offset + j + 4) & 0x0F) | (u8(src, offset + j - 4) >>> 6) << 4;
     }
 
+    /** The scale of sub-block {@code j} (0 to 7), from the 12 bytes at {@code offset} of a heap array. */
+    public static int scale(byte[] src, int offset, int j) {
+        if (j < 4) {
+            return src[offset + j] & 0x3F;
+        }
+        return (src[offset + j + 4] & 0x0F) | ((src[offset + j - 4] & 0xFF) >>> 6) << 4;
+    }
+
+    /** The minimum of sub-block {@code j} (0 to 7), from the 12 bytes at {@code offset} of a heap array. */
+    public static int min(byte[] src, int offset, int j) {
+        if (j < 4) {
+            return src[offset + j + 4] & 0x3F;
+        }
+        return ((src[offset + j + 4] & 0xFF) >>> 4) | ((src[offset + j] & 0xFF) >>> 6) << 4;
+    }
+
     /** The minimum of sub-block {@code j} (0 to 7), from the 12 bytes at {@code offset}. */
     public static int min(MemorySegment src, long offset, int j) {
         if (j < 4) {

@@ -64,6 +64,15 @@ public record QuantizedMatrix(BlockFormat format, int rows, int cols, MemorySegm
         return row * rowBytes() + (long) block * format.blockBytes();
     }
 
+    /** Rows {@code [first, first + count)} as a matrix of their own, over the same blocks (no copy). */
+    public QuantizedMatrix rowRange(int first, int count) {
+        if (first < 0 || count < 0 || first > rows - count) {
+            throw new IllegalArgumentException("rows [" + first + ", " + first + " + " + count + ") of a " + rows + "-row "
+                    + format.name() + " matrix");
+        }
+        return new QuantizedMatrix(format, count, cols, blocks.asSlice(first * rowBytes(), count * rowBytes()));
+    }
+
     /** Decodes row {@code row} into {@code dst[dstOff .. dstOff + cols)}. */
     public void dequantizeRow(int row, float[] dst, int dstOff) {
         int size = format.blockSize();

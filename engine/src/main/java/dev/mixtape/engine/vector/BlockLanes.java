@@ -64,6 +64,16 @@ final class BlockLanes {
         return (FloatVector) ints.convert(VectorOperators.I2F, 0);
     }
 
+    /** The low nibbles of bytes widened to ints ({@link #widenToInts}; the high bits are dropped), as floats. */
+    static FloatVector lowNibbleFloats(IntVector bytes) {
+        return toFloats(bytes.and(0x0F));
+    }
+
+    /** The high nibbles of bytes widened to ints ({@link #widenToInts}; the sign's copies are dropped), as floats. */
+    static FloatVector highNibbleFloats(IntVector bytes) {
+        return toFloats(bytes.lanewise(VectorOperators.ASHR, 4).and(0x0F));
+    }
+
     /** The high nibble of each byte, 0 to 15. */
     static ByteVector highNibbles(ByteVector bytes) {
         return bytes.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);

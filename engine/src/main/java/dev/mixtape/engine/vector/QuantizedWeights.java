@@ -21,6 +21,12 @@ import java.util.Arrays;
 final class QuantizedWeights {
     /** Weight rows (or blocks of columns) per GEMV task: enough work to be worth a thread hop. */
     private static final int MIN_WEIGHT_BYTES_PER_TASK = 1 << 14;
+    /**
+     * Floats of op(W) a product of more than a few rows packs at once (1 MiB): it is cut into ranges
+     * of columns, each packed from the blocks and multiplied before the next, so that the weight is
+     * never in floats whole (the whole weight packed at once would be as large as the f32 weight).
+     */
+    private static final int PACKED_RANGE_FLOATS = 1 << 18;
 
     private final VectorBackend owner;
     private final Parallel parallel;
@@ -107,22 +113,55 @@ final class QuantizedWeights {
      */
     void multiplyPlusLowRank(int m, float[] a, int aOff, int lda, Tensor weight, boolean transW, Sgemm.LowRankTerm term,
                              float[] c, int cOff, int ldc) {
-        Sgemm.PackedB packed = sgemm.pack(matrix(weight), transW);
-        try {
-            sgemm.multiplyPlusLowRank(packed, m, a, aOff, lda, term, c, cOff, ldc);
-        } finally {
-            sgemm.release(packed);
+        QuantizedMatrix w = matrix(weight);
+        int n = transW ? w.rows() : w.cols();
+        int range = columnsPerRange(transW ? w.cols() : w.rows());
+        for (int first = 0; first < n; first += range) {
+            int count = Math.min(range, n - first);
+            Sgemm.PackedB packed = sgemm.pack(w, transW, first, count);
+            try {
+                sgemm.multiplyPlusLowRank(packed, m, a, aOff, lda, columnsOf(term, first, count), c, cOff + first, ldc);
+            } finally {
+                sgemm.release(packed);
+            }
         }
+    }
+
+    /**
+     * Columns of op(W) packed at once by the products of more than a few rows: about
+     * {@link #PACKED_RANGE_FLOATS} floats at depth {@code k}, a whole number of the micro-kernel's slivers.
+     */
+    private int columnsPerRange(int k) {
+        int nr = sgemm.kernel().cols();
+        return Math.max(1, PACKED_RANGE_FLOATS / k / nr) * nr;
+    }
+
+    /** Columns {@code [first, first + count)} of a low-rank term's op(R), {@code first} a multiple of the sliver width. */
+    private Sgemm.LowRankTerm columnsOf(Sgemm.LowRankTerm term, int first, int count) {
+        Sgemm.PackedB right = term.right();
+        if (first == 0 && count == right.n()) {
+            return term;
+        }
+        int nr = sgemm.kernel().cols();
+        int sliverFloats = right.k() * nr;
+        int from = first / nr * sliverFloats;
+        float[] slivers = Arrays.copyOfRange(right.data(), from, from + (count + nr - 1) / nr * sliverFloats);
+        return new Sgemm.LowRankTerm(term.left(), term.leftOff(), term.ldl(),
+                new Sgemm.PackedB(null, count, right.k(), right.kc(), slivers));
     }
 
     private void multiply(int m, float[] a, int aOff, int lda, QuantizedMatrix w, boolean transW, float[] c, int cOff, int ldc,
                           boolean accumulate) {
         if (m > Math.max(Gemv.MAX_ROWS, BatchInvariantProducts.rows())) {
-            Sgemm.PackedB packed = sgemm.pack(w, transW);
-            try {
-                sgemm.multiply(packed, false, m, a, aOff, lda, c, cOff, ldc, accumulate);
-            } finally {
-                sgemm.release(packed);
+            int n = transW ? w.rows() : w.cols();
+            int range = columnsPerRange(transW ? w.cols() : w.rows());
+            for (int first = 0; first < n; first += range) {
+                Sgemm.PackedB packed = sgemm.pack(w, transW, first, Math.min(range, n - first));
+                try {
+                    sgemm.multiply(packed, false, m, a, aOff, lda, c, cOff + first, ldc, accumulate);
+                } finally {
+                    sgemm.release(packed);
+                }
             }
         } else if (transW) {
             int rowsPerTask = (int) Math.max(1, MIN_WEIGHT_BYTES_PER_TASK / w.rowBytes());

@@ -255,8 +255,21 @@ final class Sgemm {
      * dequantised matrix.
      */
     PackedB pack(QuantizedMatrix w, boolean transW) {
-        int n = transW ? w.rows() : w.cols();
+        return pack(w, transW, 0, transW ? w.rows() : w.cols());
+    }
+
+    /**
+     * {@link #pack(QuantizedMatrix, boolean)} for columns {@code [first, first + count)} of op(W) only:
+     * W's rows {@code [first, first + count)} when {@code transW}, its columns otherwise. A product
+     * cut into such column ranges holds the floats of one range at a time, never the whole matrix.
+     */
+    PackedB pack(QuantizedMatrix w, boolean transW, int first, int count) {
+        int n = count;
         int k = transW ? w.cols() : w.rows();
+        if (first < 0 || first > (transW ? w.rows() : w.cols()) - count) {
+            throw new IllegalArgumentException("columns [" + first + ", " + first + " + " + count + ") of op(W) for a "
+                    + w.rows() + " × " + w.cols() + " weight");
+        }
         if (n < 1 || k < 1) {
             throw new IllegalArgumentException("a packed matmul operand needs positive sizes, got n=" + n + ", k=" + k);
         }
@@ -278,12 +291,12 @@ final class Sgemm {
                 int firstSliver = unit % groups * SLIVERS_PER_PACKING_UNIT;
                 int depth = Math.min(kc, k - pc);
                 int col0 = firstSliver * nr;
-                int count = Math.min(SLIVERS_PER_PACKING_UNIT * nr, n - col0);
+                int columns = Math.min(SLIVERS_PER_PACKING_UNIT * nr, n - col0);
                 int offset = pc * slivers * nr + firstSliver * depth * nr;
                 if (transW) {
-                    QuantizedPanelPacking.packRowSlivers(w, col0, count, pc, depth, nr, packed, offset, buffer);
+                    QuantizedPanelPacking.packRowSlivers(w, first + col0, columns, pc, depth, nr, packed, offset, buffer);
                 } else {
-                    QuantizedPanelPacking.packColumnSlivers(w, col0, count, pc, depth, nr, packed, offset, buffer);
+                    QuantizedPanelPacking.packColumnSlivers(w, first + col0, columns, pc, depth, nr, packed, offset, buffer);
                 }
             }
         });

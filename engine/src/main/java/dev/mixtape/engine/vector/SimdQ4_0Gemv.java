@@ -4,7 +4,6 @@ import dev.mixtape.engine.quant.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -105,10 +104,10 @@ final class SimdQ4_0Gemv implements QuantizedGemv {
                     FloatVector xHigh = FloatVector.fromArray(S, x, xAt + HALF + c + part * lanes);
                     IntVector bytes0 = BlockLanes.widenToInts(packed0, part);
                     IntVector bytes1 = BlockLanes.widenToInts(packed1, part);
-                    sum0 = lowNibbles(bytes0).fma(xLow, sum0);
-                    sum1 = lowNibbles(bytes1).fma(xLow, sum1);
-                    sum0 = highNibbles(bytes0).fma(xHigh, sum0);
-                    sum1 = highNibbles(bytes1).fma(xHigh, sum1);
+                    sum0 = BlockLanes.lowNibbleFloats(bytes0).fma(xLow, sum0);
+                    sum1 = BlockLanes.lowNibbleFloats(bytes1).fma(xLow, sum1);
+                    sum0 = BlockLanes.highNibbleFloats(bytes0).fma(xHigh, sum0);
+                    sum1 = BlockLanes.highNibbleFloats(bytes1).fma(xHigh, sum1);
                 }
             }
             float d0 = BlockLanes.half(q, row + at);
@@ -123,16 +122,6 @@ final class SimdQ4_0Gemv implements QuantizedGemv {
         if (spread > 0) {
             QuantizedRows.store(y, yRow + spread, accumulate, SimdMath.sumLanes(total1) - 8 * offsets1);
         }
-    }
-
-    /** The low nibbles of bytes widened to ints (signed: the high bits are dropped), as floats. */
-    private static FloatVector lowNibbles(IntVector bytes) {
-        return BlockLanes.toFloats(bytes.and(0x0F));
-    }
-
-    /** The high nibbles of bytes widened to ints (signed: the sign's copies are dropped), as floats. */
-    private static FloatVector highNibbles(IntVector bytes) {
-        return BlockLanes.toFloats(bytes.lanewise(VectorOperators.ASHR, 4).and(0x0F));
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.mixtape.engine.quant.PackedScales;
 import dev.mixtape.engine.quant.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -16,8 +17,10 @@ import static dev.mixtape.engine.vector.BlockLanes.PARTS;
  * holds two sub-blocks of 32 (low nibbles, then high), whose value {@code (d·sc)·q − dmin·mn} makes a
  * dot product {@code d·sc·Σ q·x − dmin·mn·Σ x}: the first sum is taken over the nibbles widened in
  * registers, the second depends on x alone and is computed once per product for every sub-block
- * ({@code cols / 32} sums per activation row), not once per weight row. Loaded only when the Vector
- * API is present.
+ * ({@code cols / 32} sums per activation row), not once per weight row. In {@code x·Wᵀ} the weight
+ * rows go in groups of four read as two pairs, from the heap array that holds them, as Q4_0's do
+ * ({@link SimdQ4_0Gemv}); a matrix elsewhere (a file's mapping) is read one row at a time through its
+ * segment. Loaded only when the Vector API is present.
  */
 final class SimdQ4_KGemv implements QuantizedGemv {
     private static final VectorSpecies<Float> S = BlockLanes.FLOATS;
@@ -40,12 +43,95 @@ final class SimdQ4_KGemv implements QuantizedGemv {
                 xSums[i * subBlocks + s] = sum;
             }
         }
-        for (int r = fromRow; r < toRow; r++) {
-            for (int i = 0; i < m; i++) {
-                float dot = dot(w.blocks(), w.blockOffset(r, 0), w.blocksPerRow(), x, xOff + i * ldx, xSums, i * subBlocks);
-                int at = yOff + i * ldy + r;
-                y[at] = accumulate ? y[at] + dot : dot;
+        HeapBlocks heap = HeapBlocks.of(w.blocks());
+        if (heap == null) {
+            for (int r = fromRow; r < toRow; r++) {
+                for (int i = 0; i < m; i++) {
+                    float dot = dot(w.blocks(), w.blockOffset(r, 0), w.blocksPerRow(), x, xOff + i * ldx, xSums, i * subBlocks);
+                    int at = yOff + i * ldy + r;
+                    y[at] = accumulate ? y[at] + dot : dot;
+                }
             }
+            return;
+        }
+        int rowBytes = (int) w.rowBytes();
+        int quarter = QuantizedRows.quarter(fromRow, toRow);
+        for (int g = 0; g < QuantizedRows.groups(fromRow, toRow); g++) {
+            int r = QuantizedRows.firstRow(g, fromRow, quarter);
+            int spread = QuantizedRows.spread(g, quarter);
+            for (int i = 0; i < m; i++) {
+                int at = heap.base() + r * rowBytes;
+                int yAt = yOff + i * ldy + r;
+                dot2(heap.bytes(), at, spread * rowBytes, w.blocksPerRow(), x, xOff + i * ldx, xSums, i * subBlocks,
+                        y, yAt, spread, accumulate);
+                if (spread > 0) {
+                    dot2(heap.bytes(), at + 2 * spread * rowBytes, spread * rowBytes, w.blocksPerRow(), x, xOff + i * ldx,
+                            xSums, i * subBlocks, y, yAt + 2 * spread, spread, accumulate);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code r} and {@code r + spread} of W (r's blocks from {@code row} in {@code q}, the other
+     * {@code byteSpread} bytes on) against one activation row, read from the heap array: each load of
+     * x feeds both rows, the nibbles are widened to ints and masked and shifted there (x86 has no byte
+     * shift). A group of four ({@link QuantizedRows}) is two such pairs, as in {@link SimdQ4_0Gemv}.
+     * With a spread of 0 the one row is read twice and written once.
+     */
+    private static void dot2(byte[] q, int row, int byteSpread, int blockCount, float[] x, int xRow, float[] xSums, int sumsAt,
+                             float[] y, int yRow, int spread, boolean accumulate) {
+        int row1 = row + byteSpread;
+        int lanes = S.length();
+        FloatVector total0 = FloatVector.zero(S);
+        FloatVector total1 = total0;
+        float minimums0 = 0;
+        float minimums1 = 0;
+        for (int b = 0; b < blockCount; b++) {
+            int at0 = row + b * BYTES;
+            int at1 = row1 + b * BYTES;
+            float d0 = BlockLanes.half(q, at0);
+            float d1 = BlockLanes.half(q, at1);
+            float dmin0 = BlockLanes.half(q, at0 + 2);
+            float dmin1 = BlockLanes.half(q, at1 + 2);
+            for (int run = 0; run < 4; run++) {
+                int lowSub = 2 * run;
+                FloatVector low0 = FloatVector.zero(S);
+                FloatVector high0 = low0;
+                FloatVector low1 = low0;
+                FloatVector high1 = low0;
+                int xAt = xRow + b * SIZE + run * 2 * SUB;
+                for (int c = 0; c < SUB; c += BlockLanes.BYTES.length()) {
+                    ByteVector packed0 = BlockLanes.load(q, at0 + QS + run * SUB + c);
+                    ByteVector packed1 = BlockLanes.load(q, at1 + QS + run * SUB + c);
+                    for (int part = 0; part < PARTS; part++) {
+                        int xLow = xAt + c + part * lanes;
+                        FloatVector xsLow = FloatVector.fromArray(S, x, xLow);
+                        FloatVector xsHigh = FloatVector.fromArray(S, x, xLow + SUB);
+                        IntVector bytes0 = BlockLanes.widenToInts(packed0, part);
+                        IntVector bytes1 = BlockLanes.widenToInts(packed1, part);
+                        low0 = BlockLanes.lowNibbleFloats(bytes0).fma(xsLow, low0);
+                        low1 = BlockLanes.lowNibbleFloats(bytes1).fma(xsLow, low1);
+                        high0 = BlockLanes.highNibbleFloats(bytes0).fma(xsHigh, high0);
+                        high1 = BlockLanes.highNibbleFloats(bytes1).fma(xsHigh, high1);
+                    }
+                }
+                int scales0 = at0 + 4;
+                int scales1 = at1 + 4;
+                total0 = low0.fma(FloatVector.broadcast(S, d0 * PackedScales.scale(q, scales0, lowSub)), total0);
+                total0 = high0.fma(FloatVector.broadcast(S, d0 * PackedScales.scale(q, scales0, lowSub + 1)), total0);
+                total1 = low1.fma(FloatVector.broadcast(S, d1 * PackedScales.scale(q, scales1, lowSub)), total1);
+                total1 = high1.fma(FloatVector.broadcast(S, d1 * PackedScales.scale(q, scales1, lowSub + 1)), total1);
+                int sub = sumsAt + b * (SIZE / SUB) + lowSub;
+                minimums0 += dmin0 * PackedScales.min(q, scales0, lowSub) * xSums[sub];
+                minimums0 += dmin0 * PackedScales.min(q, scales0, lowSub + 1) * xSums[sub + 1];
+                minimums1 += dmin1 * PackedScales.min(q, scales1, lowSub) * xSums[sub];
+                minimums1 += dmin1 * PackedScales.min(q, scales1, lowSub + 1) * xSums[sub + 1];
+            }
+        }
+        QuantizedRows.store(y, yRow, accumulate, SimdMath.sumLanes(total0) - minimums0);
+        if (spread > 0) {
+            QuantizedRows.store(y, yRow + spread, accumulate, SimdMath.sumLanes(total1) - minimums1);
         }
     }
 

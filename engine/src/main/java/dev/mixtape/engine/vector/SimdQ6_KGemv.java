@@ -3,6 +3,7 @@ package dev.mixtape.engine.vector;
 import dev.mixtape.engine.quant.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -17,7 +18,11 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * {@code ql[l..]}, {@code ql[32 + l..]} and {@code qh[l..]} holds four runs of elements
  * ({@code l}, {@code l + 32}, {@code l + 64}, {@code l + 96}): their 6-bit values are assembled from
  * nibbles and bit pairs as bytes, recentred by −32, widened to floats, and summed against x per run
- * of 16, each sum then scaled by its own {@code d·scale}. Loaded only when the Vector API is present.
+ * of 16, each sum then scaled by its own {@code d·scale}. In {@code x·Wᵀ} the bytes are widened to ints
+ * first and the values assembled in int lanes, and a row's blocks are read from the heap array that
+ * holds them ({@link HeapBlocks}; a matrix elsewhere, such as a file's mapping, is copied a row at a
+ * time into a small array), one row at a time (the four runs' sums take the registers a second row
+ * would need). Loaded only when the Vector API is present.
  */
 final class SimdQ6_KGemv implements QuantizedGemv {
     private static final VectorSpecies<Float> S = BlockLanes.FLOATS;
@@ -31,49 +36,65 @@ final class SimdQ6_KGemv implements QuantizedGemv {
     @Override
     public void timesTransposed(int m, float[] x, int xOff, int ldx, QuantizedMatrix w, float[] y, int yOff, int ldy,
                                 boolean accumulate, int fromRow, int toRow) {
+        HeapBlocks heap = HeapBlocks.of(w.blocks());
+        int rowBytes = (int) w.rowBytes();
+        byte[] copy = heap == null ? new byte[rowBytes] : null;
         for (int r = fromRow; r < toRow; r++) {
+            byte[] q = copy;
+            int row = 0;
+            if (heap == null) {
+                MemorySegment.copy(w.blocks(), JAVA_BYTE, w.blockOffset(r, 0), copy, 0, rowBytes);
+            } else {
+                q = heap.bytes();
+                row = heap.base() + r * rowBytes;
+            }
             for (int i = 0; i < m; i++) {
-                float dot = dot(w.blocks(), w.blockOffset(r, 0), w.blocksPerRow(), x, xOff + i * ldx);
+                float dot = dot(q, row, w.blocksPerRow(), x, xOff + i * ldx);
                 int at = yOff + i * ldy + r;
                 y[at] = accumulate ? y[at] + dot : dot;
             }
         }
     }
 
-    private static float dot(MemorySegment blocks, long row, int blockCount, float[] x, int xRow) {
+    /**
+     * One weight row (its blocks from {@code row} in {@code q}) against one activation row. The bytes
+     * are widened to ints before the 6-bit values are assembled: masks and shifts of int lanes are
+     * single instructions on x86, where byte lanes have no shift. Each group of 16 is read in two
+     * passes: pass p takes {@code ql[32·p + l..]}, whose low nibbles are run p (elements
+     * {@code 32·p + l}) and high nibbles run p + 2 ({@code 64 + 32·p + l}), and the bit pairs of those
+     * two runs from {@code qh[l..]}. Two runs per pass, not four, keep the loop within what C2 inlines
+     * in one method (four left a conversion un-inlined, and every vector of the loop was boxed).
+     */
+    private static float dot(byte[] q, int row, int blockCount, float[] x, int xRow) {
         FloatVector total = FloatVector.zero(S);
         int lanes = S.length();
         for (int b = 0; b < blockCount; b++) {
-            long at = row + (long) b * BYTES;
-            float d = BlockLanes.half(blocks, at + D);
+            int at = row + b * BYTES;
+            float d = BlockLanes.half(q, at + D);
             for (int half = 0; half < 2; half++) {
                 for (int group = 0; group < 2; group++) {
-                    FloatVector run0 = FloatVector.zero(S);
-                    FloatVector run1 = run0;
-                    FloatVector run2 = run0;
-                    FloatVector run3 = run0;
-                    for (int c = 0; c < GROUP; c += BlockLanes.BYTES.length()) {
-                        int l = group * GROUP + c;
-                        ByteVector first = BlockLanes.load(blocks, at + 64L * half + l);
-                        ByteVector second = BlockLanes.load(blocks, at + 64L * half + 32 + l);
-                        ByteVector high = BlockLanes.load(blocks, at + QH + 32L * half + l);
-                        ByteVector q0 = assemble(BlockLanes.lowNibbles(first), high, 0);
-                        ByteVector q1 = assemble(BlockLanes.lowNibbles(second), high, 2);
-                        ByteVector q2 = assemble(BlockLanes.highNibbles(first), high, 4);
-                        ByteVector q3 = assemble(BlockLanes.highNibbles(second), high, 6);
-                        for (int part = 0; part < PARTS; part++) {
-                            int xAt = xRow + b * SIZE + 128 * half + l + part * lanes;
-                            run0 = BlockLanes.widen(q0, part).fma(FloatVector.fromArray(S, x, xAt), run0);
-                            run1 = BlockLanes.widen(q1, part).fma(FloatVector.fromArray(S, x, xAt + 32), run1);
-                            run2 = BlockLanes.widen(q2, part).fma(FloatVector.fromArray(S, x, xAt + 64), run2);
-                            run3 = BlockLanes.widen(q3, part).fma(FloatVector.fromArray(S, x, xAt + 96), run3);
+                    int scales = at + SCALES + 8 * half + group;
+                    for (int pass = 0; pass < 2; pass++) {
+                        FloatVector lowRun = FloatVector.zero(S);
+                        FloatVector highRun = lowRun;
+                        for (int c = 0; c < GROUP; c += BlockLanes.BYTES.length()) {
+                            int l = group * GROUP + c;
+                            ByteVector nibbleBytes = BlockLanes.load(q, at + 64 * half + 32 * pass + l);
+                            ByteVector pairBytes = BlockLanes.load(q, at + QH + 32 * half + l);
+                            for (int part = 0; part < PARTS; part++) {
+                                IntVector nibbles = BlockLanes.widenToInts(nibbleBytes, part);
+                                IntVector pairs = BlockLanes.widenToInts(pairBytes, part);
+                                int xAt = xRow + b * SIZE + 128 * half + 32 * pass + l + part * lanes;
+                                IntVector low = nibbles.and(0x0F).or(pairs.lanewise(VectorOperators.LSHL, 4 - 2 * pass).and(0x30));
+                                IntVector high = nibbles.lanewise(VectorOperators.ASHR, 4).and(0x0F)
+                                        .or(pairs.lanewise(VectorOperators.ASHR, 2 * pass).and(0x30));
+                                lowRun = BlockLanes.toFloats(low.sub(32)).fma(FloatVector.fromArray(S, x, xAt), lowRun);
+                                highRun = BlockLanes.toFloats(high.sub(32)).fma(FloatVector.fromArray(S, x, xAt + 64), highRun);
+                            }
                         }
+                        total = lowRun.fma(FloatVector.broadcast(S, d * q[scales + 2 * pass]), total);
+                        total = highRun.fma(FloatVector.broadcast(S, d * q[scales + 4 + 2 * pass]), total);
                     }
-                    long scales = at + SCALES + 8L * half + group;
-                    total = run0.fma(FloatVector.broadcast(S, d * blocks.get(JAVA_BYTE, scales)), total);
-                    total = run1.fma(FloatVector.broadcast(S, d * blocks.get(JAVA_BYTE, scales + 2)), total);
-                    total = run2.fma(FloatVector.broadcast(S, d * blocks.get(JAVA_BYTE, scales + 4)), total);
-                    total = run3.fma(FloatVector.broadcast(S, d * blocks.get(JAVA_BYTE, scales + 6)), total);
                 }
             }
         }

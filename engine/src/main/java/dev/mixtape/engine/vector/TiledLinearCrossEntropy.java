@@ -10,7 +10,10 @@ import java.util.Arrays;
  * tile at a time, a block of rows against a part of the vocabulary, and each tile is used up while it
  * is still in cache. A tile's rows are turned into {@code exp(logit − max)} against the tile's own
  * maxima, and with dx wanted the tile's share of it, {@code exp·W_part}, is computed at once. The
- * tiles are independent, so the threads claim them one by one and meet only at the end.
+ * threads claim parts of the vocabulary one at a time, each packing its part's weight rows for the
+ * micro-kernel and running every block of rows against it, and meet only at the end. Only the parts
+ * being worked on are packed at a time, so the head costs a few parts' floats beside the weight, and
+ * a weight kept in blocks ({@link HeadWeight.Blocks}) is never in floats whole.
  *
  * <p>At the end each row combines its parts as an online softmax does: with {@code M} the largest of
  * the parts' maxima {@code m_p} and {@code s_p} their sums of exponentials, the row's sum is
@@ -61,33 +64,27 @@ final class TiledLinearCrossEntropy {
      */
     void run(int rows, int dim, int vocab, float[] x, int xOff, float[] w, int wOff, int[] targets, int ignoreIndex,
              float scale, float[] losses, int lossOff, float[] dx, int dxOff) {
+        run(rows, dim, vocab, x, xOff, new HeadWeight.Floats(w, wOff, dim), targets, ignoreIndex, scale, losses, lossOff, dx, dxOff);
+    }
+
+    /** {@link #run(int, int, int, float[], int, float[], int, int[], int, float, float[], int, float[], int)} for a weight kept as floats or blocks. */
+    void run(int rows, int dim, int vocab, float[] x, int xOff, HeadWeight w, int[] targets, int ignoreIndex,
+             float scale, float[] losses, int lossOff, float[] dx, int dxOff) {
         if (rows == 0) {
             return;
         }
         int parts = (vocab + vocabPart - 1) / vocabPart;
         int groupRows = dx == null ? rows : Math.max(tileRows, PARTIAL_FLOATS / (parts * dim) / tileRows * tileRows);
-        Sgemm.PackedB[] logitWeights = new Sgemm.PackedB[parts];
-        Sgemm.PackedB[] gradientWeights = dx == null ? null : new Sgemm.PackedB[parts];
         float[] partialDx = dx == null ? null : partials.take(parts * Math.min(rows, groupRows) * dim);
         try {
-            for (int p = 0; p < parts; p++) {
-                int token0 = p * vocabPart;
-                int tokens = Math.min(vocabPart, vocab - token0);
-                logitWeights[p] = sgemm.pack(true, tokens, dim, w, wOff + token0 * dim, dim);
-                if (dx != null) {
-                    gradientWeights[p] = sgemm.pack(false, dim, tokens, w, wOff + token0 * dim, dim);
-                }
-            }
             Parts state = new Parts(parts, rows);
             for (int group0 = 0; group0 < rows; group0 += groupRows) {
                 Group group = new Group(group0, Math.min(groupRows, rows - group0));
-                runTiles(group, dim, vocab, x, xOff, targets, logitWeights, gradientWeights, state, partialDx);
-                finish(group, dim, w, wOff, targets, ignoreIndex, scale, state, losses, lossOff, partialDx, dx, dxOff);
+                runTiles(group, dim, vocab, x, xOff, targets, w, state, partialDx);
+                finish(group, dim, w, targets, ignoreIndex, scale, state, losses, lossOff, partialDx, dx, dxOff);
             }
         } finally {
-            release(logitWeights);
             if (dx != null) {
-                release(gradientWeights);
                 partials.give(partialDx);
             }
         }
@@ -108,37 +105,33 @@ final class TiledLinearCrossEntropy {
     }
 
     /**
-     * Every tile of a group, part by part (so that the threads, claiming tiles in that order, work on
-     * the same part of the weight at once): its logits, their maxima and exponentials, and its partial
-     * input gradient into slot {@code (part·group.rows + row)·dim} of {@code partialDx}.
+     * Every tile of a group, the threads claiming parts of the vocabulary one at a time: a part's
+     * weight rows are packed (in both layouts when dx is wanted), then each block of rows against it
+     * gives its logits, their maxima and exponentials, and its partial input gradient into slot
+     * {@code (part·group.rows + row)·dim} of {@code partialDx}. Only the parts being worked on are
+     * ever packed, never the whole weight.
      */
-    private void runTiles(Group group, int dim, int vocab, float[] x, int xOff, int[] targets,
-                          Sgemm.PackedB[] logitWeights, Sgemm.PackedB[] gradientWeights, Parts state, float[] partialDx) {
+    private void runTiles(Group group, int dim, int vocab, float[] x, int xOff, int[] targets, HeadWeight w, Parts state,
+                          float[] partialDx) {
         int rowBlocks = (group.rows() + tileRows - 1) / tileRows;
-        parallel.forChunks(state.count() * rowBlocks, 1, (from, to) -> {
+        parallel.forChunks(state.count(), 1, (from, to) -> {
             float[] tile = tiles.take(tileRows * vocabPart);
             try {
-                for (int unit = from; unit < to; unit++) {
-                    int part = unit / rowBlocks;
-                    int blockRow0 = unit % rowBlocks * tileRows;
-                    int row0 = group.first() + blockRow0;
-                    int n = Math.min(tileRows, group.rows() - blockRow0);
+                for (int part = from; part < to; part++) {
                     int token0 = part * vocabPart;
                     int tokens = Math.min(vocabPart, vocab - token0);
-                    sgemm.multiply(logitWeights[part], false, n, x, xOff + row0 * dim, dim, tile, 0, tokens, false);
-                    for (int i = 0; i < n; i++) {
-                        int row = row0 + i;
-                        int target = targets[row];
-                        if (target >= token0 && target < token0 + tokens) {
-                            state.targetLogits()[row] = tile[i * tokens + target - token0];
+                    Sgemm.PackedB logitWeights = w.packForLogits(sgemm, token0, tokens);
+                    Sgemm.PackedB gradientWeights = partialDx == null ? null : w.packForGradient(sgemm, token0, tokens);
+                    try {
+                        for (int block = 0; block < rowBlocks; block++) {
+                            runTile(group, block * tileRows, part, token0, tokens, dim, x, xOff, targets, logitWeights,
+                                    gradientWeights, state, tile, partialDx);
                         }
-                        float max = kernels.max(tile, i * tokens, tokens);
-                        state.maxima()[part * state.rows() + row] = max;
-                        state.sums()[part * state.rows() + row] = kernels.expShifted(tile, i * tokens, max, tile, i * tokens, tokens);
-                    }
-                    if (partialDx != null) {
-                        sgemm.multiply(gradientWeights[part], false, n, tile, 0, tokens, partialDx,
-                                (part * group.rows() + blockRow0) * dim, dim, false);
+                    } finally {
+                        sgemm.release(logitWeights);
+                        if (gradientWeights != null) {
+                            sgemm.release(gradientWeights);
+                        }
                     }
                 }
             } finally {
@@ -147,11 +140,33 @@ final class TiledLinearCrossEntropy {
         });
     }
 
+    /** The tile of rows {@code [blockRow0, blockRow0 + tileRows)} of a group against one part of the vocabulary. */
+    private void runTile(Group group, int blockRow0, int part, int token0, int tokens, int dim, float[] x, int xOff, int[] targets,
+                         Sgemm.PackedB logitWeights, Sgemm.PackedB gradientWeights, Parts state, float[] tile, float[] partialDx) {
+        int row0 = group.first() + blockRow0;
+        int n = Math.min(tileRows, group.rows() - blockRow0);
+        sgemm.multiply(logitWeights, false, n, x, xOff + row0 * dim, dim, tile, 0, tokens, false);
+        for (int i = 0; i < n; i++) {
+            int row = row0 + i;
+            int target = targets[row];
+            if (target >= token0 && target < token0 + tokens) {
+                state.targetLogits()[row] = tile[i * tokens + target - token0];
+            }
+            float max = kernels.max(tile, i * tokens, tokens);
+            state.maxima()[part * state.rows() + row] = max;
+            state.sums()[part * state.rows() + row] = kernels.expShifted(tile, i * tokens, max, tile, i * tokens, tokens);
+        }
+        if (partialDx != null) {
+            sgemm.multiply(gradientWeights, false, n, tile, 0, tokens, partialDx, (part * group.rows() + blockRow0) * dim, dim, false);
+        }
+    }
+
     /** Each row of the group: its loss and, with {@code dx}, its input gradient from the partials (see the class comment). */
-    private void finish(Group group, int dim, float[] w, int wOff, int[] targets, int ignoreIndex, float scale, Parts state,
+    private void finish(Group group, int dim, HeadWeight w, int[] targets, int ignoreIndex, float scale, Parts state,
                         float[] losses, int lossOff, float[] partialDx, float[] dx, int dxOff) {
         parallel.forRange(group.rows(), FINISH_MIN_ROWS, (from, to) -> {
             float[] weights = new float[state.count()];
+            float[] scratch = dx == null ? null : new float[dim];
             for (int i = from; i < to; i++) {
                 int row = group.first() + i;
                 int target = targets[row];
@@ -178,16 +193,8 @@ final class TiledLinearCrossEntropy {
                 for (int p = 1; p < state.count(); p++) {
                     kernels.axpy(scale * weights[p] / sum, partialDx, (p * group.rows() + i) * dim, dx, out, dim);
                 }
-                kernels.axpy(-scale, w, wOff + target * dim, dx, out, dim);
+                w.addRow(kernels, -scale, target, dx, out, scratch);
             }
         });
-    }
-
-    private void release(Sgemm.PackedB[] packed) {
-        for (Sgemm.PackedB b : packed) {
-            if (b != null) {
-                sgemm.release(b);
-            }
-        }
     }
 }

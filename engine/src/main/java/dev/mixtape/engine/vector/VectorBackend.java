@@ -571,13 +571,16 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
     @Override
     public void linearCrossEntropy(Tensor x, Tensor weight, int[] targets, int ignoreIndex, double scale, Tensor losses,
                                    Tensor dx, Tensor dWeight) {
-        if (isBf16(weight) || QuantizedWeights.isQuantized(weight)) {
+        boolean blocks = QuantizedWeights.isQuantized(weight);
+        if (isBf16(weight) || blocks && dWeight != null) {
             linearCrossEntropy(x, widenedWeight(weight), targets, ignoreIndex, scale, losses, dx, dWeight);
             return;
         }
         int dim = x.dim(-1);
         if (dWeight == null) {
-            tiledLinearCrossEntropy.run(targets.length, dim, weight.dim(0), data(x), x.offset(), data(weight), weight.offset(),
+            HeadWeight head = blocks ? new HeadWeight.Blocks(QuantizedWeights.matrix(weight))
+                    : new HeadWeight.Floats(data(weight), weight.offset(), dim);
+            tiledLinearCrossEntropy.run(targets.length, dim, weight.dim(0), data(x), x.offset(), head,
                     targets, ignoreIndex, (float) scale, data(losses), losses.offset(),
                     dx == null ? null : data(dx), dx == null ? 0 : dx.offset());
         } else {

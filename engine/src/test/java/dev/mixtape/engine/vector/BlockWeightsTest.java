@@ -43,7 +43,8 @@ class BlockWeightsTest {
 
     @ParameterizedTest(name = "{0} tokens={1} out={2} blocks/row={3}")
     @CsvSource({"Q8_0, 1, 70, 5", "Q4_0, 3, 33, 8", "Q4_0, 4, 70, 3", "Q4_K, 2, 19, 2", "Q6_K, 1, 9, 2", "Q5_1, 2, 11, 3",
-            "Q8_0, 5, 70, 5", "Q4_0, 37, 33, 8", "Q4_K, 40, 19, 2", "Q6_K, 9, 21, 2", "Q5_K, 6, 7, 1"})
+            "Q8_0, 5, 70, 5", "Q4_0, 37, 33, 8", "Q4_K, 40, 19, 2", "Q6_K, 9, 21, 2", "Q5_K, 6, 7, 1",
+            "Q4_0, 37, 1100, 8", "Q6_K, 6, 1030, 1"})
     void linearLayerAndItsInputGradientMatchTheDequantisedWeight(String name, int tokens, int out, int blocksPerRow) {
         BlockFormat format = BlockFormats.named(name);
         SplittableRandom random = new SplittableRandom(tokens * 131L + out);
@@ -74,14 +75,15 @@ class BlockWeightsTest {
      * A low-rank term beside a block-format weight (a LoRA layer on a quantised base) takes the fused
      * epilogue with B packed from the blocks: forward and every gradient equal those on the dequantised
      * weight bit for bit with many rows, and within rounding with a few (the GEMV and two products).
+     * With 1100 outputs and 320 inputs the many-row products are cut into ranges of columns, each
+     * packed from the blocks on its own, forward and backward (a range packed or written at the wrong
+     * columns, or a low-rank term's columns not following its range, changes values).
      */
-    @ParameterizedTest(name = "{0} tokens={1}")
-    @CsvSource({"Q4_0, 24", "Q4_K, 9", "Q8_0, 3"})
-    void lowRankLinearOnABlockWeightMatchesTheDequantisedWeight(String name, int tokens) {
+    @ParameterizedTest(name = "{0} tokens={1} in={2} out={3}")
+    @CsvSource({"Q4_0, 24, 64, 40", "Q4_K, 9, 512, 40", "Q8_0, 3, 64, 40", "Q4_0, 24, 320, 1100", "Q8_0, 7, 320, 1100"})
+    void lowRankLinearOnABlockWeightMatchesTheDequantisedWeight(String name, int tokens, int in, int out) {
         BlockFormat format = BlockFormats.named(name);
         SplittableRandom random = new SplittableRandom(tokens);
-        int in = 2 * format.blockSize();
-        int out = 40;
         int rank = 4;
         QuantizedMatrix w = QuantizedTestMatrices.random(format, out, in, random);
         float[] xValues = QuantizedTestMatrices.floats(tokens * in, random);
@@ -127,6 +129,35 @@ class BlockWeightsTest {
         BACKEND.matmul(a, false, Tensor.of(BACKEND, w.dequantize(), rows, cols), transposed, expected, accumulate);
         BACKEND.matmul(a, false, blocks(w), transposed, actual, accumulate);
         assertClose(expected.toFloatArray(), actual.toFloatArray(), m > Gemv.MAX_ROWS, k, name + " m=" + m);
+    }
+
+    /**
+     * The fused output head with a frozen block-format weight (LoRA training's loss) packs each part
+     * of the vocabulary from the blocks: losses and the input gradient equal those of the dequantised
+     * weight bit for bit, over several parts and blocks of rows, with an ignored target (a part packed
+     * from the wrong rows, in the wrong layout, or a target's row decoded wrongly changes them).
+     */
+    @ParameterizedTest(name = "{0} rows={1} vocab={2}")
+    @CsvSource({"Q4_0, 300, 5000", "Q6_K, 40, 2100", "Q8_0, 3, 70"})
+    void fusedOutputHeadOnABlockWeightMatchesTheDequantisedWeight(String name, int rows, int vocab) {
+        BlockFormat format = BlockFormats.named(name);
+        SplittableRandom random = new SplittableRandom(rows + vocab);
+        int dim = format.blockSize() == 256 ? 256 : 96;
+        QuantizedMatrix w = QuantizedTestMatrices.random(format, vocab, dim, random);
+        float[] xValues = QuantizedTestMatrices.floats(rows * dim, random);
+        int[] targets = random.ints(rows, 0, vocab).toArray();
+        targets[rows / 2] = -100;
+        Tensor[] weights = {Tensor.of(BACKEND, w.dequantize(), vocab, dim), blocks(w)};
+        float[][][] results = new float[2][][];
+        for (int i = 0; i < 2; i++) {
+            Tensor x = Tensor.of(BACKEND, xValues, rows, dim).requiresGrad(true);
+            Tensor loss = F.linearCrossEntropy(x, weights[i], targets, -100);
+            loss.backward();
+            results[i] = new float[][] {loss.toFloatArray(), x.grad().toFloatArray()};
+        }
+        assertArrayEquals(results[0][0], results[1][0], name + " loss");
+        assertArrayEquals(results[0][1], results[1][1], name + " dx");
+        assertTrue(Math.abs(results[0][1][0]) > 0, name + " dx is not zero");
     }
 
     /** Bit-identical for the blocked product; else within 1e-5 of the largest possible term sum (|x|, |W| ≤ the values drawn). */

@@ -29,7 +29,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +88,38 @@ class LlamaQuantizedWeightsTest {
     void loraGradientsOnAQuantisedBaseEqualThoseOnTheDequantisedBase(DType format) throws IOException {
         Llama quantized = loadStories(backend, format);
         assertAdapterGradientsMatch(dequantisedTwin(quantized), quantized, Stories.ids());
+    }
+
+    /**
+     * Merging an adapter into a block-format or BF16 base computes the merged weight in F32 from the
+     * dequantised base (the result is not re-quantised, so nothing of the adapter's update is rounded
+     * away), gives the logits of the dequantised model with the same adapter merged, and unmerging puts
+     * the very block tensor back.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0", "BF16"})
+    void anAdapterMergesIntoAQuantisedBaseInF32AndUnmergesToItsBlocks(DType format) throws IOException {
+        Llama quantized = loadStories(backend, format);
+        Llama expected = dequantisedTwin(quantized);
+        LoraConfig config = LoraConfig.builder(TargetModules.allLinear()).r(4).alpha(8).build();
+        Adapter expectedAdapter = randomAdapter(expected, config);
+        Adapter actualAdapter = randomAdapter(quantized, config);
+        int[] ids = Stories.ids();
+        float[] unmerged = Stories.logits(quantized, ids);
+        String layer = "model.layers.0.self_attn.q_proj.base_layer.weight";
+        Tensor blocks = quantized.namedParameters().get(layer);
+        assertEquals(format, blocks.dtype());
+
+        expected.eval();
+        quantized.eval();
+        expectedAdapter.merge();
+        actualAdapter.merge();
+        assertEquals(DType.F32, quantized.namedParameters().get(layer).dtype(), "the merged weight is F32");
+        assertClose(Stories.logits(expected, ids), Stories.logits(quantized, ids), "logits with the adapter merged");
+
+        actualAdapter.unmerge();
+        assertSame(blocks, quantized.namedParameters().get(layer));
+        assertArrayEquals(unmerged, Stories.logits(quantized, ids));
     }
 
     @Test
@@ -189,26 +223,28 @@ class LlamaQuantizedWeightsTest {
 
     private void assertAdapterGradientsMatch(Llama expected, Llama actual, int[] ids) {
         LoraConfig config = LoraConfig.builder(TargetModules.allLinear()).r(4).alpha(8).build();
-        Adapter expectedAdapter = Adapters.inject(expected, config, "a", new Rng(3));
-        Adapter actualAdapter = Adapters.inject(actual, config, "a", new Rng(3));
-        List<Tensor> expectedParameters = expectedAdapter.parameters();
-        List<Tensor> actualParameters = actualAdapter.parameters();
-        Random random = new Random(5);
-        for (int i = 0; i < expectedParameters.size(); i++) {
-            float[] values = new float[expectedParameters.get(i).numel()];
-            for (int j = 0; j < values.length; j++) {
-                values[j] = (float) (0.05 * random.nextGaussian());
-            }
-            Tensor tensor = Tensor.of(backend, values, expectedParameters.get(i).shape());
-            expectedParameters.get(i).assign(tensor);
-            actualParameters.get(i).assign(tensor);
-        }
+        List<Tensor> expectedParameters = randomAdapter(expected, config).parameters();
+        List<Tensor> actualParameters = randomAdapter(actual, config).parameters();
         expected.loss(ids, Stories.nextTokens(ids), 1, ids.length, Stories.IGNORE).backward();
         actual.loss(ids, Stories.nextTokens(ids), 1, ids.length, Stories.IGNORE).backward();
         for (int i = 0; i < expectedParameters.size(); i++) {
             assertClose(expectedParameters.get(i).grad().toFloatArray(), actualParameters.get(i).grad().toFloatArray(),
                     "gradient of adapter parameter " + i);
         }
+    }
+
+    /** Adapter "a" of {@code config} in {@code model}, every matrix (B included) drawn from the same seed whatever the model. */
+    private Adapter randomAdapter(Llama model, LoraConfig config) {
+        Adapter adapter = Adapters.inject(model, config, "a", new Rng(3));
+        Random random = new Random(5);
+        for (Tensor parameter : adapter.parameters()) {
+            float[] values = new float[parameter.numel()];
+            for (int j = 0; j < values.length; j++) {
+                values[j] = (float) (0.05 * random.nextGaussian());
+            }
+            parameter.assign(Tensor.of(backend, values, parameter.shape()));
+        }
+        return adapter;
     }
 
     /** Random blocks of {@code format} for {@code elements} values: random bits, small finite f16 scales. */
