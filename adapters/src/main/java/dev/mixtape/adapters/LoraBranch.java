@@ -36,6 +36,17 @@ final class LoraBranch {
     }
 
     /**
+     * Adds this branch's output for {@code x [rows, in]} into {@code out [rows, out]} in place, off the
+     * tape: the rank-r product accumulated into {@code out} as {@link #addedTo}'s fused op accumulates it
+     * into the base product for a few rows, so that {@code out} holding {@code base(x)} ends with the
+     * same floats as {@code addedTo(base, x, null)} gives a row alone (a layer without bias).
+     */
+    void addInto(Tensor x, Tensor out) {
+        Tensor scaledHidden = F.linear(x, down(), null).mul(scaling);
+        out.backend().matmul(scaledHidden, false, b.weight().contiguous(), true, out, true);
+    }
+
+    /**
      * {@code base(x)} plus this branch, with dropout when {@code dropoutRng} is non-null (training),
      * in one fused op ({@link F#lowRankLinear}); for a layer without bias (a Llama's) the same floats
      * as {@code base(x)} plus {@link #forward}.

@@ -2,6 +2,7 @@ package dev.mixtape.adapters;
 
 import dev.mixtape.engine.BatchInvariantProducts;
 import dev.mixtape.engine.F;
+import dev.mixtape.engine.Grad;
 import dev.mixtape.engine.Tensor;
 
 import java.util.ArrayList;
@@ -25,9 +26,10 @@ import java.util.function.Supplier;
  * exactly what the model computes with that adapter active (the fused LoRA op): a prompt processed
  * under it gives the same floats as without serving. {@link #perRow} computes the base product for
  * all rows together and then the updates of each run of adjacent rows sharing an adapter, a few
- * rows per product (a whole run inside {@link BatchInvariantProducts}), so that a row's result
- * never depends on which other rows share its batch or what adapters they run (give rows of one
- * adapter adjacent places for fewer, larger products).
+ * rows per product (a whole run inside {@link BatchInvariantProducts}), accumulated into the base
+ * product's rows in place when no gradient is recorded (as the fused op accumulates a row's), so
+ * that a row's result never depends on which other rows share its batch or what adapters they run
+ * (give rows of one adapter adjacent places for fewer, larger products).
  */
 public final class RowAdapters {
     private static final ScopedValue<RowAdapters> CURRENT = ScopedValue.newInstance();
@@ -86,6 +88,7 @@ public final class RowAdapters {
         Tensor output = layer.base().forward(x);
         Tensor base = output.reshape(names.length, output.dim(-1));
         Tensor rows = x.reshape(names.length, in);
+        boolean inPlace = !Grad.isEnabled() && layer.base().bias() == null;
         List<Tensor> parts = new ArrayList<>();
         int plainFrom = 0;
         int row = 0;
@@ -98,6 +101,11 @@ public final class RowAdapters {
             int end = row + 1;
             while (end < names.length && end - row < rowsPerUpdate && name.equals(names[end])) {
                 end++;
+            }
+            if (inPlace) {
+                layer.branch(name).addInto(rows.slice(0, row, end), base.slice(0, row, end));
+                row = end;
+                continue;
             }
             if (plainFrom < row) {
                 parts.add(base.slice(0, plainFrom, row));

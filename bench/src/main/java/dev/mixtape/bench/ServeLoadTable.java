@@ -9,6 +9,7 @@ import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.adapters.TargetModules;
 import dev.mixtape.engine.Backends;
 import dev.mixtape.engine.Rng;
+import dev.mixtape.engine.vector.VectorBackend;
 import dev.mixtape.models.generate.Sampler;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
@@ -48,7 +49,9 @@ import java.util.concurrent.Future;
  * the clients see them; beside one session decoding alone with an unmerged adapter, the figure a
  * lone request cannot beat, measured just before each row. Runs with products of at most 4 rows
  * and with whole-batch products (64 rows, the default); both give every request a single
- * session's output bit for bit.
+ * session's output bit for bit. Before the table every client count streams once (half the tokens):
+ * the figures are the server's steady state, not the JIT's (on runs this short, compiling the batched
+ * paths took 10-40% of the process's CPU). {@code --step} prints {@link ServeStepTimes} instead.
  */
 public final class ServeLoadTable {
     private static final int ADAPTERS = 8;
@@ -59,13 +62,20 @@ public final class ServeLoadTable {
     private ServeLoadTable() {
     }
 
-    /** Runs the table; {@code --quick} streams fewer tokens per client; {@code --soak DURATION} runs {@link ServeSoak} instead. */
+    /**
+     * Runs the table; {@code --quick} streams fewer tokens per client; {@code --clients 16,64} and
+     * {@code --product-rows 64} run only those rows; {@code --step} runs {@link ServeStepTimes} and
+     * {@code --soak DURATION} runs {@link ServeSoak} instead.
+     */
     public static void main(String[] args) throws Exception {
         Duration soak = args.length == 2 && args[0].equals("--soak") ? ServeSoak.parseDuration(args[1]) : null;
-        boolean quick = args.length > 0 && args[0].equals("--quick");
+        List<String> options = List.of(args);
+        boolean quick = options.contains("--quick");
         int tokens = quick ? 24 : 96;
+        int[] clientCounts = numbers(options, "--clients", CLIENTS);
+        int[] productRowCounts = numbers(options, "--product-rows", new int[] {4, EngineConfig.DEFAULT_PRODUCT_ROWS});
         DecodeShape shape = DecodeShape.ALL.getFirst();
-        System.out.println(Host.describe());
+        System.out.println(Host.describe() + " Load average at start: " + FinetuneTable.loadAverage() + ".");
         System.out.println();
         try (RandomLlama2cFiles files = new RandomLlama2cFiles(DecodeShape.VOCAB_SIZE)) {
             Llama llama = Llama.load(files.checkpoint(shape.key(), shape.config(), 512, 1), Backends.create("vector"));
@@ -76,17 +86,24 @@ public final class ServeLoadTable {
                 ServeSoak.run(llama, tokenizer, folders, soak);
                 return;
             }
+            if (options.contains("--step")) {
+                ServeStepTimes.run(Llama.load(files.checkpoint(shape.key() + "-step", shape.config(), 512, 1), new VectorBackend(1)), folders);
+                System.out.println("Load average at the end: " + FinetuneTable.loadAverage() + ".");
+                return;
+            }
             Llama solo = soloModel(llama, folders.getFirst());
             List<Row> rows = new ArrayList<>();
-            for (int productRows : new int[] {4, EngineConfig.DEFAULT_PRODUCT_ROWS}) {
+            for (int productRows : productRowCounts) {
                 BatchEngine engine = new BatchEngine(llama, tokenizer, "base", new EngineConfig(64, 256, productRows, null));
                 for (int i = 0; i < folders.size(); i++) {
                     engine.addAdapter("a" + i, folders.get(i));
                 }
                 try (Server server = Server.start(ServerConfig.builder(Path.of("random")).port(0).build(), engine, ChatTemplate.plain())) {
-                    load(server.port(), 4, tokens / 2);
+                    for (int clients : clientCounts) {
+                        load(server.port(), clients, tokens / 2);
+                    }
                     singleSession(solo, tokens);
-                    for (int clients : CLIENTS) {
+                    for (int clients : clientCounts) {
                         Single single = singleSession(solo, tokens);
                         rows.add(new Row(productRows, clients, single, load(server.port(), clients, tokens)));
                     }
@@ -97,6 +114,8 @@ public final class ServeLoadTable {
             System.out.println("\"One session\": a session decoding alone, adapter unmerged, warm, best of 3 runs, measured just before each row, so that");
             System.out.println("each ratio compares figures of the same minute (a shared host's load drifts over the run). Process CPU per token counts");
             System.out.println("every thread of this JVM (server, engine, clients); on a shared host it is steadier than wall time.");
+            System.out.println();
+            System.out.println("Load average at the end: " + FinetuneTable.loadAverage() + ".");
             System.out.println();
             System.out.println("| product rows | clients | one session tok/s | aggregate tok/s | vs one session | one session CPU ms/token | CPU ms/token | vs one session (CPU) | TTFT p50 ms | TTFT p99 ms | inter-token p50 ms | inter-token p99 ms |");
             System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -110,6 +129,18 @@ public final class ServeLoadTable {
                         percentile(result.firstTokenMs, 0.99), percentile(result.gapsMs, 0.5), percentile(result.gapsMs, 0.99));
             }
         }
+    }
+
+    /** The comma-separated numbers after {@code option} in {@code options}, else {@code fallback}. */
+    private static int[] numbers(List<String> options, String option, int[] fallback) {
+        int at = options.indexOf(option);
+        if (at < 0) {
+            return fallback;
+        }
+        if (at + 1 >= options.size()) {
+            throw new IllegalArgumentException(option + " needs a value, such as 16 or 16,64");
+        }
+        return java.util.Arrays.stream(options.get(at + 1).split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
     /** One line of the table. */

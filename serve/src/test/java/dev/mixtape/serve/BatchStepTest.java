@@ -17,24 +17,25 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
  * The engine's step puts a whole batch in one product and still gives every row bit for bit the
- * logits its session gives alone with its adapter active: 14 rows over the base and two adapters,
- * scattered and in runs (one of six rows, whose update is one 6-row product), each at its own
- * position, for several steps. Logits, not text, because a greedy text survives most rounding
+ * logits its session gives alone with its adapter active: 16 rows over the base and three adapters,
+ * scattered and in runs (one of six rows, whose update is one 6-row product, added into the base
+ * product in place), each at its own position, for several steps. Logits, not text, because a greedy text survives most rounding
  * differences: the blocked GEMM that more than 4 rows take outside
  * {@link dev.mixtape.engine.BatchInvariantProducts} rounds some rows differently and fails here.
  */
 class BatchStepTest {
-    private static final String[] ADAPTERS = {"a", null, "b", "a", "a", "a", "a", "a", "a", "b", null, "b", "a", null};
+    private static final String[] ADAPTERS = {"a", null, "b", "a", "a", "a", "a", "a", "a", "b", null, "b", "a", null, "c", "c"};
     private static final int STEPS = 4;
 
     @TempDir
     Path folders;
 
     @Test
-    void twelveRowsInOneProductEachGetTheirLogitsAlone() throws Exception {
+    void sixteenRowsInOneProductEachGetTheirLogitsAlone() throws Exception {
         Llama tree = TinyServing.model();
         PeftFiles.load(TinyServing.adapter(folders.resolve("a"), 1), tree, "a");
         PeftFiles.load(TinyServing.adapter(folders.resolve("b"), 2), tree, "b");
+        PeftFiles.load(TinyServing.adapter(folders.resolve("c"), 3), tree, "c");
         Adapters.deactivate(tree);
         int rows = ADAPTERS.length;
         List<Llama.Session> alone = new ArrayList<>();

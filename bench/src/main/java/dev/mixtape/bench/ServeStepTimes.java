@@ -1,0 +1,106 @@
+package dev.mixtape.bench;
+
+import dev.mixtape.adapters.PeftFiles;
+import dev.mixtape.adapters.RowAdapters;
+import dev.mixtape.engine.BatchInvariantProducts;
+import dev.mixtape.models.generate.Sampler;
+import dev.mixtape.models.llama.BatchDecoder;
+import dev.mixtape.models.llama.Llama;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * {@code bench/run serve --step}: the serving engine's decoding step without HTTP, in thread CPU
+ * time per generated token on one thread (a backend of one kernel thread), so that builds compare on
+ * a busy host: 16 and 64 rows over 8 adapters (one tree, the rows sorted by adapter as the engine
+ * sorts them, each at its own position), the step {@code BatchEngine} runs for a group
+ * ({@link BatchInvariantProducts} around {@link RowAdapters#perRow} around {@link BatchDecoder#step}),
+ * beside one session decoding alone with one adapter. The best of several rounds, the two taking turns.
+ */
+final class ServeStepTimes {
+    private static final int[] ROWS = {16, 64};
+    private static final int STEPS = 32;
+    private static final int PROMPT_TOKENS = 16;
+    private static final int ROUNDS = 5;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    private ServeStepTimes() {
+    }
+
+    /** Prints the table for {@code tree} (the base, every adapter of {@code folders} loaded unmerged, none active). */
+    static void run(Llama tree, List<Path> folders) throws IOException {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < folders.size(); i++) {
+            names.add("a" + i);
+            PeftFiles.load(folders.get(i), tree, "a" + i);
+        }
+        dev.mixtape.adapters.Adapters.deactivate(tree);
+        double[] best = new double[ROWS.length + 1];
+        Arrays.fill(best, Double.MAX_VALUE);
+        for (int round = 0; round < ROUNDS; round++) {
+            best[0] = Math.min(best[0], alone(tree, names.getFirst()));
+            for (int r = 0; r < ROWS.length; r++) {
+                best[r + 1] = Math.min(best[r + 1], batched(tree, names, ROWS[r]));
+            }
+        }
+        System.out.println("| sequences per step | thread CPU ms per generated token | vs one session alone |");
+        System.out.println("|---:|---:|---:|");
+        System.out.printf(Locale.ROOT, "| 1 (a session alone) | %.3f | 1.00 |%n", best[0]);
+        for (int r = 0; r < ROWS.length; r++) {
+            System.out.printf(Locale.ROOT, "| %d | %.3f | %.2f |%n", ROWS[r], best[r + 1], best[0] / best[r + 1]);
+        }
+    }
+
+    /** One session of adapter {@code name} decoding {@link #STEPS} tokens: thread CPU ms per token. */
+    private static double alone(Llama tree, String name) {
+        RowAdapters routing = RowAdapters.sequence(name);
+        Llama.Session session = tree.newSession(PROMPT_TOKENS + STEPS + 1);
+        int[] next = {Sampler.argmax(routing.run(() -> session.forward(prompt(new SplittableRandom(7)))))};
+        long start = THREADS.getCurrentThreadCpuTime();
+        for (int s = 0; s < STEPS; s++) {
+            next[0] = Sampler.argmax(routing.run(() -> session.forward(next[0])));
+        }
+        return (THREADS.getCurrentThreadCpuTime() - start) / 1e6 / STEPS;
+    }
+
+    /** {@code rows} sessions over the adapters in turn, sorted by adapter, stepping together: thread CPU ms per token. */
+    private static double batched(Llama tree, List<String> names, int rows) {
+        List<Llama.Session> sessions = new ArrayList<>();
+        List<String> adapters = new ArrayList<>();
+        int[] next = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            String name = names.get(r * names.size() / rows);
+            Llama.Session session = tree.newSession(PROMPT_TOKENS + r % 5 + STEPS + 1);
+            int[] prompt = Arrays.copyOf(prompt(new SplittableRandom(r)), PROMPT_TOKENS - r % 5);
+            next[r] = Sampler.argmax(RowAdapters.sequence(name).run(() -> session.forward(prompt)));
+            sessions.add(session);
+            adapters.add(name);
+        }
+        long start = THREADS.getCurrentThreadCpuTime();
+        for (int s = 0; s < STEPS; s++) {
+            float[][] logits = BatchInvariantProducts.run(rows,
+                    () -> RowAdapters.perRow(adapters).run(() -> BatchDecoder.step(sessions, next)));
+            for (int r = 0; r < rows; r++) {
+                next[r] = Sampler.argmax(logits[r]);
+            }
+        }
+        return (THREADS.getCurrentThreadCpuTime() - start) / 1e6 / ((double) STEPS * rows);
+    }
+
+    private static int[] prompt(SplittableRandom random) {
+        int[] ids = new int[PROMPT_TOKENS];
+        ids[0] = 1;
+        for (int i = 1; i < ids.length; i++) {
+            ids[i] = random.nextInt(300, DecodeShape.VOCAB_SIZE);
+        }
+        return ids;
+    }
+}
