@@ -32,9 +32,12 @@ final class Parallel implements AutoCloseable {
      * volatile read, without {@link Thread#onSpinWait}: on a virtual machine a loop of PAUSE
      * instructions makes the hypervisor take the vCPU away (pause-loop exiting, meant for spinlock
      * waiters), so a worker spinning that way answered a new job late and the caller ran most tasks
-     * itself (a profile of two-thread decoding found the worker in a tenth of the kernel samples). On
-     * the 2-vCPU development machine, loaded by other work, two-thread decoding of the stories15M shape
-     * went from 138–192 to 197–245 tok/s (best of 8 runs, three rounds taking turns).
+     * itself (a profile of two-thread decoding found the worker in 78 of the 1,044 samples of the GEMV
+     * kernel). 200 µs is meant to outlast the gap between two split products of a decoding step (the
+     * norms, RoPE, attention and the small products the caller runs alone: some 50–100 µs for the
+     * stories15M shape on one core), so that a decoding worker never parks, while an idle one stops
+     * spinning soon. What this bought was first measured on a host loaded by other work;
+     * docs/BENCHMARKS.md ("Decoding") has the quiet-host figures before and after.
      */
     private static final long SPIN_NANOS = 200_000;
     /** Spin iterations between two looks at the clock. */
