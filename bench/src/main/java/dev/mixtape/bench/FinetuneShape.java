@@ -14,7 +14,7 @@ import java.util.List;
  * @param seq                      tokens per sequence
  * @param steps                    the steps of a full run on the Vector backend (see {@link FinetuneSteps#of})
  * @param vectorHeapMb             -Xmx on the Vector backend, whose tensors live on the Java heap, by one
- *                                 rule for every case: the live heap at the end of a forward pass (weights,
+ *                                 rule for every case ({@link #heapMbFor}): the live heap at the end of a forward pass (weights,
  *                                 adapter, what the backward keeps, the kernels' pooled buffers: the
  *                                 {@code forward_live_mb} {@link FinetuneRun} measures, in brackets in the
  *                                 table) + 512 MB for one step's passing arrays and the collector, rounded up
@@ -46,6 +46,15 @@ record FinetuneShape(String key, String description, LlamaConfig config, int bat
     /** Tokens one training step reads. */
     int tokensPerStep() {
         return batch * seq;
+    }
+
+    /**
+     * The heap rule of the fine-tuning benchmarks, on the Vector backend: the live heap at the end of a
+     * forward pass ({@code forward_live_mb} of {@link FinetuneRun}) + 512 MB for one step's passing
+     * arrays and the collector, rounded up to 256 MB.
+     */
+    static int heapMbFor(long forwardLiveMb) {
+        return (int) ((forwardLiveMb + 512 + 255) / 256 * 256);
     }
 
     /** The heap the benchmark gives a JVM running this shape on {@code backend}. */

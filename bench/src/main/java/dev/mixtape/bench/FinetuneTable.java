@@ -120,15 +120,15 @@ public final class FinetuneTable {
      */
     static Map<String, String> runChild(FinetuneShape shape, String adapter, String backend, FinetuneSteps steps, List<String> extra)
             throws IOException, InterruptedException {
-        return runChild(shape, adapter, backend, steps, extra, shape.heapMb(backend), List.of());
+        return runChild(shape, adapter, backend, steps, extra, shape.heapMb(backend));
     }
 
     /**
      * {@link #runChild(FinetuneShape, String, String, FinetuneSteps, List)} in a JVM with {@code -Xmx}
-     * {@code heapMb} and the further JVM flags {@code jvmFlags} (a GC log, for {@link QuantizedFinetuneTable}).
+     * {@code heapMb} ({@link QuantizedFinetuneTable} sizes it per weight type).
      */
     static Map<String, String> runChild(FinetuneShape shape, String adapter, String backend, FinetuneSteps steps, List<String> extra,
-                                        int heapMb, List<String> jvmFlags) throws IOException, InterruptedException {
+                                        int heapMb) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -137,7 +137,6 @@ public final class FinetuneTable {
             }
         }
         command.add("-Xmx" + heapMb + "m");
-        command.addAll(jvmFlags);
         command.add("-Dmixtape.backend=" + backend);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));

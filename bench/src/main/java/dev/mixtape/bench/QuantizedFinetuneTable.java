@@ -12,8 +12,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -27,17 +25,13 @@ import java.util.stream.Stream;
  * runs fewer steps.
  *
  * <p>A JVM fills the heap it is allowed before it collects, so with one -Xmx for all cases every peak
- * RSS would be that heap. Each case's heap is therefore sized to what the case needs, by one rule for
- * all: a first, sizing run (one warm-up and one measured step, at the shape's usual -Xmx) logs its
- * collections, and the largest heap occupancy after any collection is the case's live peak; the
- * measured run then gets {@code -Xmx} = {@link #HEAP_MARGIN} × that, rounded up to 64 MB.
+ * RSS would be that heap. Each case's heap is therefore sized to what the case needs, by the rule of
+ * {@code bench/run finetune} ({@link FinetuneShape#heapMbFor}): a first, sizing run (one step, at the
+ * shape's usual -Xmx) measures the live heap at the end of a forward pass in the case's weight type,
+ * and the measured run gets that + 512 MB, rounded up to 256 MB.
  */
 public final class QuantizedFinetuneTable {
     private static final List<String> WEIGHTS = List.of("f32", "q8_0", "q4_0");
-    /** A measured run's heap over its sizing run's live peak: room for the collector to work in. */
-    static final double HEAP_MARGIN = 1.5;
-    /** A collection's heap occupancy before and after it, and the heap's size, in a {@code -Xlog:gc} line: {@code 900M->310M(3072M)}. */
-    private static final Pattern OCCUPANCY = Pattern.compile("(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
 
     private QuantizedFinetuneTable() {
     }
@@ -52,10 +46,10 @@ public final class QuantizedFinetuneTable {
         System.out.println("LoRA r 8 on q,k,v,o,gate,up,down of a random-weight Llama loaded in each weight type (Vector backend); "
                 + LocalDate.now() + ".");
         System.out.println(Host.describe() + " Load average at start: " + FinetuneTable.loadAverage() + ".");
-        System.out.printf(Locale.ROOT, "Each case's -Xmx is %.1f× the live heap peak of a sizing run (1+1 steps, the largest heap "
-                + "occupancy after a collection in its GC log), rounded up to 64 MB.%n", HEAP_MARGIN);
+        System.out.println("Each case's -Xmx is the live heap at the end of a forward pass, measured by a sizing run of one step, "
+                + "+ 512 MB, rounded up to 256 MB (the rule of bench/run finetune).");
         System.out.println();
-        System.out.println("| model shape | batch×seq | weights | weight MB | live peak | -Xmx | steps | median step | CPU s | tok/s | ÷ f32 "
+        System.out.println("| model shape | batch×seq | weights | weight MB | live after forward | -Xmx | steps | median step | CPU s | tok/s | ÷ f32 "
                 + "| tok per CPU s | ÷ f32 | peak RSS | ÷ f32 RSS | load |");
         System.out.println("|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Path models = Files.createTempDirectory("mixtape-quant-bench");
@@ -71,9 +65,9 @@ public final class QuantizedFinetuneTable {
                 double f32Rss = Double.NaN;
                 for (String weights : WEIGHTS) {
                     List<String> model = List.of(weights, folder.toString());
-                    long livePeakMb = livePeakMb(shape, model, models.resolve(shape.key() + "-" + weights + "-gc.log"));
-                    int heapMb = (int) (Math.ceil(livePeakMb * HEAP_MARGIN / 64) * 64);
-                    Map<String, String> result = FinetuneTable.runChild(shape, "LoRA", "vector", steps, model, heapMb, List.of());
+                    long liveMb = forwardLiveMb(shape, model);
+                    int heapMb = FinetuneShape.heapMbFor(liveMb);
+                    Map<String, String> result = FinetuneTable.runChild(shape, "LoRA", "vector", steps, model, heapMb);
                     double perSecond = Double.parseDouble(result.get("tokens_per_s"));
                     double cpuSeconds = Double.parseDouble(result.get("median_cpu_s"));
                     double perCpuSecond = shape.tokensPerStep() / cpuSeconds;
@@ -85,7 +79,7 @@ public final class QuantizedFinetuneTable {
                     }
                     System.out.printf(Locale.ROOT, "| %s | %d×%d | %s | %s | %d MB | %d MB | %d+%d | %s s | %.2f | %.0f | %.2f× | %.0f "
                                     + "| %.2f× | %.0f MB | %.2f× | %s |%n",
-                            shape.key(), shape.batch(), shape.seq(), weights, result.get("weight_mb"), livePeakMb, heapMb,
+                            shape.key(), shape.batch(), shape.seq(), weights, result.get("weight_mb"), liveMb, heapMb,
                             steps.warmup(), steps.measured(), result.get("median_step_s"), cpuSeconds, perSecond,
                             perSecond / f32PerSecond, perCpuSecond, perCpuSecond / f32PerCpuSecond, rss, rss / f32Rss,
                             FinetuneTable.loadAverage());
@@ -102,32 +96,9 @@ public final class QuantizedFinetuneTable {
         System.out.println("Load average at the end: " + FinetuneTable.loadAverage() + ".");
     }
 
-    /**
-     * The sizing run of one case: one warm-up and one measured step at the shape's usual heap with
-     * the collections logged to {@code gcLog}; returns the largest heap occupancy after a collection, in MB.
-     */
-    private static long livePeakMb(FinetuneShape shape, List<String> model, Path gcLog) throws IOException, InterruptedException {
-        FinetuneTable.runChild(shape, "LoRA", "vector", new FinetuneSteps(1, 1), model, shape.heapMb("vector"),
-                List.of("-Xlog:gc:file=" + gcLog));
-        long peak = 0;
-        for (String line : Files.readAllLines(gcLog)) {
-            Matcher occupancy = OCCUPANCY.matcher(line);
-            if (occupancy.find()) {
-                peak = Math.max(peak, megabytes(occupancy.group(3), occupancy.group(4)));
-            }
-        }
-        if (peak == 0) {
-            throw new IllegalStateException(gcLog + ": the sizing run logged no collection");
-        }
-        return peak;
-    }
-
-    private static long megabytes(String amount, String unit) {
-        long value = Long.parseLong(amount);
-        return switch (unit) {
-            case "K" -> (value + 1023) / 1024;
-            case "G" -> value * 1024;
-            default -> value;
-        };
+    /** The sizing run of one case: one step at the shape's usual heap; returns its live heap at the end of a forward pass, in MB. */
+    private static long forwardLiveMb(FinetuneShape shape, List<String> model) throws IOException, InterruptedException {
+        Map<String, String> sizing = FinetuneTable.runChild(shape, "LoRA", "vector", new FinetuneSteps(0, 1), model, shape.heapMb("vector"));
+        return Long.parseLong(sizing.get("forward_live_mb"));
     }
 }
