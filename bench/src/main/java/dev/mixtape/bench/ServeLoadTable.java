@@ -55,7 +55,8 @@ import java.util.concurrent.Future;
  */
 public final class ServeLoadTable {
     private static final int ADAPTERS = 8;
-    private static final int PROMPT_TOKENS = 16;
+    /** The length of {@link #prompt}: a serving bench's prompt. */
+    static final int PROMPT_TOKENS = 16;
     private static final int[] CLIENTS = {1, 4, 16, 64};
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -189,7 +190,8 @@ public final class ServeLoadTable {
         return new Single(best, (processCpuNanos() - cpuBefore) / 1e6 / (3.0 * tokens));
     }
 
-    private static int[] prompt(SplittableRandom random) {
+    /** BOS and {@link #PROMPT_TOKENS} − 1 random ids above the byte tokens: the prompt of a serving bench's request. */
+    static int[] prompt(SplittableRandom random) {
         int[] ids = new int[PROMPT_TOKENS];
         ids[0] = 1;
         for (int i = 1; i < ids.length; i++) {

@@ -28,7 +28,6 @@ import java.util.SplittableRandom;
 final class ServeStepTimes {
     private static final int[] ROWS = {16, 64};
     private static final int STEPS = 32;
-    private static final int PROMPT_TOKENS = 16;
     private static final int ROUNDS = 5;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -62,8 +61,8 @@ final class ServeStepTimes {
     /** One session of adapter {@code name} decoding {@link #STEPS} tokens: thread CPU ms per token. */
     private static double alone(Llama tree, String name) {
         RowAdapters routing = RowAdapters.sequence(name);
-        Llama.Session session = tree.newSession(PROMPT_TOKENS + STEPS + 1);
-        int[] next = {Sampler.argmax(routing.run(() -> session.forward(prompt(new SplittableRandom(7)))))};
+        Llama.Session session = tree.newSession(ServeLoadTable.PROMPT_TOKENS + STEPS + 1);
+        int[] next = {Sampler.argmax(routing.run(() -> session.forward(ServeLoadTable.prompt(new SplittableRandom(7)))))};
         long start = THREADS.getCurrentThreadCpuTime();
         for (int s = 0; s < STEPS; s++) {
             next[0] = Sampler.argmax(routing.run(() -> session.forward(next[0])));
@@ -78,8 +77,8 @@ final class ServeStepTimes {
         int[] next = new int[rows];
         for (int r = 0; r < rows; r++) {
             String name = names.get(r * names.size() / rows);
-            Llama.Session session = tree.newSession(PROMPT_TOKENS + r % 5 + STEPS + 1);
-            int[] prompt = Arrays.copyOf(prompt(new SplittableRandom(r)), PROMPT_TOKENS - r % 5);
+            Llama.Session session = tree.newSession(ServeLoadTable.PROMPT_TOKENS + r % 5 + STEPS + 1);
+            int[] prompt = Arrays.copyOf(ServeLoadTable.prompt(new SplittableRandom(r)), ServeLoadTable.PROMPT_TOKENS - r % 5);
             next[r] = Sampler.argmax(RowAdapters.sequence(name).run(() -> session.forward(prompt)));
             sessions.add(session);
             adapters.add(name);
@@ -93,14 +92,5 @@ final class ServeStepTimes {
             }
         }
         return (THREADS.getCurrentThreadCpuTime() - start) / 1e6 / ((double) STEPS * rows);
-    }
-
-    private static int[] prompt(SplittableRandom random) {
-        int[] ids = new int[PROMPT_TOKENS];
-        ids[0] = 1;
-        for (int i = 1; i < ids.length; i++) {
-            ids[i] = random.nextInt(300, DecodeShape.VOCAB_SIZE);
-        }
-        return ids;
     }
 }
