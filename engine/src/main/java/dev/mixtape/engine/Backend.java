@@ -55,6 +55,15 @@ public interface Backend {
     }
 
     /**
+     * Opens a {@link StepMemory.Scope} in the calling thread's open {@link StepMemory} step: the arrays
+     * allocated from now until it closes go back to the step then, all but those the caller keeps. The
+     * default, and the result outside a step, is {@link StepMemory.Scope#NONE}.
+     */
+    default StepMemory.Scope stepScope() {
+        return StepMemory.Scope.NONE;
+    }
+
+    /**
      * Runs {@code make} with the calling thread's open {@link StepMemory} step, if any, set aside, so
      * that the tensors it allocates outlive the step: state made lazily during a first step, such as
      * an optimizer's moments. The default, for backends that recycle nothing, just runs it.

@@ -1,6 +1,7 @@
 package dev.mixtape.engine;
 
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * The functional ops a Llama and its adapters need beyond {@link Tensor}'s arithmetic, in the
@@ -93,6 +94,19 @@ public final class F {
             mask[i] = keep[i];
         }
         return x.mul(Tensor.of(x.backend(), x.dtype(), mask, x.shape()));
+    }
+
+    /**
+     * {@code block(x)}, recorded as one op that keeps only {@code x}: activation checkpointing. The
+     * block runs without recording, and runs again during the backward pass to back-propagate through
+     * it, giving the same gradients as {@code block(x)} recorded op by op, bit for bit, for one more
+     * forward pass of it; what a training step keeps of the block is its input. The block must be a
+     * function of {@code x} and of parameters (leaves): a recorded tensor from outside it is refused in
+     * the backward pass, and the random numbers it draws are drawn again the same. With gradients
+     * off, it is {@code block(x)}. See {@link CheckpointOp}.
+     */
+    public static Tensor checkpoint(UnaryOperator<Tensor> block, Tensor x) {
+        return CheckpointOp.apply(block, x);
     }
 
     /** Concatenation along {@code axis}. */

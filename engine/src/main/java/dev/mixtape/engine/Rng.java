@@ -1,6 +1,7 @@
 package dev.mixtape.engine;
 
-import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.RandomProviderState;
+import org.apache.commons.rng.RestorableUniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.ZigguratSampler;
 import org.apache.commons.rng.simple.RandomSource;
 
@@ -10,7 +11,7 @@ import org.apache.commons.rng.simple.RandomSource;
  * give each thread or training run its own.
  */
 public final class Rng {
-    private final UniformRandomProvider source;
+    private final RestorableUniformRandomProvider source;
     private final ZigguratSampler.NormalizedGaussian gaussian;
 
     /** A generator seeded with {@code seed} (xoshiro256++). */
@@ -21,21 +22,25 @@ public final class Rng {
 
     /** A uniform double in [0, 1). */
     public double nextDouble() {
+        RandomReplay.beforeDraw(this);
         return source.nextDouble();
     }
 
     /** A uniform int in [0, bound). */
     public int nextInt(int bound) {
+        RandomReplay.beforeDraw(this);
         return source.nextInt(bound);
     }
 
     /** A long for seeding a derived generator. */
     public long nextLong() {
+        RandomReplay.beforeDraw(this);
         return source.nextLong();
     }
 
     /** Values drawn from N(mean, std²). */
     public float[] normal(int n, double mean, double std) {
+        RandomReplay.beforeDraw(this);
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
             out[i] = (float) (mean + std * gaussian.sample());
@@ -45,6 +50,7 @@ public final class Rng {
 
     /** Values drawn from U(low, high). */
     public float[] uniform(int n, double low, double high) {
+        RandomReplay.beforeDraw(this);
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
             out[i] = (float) (low + (high - low) * source.nextDouble());
@@ -75,11 +81,22 @@ public final class Rng {
 
     /** A dropout mask: each element 0 with probability p, else {@code 1/(1−p)}. */
     public float[] dropoutMask(int n, double p) {
+        RandomReplay.beforeDraw(this);
         float[] mask = new float[n];
         float keep = (float) (1.0 / (1.0 - p));
         for (int i = 0; i < n; i++) {
             mask[i] = source.nextDouble() < p ? 0f : keep;
         }
         return mask;
+    }
+
+    /** Where this generator is now, for {@link RandomReplay}. */
+    RandomProviderState state() {
+        return source.saveState();
+    }
+
+    /** Puts this generator back to a {@link #state()} it had, for {@link RandomReplay}. */
+    void restore(RandomProviderState state) {
+        source.restoreState(state);
     }
 }

@@ -1,5 +1,7 @@
 package dev.mixtape.engine;
 
+import java.util.List;
+
 /**
  * Memory a training loop hands from one step to the next, in the spirit of ND4J's workspaces. A
  * training step allocates the same tensors every time (activations, gradients, temporaries: about
@@ -47,5 +49,24 @@ public interface StepMemory {
     interface Step extends AutoCloseable {
         @Override
         void close();
+    }
+
+    /**
+     * A stretch of an open step whose arrays go back to the step before it closes, for the step's
+     * later allocations ({@link Backend#stepScope}): what a checkpointed block ({@link F#checkpoint})
+     * allocates while it runs and then drops, so that the step holds one block's activations at a
+     * time rather than every block's.
+     */
+    interface Scope {
+        /** A scope that hands nothing back: outside a step, or on a backend that recycles nothing. */
+        Scope NONE = keep -> {
+        };
+
+        /**
+         * Hands back the array of every tensor allocated on this thread since the scope was opened,
+         * except those viewed by {@code keep}: reading any other tensor allocated in the scope throws
+         * afterwards, as after the step closes.
+         */
+        void closeKeeping(List<Tensor> keep);
     }
 }

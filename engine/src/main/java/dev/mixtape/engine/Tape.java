@@ -9,6 +9,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Reverse-mode automatic differentiation over a dynamic graph.
@@ -29,6 +30,11 @@ import java.util.Set;
  * nothing grows across training steps.
  */
 final class Tape {
+    /** The serial number of the next node, so that nodes made after a point are told from those before. */
+    private static final AtomicLong SERIALS = new AtomicLong();
+    /** Set while {@link #noticingGradients} runs a block on this thread without recording. */
+    private static final ThreadLocal<boolean[]> NOTICING = new ThreadLocal<>();
+
     private Tape() {
     }
 
@@ -53,6 +59,7 @@ final class Tape {
     /** The recorded op that produced a tensor; released once back-propagated through. */
     static final class Node {
         private final String op;
+        private final long serial = SERIALS.getAndIncrement();
         private Edge[] edges;
         private Backward backward;
 
@@ -84,10 +91,27 @@ final class Tape {
      */
     static Tensor record(String op, Tensor out, Backward backward, Tensor... inputs) {
         if (!Grad.isEnabled()) {
+            boolean[] noticed = NOTICING.get();
+            if (noticed != null && !noticed[0]) {
+                noticed[0] = Arrays.stream(inputs).anyMatch(Tensor::requiresGrad);
+            }
             return out;
         }
+        return attach(op, out, backward, false, inputs);
+    }
+
+    /**
+     * Records {@code out} as produced by {@code op} from {@code inputs} whether or not an input
+     * requires a gradient (gradients must be enabled): for an op whose backward reaches leaves that are
+     * not among its inputs ({@link CheckpointOp}). Returns {@code out}.
+     */
+    static Tensor recordAlways(String op, Tensor out, Backward backward, Tensor... inputs) {
+        return attach(op, out, backward, true, inputs);
+    }
+
+    private static Tensor attach(String op, Tensor out, Backward backward, boolean always, Tensor... inputs) {
         Edge[] edges = new Edge[inputs.length];
-        boolean any = false;
+        boolean any = always;
         for (int i = 0; i < inputs.length; i++) {
             Tensor input = inputs[i];
             Node producer = input.node();
@@ -105,16 +129,59 @@ final class Tape {
         return out;
     }
 
+    /**
+     * Runs {@code block} with gradients off and says whether any op in it had an input that requires
+     * a gradient, that is whether, run with gradients on, it would have recorded anything.
+     */
+    static boolean noticingGradients(Runnable block) {
+        boolean[] outer = NOTICING.get();
+        boolean[] noticed = {false};
+        NOTICING.set(noticed);
+        try (var scope = Grad.off()) {
+            block.run();
+        } finally {
+            if (outer == null) {
+                NOTICING.remove();
+            } else {
+                NOTICING.set(outer);
+                outer[0] |= noticed[0];
+            }
+        }
+        return noticed[0];
+    }
+
+    /** The serial number the next recorded node will have or exceed: nodes recorded from now on are {@link #backwardWithin} it. */
+    static long nextSerial() {
+        return SERIALS.get();
+    }
+
     /** Back-propagates {@code seed} (the gradient of {@code root}) to every leaf that requires a gradient. */
     static void backward(Tensor root, Tensor seed) {
+        backwardWithin(root, seed, Long.MIN_VALUE);
+    }
+
+    /**
+     * {@link #backward}, for a graph recorded from serial number {@code firstSerial} on ({@link #nextSerial}):
+     * refuses, before anything runs, a graph that reaches a node recorded earlier. Returns the leaves
+     * whose gradients it added to.
+     */
+    static Set<Tensor> backwardWithin(Tensor root, Tensor seed, long firstSerial) {
+        Set<Tensor> leaves = Collections.newSetFromMap(new IdentityHashMap<>());
         Node rootNode = root.node();
         if (rootNode == null) {
             try (var scope = Grad.off()) {
                 root.accumulateGrad(seed);
             }
-            return;
+            leaves.add(root);
+            return leaves;
         }
         List<Node> order = topologicalOrder(rootNode);
+        for (Node node : order) {
+            if (node.serial < firstSerial) {
+                throw new IllegalStateException("a checkpointed block used the output of " + node.op()
+                        + " from outside the block, which needs a gradient: pass it to the block as its input");
+            }
+        }
         Map<Node, Tensor> pending = new IdentityHashMap<>();
         pending.put(rootNode, seed);
         try (var scope = Grad.off()) {
@@ -140,6 +207,7 @@ final class Tape {
                     }
                     if (edge.producer() == null) {
                         edge.leaf().accumulateGrad(g);
+                        leaves.add(edge.leaf());
                     } else if (!edge.producer().released()) {
                         pending.merge(edge.producer(), g, Tensor::add);
                     }
@@ -150,6 +218,7 @@ final class Tape {
                 node.release();
             }
         }
+        return leaves;
     }
 
     /** Nodes reachable from {@code root}, each after the nodes its inputs came from (iterative, no recursion limit). */

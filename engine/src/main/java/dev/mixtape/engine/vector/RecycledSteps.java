@@ -1,12 +1,17 @@
 package dev.mixtape.engine.vector;
 
 import dev.mixtape.engine.StepMemory;
+import dev.mixtape.engine.Storage;
+import dev.mixtape.engine.Tensor;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The Vector backend's {@link StepMemory}: the arrays of a closed step's storages, by length, for
@@ -23,11 +28,16 @@ import java.util.Map;
 final class RecycledSteps implements StepMemory {
     private final VectorMemory memory;
     private final long budgetFloats;
+    /** The previous step's arrays not lent again yet. */
     private final Map<Integer, ArrayDeque<float[]>> idle = new HashMap<>();
+    /** This step's arrays that a scope handed back and that are not lent again yet. */
+    private final Map<Integer, ArrayDeque<float[]>> handedBack = new HashMap<>();
     private final List<HeapStorage> lent = new ArrayList<>();
     private long idleFloats;
     private long lentFloats;
     private boolean open;
+    /** Counts the steps opened, so that a scope of a closed step hands nothing back. */
+    private long steps;
 
     RecycledSteps(VectorMemory memory, long budgetFloats) {
         this.memory = memory;
@@ -41,17 +51,60 @@ final class RecycledSteps implements StepMemory {
         }
         memory.enterStep(this);
         open = true;
+        steps++;
         return this::close;
     }
 
     /** A previous step's array of {@code size} floats (contents undefined), or null when there is none left. */
     float[] take(int size) {
-        ArrayDeque<float[]> sameSize = idle.get(size);
-        float[] array = sameSize == null ? null : sameSize.pollLast();
+        float[] array = poll(handedBack, size);
+        if (array == null) {
+            array = poll(idle, size);
+        }
         if (array != null) {
             idleFloats -= size;
         }
         return array;
+    }
+
+    private static float[] poll(Map<Integer, ArrayDeque<float[]>> arrays, int size) {
+        ArrayDeque<float[]> sameSize = arrays.get(size);
+        return sameSize == null ? null : sameSize.pollLast();
+    }
+
+    /**
+     * A scope from now on: closing it releases the storages lent since, but those viewed by the tensors
+     * it keeps, and lends their arrays again in this step before any of the previous step's.
+     */
+    StepMemory.Scope scope() {
+        long step = steps;
+        int from = lent.size();
+        return keep -> {
+            if (open && steps == step) {
+                handBack(from, keep);
+            }
+        };
+    }
+
+    private void handBack(int from, List<Tensor> keep) {
+        Set<Storage> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Tensor tensor : keep) {
+            kept.add(tensor.storage());
+        }
+        List<HeapStorage> since = lent.subList(from, lent.size());
+        List<HeapStorage> staying = new ArrayList<>();
+        for (HeapStorage storage : since) {
+            if (kept.contains(storage)) {
+                staying.add(storage);
+            } else {
+                float[] array = storage.release();
+                handedBack.computeIfAbsent(array.length, size -> new ArrayDeque<>()).add(array);
+                lentFloats -= array.length;
+                idleFloats += array.length;
+            }
+        }
+        since.clear();
+        lent.addAll(staying);
     }
 
     /**
@@ -73,7 +126,9 @@ final class RecycledSteps implements StepMemory {
         memory.leaveStep(this);
         open = false;
         idle.clear();
-        idleFloats = 0;
+        idle.putAll(handedBack);
+        handedBack.clear();
+        idleFloats = idle.values().stream().flatMap(ArrayDeque::stream).mapToLong(array -> array.length).sum();
         for (HeapStorage storage : lent) {
             float[] array = storage.release();
             idle.computeIfAbsent(array.length, size -> new ArrayDeque<>()).add(array);

@@ -136,6 +136,11 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
     }
 
     @Override
+    public StepMemory.Scope stepScope() {
+        return memory.stepScope();
+    }
+
+    @Override
     public <T> T outsideStep(Supplier<T> make) {
         return memory.outsideStep(make);
     }

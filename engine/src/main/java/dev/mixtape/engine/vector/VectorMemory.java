@@ -101,6 +101,12 @@ final class VectorMemory {
         return new RecycledSteps(this, Runtime.getRuntime().maxMemory() / Float.BYTES / 2);
     }
 
+    /** A scope of the calling thread's open step ({@link RecycledSteps#scope}), or none outside a step. */
+    StepMemory.Scope stepScope() {
+        RecycledSteps step = openStep.get();
+        return step == null ? StepMemory.Scope.NONE : step.scope();
+    }
+
     /** Runs {@code make} with the calling thread's open step set aside. */
     <T> T outsideStep(Supplier<T> make) {
         RecycledSteps step = openStep.get();
