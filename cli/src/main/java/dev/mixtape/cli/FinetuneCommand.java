@@ -71,6 +71,11 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--init-adapter", description = "Start from this PEFT adapter folder instead of a new adapter (the adapter options are then ignored).")
     Path initAdapter;
 
+    @Option(names = "--checkpoint-layers", description = "Activation checkpointing: keep each decoder layer's input only and compute the layer "
+            + "again in the backward pass. The same gradients, bit for bit, in less memory (a SmolLM2-135M-shape step of 4x256 tokens keeps "
+            + "about 1 GB less) for about a third more time per step.")
+    boolean checkpointLayers;
+
     @Mixin
     RunFolderOptions run;
 
@@ -94,6 +99,9 @@ final class FinetuneCommand implements Callable<Integer> {
         if (data != null && task != null) {
             throw new IllegalArgumentException("give --task or --data, not both");
         }
+        if (checkpointLayers && spark.master != null) {
+            throw new IllegalArgumentException("--checkpoint-layers does not reach Spark's executors yet: drop it or --spark");
+        }
         spark.requireSpark();
         boolean dataOnExecutors = spark.readsOnExecutors(data);
         String taskName = data == null ? (task != null ? task : DEFAULT_TASK) : null;
@@ -107,7 +115,7 @@ final class FinetuneCommand implements Callable<Integer> {
         OutputFolder folder = OutputFolder.check(runFolder, run.resume, run.overwrite, List.of(new OutputFolder.Input("--model", modelPath),
                 new OutputFolder.Input("--tokenizer", tokenizer.given), new OutputFolder.Input("--data", trainFile),
                 new OutputFolder.Input("--eval-data", evalFile), new OutputFolder.Input("--init-adapter", initAdapter)));
-        Llama llama = ModelOptions.loadModel(modelPath, backend.name, weights.dtype(), weights.nonFinite());
+        Llama llama = ModelOptions.loadModel(modelPath, backend.name, weights.dtype(), weights.nonFinite()).checkpointLayers(checkpointLayers);
         Tokenizer loaded = ModelOptions.loadTokenizer(modelPath, tokenizer.given, llama.config());
         int length = TrainingData.seqLen(seqLen, DEFAULT_SEQ_LEN, llama.config().maxPositions());
         SpecialIds special = SpecialIds.of(loaded, llama.config());

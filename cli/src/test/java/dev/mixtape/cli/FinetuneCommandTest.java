@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,6 +91,28 @@ class FinetuneCommandTest {
         assertEquals(firstRun.get("eval_after").get("loss").asDouble(), second.get("eval_before").get("loss").asDouble(), 0.0);
     }
 
+    /**
+     * {@code --checkpoint-layers} trains the very adapter a run without it trains, byte for byte, with
+     * LoRA dropout on (whose masks the recomputed layers must draw again the same), and evaluates the same.
+     */
+    @Test
+    void checkpointedLayersTrainTheSameAdapterByteForByte() throws IOException {
+        List<String> options = List.of("finetune", "--task", "reverse", "--steps", "4", "--batch-size", "8", "--lr", "1e-2",
+                "--lora-dropout", "0.1", "--save-every", "4");
+        Path plain = folder.resolve("plain");
+        Path checkpointed = folder.resolve("checkpointed");
+        JsonNode plainRun = CliRun.of(concat(options, "--out", plain.toString())).summary();
+        JsonNode checkpointedRun = CliRun.of(concat(options, "--out", checkpointed.toString(), "--checkpoint-layers")).summary();
+        assertEquals(plainRun.get("eval_after"), checkpointedRun.get("eval_after"));
+        assertArrayEquals(Files.readAllBytes(plain.resolve(PeftFiles.WEIGHTS_FILE)), Files.readAllBytes(checkpointed.resolve(PeftFiles.WEIGHTS_FILE)));
+    }
+
+    private static String[] concat(List<String> options, String... more) {
+        List<String> all = new java.util.ArrayList<>(options);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
     @Test
     void contradictoryOrMissingOptionsFailWithOneLine() {
         CliRun both = CliRun.of("finetune", "--steps", "3", "--epochs", "1", "--out", folder.resolve("x").toString());
@@ -101,5 +124,8 @@ class FinetuneCommandTest {
         assertTrue(task.err().contains("no bundled task 'poetry'; the tasks are add, reverse, facts"), task.err());
         CliRun kind = CliRun.of("finetune", "--adapter-type", "dora", "--steps", "1");
         assertTrue(kind.err().contains("--adapter-type must be lora or moslora, got 'dora'"), kind.err());
+        CliRun spark = CliRun.of("finetune", "--checkpoint-layers", "--spark", "local[1]", "--steps", "1");
+        assertEquals(1, spark.status());
+        assertTrue(spark.err().contains("--checkpoint-layers does not reach Spark's executors yet"), spark.err());
     }
 }
