@@ -37,7 +37,8 @@ import java.util.SplittableRandom;
  * there. Progress goes to standard
  * error; standard output gets one line of {@code key=value} results for {@link FinetuneTable}, with the
  * median wall time and process CPU time of the measured steps (their ratio shows how much of the
- * machine the run got when others share it), and the live heap at the end of a forward pass.
+ * machine the run got when others share it), the collectors' time per measured step, and the live
+ * heap at the end of a forward pass.
  *
  * <p>That live heap (-1 on ND4J, whose tensors live off the heap) is measured before the first step, outside any step memory, on tokens of its
  * own: a forward pass and loss, a full collection, then the heap in use (weights, adapter, what the
@@ -51,14 +52,21 @@ public final class FinetuneRun {
     private FinetuneRun() {
     }
 
+    /** The last argument that checkpoints each decoder layer ({@link Llama#checkpointLayers}). */
+    static final String CHECKPOINT_LAYERS = "--checkpoint-layers";
+
     /**
      * Arguments: shape key, {@code LoRA} or {@code MoSLoRA}, warm-up steps, measured steps; optionally
      * a weight type ({@code f32}, {@code q8_0}, {@code q4_0}) and the HF folder of the shape's model to
-     * load in it ({@link QuantizedFinetuneTable}), instead of random weights made in f32 here.
+     * load in it ({@link QuantizedFinetuneTable}), instead of random weights made in f32 here; and
+     * optionally, last, {@value #CHECKPOINT_LAYERS}.
      */
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] arguments) throws IOException {
+        boolean checkpointLayers = arguments.length > 0 && arguments[arguments.length - 1].equals(CHECKPOINT_LAYERS);
+        String[] args = checkpointLayers ? Arrays.copyOf(arguments, arguments.length - 1) : arguments;
         if (args.length != 4 && args.length != 6) {
-            System.err.println("usage: FinetuneRun <shape> LoRA|MoSLoRA <warm-up steps> <measured steps> [f32|q8_0|q4_0 <HF folder>]");
+            System.err.println("usage: FinetuneRun <shape> LoRA|MoSLoRA <warm-up steps> <measured steps> [f32|q8_0|q4_0 <HF folder>] ["
+                    + CHECKPOINT_LAYERS + "]");
             System.exit(2);
         }
         FinetuneShape shape = FinetuneShape.named(args[0]);
@@ -66,10 +74,11 @@ public final class FinetuneRun {
         int warmup = Integer.parseInt(args[2]);
         int measured = Integer.parseInt(args[3]);
         Backend backend = Backends.defaultBackend();
-        String label = shape.key() + " " + adapterKind + " " + backend.name();
+        String label = shape.key() + " " + adapterKind + " " + backend.name() + (checkpointLayers ? " checkpointed" : "");
 
         Llama llama = args.length == 4 ? Llama.random(shape.config(), backend, 1)
                 : Llama.load(Path.of(args[5]), backend, DType.valueOf(args[4].toUpperCase(Locale.ROOT)));
+        llama.checkpointLayers(checkpointLayers);
         LoraConfig.Builder config = LoraConfig.builder(new TargetModules.Names(PROJECTIONS)).r(8).alpha(16);
         if (adapterKind.equals("MoSLoRA")) {
             config.mixer(MixerInit.KAIMING);
@@ -89,12 +98,14 @@ public final class FinetuneRun {
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         double[] seconds = new double[measured];
         double[] cpuSeconds = new double[measured];
+        double gcSeconds = 0;
         double firstLoss = Double.NaN;
         double lastLoss = Double.NaN;
         for (int step = 0; step < warmup + measured; step++) {
             int[] tokens = data.ints((long) shape.batch() * (shape.seq() + 1), 0, shape.config().vocabSize()).toArray();
             long start = System.nanoTime();
             long cpuStart = os.getProcessCpuTime();
+            long gcStart = collectionMillis();
             try (StepMemory.Step open = memory.open()) {
                 lastLoss = step(llama, trainable, optimizer, shape, tokens);
             }
@@ -107,17 +118,23 @@ public final class FinetuneRun {
             if (!warming) {
                 seconds[step - warmup] = elapsed;
                 cpuSeconds[step - warmup] = cpu;
+                gcSeconds += (collectionMillis() - gcStart) / 1e3;
             }
             System.err.printf(Locale.ROOT, "%s: %s step %d/%d %.3f s (CPU %.3f s), loss %.4f%n", label,
                     warming ? "warm-up" : "measured", warming ? step + 1 : step - warmup + 1, warming ? warmup : measured,
                     elapsed, cpu, lastLoss);
         }
         double median = median(seconds);
-        System.out.printf(Locale.ROOT, "median_step_s=%.4f median_cpu_s=%.4f tokens_per_s=%.1f peak_rss_mb=%.0f heap_max_mb=%d "
-                        + "forward_live_mb=%d adapter_params=%d first_loss=%.4f last_loss=%.4f weight_mb=%.1f%n",
-                median, median(cpuSeconds), shape.tokensPerStep() / median, PeakRss.megabytes(),
+        System.out.printf(Locale.ROOT, "median_step_s=%.4f median_cpu_s=%.4f gc_s_per_step=%.3f tokens_per_s=%.1f peak_rss_mb=%.0f "
+                        + "heap_max_mb=%d forward_live_mb=%d adapter_params=%d first_loss=%.4f last_loss=%.4f weight_mb=%.1f%n",
+                median, median(cpuSeconds), gcSeconds / measured, shape.tokensPerStep() / median, PeakRss.megabytes(),
                 Runtime.getRuntime().maxMemory() >> 20, liveAfterForward < 0 ? -1 : liveAfterForward >> 20, trainable.stream().mapToLong(Tensor::numel).sum(),
                 firstLoss, lastLoss, llama.weightBytes() / 1e6);
+    }
+
+    /** Milliseconds the garbage collectors have spent so far (their pauses and, for G1, its concurrent cycles). */
+    private static long collectionMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(bean -> Math.max(0, bean.getCollectionTime())).sum();
     }
 
     /** The heap in use after a full collection at the end of a forward pass on tokens of its own (see the class comment). */

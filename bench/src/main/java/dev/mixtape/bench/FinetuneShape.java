@@ -48,13 +48,16 @@ record FinetuneShape(String key, String description, LlamaConfig config, int bat
         return batch * seq;
     }
 
+    /** The heap rule's room above the live heap, for one step's passing arrays and the collector. */
+    static final int HEADROOM_MB = 512;
+
     /**
      * The heap rule of the fine-tuning benchmarks, on the Vector backend: the live heap at the end of a
-     * forward pass ({@code forward_live_mb} of {@link FinetuneRun}) + 512 MB for one step's passing
-     * arrays and the collector, rounded up to 256 MB.
+     * forward pass ({@code forward_live_mb} of {@link FinetuneRun}) + {@code headroomMb} ({@link #HEADROOM_MB}
+     * unless a table is asked for another) for one step's passing arrays and the collector, rounded up to 256 MB.
      */
-    static int heapMbFor(long forwardLiveMb) {
-        return (int) ((forwardLiveMb + 512 + 255) / 256 * 256);
+    static int heapMbFor(long forwardLiveMb, int headroomMb) {
+        return (int) ((forwardLiveMb + headroomMb + 255) / 256 * 256);
     }
 
     /** The heap the benchmark gives a JVM running this shape on {@code backend}. */

@@ -8,27 +8,35 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * LoRA fine-tuning on a quantised base beside the f32 base, as a Markdown table: for each
- * {@link FinetuneShape}, a random-weight model is written once as an HF folder, then each case loads
- * it in its weight type ({@code Llama.load(folder, backend, dtype)}: Q8_0 and Q4_0 are quantised
- * matrix by matrix while loading, as {@code --weights} does) in a child JVM of its own
- * ({@link FinetuneRun}) and trains the same LoRA steps as {@code bench/run finetune}: tok/s, peak RSS,
- * and the weights' resident bytes; beside tok/s, tokens per CPU-second of the process (its threads,
- * the collector's included), which moves less when other work shares the machine. {@code --quick}
- * runs fewer steps.
+ * LoRA fine-tuning on a quantised base beside the f32 base, each with and without activation
+ * checkpointing ({@code Llama.checkpointLayers}), as a Markdown table: for each {@link FinetuneShape},
+ * a random-weight model is written once as an HF folder, then each case loads it in its weight type
+ * ({@code Llama.load(folder, backend, dtype)}: Q8_0 and Q4_0 are quantised matrix by matrix while
+ * loading, as {@code --weights} does) in a child JVM of its own ({@link FinetuneRun}) and trains the
+ * same LoRA steps as {@code bench/run finetune}: tok/s, peak RSS, the collectors' time, and the weights'
+ * resident bytes; beside tok/s, tokens per CPU-second of the process (its threads, the collector's
+ * included), which moves less when other work shares the machine. Each case is compared with the f32
+ * case of the same layer setting; a last line compares Q4_0 with checkpointing against f32 without.
+ * The two settings of a weight type run one after the other, so they see about the same load.
  *
  * <p>A JVM fills the heap it is allowed before it collects, so with one -Xmx for all cases every peak
  * RSS would be that heap. Each case's heap is therefore sized to what the case needs, by the rule of
  * {@code bench/run finetune} ({@link FinetuneShape#heapMbFor}): a first, sizing run (one step, at the
- * shape's usual -Xmx) measures the live heap at the end of a forward pass in the case's weight type,
- * and the measured run gets that + 512 MB, rounded up to 256 MB.
+ * shape's usual -Xmx) measures the live heap at the end of a forward pass in the case's weight type and
+ * layer setting, and the measured run gets that + 512 MB, rounded up to 256 MB.
+ *
+ * <p>Options: {@code --quick} runs fewer steps; {@code --shape KEY} runs one shape; {@code --headroom MB}
+ * puts another room than 512 MB above the live heap, to see what the rule's room costs in collector
+ * time and tok/s.
  */
 public final class QuantizedFinetuneTable {
     private static final List<String> WEIGHTS = List.of("f32", "q8_0", "q4_0");
@@ -36,54 +44,72 @@ public final class QuantizedFinetuneTable {
     private QuantizedFinetuneTable() {
     }
 
-    /** Runs every case ({@code --quick}: fewer steps) and prints the table to standard output. */
+    /** Runs every case and prints the table to standard output. */
     public static void main(String[] args) throws IOException, InterruptedException {
-        boolean quick = args.length == 1 && args[0].equals("--quick");
-        if (args.length > 1 || args.length == 1 && !quick) {
-            System.err.println("usage: QuantizedFinetuneTable [--quick]");
-            System.exit(2);
+        boolean quick = false;
+        List<FinetuneShape> shapes = FinetuneShape.ALL;
+        int headroomMb = FinetuneShape.HEADROOM_MB;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--shape" -> shapes = List.of(FinetuneShape.named(value(args, ++i)));
+                case "--headroom" -> headroomMb = Integer.parseInt(value(args, ++i));
+                default -> usage();
+            }
         }
-        System.out.println("LoRA r 8 on q,k,v,o,gate,up,down of a random-weight Llama loaded in each weight type (Vector backend); "
-                + LocalDate.now() + ".");
+        System.out.println("LoRA r 8 on q,k,v,o,gate,up,down of a random-weight Llama loaded in each weight type (Vector backend), "
+                + "each decoder layer's activations kept for the backward pass or checkpointed (recomputed in it); " + LocalDate.now() + ".");
         System.out.println(Host.describe() + " Load average at start: " + FinetuneTable.loadAverage() + ".");
         System.out.println("Each case's -Xmx is the live heap at the end of a forward pass, measured by a sizing run of one step, "
-                + "+ 512 MB, rounded up to 256 MB (the rule of bench/run finetune).");
+                + "+ " + headroomMb + " MB, rounded up to 256 MB (the rule of bench/run finetune" + (headroomMb == FinetuneShape.HEADROOM_MB
+                ? "" : ", with " + headroomMb + " MB instead of " + FinetuneShape.HEADROOM_MB) + "). ÷ f32: against the f32 case of the same layers.");
         System.out.println();
-        System.out.println("| model shape | batch×seq | weights | weight MB | live after forward | -Xmx | steps | median step | CPU s | tok/s | ÷ f32 "
-                + "| tok per CPU s | ÷ f32 | peak RSS | ÷ f32 RSS | load |");
-        System.out.println("|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| model shape | batch×seq | weights | layers | weight MB | live after forward | -Xmx | steps | median step | CPU s "
+                + "| GC s/step | tok/s | ÷ f32 | tok per CPU s | ÷ f32 | peak RSS | ÷ f32 RSS | load |");
+        System.out.println("|---|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        List<String> comparisons = new ArrayList<>();
         Path models = Files.createTempDirectory("mixtape-quant-bench");
         try {
-            for (FinetuneShape shape : FinetuneShape.ALL) {
+            for (FinetuneShape shape : shapes) {
                 Path folder = models.resolve(shape.key());
                 try (VectorBackend backend = new VectorBackend(1)) {
                     HfWriter.write(Llama.random(shape.config(), backend, 1), null, folder);
                 }
                 FinetuneSteps steps = FinetuneSteps.of(shape, "vector", quick);
-                double f32PerSecond = Double.NaN;
-                double f32PerCpuSecond = Double.NaN;
-                double f32Rss = Double.NaN;
+                Map<String, Case> f32 = new HashMap<>();
+                Case q4Checkpointed = null;
                 for (String weights : WEIGHTS) {
-                    List<String> model = List.of(weights, folder.toString());
-                    long liveMb = forwardLiveMb(shape, model);
-                    int heapMb = FinetuneShape.heapMbFor(liveMb);
-                    Map<String, String> result = FinetuneTable.runChild(shape, "LoRA", "vector", steps, model, heapMb);
-                    double perSecond = Double.parseDouble(result.get("tokens_per_s"));
-                    double cpuSeconds = Double.parseDouble(result.get("median_cpu_s"));
-                    double perCpuSecond = shape.tokensPerStep() / cpuSeconds;
-                    double rss = Double.parseDouble(result.get("peak_rss_mb"));
-                    if (weights.equals("f32")) {
-                        f32PerSecond = perSecond;
-                        f32PerCpuSecond = perCpuSecond;
-                        f32Rss = rss;
+                    for (boolean checkpoint : List.of(false, true)) {
+                        List<String> model = new ArrayList<>(List.of(weights, folder.toString()));
+                        if (checkpoint) {
+                            model.add(FinetuneRun.CHECKPOINT_LAYERS);
+                        }
+                        long liveMb = forwardLiveMb(shape, model);
+                        int heapMb = FinetuneShape.heapMbFor(liveMb, headroomMb);
+                        Map<String, String> result = FinetuneTable.runChild(shape, "LoRA", "vector", steps, model, heapMb);
+                        Case measured = new Case(Double.parseDouble(result.get("tokens_per_s")),
+                                shape.tokensPerStep() / Double.parseDouble(result.get("median_cpu_s")), Double.parseDouble(result.get("peak_rss_mb")));
+                        String layers = checkpoint ? "checkpointed" : "kept";
+                        if (weights.equals("f32")) {
+                            f32.put(layers, measured);
+                        }
+                        if (weights.equals("q4_0") && checkpoint) {
+                            q4Checkpointed = measured;
+                        }
+                        Case base = f32.get(layers);
+                        System.out.printf(Locale.ROOT, "| %s | %d×%d | %s | %s | %s | %d MB | %d MB | %d+%d | %s s | %s | %s | %.0f | %.2f× | %.0f "
+                                        + "| %.2f× | %.0f MB | %.2f× | %s |%n",
+                                shape.key(), shape.batch(), shape.seq(), weights, layers, result.get("weight_mb"), liveMb, heapMb,
+                                steps.warmup(), steps.measured(), result.get("median_step_s"), result.get("median_cpu_s"), result.get("gc_s_per_step"),
+                                measured.perSecond(), measured.perSecond() / base.perSecond(), measured.perCpuSecond(),
+                                measured.perCpuSecond() / base.perCpuSecond(), measured.rssMb(), measured.rssMb() / base.rssMb(),
+                                FinetuneTable.loadAverage());
                     }
-                    System.out.printf(Locale.ROOT, "| %s | %d×%d | %s | %s | %d MB | %d MB | %d+%d | %s s | %.2f | %.0f | %.2f× | %.0f "
-                                    + "| %.2f× | %.0f MB | %.2f× | %s |%n",
-                            shape.key(), shape.batch(), shape.seq(), weights, result.get("weight_mb"), liveMb, heapMb,
-                            steps.warmup(), steps.measured(), result.get("median_step_s"), cpuSeconds, perSecond,
-                            perSecond / f32PerSecond, perCpuSecond, perCpuSecond / f32PerCpuSecond, rss, rss / f32Rss,
-                            FinetuneTable.loadAverage());
                 }
+                Case f32Kept = f32.get("kept");
+                comparisons.add(String.format(Locale.ROOT, "%s: q4_0 checkpointed against f32 kept (the default): peak RSS %.2f×, "
+                                + "tok/s %.2f×, tok per CPU s %.2f×.", shape.key(), q4Checkpointed.rssMb() / f32Kept.rssMb(),
+                        q4Checkpointed.perSecond() / f32Kept.perSecond(), q4Checkpointed.perCpuSecond() / f32Kept.perCpuSecond()));
             }
         } finally {
             try (Stream<Path> files = Files.walk(models)) {
@@ -93,7 +119,24 @@ public final class QuantizedFinetuneTable {
             }
         }
         System.out.println();
+        comparisons.forEach(System.out::println);
         System.out.println("Load average at the end: " + FinetuneTable.loadAverage() + ".");
+    }
+
+    /** One case's figures, for the ratios. */
+    private record Case(double perSecond, double perCpuSecond, double rssMb) {
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            usage();
+        }
+        return args[i];
+    }
+
+    private static void usage() {
+        System.err.println("usage: QuantizedFinetuneTable [--quick] [--shape stories15M|SmolLM2-135M] [--headroom MB]");
+        System.exit(2);
     }
 
     /** The sizing run of one case: one step at the shape's usual heap; returns its live heap at the end of a forward pass, in MB. */
