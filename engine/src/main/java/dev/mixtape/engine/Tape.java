@@ -28,6 +28,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * is freed as soon as the ops that read it are done. Each node is released (its backward function
  * and edges dropped) as soon as it has run, so activations are freed during the backward pass and
  * nothing grows across training steps.
+ *
+ * <p>A checkpointed block ({@link CheckpointOp}) is one node that keeps only its input: its backward
+ * records the block again and back-propagates through that recording with {@link #backwardWithin},
+ * which refuses a recording that reaches back into the graph outside it.
  */
 final class Tape {
     /** The serial number of the next node, so that nodes made after a point are told from those before. */

@@ -23,6 +23,8 @@ import java.util.Objects;
  *         .callback(new TrainingCallback() { ... })
  *         .run(Path.of("runs/add"));
  * }</pre>
+ * To train in less memory for more time, call {@code model.checkpointLayers(true)} first
+ * ({@link Llama#checkpointLayers}: the same adapter, bit for bit, as {@code finetune --checkpoint-layers}).
  * The dropout masks of step {@code k} come from a generator seeded by the config's seed and {@code k},
  * so a resumed run draws the same masks. Nothing here is global: runs on different models can go on in
  * parallel threads.
