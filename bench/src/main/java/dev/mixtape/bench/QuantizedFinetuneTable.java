@@ -34,7 +34,8 @@ import java.util.stream.Stream;
  * shape's usual -Xmx) measures the live heap at the end of a forward pass in the case's weight type and
  * layer setting, and the measured run gets that + 512 MB, rounded up to 256 MB.
  *
- * <p>Options: {@code --quick} runs fewer steps; {@code --shape KEY} runs one shape; {@code --headroom MB}
+ * <p>A case whose run fails (out of memory at a heap below the rule's) gets a row saying so, and the
+ * table goes on. Options: {@code --quick} runs fewer steps; {@code --shape KEY} runs one shape; {@code --headroom MB}
  * puts another room than 512 MB above the live heap, to see what the rule's room costs in collector
  * time and tok/s.
  */
@@ -86,17 +87,25 @@ public final class QuantizedFinetuneTable {
                         }
                         long liveMb = forwardLiveMb(shape, model);
                         int heapMb = FinetuneShape.heapMbFor(liveMb, headroomMb);
-                        Map<String, String> result = FinetuneTable.runChild(shape, "LoRA", "vector", steps, model, heapMb);
+                        String layers = checkpoint ? "checkpointed" : "kept";
+                        Map<String, String> result;
+                        try {
+                            result = FinetuneTable.runChild(shape, "LoRA", "vector", steps, model, heapMb);
+                        } catch (IllegalStateException failed) {
+                            System.out.printf(Locale.ROOT, "| %s | %d×%d | %s | %s | | %d MB | %d MB | the run failed at this heap "
+                                            + "(its error output is on standard error) |||||||||| %s |%n",
+                                    shape.key(), shape.batch(), shape.seq(), weights, layers, liveMb, heapMb, FinetuneTable.loadAverage());
+                            continue;
+                        }
                         Case measured = new Case(Double.parseDouble(result.get("tokens_per_s")),
                                 shape.tokensPerStep() / Double.parseDouble(result.get("median_cpu_s")), Double.parseDouble(result.get("peak_rss_mb")));
-                        String layers = checkpoint ? "checkpointed" : "kept";
                         if (weights.equals("f32")) {
                             f32.put(layers, measured);
                         }
                         if (weights.equals("q4_0") && checkpoint) {
                             q4Checkpointed = measured;
                         }
-                        Case base = f32.get(layers);
+                        Case base = f32.getOrDefault(layers, new Case(Double.NaN, Double.NaN, Double.NaN));
                         System.out.printf(Locale.ROOT, "| %s | %d×%d | %s | %s | %s | %d MB | %d MB | %d+%d | %s s | %s | %s | %.0f | %.2f× | %.0f "
                                         + "| %.2f× | %.0f MB | %.2f× | %s |%n",
                                 shape.key(), shape.batch(), shape.seq(), weights, layers, result.get("weight_mb"), liveMb, heapMb,
@@ -107,6 +116,9 @@ public final class QuantizedFinetuneTable {
                     }
                 }
                 Case f32Kept = f32.get("kept");
+                if (f32Kept == null || q4Checkpointed == null) {
+                    continue;
+                }
                 comparisons.add(String.format(Locale.ROOT, "%s: q4_0 checkpointed against f32 kept (the default): peak RSS %.2f×, "
                                 + "tok/s %.2f×, tok per CPU s %.2f×.", shape.key(), q4Checkpointed.rssMb() / f32Kept.rssMb(),
                         q4Checkpointed.perSecond() / f32Kept.perSecond(), q4Checkpointed.perCpuSecond() / f32Kept.perCpuSecond()));
