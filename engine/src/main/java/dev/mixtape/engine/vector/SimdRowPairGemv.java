@@ -22,6 +22,11 @@ import jdk.incubator.vector.VectorSpecies;
  * in the same order, the same scalar tail into lane 0, the same lane fold), so every output is bit
  * for bit what the one-row product gives: a row's result does not depend on which rows share its
  * product. That is what lets a server batch requests without changing their greedy output.
+ *
+ * <p>Inside {@link BatchInvariantProducts#run(int, FrozenWeights, java.util.function.Supplier)}, four
+ * rows or more against one of the frozen weights take {@link SimdPanelGemv} instead (the same sums,
+ * from a copy of the weights laid out for many rows), this kernel doing the columns left at either
+ * end of the range that do not fill a panel.
  */
 final class SimdRowPairGemv implements Gemv {
     private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
