@@ -8,11 +8,15 @@ import jdk.incubator.vector.VectorSpecies;
  * accumulators. Each step p loads two vectors of the B sliver, broadcasts the four A values and does
  * eight fused multiply-adds.
  *
- * <p>Why 4×16 and not the 6×16 of hand-written AVX2 kernels: HotSpot's C2 hoists all the broadcasts
- * of a step to its top, so 6×16 needs 12 accumulators + 2 B vectors + 6 broadcasts = 20 of the 16
- * AVX2 registers and spills an accumulator to the stack every step (measured: ~30 GFLOP/s on one
- * core). 4×16 needs 8 + 2 + 4 = 14, never spills, and runs at ~90% of the FMA peak from L1.
- * Loaded only when {@code jdk.incubator.vector} is present.
+ * <p>What C2 (JDK 25, AVX2) makes of the loop: no bounds checks (hoisted out of the loop), the
+ * broadcasts read straight from memory, the 8 accumulators, 2 B vectors and 2 broadcasts in 12 of
+ * the 16 registers, one step per iteration (26 instructions for 8 FMAs); about 88 GFLOP per
+ * CPU-second on a Zen 3 core from cache, 90% of its FMA peak. Shapes and unrollings tried against it
+ * (docs/BENCHMARKS.md, "Matrix products"): unrolling the steps by hand, C2 schedules all the
+ * loads of the unrolled steps first, spills accumulators and boxes vectors in the loop (15–19
+ * GFLOP/s); 6×16 (12 accumulators, all 16 registers) compiles cleanly at first, but once the
+ * {@code addToC} path has run, its recompiled loop allocates vector boxes (11–27 GFLOP/s); 5×16 and
+ * 3×24 compile cleanly and were no faster. Loaded only when {@code jdk.incubator.vector} is present.
  */
 final class SimdMicroKernel implements MicroKernel {
     private static final VectorSpecies<Float> S = VectorWidth.FLOATS;

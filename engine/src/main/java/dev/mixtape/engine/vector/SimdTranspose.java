@@ -1,26 +1,32 @@
 package dev.mixtape.engine.vector;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Transposes for packing the operands of {@link Sgemm} that are stored the other way round from the
  * layout the micro-kernels read: 8×8 blocks of 256-bit vectors, 8 loads and 8 stores of whole
- * vectors each, in three rounds of two-vector shuffles: interleave pairs of rows (lane i of the result
- * from row {@code i % 2}), then pairs of pairs, then halves. An index of 8 or more names a lane of the
- * second vector. Where the kernels' vectors are narrower than 256 bits (no 8-lane shuffles in
+ * vectors each. A block is transposed in three rounds, one per bit of a lane's index (4, 2, 1): a
+ * round pairs rows {@code i} and {@code i + s} ({@code i} without bit {@code s}) and exchanges the
+ * lanes where the two disagree in that bit, each row taking the other's lanes swapped by that bit
+ * ({@code lane ^ s}), one single-vector shuffle and one blend per row. After the three rounds the
+ * value that was in row r, lane l is in row l, lane r. (A shuffle of two vectors, as
+ * {@code rearrange(shuffle, other)}, compiles on AVX2 to two shuffles, a blend and the blend's mask:
+ * the earlier form of this block, three rounds of such shuffles, ran 40 shuffles and 20 variable
+ * blends per block.) Where the kernels' vectors are narrower than 256 bits (no 8-lane shuffles in
  * hardware), callers use the plain loops instead ({@link #usable()}). Loaded only when
  * {@code jdk.incubator.vector} is present.
  */
 final class SimdTranspose {
     private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
-    private static final VectorShuffle<Float> PAIRS_LOW = VectorShuffle.fromValues(S8, 0, 8, 1, 9, 4, 12, 5, 13);
-    private static final VectorShuffle<Float> PAIRS_HIGH = VectorShuffle.fromValues(S8, 2, 10, 3, 11, 6, 14, 7, 15);
-    private static final VectorShuffle<Float> QUADS_LOW = VectorShuffle.fromValues(S8, 0, 1, 8, 9, 4, 5, 12, 13);
-    private static final VectorShuffle<Float> QUADS_HIGH = VectorShuffle.fromValues(S8, 2, 3, 10, 11, 6, 7, 14, 15);
-    private static final VectorShuffle<Float> HALVES_LOW = VectorShuffle.fromValues(S8, 0, 1, 2, 3, 8, 9, 10, 11);
-    private static final VectorShuffle<Float> HALVES_HIGH = VectorShuffle.fromValues(S8, 4, 5, 6, 7, 12, 13, 14, 15);
+    private static final VectorShuffle<Float> SWAP_4 = VectorShuffle.fromOp(S8, lane -> lane ^ 4);
+    private static final VectorShuffle<Float> SWAP_2 = VectorShuffle.fromOp(S8, lane -> lane ^ 2);
+    private static final VectorShuffle<Float> SWAP_1 = VectorShuffle.fromOp(S8, lane -> lane ^ 1);
+    private static final VectorMask<Float> BIT_4 = VectorMask.fromLong(S8, 0b1111_0000);
+    private static final VectorMask<Float> BIT_2 = VectorMask.fromLong(S8, 0b1100_1100);
+    private static final VectorMask<Float> BIT_1 = VectorMask.fromLong(S8, 0b1010_1010);
 
     private SimdTranspose() {
     }
@@ -67,37 +73,37 @@ final class SimdTranspose {
 
     /** {@code dst[out + p·outStride + r] = src[in + r·ld + p]} for r, p in [0, 8). */
     static void block(float[] src, int in, int ld, float[] dst, int out, int outStride) {
-        FloatVector row0 = FloatVector.fromArray(S8, src, in);
-        FloatVector row1 = FloatVector.fromArray(S8, src, in + ld);
-        FloatVector row2 = FloatVector.fromArray(S8, src, in + 2 * ld);
-        FloatVector row3 = FloatVector.fromArray(S8, src, in + 3 * ld);
-        FloatVector row4 = FloatVector.fromArray(S8, src, in + 4 * ld);
-        FloatVector row5 = FloatVector.fromArray(S8, src, in + 5 * ld);
-        FloatVector row6 = FloatVector.fromArray(S8, src, in + 6 * ld);
-        FloatVector row7 = FloatVector.fromArray(S8, src, in + 7 * ld);
-        FloatVector pair01Low = row0.rearrange(PAIRS_LOW, row1);
-        FloatVector pair01High = row0.rearrange(PAIRS_HIGH, row1);
-        FloatVector pair23Low = row2.rearrange(PAIRS_LOW, row3);
-        FloatVector pair23High = row2.rearrange(PAIRS_HIGH, row3);
-        FloatVector pair45Low = row4.rearrange(PAIRS_LOW, row5);
-        FloatVector pair45High = row4.rearrange(PAIRS_HIGH, row5);
-        FloatVector pair67Low = row6.rearrange(PAIRS_LOW, row7);
-        FloatVector pair67High = row6.rearrange(PAIRS_HIGH, row7);
-        FloatVector quad0 = pair01Low.rearrange(QUADS_LOW, pair23Low);
-        FloatVector quad1 = pair01Low.rearrange(QUADS_HIGH, pair23Low);
-        FloatVector quad2 = pair01High.rearrange(QUADS_LOW, pair23High);
-        FloatVector quad3 = pair01High.rearrange(QUADS_HIGH, pair23High);
-        FloatVector quad4 = pair45Low.rearrange(QUADS_LOW, pair67Low);
-        FloatVector quad5 = pair45Low.rearrange(QUADS_HIGH, pair67Low);
-        FloatVector quad6 = pair45High.rearrange(QUADS_LOW, pair67High);
-        FloatVector quad7 = pair45High.rearrange(QUADS_HIGH, pair67High);
-        quad0.rearrange(HALVES_LOW, quad4).intoArray(dst, out);
-        quad1.rearrange(HALVES_LOW, quad5).intoArray(dst, out + outStride);
-        quad2.rearrange(HALVES_LOW, quad6).intoArray(dst, out + 2 * outStride);
-        quad3.rearrange(HALVES_LOW, quad7).intoArray(dst, out + 3 * outStride);
-        quad0.rearrange(HALVES_HIGH, quad4).intoArray(dst, out + 4 * outStride);
-        quad1.rearrange(HALVES_HIGH, quad5).intoArray(dst, out + 5 * outStride);
-        quad2.rearrange(HALVES_HIGH, quad6).intoArray(dst, out + 6 * outStride);
-        quad3.rearrange(HALVES_HIGH, quad7).intoArray(dst, out + 7 * outStride);
+        FloatVector r0 = FloatVector.fromArray(S8, src, in);
+        FloatVector r1 = FloatVector.fromArray(S8, src, in + ld);
+        FloatVector r2 = FloatVector.fromArray(S8, src, in + 2 * ld);
+        FloatVector r3 = FloatVector.fromArray(S8, src, in + 3 * ld);
+        FloatVector r4 = FloatVector.fromArray(S8, src, in + 4 * ld);
+        FloatVector r5 = FloatVector.fromArray(S8, src, in + 5 * ld);
+        FloatVector r6 = FloatVector.fromArray(S8, src, in + 6 * ld);
+        FloatVector r7 = FloatVector.fromArray(S8, src, in + 7 * ld);
+        FloatVector s0 = r0.blend(r4.rearrange(SWAP_4), BIT_4);
+        FloatVector s4 = r0.rearrange(SWAP_4).blend(r4, BIT_4);
+        FloatVector s1 = r1.blend(r5.rearrange(SWAP_4), BIT_4);
+        FloatVector s5 = r1.rearrange(SWAP_4).blend(r5, BIT_4);
+        FloatVector s2 = r2.blend(r6.rearrange(SWAP_4), BIT_4);
+        FloatVector s6 = r2.rearrange(SWAP_4).blend(r6, BIT_4);
+        FloatVector s3 = r3.blend(r7.rearrange(SWAP_4), BIT_4);
+        FloatVector s7 = r3.rearrange(SWAP_4).blend(r7, BIT_4);
+        FloatVector t0 = s0.blend(s2.rearrange(SWAP_2), BIT_2);
+        FloatVector t2 = s0.rearrange(SWAP_2).blend(s2, BIT_2);
+        FloatVector t1 = s1.blend(s3.rearrange(SWAP_2), BIT_2);
+        FloatVector t3 = s1.rearrange(SWAP_2).blend(s3, BIT_2);
+        FloatVector t4 = s4.blend(s6.rearrange(SWAP_2), BIT_2);
+        FloatVector t6 = s4.rearrange(SWAP_2).blend(s6, BIT_2);
+        FloatVector t5 = s5.blend(s7.rearrange(SWAP_2), BIT_2);
+        FloatVector t7 = s5.rearrange(SWAP_2).blend(s7, BIT_2);
+        t0.blend(t1.rearrange(SWAP_1), BIT_1).intoArray(dst, out);
+        t0.rearrange(SWAP_1).blend(t1, BIT_1).intoArray(dst, out + outStride);
+        t2.blend(t3.rearrange(SWAP_1), BIT_1).intoArray(dst, out + 2 * outStride);
+        t2.rearrange(SWAP_1).blend(t3, BIT_1).intoArray(dst, out + 3 * outStride);
+        t4.blend(t5.rearrange(SWAP_1), BIT_1).intoArray(dst, out + 4 * outStride);
+        t4.rearrange(SWAP_1).blend(t5, BIT_1).intoArray(dst, out + 5 * outStride);
+        t6.blend(t7.rearrange(SWAP_1), BIT_1).intoArray(dst, out + 6 * outStride);
+        t6.rearrange(SWAP_1).blend(t7, BIT_1).intoArray(dst, out + 7 * outStride);
     }
 }
