@@ -52,7 +52,10 @@ public final class BatchEngine implements AutoCloseable {
     private final ServedModels models;
     private final Tokenizer tokenizer;
     private final EngineConfig config;
-    /** The base's weights, which stay as loaded while serving: the steps' products keep copies of them laid out for many rows. */
+    /**
+     * The base's weights, which stay as loaded while serving: the steps' products keep copies of them
+     * laid out for many rows; null when {@link EngineConfig#weightPanels} is off.
+     */
     private final FrozenWeights frozen;
     private final int eos;
     private final int bos;
@@ -76,7 +79,7 @@ public final class BatchEngine implements AutoCloseable {
         this.models = new ServedModels(base, baseName);
         this.tokenizer = tokenizer;
         this.config = config;
-        this.frozen = new FrozenWeights(base.namedParameters().values());
+        this.frozen = config.weightPanels() ? new FrozenWeights(base.namedParameters().values()) : null;
         this.eos = tokenizer.eosId().orElse(base.config().eosId());
         this.bos = tokenizer.bosId().orElse(base.config().bosId());
         this.thread = Thread.ofPlatform().name("mixtape-batch-engine").daemon(true).start(this::loop);
@@ -428,10 +431,12 @@ public final class BatchEngine implements AutoCloseable {
     /**
      * One step of {@code sessions} (one model tree), row r feeding {@code tokens[r]} through adapter
      * {@code adapters.get(r)} (null: the base): each row's logits bit for bit what its session alone
-     * gives, however many rows share the products ({@code frozen}: the tree's base weights).
+     * gives, however many rows share the products ({@code frozen}: the tree's base weights, or null to
+     * read them as they are).
      */
     static float[][] stepRows(FrozenWeights frozen, List<Llama.Session> sessions, List<String> adapters, int[] tokens) {
-        return BatchInvariantProducts.run(sessions.size(), frozen, () -> RowAdapters.perRow(adapters).run(() -> BatchDecoder.step(sessions, tokens)));
+        Supplier<float[][]> step = () -> RowAdapters.perRow(adapters).run(() -> BatchDecoder.step(sessions, tokens));
+        return frozen == null ? BatchInvariantProducts.run(sessions.size(), step) : BatchInvariantProducts.run(sessions.size(), frozen, step);
     }
 
     /** Takes ended, cancelled and timed-out sequences out of the batch. */
