@@ -22,7 +22,7 @@ import java.util.function.IntConsumer;
  * {@code bench/run gemv}: one core multiplying one activation row by a stories110M-shape weight
  * matrix ([2048, 768], an FFN up projection), the shape of token-by-token decoding, in f32 and bf16
  * (the Vector backend's GEMV, through {@code Backend.matmul}) beside the quantised kernels of
- * {@link QuantizedProducts} for Q8_0, Q4_0, Q4_K and Q6_K; and the gradient to the input {@code dx = dy·W}
+ * {@link QuantizedProducts} for Q8_0, Q4_0, Q4_K, Q5_K and Q6_K; and the gradient to the input {@code dx = dy·W}
  * of the quantised ones. {@value #COPIES} copies of the matrix are cycled through, two per layer of
  * the 12-layer model, so the weights come from memory as in decoding, not from cache. Prints GB/s of
  * weight bytes read and GFLOP/s (2·rows·cols per product), and the thread's CPU time per product. Run
@@ -71,7 +71,8 @@ public final class QuantizedGemvTable {
         float[] y = new float[ROWS];
         float[] dy = randomFloats(ROWS, 1, random);
         float[] dx = new float[COLS];
-        for (BlockFormat format : new BlockFormat[] {BlockFormats.Q8_0, BlockFormats.Q4_0, BlockFormats.Q4_K, BlockFormats.Q6_K}) {
+        for (BlockFormat format : new BlockFormat[] {BlockFormats.Q8_0, BlockFormats.Q4_0, BlockFormats.Q4_K, BlockFormats.Q5_K,
+                BlockFormats.Q6_K}) {
             QuantizedMatrix[] weights = new QuantizedMatrix[COPIES];
             for (int c = 0; c < COPIES; c++) {
                 weights[c] = format instanceof QuantizingFormat quantizing ? QuantizedMatrix.quantize(quantizing, dense[c], ROWS, COLS)
@@ -127,7 +128,7 @@ public final class QuantizedGemvTable {
 
     /**
      * Random K-quant blocks (random integers and sub-block scales, small f16 super-scales, at the
-     * offsets of Q4_K's {@code d, dmin} or Q6_K's {@code d}): the speed does not depend on the values,
+     * offsets of Q4_K's and Q5_K's {@code d, dmin} or Q6_K's {@code d}): the speed does not depend on the values,
      * and the gguf package has no K-quant quantiser to make real ones.
      */
     private static QuantizedMatrix randomBlocks(BlockFormat format, SplittableRandom random) {

@@ -67,6 +67,11 @@ final class ServeCommand implements Callable<Integer> {
             + "sequences reads the weights once per product. Any value gives each request bit for bit what 'generate' gives it.")
     int productRows;
 
+    @Option(names = "--weight-panels", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Steps of several requests read the f32 base weights from a copy laid out for many rows: faster batches, "
+                    + "the same output, as much memory again as those weights (default: on; --no-weight-panels saves the memory).")
+    boolean weightPanels;
+
     @Option(names = "--timeout", defaultValue = "600", description = "Seconds a request may take, waiting included (default: ${DEFAULT-VALUE}; 0: no limit).")
     long timeoutSeconds;
 
@@ -84,7 +89,7 @@ final class ServeCommand implements Callable<Integer> {
         String key = apiKey != null ? apiKey : System.getenv(KEY_VARIABLE);
         ServerConfig.Builder config = ServerConfig.builder(model.path()).tokenizer(tokenizer.given).modelName(modelName).host(host).port(port)
                 .apiKey(key == null || key.isEmpty() ? null : key).maxBodyBytes(maxBodyBytes).weights(weights.dtype(), weights.nonFinite())
-                .engine(new EngineConfig(maxBatch, maxConcurrent, productRows, timeoutSeconds == 0 ? null : Duration.ofSeconds(timeoutSeconds)));
+                .engine(new EngineConfig(maxBatch, maxConcurrent, productRows, timeoutSeconds == 0 ? null : Duration.ofSeconds(timeoutSeconds), weightPanels));
         if (adapterDir != null) {
             config.adapterDir(adapterDir, Duration.ofSeconds(1));
         }

@@ -1,5 +1,6 @@
 package dev.mixtape.engine;
 
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -15,9 +16,15 @@ import java.util.function.Supplier;
  * training batches, hence a scope and not the rule. The scope holds on the calling thread for the
  * passes {@link #run} runs (a scoped value); other backends compute every product row by row or
  * say otherwise.
+ *
+ * <p>With {@link FrozenWeights} (a promise that the weights do not change), the vector backend
+ * computes products of four rows or more from copies of the f32 weights laid out for many rows
+ * (output columns side by side), which it makes on first use and keeps there: several times the
+ * multiply-adds per second, and still each output summed in exactly the one-row product's order.
  */
 public final class BatchInvariantProducts {
     private static final ScopedValue<Integer> ROWS = ScopedValue.newInstance();
+    private static final ScopedValue<FrozenWeights> FROZEN = ScopedValue.newInstance();
 
     private BatchInvariantProducts() {
     }
@@ -28,6 +35,20 @@ public final class BatchInvariantProducts {
             throw new IllegalArgumentException("rows must be >= 1, got " + rows);
         }
         return ScopedValue.where(ROWS, rows).call(pass::get);
+    }
+
+    /**
+     * {@link #run(int, Supplier)} with the products' weights cached in {@code weights}, whose holder
+     * promises they do not change while it is used.
+     */
+    public static <T> T run(int rows, FrozenWeights weights, Supplier<T> pass) {
+        Objects.requireNonNull(weights, "weights");
+        return ScopedValue.where(FROZEN, weights).call(() -> run(rows, pass));
+    }
+
+    /** The weights cache in force on this thread; null outside {@link #run(int, FrozenWeights, Supplier)}. */
+    public static FrozenWeights frozenWeights() {
+        return FROZEN.isBound() ? FROZEN.get() : null;
     }
 
     /** The most rows a product in force on this thread computes row by row; 0 outside {@link #run}. */

@@ -3,6 +3,7 @@ package dev.mixtape.serve;
 import dev.mixtape.adapters.Adapters;
 import dev.mixtape.adapters.RowAdapters;
 import dev.mixtape.engine.BatchInvariantProducts;
+import dev.mixtape.engine.FrozenWeights;
 import dev.mixtape.models.llama.BatchDecoder;
 import dev.mixtape.models.llama.Llama;
 import dev.mixtape.models.tokenizer.Tokenizer;
@@ -51,6 +52,11 @@ public final class BatchEngine implements AutoCloseable {
     private final ServedModels models;
     private final Tokenizer tokenizer;
     private final EngineConfig config;
+    /**
+     * The base's weights, which stay as loaded while serving: the steps' products keep copies of them
+     * laid out for many rows; null when {@link EngineConfig#weightPanels} is off.
+     */
+    private final FrozenWeights frozen;
     private final int eos;
     private final int bos;
     private final ReentrantLock lock = new ReentrantLock();
@@ -73,6 +79,7 @@ public final class BatchEngine implements AutoCloseable {
         this.models = new ServedModels(base, baseName);
         this.tokenizer = tokenizer;
         this.config = config;
+        this.frozen = config.weightPanels() ? new FrozenWeights(base.namedParameters().values()) : null;
         this.eos = tokenizer.eosId().orElse(base.config().eosId());
         this.bos = tokenizer.bosId().orElse(base.config().bosId());
         this.thread = Thread.ofPlatform().name("mixtape-batch-engine").daemon(true).start(this::loop);
@@ -336,7 +343,7 @@ public final class BatchEngine implements AutoCloseable {
         if (!inTurn.isEmpty()) {
             lanes.add(inTurn);
         }
-        List<Future<List<Outcome<float[][]>>>> decoded = atOnce(lanes.stream().map(BatchEngine::decoding).toList());
+        List<Future<List<Outcome<float[][]>>>> decoded = atOnce(lanes.stream().map(this::decoding).toList());
         for (int l = 0; l < lanes.size(); l++) {
             List<Outcome<float[][]>> outcomes = resultOf(decoded.get(l));
             for (int g = 0; g < outcomes.size(); g++) {
@@ -373,7 +380,7 @@ public final class BatchEngine implements AutoCloseable {
      * The logits of each group's next tokens, the groups decoded in turn when called (on whichever
      * thread); the rows' inputs are read now.
      */
-    private static Callable<List<Outcome<float[][]>>> decoding(List<List<Sequence>> lane) {
+    private Callable<List<Outcome<float[][]>>> decoding(List<List<Sequence>> lane) {
         List<Supplier<float[][]>> steps = new ArrayList<>(lane.size());
         for (List<Sequence> rows : lane) {
             List<Llama.Session> sessions = new ArrayList<>(rows.size());
@@ -385,7 +392,7 @@ public final class BatchEngine implements AutoCloseable {
                 adapters.add(sequence.served.routed());
                 tokens[r] = sequence.nextToken();
             }
-            steps.add(() -> stepRows(sessions, adapters, tokens));
+            steps.add(() -> stepRows(frozen, sessions, adapters, tokens));
         }
         return () -> steps.stream().map(Outcome::of).toList();
     }
@@ -424,10 +431,12 @@ public final class BatchEngine implements AutoCloseable {
     /**
      * One step of {@code sessions} (one model tree), row r feeding {@code tokens[r]} through adapter
      * {@code adapters.get(r)} (null: the base): each row's logits bit for bit what its session alone
-     * gives, however many rows share the products.
+     * gives, however many rows share the products ({@code frozen}: the tree's base weights, or null to
+     * read them as they are).
      */
-    static float[][] stepRows(List<Llama.Session> sessions, List<String> adapters, int[] tokens) {
-        return BatchInvariantProducts.run(sessions.size(), () -> RowAdapters.perRow(adapters).run(() -> BatchDecoder.step(sessions, tokens)));
+    static float[][] stepRows(FrozenWeights frozen, List<Llama.Session> sessions, List<String> adapters, int[] tokens) {
+        Supplier<float[][]> step = () -> RowAdapters.perRow(adapters).run(() -> BatchDecoder.step(sessions, tokens));
+        return frozen == null ? BatchInvariantProducts.run(sessions.size(), step) : BatchInvariantProducts.run(sessions.size(), frozen, step);
     }
 
     /** Takes ended, cancelled and timed-out sequences out of the batch. */

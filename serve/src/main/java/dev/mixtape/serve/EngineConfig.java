@@ -15,8 +15,12 @@ import java.time.Duration;
  *                       so a request's output is bit for bit that of a single session
  *                       ({@code ./mixtape generate}), whatever else is running
  * @param requestTimeout how long a request may run, waiting included; null for no limit
+ * @param weightPanels   whether steps of several rows read the base's f32 weight matrices from a
+ *                       copy laid out for many rows ({@link dev.mixtape.engine.FrozenWeights}): faster
+ *                       batches, bit for bit the same output, as much memory again as those weights
+ *                       (on by default)
  */
-public record EngineConfig(int maxBatch, int maxConcurrent, int productRows, Duration requestTimeout) {
+public record EngineConfig(int maxBatch, int maxConcurrent, int productRows, Duration requestTimeout, boolean weightPanels) {
     /** Rows per product by default: a whole batch of {@link #defaults()}. */
     public static final int DEFAULT_PRODUCT_ROWS = 64;
 
@@ -32,7 +36,12 @@ public record EngineConfig(int maxBatch, int maxConcurrent, int productRows, Dur
         }
     }
 
-    /** 64 sequences per step in one product, 256 requests held, no time limit. */
+    /** These limits, with the weights' panels. */
+    public EngineConfig(int maxBatch, int maxConcurrent, int productRows, Duration requestTimeout) {
+        this(maxBatch, maxConcurrent, productRows, requestTimeout, true);
+    }
+
+    /** 64 sequences per step in one product, 256 requests held, no time limit, the weights' panels. */
     public static EngineConfig defaults() {
         return new EngineConfig(64, 256, DEFAULT_PRODUCT_ROWS, null);
     }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,11 +65,12 @@ class BatchEngineTest {
      * batch whose rows mix, groups handed the wrong rows' logits, or a product whose rows round
      * differently from a row alone (the blocked GEMM that more than 4 rows take outside
      * {@link dev.mixtape.engine.BatchInvariantProducts}) would make some text differ (the adapters'
-     * updates are large enough to change the greedy text, which the test checks too).
+     * updates are large enough to change the greedy text, which the test checks too). With the
+     * weights' panels ({@link EngineConfig#weightPanels}) and without them.
      */
-    @ParameterizedTest(name = "product rows {0}")
-    @ValueSource(ints = {4, 32})
-    void eachRequestOfAMixedBatchGetsWhatItGetsAlone(int productRows) throws Exception {
+    @ParameterizedTest(name = "product rows {0}, weight panels {1}")
+    @CsvSource({"4, true", "32, true", "32, false"})
+    void eachRequestOfAMixedBatchGetsWhatItGetsAlone(int productRows, boolean weightPanels) throws Exception {
         int requests = 22;
         int tokens = 40;
         String[] models = {"tiny", "first", "second", "mole"};
@@ -91,7 +92,7 @@ class BatchEngineTest {
         assertNotEquals(expected.get(0), expected.get(1), "the first adapter changes the text");
         assertNotEquals(expected.get(0), expected.get(2), "the second adapter changes the text");
         Tokenizer tokenizer = TinyServing.tokenizer();
-        try (BatchEngine engine = new BatchEngine(TinyServing.model(), tokenizer, "tiny", new EngineConfig(requests, requests, productRows, null))) {
+        try (BatchEngine engine = new BatchEngine(TinyServing.model(), tokenizer, "tiny", new EngineConfig(requests, requests, productRows, null, weightPanels))) {
             engine.addAdapter("first", first);
             engine.addAdapter("second", second);
             engine.addMole("mole", mole);

@@ -3,6 +3,7 @@ package dev.mixtape.serve;
 import dev.mixtape.adapters.Adapters;
 import dev.mixtape.adapters.PeftFiles;
 import dev.mixtape.adapters.RowAdapters;
+import dev.mixtape.engine.FrozenWeights;
 import dev.mixtape.models.generate.Sampler;
 import dev.mixtape.models.llama.Llama;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,7 @@ class BatchStepTest {
         PeftFiles.load(TinyServing.adapter(folders.resolve("c"), 3), tree, "c");
         Adapters.deactivate(tree);
         int rows = ADAPTERS.length;
+        FrozenWeights frozen = new FrozenWeights(tree.namedParameters().values());
         List<Llama.Session> alone = new ArrayList<>();
         List<Llama.Session> together = new ArrayList<>();
         int[] next = new int[rows];
@@ -52,7 +54,7 @@ class BatchStepTest {
             together.add(batched);
         }
         for (int s = 0; s < STEPS; s++) {
-            float[][] logits = BatchEngine.stepRows(together, Arrays.asList(ADAPTERS), next);
+            float[][] logits = BatchEngine.stepRows(frozen, together, Arrays.asList(ADAPTERS), next);
             for (int r = 0; r < rows; r++) {
                 int token = next[r];
                 Llama.Session single = alone.get(r);

@@ -1,7 +1,12 @@
 package dev.mixtape.engine.vector;
 
+import dev.mixtape.engine.quant.BlockFormat;
+import dev.mixtape.engine.quant.BlockFormats;
 import dev.mixtape.engine.quant.QuantizedMatrix;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -10,9 +15,13 @@ import java.util.Arrays;
  * quantised weight without a float copy of the whole matrix: only the panel being packed is ever
  * in floats. Both products a frozen weight takes part in are covered: {@code x·Wᵀ} (the forward
  * pass, B = Wᵀ, slivers of W's rows) and {@code dY·W} (the gradient to the input, B = W, slivers of
- * W's columns). The packed floats are exactly those of packing the dequantised matrix.
+ * W's columns). The packed floats are exactly those of packing the dequantised matrix. Q8_0 and
+ * Q4_0 blocks in a heap array ({@link HeapBlocks}) are decoded here in plain loops over the array,
+ * each byte read once; other formats and blocks elsewhere by their {@link BlockFormat}, whose reads
+ * through the segment check every byte's bounds (Q8_0 has twice as many as Q4_0 per element).
  */
 final class QuantizedPanelPacking {
+    private static final VarHandle HALF = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private QuantizedPanelPacking() {
     }
 
@@ -73,12 +82,39 @@ final class QuantizedPanelPacking {
      * {@code buffer} from index 0, and returns where column {@code col0} landed.
      */
     private static int decode(QuantizedMatrix w, int row, int col0, int span, float[] buffer) {
-        int size = w.format().blockSize();
+        BlockFormat format = w.format();
+        int size = format.blockSize();
         int first = col0 / size;
         int last = (col0 + span - 1) / size;
+        HeapBlocks heap = format == BlockFormats.Q8_0 || format == BlockFormats.Q4_0 ? HeapBlocks.of(w.blocks()) : null;
         for (int b = first; b <= last; b++) {
-            w.format().dequantizeBlock(w.blocks(), w.blockOffset(row, b), buffer, (b - first) * size);
+            int out = (b - first) * size;
+            if (heap == null) {
+                format.dequantizeBlock(w.blocks(), w.blockOffset(row, b), buffer, out);
+            } else if (format == BlockFormats.Q8_0) {
+                decodeQ8_0(heap.bytes(), heap.base() + (int) w.blockOffset(row, b), buffer, out);
+            } else {
+                decodeQ4_0(heap.bytes(), heap.base() + (int) w.blockOffset(row, b), buffer, out);
+            }
         }
         return col0 - first * size;
+    }
+
+    /** A Q8_0 block at {@code at} of {@code bytes} into {@code dst[dstOff..]}: {@code q·d}, as {@link BlockFormats#Q8_0} decodes it. */
+    private static void decodeQ8_0(byte[] bytes, int at, float[] dst, int dstOff) {
+        float d = Float.float16ToFloat((short) HALF.get(bytes, at));
+        for (int j = 0; j < 32; j++) {
+            dst[dstOff + j] = bytes[at + 2 + j] * d;
+        }
+    }
+
+    /** A Q4_0 block at {@code at} of {@code bytes} into {@code dst[dstOff..]}: {@code (nibble − 8)·d}, as {@link BlockFormats#Q4_0} decodes it. */
+    private static void decodeQ4_0(byte[] bytes, int at, float[] dst, int dstOff) {
+        float d = Float.float16ToFloat((short) HALF.get(bytes, at));
+        for (int j = 0; j < 16; j++) {
+            int packed = bytes[at + 2 + j] & 0xFF;
+            dst[dstOff + j] = ((packed & 0x0F) - 8) * d;
+            dst[dstOff + j + 16] = ((packed >>> 4) - 8) * d;
+        }
     }
 }

@@ -6,7 +6,7 @@ import dev.mixtape.engine.quant.QuantizedMatrix;
 
 /**
  * The products of a few activation rows with a {@link QuantizedMatrix}, each block decoded once in
- * registers where the format has a SIMD kernel (Q8_0, Q4_0, Q4_K, Q6_K with the Vector API) and by its
+ * registers where the format has a SIMD kernel (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K with the Vector API) and by its
  * {@link BlockFormat} in plain loops otherwise. Single-threaded over the range given; the caller
  * splits rows (or blocks of columns) between threads.
  *
@@ -58,6 +58,9 @@ public final class QuantizedProducts {
         if (format == BlockFormats.Q4_K) {
             return SimdKernels.Q4_K;
         }
+        if (format == BlockFormats.Q5_K) {
+            return SimdKernels.Q5_K;
+        }
         if (format == BlockFormats.Q6_K) {
             return SimdKernels.Q6_K;
         }
@@ -69,6 +72,7 @@ public final class QuantizedProducts {
         static final QuantizedGemv Q8_0 = new SimdQ8_0Gemv();
         static final QuantizedGemv Q4_0 = new SimdQ4_0Gemv();
         static final QuantizedGemv Q4_K = new SimdQ4_KGemv();
+        static final QuantizedGemv Q5_K = new SimdQ5_KGemv();
         static final QuantizedGemv Q6_K = new SimdQ6_KGemv();
     }
 }

@@ -1,5 +1,7 @@
 package dev.mixtape.engine.vector;
 
+import dev.mixtape.engine.BatchInvariantProducts;
+import dev.mixtape.engine.FrozenWeights;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -20,6 +22,11 @@ import jdk.incubator.vector.VectorSpecies;
  * in the same order, the same scalar tail into lane 0, the same lane fold), so every output is bit
  * for bit what the one-row product gives: a row's result does not depend on which rows share its
  * product. That is what lets a server batch requests without changing their greedy output.
+ *
+ * <p>Inside {@link BatchInvariantProducts#run(int, FrozenWeights, java.util.function.Supplier)}, four
+ * rows or more against one of the frozen weights take {@link SimdPanelGemv} instead (the same sums,
+ * from a copy of the weights laid out for many rows), this kernel doing the columns left at either
+ * end of the range that do not fill a panel.
  */
 final class SimdRowPairGemv implements Gemv {
     private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
@@ -33,6 +40,23 @@ final class SimdRowPairGemv implements Gemv {
             oneRow.rowsTimesTransposed(m, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, fromCol, toCol);
             return;
         }
+        FrozenWeights frozen = BatchInvariantProducts.frozenWeights();
+        if (frozen != null && m >= SimdPanelGemv.ROWS && k >= SimdPanelGemv.MIN_K) {
+            int panelsFrom = Math.ceilDiv(fromCol, SimdPanelGemv.PANEL) * SimdPanelGemv.PANEL;
+            int panelsTo = toCol / SimdPanelGemv.PANEL * SimdPanelGemv.PANEL;
+            if (panelsFrom < panelsTo && SimdPanelGemv.rowsTimesTransposed(frozen, m, k, a, aOff, lda, b, bOff, ldb,
+                    c, cOff, ldc, accumulate, panelsFrom, panelsTo)) {
+                pairs(m, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, fromCol, panelsFrom);
+                pairs(m, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, panelsTo, toCol);
+                return;
+            }
+        }
+        pairs(m, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, fromCol, toCol);
+    }
+
+    /** Columns {@code fromCol..toCol-1} by the row-pair kernel. */
+    private void pairs(int m, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                       float[] c, int cOff, int ldc, boolean accumulate, int fromCol, int toCol) {
         float[] lanes = new float[8 * S.length()];
         float[] sums = new float[8];
         int quarter = (toCol - fromCol) / 4;

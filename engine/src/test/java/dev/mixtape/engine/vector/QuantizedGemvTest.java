@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The quantised products against dequantise-then-multiply in plain double loops, for every block
- * format through {@link QuantizedProducts} (the SIMD kernels of Q8_0, Q4_0, Q4_K and Q6_K, the plain-loop
+ * format through {@link QuantizedProducts} (the SIMD kernels of Q8_0, Q4_0, Q4_K, Q5_K and Q6_K, the plain-loop
  * kernel for the others) and for every format through the plain-loop kernel itself. Random blocks
  * exercise every nibble, high bit and scale; offsets, row lengths wider than the matrix, row and
  * block ranges that split the work, and accumulation are all exercised, so a lane or block read from
@@ -29,8 +29,8 @@ class QuantizedGemvTest {
 
     @ParameterizedTest(name = "{0} m={1} rows={2} blocks/row={3}")
     @CsvSource({"Q8_0, 1, 37, 9", "Q8_0, 3, 11, 24", "Q4_0, 1, 37, 9", "Q4_0, 4, 11, 24", "Q4_K, 1, 13, 3",
-            "Q4_K, 2, 7, 4", "Q4_K, 3, 37, 2", "Q4_1, 2, 9, 5", "Q5_0, 1, 9, 5", "Q5_1, 3, 9, 5", "Q5_K, 2, 5, 2", "Q6_K, 2, 5, 3",
-            "Q6_K, 1, 9, 4"})
+            "Q4_K, 2, 7, 4", "Q4_K, 3, 37, 2", "Q4_1, 2, 9, 5", "Q5_0, 1, 9, 5", "Q5_1, 3, 9, 5", "Q5_K, 2, 5, 2", "Q5_K, 1, 13, 3",
+            "Q5_K, 3, 37, 2", "Q6_K, 2, 5, 3", "Q6_K, 1, 9, 4"})
     void decodingProductMatchesDequantiseThenMultiply(String name, int m, int rows, int blocksPerRow) {
         BlockFormat format = BlockFormats.named(name);
         for (QuantizedGemv kernel : new QuantizedGemv[] {QuantizedProducts.kernelFor(format), new ScalarQuantizedGemv()}) {
@@ -113,14 +113,14 @@ class QuantizedGemvTest {
     }
 
     /**
-     * The Q8_0, Q4_0, Q4_K and Q6_K decoding kernels read their blocks from the heap array behind the segment,
+     * The Q8_0, Q4_0, Q4_K, Q5_K and Q6_K decoding kernels read their blocks from the heap array behind the segment,
      * from where the segment starts in it; a segment elsewhere (native memory, as a file's mapping is)
      * takes the plain-loop kernel. Blocks placed 7 bytes into a larger array, with other blocks before
      * and after, and the same blocks in native memory give the dequantised product: a kernel that
      * read the array from its start, or that read native memory as an array, would not.
      */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    @CsvSource({"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void blocksInsideALargerArrayOrOutsideTheHeapGiveTheSameProduct(String name) {
         BlockFormat format = BlockFormats.named(name);
         SplittableRandom random = new SplittableRandom(17);
@@ -154,11 +154,12 @@ class QuantizedGemvTest {
         }
     }
 
-    /** With the Vector API, the formats of quantised GGUFs in common use (Q4_K_M: Q4_K and Q6_K) run on SIMD kernels. */
+    /** With the Vector API, the formats of quantised GGUFs in common use (Q4_K_M: Q4_K and Q6_K; Q5_K_M: Q5_K and Q6_K) run on SIMD kernels. */
     @Test
-    void q8_0Q4_0Q4_KAndQ6_KHaveSimdKernels() {
+    void q8_0Q4_0Q4_KQ5_KAndQ6_KHaveSimdKernels() {
         if (VectorSupport.available()) {
-            for (BlockFormat format : new BlockFormat[] {BlockFormats.Q8_0, BlockFormats.Q4_0, BlockFormats.Q4_K, BlockFormats.Q6_K}) {
+            for (BlockFormat format : new BlockFormat[] {BlockFormats.Q8_0, BlockFormats.Q4_0, BlockFormats.Q4_K, BlockFormats.Q5_K,
+                    BlockFormats.Q6_K}) {
                 assertTrue(QuantizedProducts.hasSimdKernel(format), format.name());
             }
         }
