@@ -119,13 +119,27 @@ public final class SafetensorsFile implements AutoCloseable {
     public float[] readFloats(String name) {
         TensorInfo info = info(name);
         MemorySegment bytes = bytesOf(info);
-        return switch (info.dtype()) {
+        float[] values = switch (info.dtype()) {
             case F32 -> copyF32(bytes, arrayLength(info));
             case F16 -> widenF16(bytes, arrayLength(info));
             case BF16 -> widenBf16(bytes, arrayLength(info));
             default -> throw new SafetensorsException(path, name, "is " + info.dtype()
                     + "; floats can be read from F32, F16 and BF16 tensors" + integerHint(info.dtype()));
         };
+        giveBack(bytes);
+        return values;
+    }
+
+    /**
+     * Takes a tensor's pages of the mapping out of this process's resident memory once its elements
+     * have been copied out (they stay mapped, and are read from the file again if asked for again), so
+     * that loading a model holds the tensor being read rather than every tensor read so far: a
+     * checkpoint quantised while it loads never has the whole f32 file resident beside its blocks.
+     */
+    private static void giveBack(MemorySegment bytes) {
+        if (bytes.isMapped() && bytes.byteSize() > 0) {
+            bytes.unload();
+        }
     }
 
     private static float[] copyF32(MemorySegment bytes, int count) {
@@ -167,6 +181,7 @@ public final class SafetensorsFile implements AutoCloseable {
         if (info.dtype() == SafetensorsDtype.I32) {
             int[] values = new int[arrayLength(info)];
             MemorySegment.copy(bytes, I32_LE, 0, values, 0, values.length);
+            giveBack(bytes);
             return values;
         }
         if (info.dtype() == SafetensorsDtype.I64) {
@@ -179,6 +194,7 @@ public final class SafetensorsFile implements AutoCloseable {
                 }
                 values[i] = (int) value;
             }
+            giveBack(bytes);
             return values;
         }
         throw new SafetensorsException(path, name, "is " + info.dtype() + "; ints can be read from I32 and I64 tensors");
@@ -191,6 +207,7 @@ public final class SafetensorsFile implements AutoCloseable {
         if (info.dtype() == SafetensorsDtype.I64) {
             long[] values = new long[arrayLength(info)];
             MemorySegment.copy(bytes, I64_LE, 0, values, 0, values.length);
+            giveBack(bytes);
             return values;
         }
         if (info.dtype() == SafetensorsDtype.I32) {
@@ -198,6 +215,7 @@ public final class SafetensorsFile implements AutoCloseable {
             for (int i = 0; i < values.length; i++) {
                 values[i] = bytes.getAtIndex(I32_LE, i);
             }
+            giveBack(bytes);
             return values;
         }
         throw new SafetensorsException(path, name, "is " + info.dtype() + "; longs can be read from I64 and I32 tensors");
