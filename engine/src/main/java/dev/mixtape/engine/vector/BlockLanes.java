@@ -93,4 +93,25 @@ final class BlockLanes {
     static float half(byte[] bytes, int offset) {
         return Float.float16ToFloat((short) HALF_IN_ARRAY.get(bytes, offset));
     }
+
+    /**
+     * Each activation row's sums over consecutive runs of {@code sub} of its {@code cols} elements,
+     * row {@code i}'s run {@code s} at {@code [i·(cols/sub) + s]}: what a K-quant block's minimums are
+     * multiplied by (a value is {@code d·scale·q − dmin·min}, so over a sub-block
+     * {@code Σ x·value = d·scale·Σ x·q − dmin·min·Σ x}).
+     */
+    static float[] subBlockSums(int m, float[] x, int xOff, int ldx, int cols, int sub) {
+        int runs = cols / sub;
+        float[] sums = new float[m * runs];
+        for (int i = 0; i < m; i++) {
+            for (int s = 0; s < runs; s++) {
+                float sum = 0;
+                for (int j = 0; j < sub; j++) {
+                    sum += x[xOff + i * ldx + s * sub + j];
+                }
+                sums[i * runs + s] = sum;
+            }
+        }
+        return sums;
+    }
 }

@@ -33,16 +33,7 @@ final class SimdQ4_KGemv implements QuantizedGemv {
     public void timesTransposed(int m, float[] x, int xOff, int ldx, QuantizedMatrix w, float[] y, int yOff, int ldy,
                                 boolean accumulate, int fromRow, int toRow) {
         int subBlocks = w.cols() / SUB;
-        float[] xSums = new float[m * subBlocks];
-        for (int i = 0; i < m; i++) {
-            for (int s = 0; s < subBlocks; s++) {
-                float sum = 0;
-                for (int j = 0; j < SUB; j++) {
-                    sum += x[xOff + i * ldx + s * SUB + j];
-                }
-                xSums[i * subBlocks + s] = sum;
-            }
-        }
+        float[] xSums = BlockLanes.subBlockSums(m, x, xOff, ldx, w.cols(), SUB);
         HeapBlocks heap = HeapBlocks.of(w.blocks());
         if (heap == null) {
             for (int r = fromRow; r < toRow; r++) {
