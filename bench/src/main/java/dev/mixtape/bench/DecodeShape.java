@@ -21,6 +21,12 @@ record DecodeShape(String key, String description, LlamaConfig config) {
             new DecodeShape("stories110M", "stories110M (768, 12 layers, vocab 32000)",
                     new LlamaConfig(768, 2048, 12, 12, 12, 64, 32000, 1024, 1e-5, 10000, null, true, 1, 2)));
 
+    /** The shape whose {@link #key()} is {@code key}. */
+    static DecodeShape named(String key) {
+        return ALL.stream().filter(shape -> shape.key().equals(key)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "--shape: unknown shape '" + key + "' (expected one of " + ALL.stream().map(DecodeShape::key).toList() + ")"));
+    }
+
     /** The vocabulary size every shape shares, which one tokenizer file serves. */
     static final int VOCAB_SIZE = 32000;
 }

@@ -9,6 +9,8 @@ import dev.mixtape.models.llama.Llama;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -33,25 +35,30 @@ public final class DecodeTable {
 
     /**
      * Runs the table; {@code --quick} decodes fewer tokens, {@code --llama2c PATH} times llama2.c's
-     * {@code run} binary at PATH on the f32 rows' shapes and thread counts ({@link Llama2cBaseline}).
+     * {@code run} binary at PATH on the f32 rows' shapes and thread counts ({@link Llama2cBaseline});
+     * {@code --shape KEY}, {@code --weights LIST} and {@code --threads LIST} narrow the table to some of
+     * its rows (for example {@code --shape stories15M --weights f32 --threads 2}).
      */
     public static void main(String[] args) throws IOException, InterruptedException {
         boolean quick = false;
         Path llama2c = null;
+        List<DecodeShape> shapes = DecodeShape.ALL;
+        List<DType> weightTypes = List.of(DType.F32, DType.BF16, DType.Q8_0, DType.Q4_0);
+        int[] threadCounts = {1, 2};
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
-                case "--llama2c" -> {
-                    if (i + 1 == args.length) {
-                        throw new IllegalArgumentException("--llama2c needs the path of llama2.c's run binary");
-                    }
-                    llama2c = Path.of(args[++i]);
-                }
-                default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "' (expected --quick, --llama2c PATH)");
+                case "--llama2c" -> llama2c = Path.of(value(args, i++));
+                case "--shape" -> shapes = List.of(DecodeShape.named(value(args, i++)));
+                case "--weights" -> weightTypes = Arrays.stream(value(args, i++).split(","))
+                        .map(name -> weightType(name.strip())).toList();
+                case "--threads" -> threadCounts = Arrays.stream(value(args, i++).split(","))
+                        .mapToInt(count -> threadCount(count.strip())).toArray();
+                default -> throw new IllegalArgumentException("unknown argument '" + args[i]
+                        + "' (expected --quick, --llama2c PATH, --shape KEY, --weights LIST, --threads LIST)");
             }
         }
         int tokens = quick ? 64 : 256;
-        int[] threadCounts = {1, 2};
         try (RandomLlama2cFiles files = new RandomLlama2cFiles(DecodeShape.VOCAB_SIZE)) {
             Llama2cBaseline baseline = llama2c == null ? null : new Llama2cBaseline(llama2c, files);
             System.out.println(Host.describe() + " " + LocalDate.now() + ".");
@@ -59,16 +66,48 @@ public final class DecodeTable {
             System.out.println("| model shape | weights | threads | warm-up runs | tokens | weight MB per token | read GB/s "
                     + "| bandwidth ceiling tok/s | gen tok/s | of ceiling | llama2.c run.c tok/s |");
             System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-            for (DecodeShape shape : DecodeShape.ALL) {
+            for (DecodeShape shape : shapes) {
                 Path checkpoint = baseline == null ? null
                         : files.checkpoint(shape.key(), shape.config(), shape.config().maxPositions(), 1);
-                for (DType weights : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.Q4_0}) {
+                for (DType weights : weightTypes) {
                     for (int threads : threadCounts) {
                         printRow(shape, weights, threads, tokens, weights == DType.F32 ? baseline : null, checkpoint);
                     }
                 }
             }
         }
+    }
+
+    /** The value after option {@code args[i]}. */
+    private static String value(String[] args, int i) {
+        if (i + 1 == args.length) {
+            throw new IllegalArgumentException(args[i] + " needs a value");
+        }
+        return args[i + 1];
+    }
+
+    /** A weight type the table has rows for, by its lower-case name. */
+    private static DType weightType(String name) {
+        for (DType type : new DType[] {DType.F32, DType.BF16, DType.Q8_0, DType.Q4_0}) {
+            if (type.name().equalsIgnoreCase(name)) {
+                return type;
+            }
+        }
+        throw new IllegalArgumentException("--weights: unknown weight type '" + name + "' (expected f32, bf16, q8_0, q4_0)");
+    }
+
+    /** A thread count of at least one. */
+    private static int threadCount(String text) {
+        int count;
+        try {
+            count = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            count = 0;
+        }
+        if (count < 1) {
+            throw new IllegalArgumentException("--threads: '" + text + "' is not a thread count of at least 1");
+        }
+        return count;
     }
 
     /** Measures and prints one row; with a baseline, times run.c on {@code checkpoint} right after. */
