@@ -74,7 +74,7 @@ public interface Backend {
 
     /**
      * The optional fused kernel {@code kind} ({@link MatmulLowRankEpilogue}, {@link FusedCausalAttention},
-     * {@link FusedLinearCrossEntropy}, {@link FusedOptimizerSteps}) if this backend has one, else empty; an op that finds none composes
+     * {@link FusedLinearCrossEntropy}, {@link FusedOptimizerSteps}, {@link SharedInputProducts}) if this backend has one, else empty; an op that finds none composes
      * the result from the primitives of this interface. The default offers the capabilities this
      * backend implements.
      */

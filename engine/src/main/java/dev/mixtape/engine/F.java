@@ -18,6 +18,15 @@ public final class F {
     }
 
     /**
+     * {@code x·Wᵢᵀ} for each weight {@code [outᵢ, in]}, the same values as {@link #linear} without a
+     * bias gives for each: with gradients off, one job on backends with {@link SharedInputProducts}
+     * (a decoding step's query, key and value projections hand their work to the threads once).
+     */
+    public static Tensor[] linears(Tensor x, Tensor... weights) {
+        return LinearsOp.apply(x, weights);
+    }
+
+    /**
      * {@code x·Wᵀ + scale·(updateInput·downᵀ)·upᵀ} for {@code x, updateInput [..., in]}, a weight
      * {@code [out, in]}, {@code down [r, in]} and {@code up [out, r]}: a linear layer with a low-rank
      * term beside it (what a LoRA adapter adds), fused so that the term is added as the products are

@@ -1,6 +1,7 @@
 package dev.mixtape.engine.vector;
 
 import dev.mixtape.engine.BatchInvariantProducts;
+import dev.mixtape.engine.DType;
 import dev.mixtape.engine.Shapes;
 import dev.mixtape.engine.Tensor;
 
@@ -53,6 +54,11 @@ final class MatmulDispatch {
                 : null;
         this.gemv = VectorSupport.available() ? VectorSupport.simdGemv() : new ScalarGemv();
         this.bf16Gemv = VectorSupport.available() ? VectorSupport.simdBf16Gemv() : new ScalarBf16Gemv();
+    }
+
+    /** The kernel of few-rows f32 products ({@link FewQueryAttention} runs attention's products with it). */
+    Gemv gemv() {
+        return gemv;
     }
 
     private Tensor widenedWeight(Tensor t) {
@@ -150,6 +156,60 @@ final class MatmulDispatch {
             sgemm.release(right);
         }
         return true;
+    }
+
+    /**
+     * {@code x·weights[i]ᵀ} for each weight ({@link dev.mixtape.engine.SharedInputProducts}) as one few-rows
+     * product over the weights' columns one after another: cut into chunks as a single product of that
+     * many columns would be ({@link #fewRowsChunks}), a chunk that crosses from one weight into the next
+     * running each part with its own weight. Each part is the call {@link #fewRows} makes for those
+     * columns, so every output equals its product computed alone. Null (declined) where that product
+     * would not take the few-rows kernel: more rows than {@link #rowByRowLimit}, or a weight that is not
+     * a row-major f32 matrix.
+     */
+    Tensor[] productsSharingInput(Tensor x, Tensor[] weights) {
+        int k = x.dim(-1);
+        int m = k == 0 ? 0 : x.numel() / k;
+        if (isBf16(x) || QuantizedWeights.isQuantized(x) || !x.isContiguous() || m == 0 || m > rowByRowLimit()) {
+            return null;
+        }
+        int[] starts = new int[weights.length + 1];
+        for (int i = 0; i < weights.length; i++) {
+            Tensor w = weights[i];
+            if (isBf16(w) || QuantizedWeights.isQuantized(w) || !w.isContiguous() || w.rank() != 2 || w.dim(1) != k) {
+                return null;
+            }
+            starts[i + 1] = starts[i] + w.dim(0);
+        }
+        Tensor[] outs = new Tensor[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            int[] shape = x.shape();
+            shape[shape.length - 1] = weights[i].dim(0);
+            outs[i] = Tensor.zeros(owner, DType.F32, shape);
+        }
+        int columns = starts[weights.length];
+        if (columns == 0) {
+            return outs;
+        }
+        float[] a = memory.data(x);
+        int aOff = x.offset();
+        int chunks = fewRowsChunks((long) columns * k * m, parallel.threadsHere());
+        int chunkColumns = Math.ceilDiv(Math.ceilDiv(columns, chunks), 4) * 4;
+        parallel.forChunks(columns, chunkColumns, (from, to) -> {
+            int w = 0;
+            for (int column = from; column < to; ) {
+                while (column >= starts[w + 1]) {
+                    w++;
+                }
+                int first = column - starts[w];
+                int last = Math.min(starts[w + 1], to) - starts[w];
+                int n = starts[w + 1] - starts[w];
+                gemv.rowsTimesTransposed(m, k, a, aOff, k, memory.data(weights[w]), weights[w].offset(), k,
+                        memory.data(outs[w]), outs[w].offset(), n, false, first, last);
+                column = starts[w] + last;
+            }
+        });
+        return outs;
     }
 
     /**

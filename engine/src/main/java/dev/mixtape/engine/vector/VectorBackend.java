@@ -10,6 +10,7 @@ import dev.mixtape.engine.FusedOptimizerSteps;
 import dev.mixtape.engine.MatmulLowRankEpilogue;
 import dev.mixtape.engine.RopeLayout;
 import dev.mixtape.engine.ScalarOp;
+import dev.mixtape.engine.SharedInputProducts;
 import dev.mixtape.engine.Shapes;
 import dev.mixtape.engine.StepMemory;
 import dev.mixtape.engine.Storage;
@@ -30,7 +31,7 @@ import java.util.function.Supplier;
  * jdk.incubator.vector} it runs the same algorithms on scalar loops and says so once in the log.
  */
 public final class VectorBackend implements Backend, MatmulLowRankEpilogue, FusedCausalAttention, FusedLinearCrossEntropy,
-        FusedOptimizerSteps, BlockWeights, AutoCloseable {
+        FusedOptimizerSteps, BlockWeights, SharedInputProducts, AutoCloseable {
     /** Rows smaller than this many elements per task are not worth a thread hop. */
     static final int MIN_ELEMENTS_PER_TASK = 1 << 14;
 
@@ -40,6 +41,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
     private final LinearCrossEntropy linearCrossEntropy;
     private final TiledLinearCrossEntropy tiledLinearCrossEntropy;
     private final FusedAttention attention;
+    private final FewQueryAttention fewQueryAttention;
     private final VectorMemory memory;
     private final Bf16Conversion conversion;
     private final QuantizedWeights quantized;
@@ -59,6 +61,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
         this.conversion = new Bf16Conversion(this, memory);
         this.quantized = new QuantizedWeights(this, parallel, sgemm);
         this.products = new MatmulDispatch(this, parallel, memory, conversion, quantized, sgemm);
+        this.fewQueryAttention = new FewQueryAttention(parallel, kernels, products.gemv());
     }
 
     /** Whether this backend runs Vector API kernels (false: scalar fallback). */
@@ -355,6 +358,11 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
         return products.matmulPlusLowRank(a, b, transB, low, lowB, transLowB, out);
     }
 
+    @Override
+    public Tensor[] productsSharingInput(Tensor x, Tensor[] weights) {
+        return products.productsSharingInput(x, weights);
+    }
+
     // ---- fused kernels ----------------------------------------------------------------------------
 
     @Override
@@ -475,13 +483,19 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
     }
 
     /**
-     * Through {@link FusedAttention} where every operand is f32 and a stack of row-major matrices and
-     * there are more query rows than a few-rows product has (training, prompts); otherwise (decoding,
-     * a bf16 cache) declined, for the op's blockwise products, whose few-rows path reads the keys
-     * where they are.
+     * Where every operand is f32 and a stack of row-major matrices: through {@link FewQueryAttention}
+     * when there are at most a few-rows product's query rows (decoding) and no probabilities are asked
+     * for, through {@link FusedAttention} when there are more (training, prompts); otherwise (a bf16
+     * cache) declined, for the op's blockwise products.
      */
     @Override
     public boolean causalAttention(Tensor q, Tensor k, Tensor v, int seq, int positionOffset, Tensor probabilities, Tensor out) {
+        if (probabilities == null && q.dim(2) <= Gemv.MAX_ROWS && isStackOfRows(q) && isStackOfRows(k) && isStackOfRows(v)
+                && isStackOfRows(out)) {
+            fewQueryAttention.forward(attentionShape(q, k, seq, positionOffset), stack("q", q), stack("k", k), stack("v", v),
+                    stack("out", out));
+            return true;
+        }
         if (!fusedAttentionTakes(q, k, v, probabilities, out)) {
             return false;
         }

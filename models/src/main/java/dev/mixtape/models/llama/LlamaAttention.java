@@ -49,9 +49,10 @@ final class LlamaAttention extends Module {
     Tensor forward(Tensor x, RopeTable rope, KvCache.Layer cache) {
         int seq = x.dim(1);
         int position = cache.length();
-        Tensor q = F.rope(heads(projection("q_proj").forward(x), 1, seq, config.heads()), rope, position);
-        Tensor k = F.rope(heads(projection("k_proj").forward(x), 1, seq, config.kvHeads()), rope, position);
-        Tensor v = heads(projection("v_proj").forward(x), 1, seq, config.kvHeads());
+        Tensor[] qkv = SharedInputLayers.forward(x, projection("q_proj"), projection("k_proj"), projection("v_proj"));
+        Tensor q = F.rope(heads(qkv[0], 1, seq, config.heads()), rope, position);
+        Tensor k = F.rope(heads(qkv[1], 1, seq, config.kvHeads()), rope, position);
+        Tensor v = heads(qkv[2], 1, seq, config.kvHeads());
         cache.append(k, v);
         return projection("o_proj").forward(merge(F.causalAttention(q, cache.keys(), cache.values(), position), 1, seq));
     }

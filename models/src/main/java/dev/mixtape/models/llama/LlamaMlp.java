@@ -17,7 +17,8 @@ final class LlamaMlp extends Module {
     }
 
     Tensor forward(Tensor x) {
-        return projection("down_proj").forward(F.swiglu(projection("gate_proj").forward(x), projection("up_proj").forward(x)));
+        Tensor[] gateAndUp = SharedInputLayers.forward(x, projection("gate_proj"), projection("up_proj"));
+        return projection("down_proj").forward(F.swiglu(gateAndUp[0], gateAndUp[1]));
     }
 
     /** The projection registered as {@code name}: a Linear, or an adapter that replaced it. */

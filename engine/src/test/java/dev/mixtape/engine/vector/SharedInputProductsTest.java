@@ -1,0 +1,120 @@
+package dev.mixtape.engine.vector;
+
+import dev.mixtape.engine.DType;
+import dev.mixtape.engine.F;
+import dev.mixtape.engine.Grad;
+import dev.mixtape.engine.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * {@link VectorBackend#productsSharingInput}, several products of one input run as one job: on 1, 2
+ * and 3 threads every output equals, bit for bit, the product of its weight alone through
+ * {@link VectorBackend#matmul} on one thread, for weight sizes whose chunks cross from one weight into
+ * the next at odd columns. A chunk that computes a column with the wrong weight, writes it into the
+ * wrong output or at the wrong place, or leaves one unwritten, makes the comparison fail. Operands the
+ * few-rows kernels do not take are declined (null), and {@link F#linears} then still gives
+ * {@link F#linear}'s values.
+ */
+class SharedInputProductsTest {
+    private static VectorBackend one;
+    private static VectorBackend two;
+    private static VectorBackend three;
+
+    @BeforeAll
+    static void start() {
+        one = new VectorBackend(1);
+        two = new VectorBackend(2);
+        three = new VectorBackend(3);
+    }
+
+    @AfterAll
+    static void stop() {
+        one.close();
+        two.close();
+        three.close();
+    }
+
+    @ParameterizedTest(name = "m={0} k={1} n={2}")
+    @CsvSource({
+            "1, 288, '288,288,288'",
+            "1, 288, '768,768'",
+            "1, 96, '13,250,7,1001'",
+            "3, 64, '301,5,1200'",
+            "4, 200, '0,999,1'"})
+    void everyOutputIsItsProductAloneOnEveryThreadCount(int m, int k, String columns) {
+        int[] ns = Arrays.stream(columns.split(",")).mapToInt(Integer::parseInt).toArray();
+        SplittableRandom random = new SplittableRandom(31L * k + m + ns.length);
+        float[] x = randoms(random, m * k);
+        float[][] weights = Arrays.stream(ns).mapToObj(n -> randoms(random, n * k)).toArray(float[][]::new);
+        for (VectorBackend team : new VectorBackend[] {one, two, three}) {
+            Tensor input = Tensor.of(team, x, 1, m, k);
+            Tensor[] ws = new Tensor[ns.length];
+            for (int i = 0; i < ns.length; i++) {
+                ws[i] = Tensor.of(team, weights[i], ns[i], k);
+            }
+            Tensor[] outs = team.productsSharingInput(input, ws);
+            assertNotNull(outs, "declined on " + team.threads() + " threads");
+            for (int i = 0; i < ns.length; i++) {
+                assertArrayEquals(new int[] {1, m, ns[i]}, outs[i].shape());
+                float[] alone = alone(x, weights[i], m, ns[i], k);
+                float[] together = outs[i].toFloatArray();
+                for (int cell = 0; cell < alone.length; cell++) {
+                    assertEquals(Float.floatToIntBits(alone[cell]), Float.floatToIntBits(together[cell]),
+                            "weight " + i + ", output " + cell + " on " + team.threads() + " threads");
+                }
+            }
+        }
+    }
+
+    @Test
+    void moreRowsThanTheFewRowsKernelsTakeAreDeclinedAndLinearsStillGivesLinearsValues() {
+        SplittableRandom random = new SplittableRandom(7);
+        int m = 40;
+        int k = 32;
+        Tensor x = Tensor.of(two, randoms(random, m * k), m, k);
+        Tensor first = Tensor.of(two, randoms(random, 24 * k), 24, k);
+        Tensor second = Tensor.of(two, randoms(random, 8 * k), 8, k);
+        assertNull(two.productsSharingInput(x, new Tensor[] {first, second}));
+        try (var scope = Grad.off()) {
+            Tensor[] outs = F.linears(x, first, second);
+            assertArrayEquals(F.linear(x, first, null).toFloatArray(), outs[0].toFloatArray());
+            assertArrayEquals(F.linear(x, second, null).toFloatArray(), outs[1].toFloatArray());
+        }
+    }
+
+    @Test
+    void aBf16WeightIsDeclined() {
+        SplittableRandom random = new SplittableRandom(11);
+        Tensor x = Tensor.of(two, randoms(random, 64), 1, 64);
+        Tensor f32 = Tensor.of(two, randoms(random, 16 * 64), 16, 64);
+        Tensor bf16 = Tensor.of(two, randoms(random, 16 * 64), 16, 64).to(DType.BF16);
+        assertNull(two.productsSharingInput(x, new Tensor[] {f32, bf16}));
+    }
+
+    /** {@code x [m, k] · wᵀ} for {@code w [n, k]} through the backend's own matmul on one thread. */
+    private static float[] alone(float[] x, float[] w, int m, int n, int k) {
+        Tensor out = Tensor.zeros(one, DType.F32, m, n);
+        one.matmul(Tensor.of(one, x, m, k), false, Tensor.of(one, w, n, k), true, out, false);
+        return out.toFloatArray();
+    }
+
+    private static float[] randoms(SplittableRandom random, int size) {
+        float[] values = new float[size];
+        for (int i = 0; i < size; i++) {
+            values[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return values;
+    }
+}
