@@ -162,21 +162,24 @@ final class MatmulDispatch {
      * {@code x·weights[i]ᵀ} for each weight ({@link dev.mixtape.engine.SharedInputProducts}) as one few-rows
      * product over the weights' columns one after another: cut into chunks as a single product of that
      * many columns would be ({@link #fewRowsChunks}), a chunk that crosses from one weight into the next
-     * running each part with its own weight. Each part is the call {@link #fewRows} makes for those
-     * columns, so every output equals its product computed alone. Null (declined) where that product
-     * would not take the few-rows kernel: more rows than {@link #rowByRowLimit}, or a weight that is not
-     * a row-major f32 matrix.
+     * running each part with its own weight. Each part is the call {@link #fewRows} (f32 weights) or
+     * {@link #fewRowsBf16} (bf16 weights, x prepared once for all) makes for those columns, so every
+     * output equals its product computed alone. Null (declined) where that product would not take the
+     * few-rows kernels: more rows than {@link #rowByRowLimit}, a block-format weight, f32 and bf16 weights
+     * mixed, a weight that is not a row-major matrix.
      */
     Tensor[] productsSharingInput(Tensor x, Tensor[] weights) {
         int k = x.dim(-1);
         int m = k == 0 ? 0 : x.numel() / k;
-        if (isBf16(x) || QuantizedWeights.isQuantized(x) || !x.isContiguous() || m == 0 || m > rowByRowLimit()) {
+        if (isBf16(x) || QuantizedWeights.isQuantized(x) || !x.isContiguous() || m == 0 || m > rowByRowLimit()
+                || weights.length == 0) {
             return null;
         }
+        boolean bf16 = isBf16(weights[0]);
         int[] starts = new int[weights.length + 1];
         for (int i = 0; i < weights.length; i++) {
             Tensor w = weights[i];
-            if (isBf16(w) || QuantizedWeights.isQuantized(w) || !w.isContiguous() || w.rank() != 2 || w.dim(1) != k) {
+            if (isBf16(w) != bf16 || QuantizedWeights.isQuantized(w) || !w.isContiguous() || w.rank() != 2 || w.dim(1) != k) {
                 return null;
             }
             starts[i + 1] = starts[i] + w.dim(0);
@@ -193,6 +196,7 @@ final class MatmulDispatch {
         }
         float[] a = memory.data(x);
         int aOff = x.offset();
+        float[] prepared = bf16 ? bf16Gemv.prepare(m, k, a, aOff, k) : null;
         int chunks = fewRowsChunks((long) columns * k * m, parallel.threadsHere());
         int chunkColumns = Math.ceilDiv(Math.ceilDiv(columns, chunks), 4) * 4;
         parallel.forChunks(columns, chunkColumns, (from, to) -> {
@@ -204,8 +208,13 @@ final class MatmulDispatch {
                 int first = column - starts[w];
                 int last = Math.min(starts[w + 1], to) - starts[w];
                 int n = starts[w + 1] - starts[w];
-                gemv.rowsTimesTransposed(m, k, a, aOff, k, memory.data(weights[w]), weights[w].offset(), k,
-                        memory.data(outs[w]), outs[w].offset(), n, false, first, last);
+                Tensor weight = weights[w];
+                float[] c = memory.data(outs[w]);
+                if (bf16) {
+                    bf16Gemv.rowsTimesTransposed(m, k, prepared, memory.bf16(weight), weight.offset(), k, c, 0, n, false, first, last);
+                } else {
+                    gemv.rowsTimesTransposed(m, k, a, aOff, k, memory.data(weight), weight.offset(), k, c, 0, n, false, first, last);
+                }
                 column = starts[w] + last;
             }
         });

@@ -22,9 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * {@link VectorBackend#productsSharingInput}, several products of one input run as one job: on 1, 2
  * and 3 threads every output equals, bit for bit, the product of its weight alone through
  * {@link VectorBackend#matmul} on one thread, for weight sizes whose chunks cross from one weight into
- * the next at odd columns. A chunk that computes a column with the wrong weight, writes it into the
- * wrong output or at the wrong place, or leaves one unwritten, makes the comparison fail. Operands the
- * few-rows kernels do not take are declined (null), and {@link F#linears} then still gives
+ * the next at odd columns, with f32 weights and with bf16 weights. A chunk that computes a column
+ * with the wrong weight, writes it into the wrong output or at the wrong place, or leaves one
+ * unwritten, makes the comparison fail. Operands the few-rows kernels do not take (too many rows,
+ * f32 and bf16 weights mixed) are declined (null), and {@link F#linears} then still gives
  * {@link F#linear}'s values.
  */
 class SharedInputProductsTest {
@@ -95,12 +96,30 @@ class SharedInputProductsTest {
     }
 
     @Test
-    void aBf16WeightIsDeclined() {
+    void bf16WeightsGiveTheirProductsAloneAndMixedWithF32AreDeclined() {
         SplittableRandom random = new SplittableRandom(11);
-        Tensor x = Tensor.of(two, randoms(random, 64), 1, 64);
-        Tensor f32 = Tensor.of(two, randoms(random, 16 * 64), 16, 64);
-        Tensor bf16 = Tensor.of(two, randoms(random, 16 * 64), 16, 64).to(DType.BF16);
-        assertNull(two.productsSharingInput(x, new Tensor[] {f32, bf16}));
+        int k = 96;
+        float[] x = randoms(random, k);
+        float[] first = randoms(random, 301 * k);
+        float[] second = randoms(random, 45 * k);
+        for (VectorBackend team : new VectorBackend[] {one, two, three}) {
+            Tensor input = Tensor.of(team, x, 1, k);
+            Tensor[] bf16 = {Tensor.of(team, first, 301, k).to(DType.BF16), Tensor.of(team, second, 45, k).to(DType.BF16)};
+            Tensor[] outs = team.productsSharingInput(input, bf16);
+            assertNotNull(outs, "declined on " + team.threads() + " threads");
+            for (int i = 0; i < bf16.length; i++) {
+                Tensor alone = Tensor.zeros(one, DType.F32, 1, bf16[i].dim(0));
+                one.matmul(Tensor.of(one, x, 1, k), false, bf16[i].to(one), true, alone, false);
+                float[] expected = alone.toFloatArray();
+                float[] together = outs[i].toFloatArray();
+                for (int cell = 0; cell < expected.length; cell++) {
+                    assertEquals(Float.floatToIntBits(expected[cell]), Float.floatToIntBits(together[cell]),
+                            "bf16 weight " + i + ", output " + cell + " on " + team.threads() + " threads");
+                }
+            }
+            Tensor f32 = Tensor.of(team, second, 45, k);
+            assertNull(team.productsSharingInput(input, new Tensor[] {bf16[0], f32}));
+        }
     }
 
     /** {@code x [m, k] · wᵀ} for {@code w [n, k]} through the backend's own matmul on one thread. */
