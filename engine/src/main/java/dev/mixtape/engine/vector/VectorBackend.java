@@ -141,6 +141,11 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
     }
 
     @Override
+    public void recycle(Tensor dead) {
+        memory.recycle(dead);
+    }
+
+    @Override
     public <T> T outsideStep(Supplier<T> make) {
         return memory.outsideStep(make);
     }
