@@ -21,6 +21,7 @@ import dev.mixtape.serve.Server;
 import dev.mixtape.serve.ServerConfig;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -59,6 +60,10 @@ public final class ServeLoadTable {
     static final int PROMPT_TOKENS = 16;
     private static final int[] CLIENTS = {1, 4, 16, 64};
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** JIT compilation time (ms) below which a warm-up round counts as steady state. */
+    private static final long SETTLED_JIT_MS = 200;
+    /** The most warm-up rounds. */
+    private static final int WARM_UP_ROUNDS = 12;
 
     private ServeLoadTable() {
     }
@@ -100,9 +105,7 @@ public final class ServeLoadTable {
                     engine.addAdapter("a" + i, folders.get(i));
                 }
                 try (Server server = Server.start(ServerConfig.builder(Path.of("random")).port(0).build(), engine, ChatTemplate.plain())) {
-                    for (int clients : clientCounts) {
-                        load(server.port(), clients, tokens / 2);
-                    }
+                    warmUp(server.port(), clientCounts, tokens);
                     singleSession(solo, tokens);
                     for (int clients : clientCounts) {
                         Single single = singleSession(solo, tokens);
@@ -129,6 +132,34 @@ public final class ServeLoadTable {
                         percentile(result.firstTokenMs, 0.5),
                         percentile(result.firstTokenMs, 0.99), percentile(result.gapsMs, 0.5), percentile(result.gapsMs, 0.99));
             }
+            System.out.println();
+            System.out.println("Process CPU ms per generated token by thread:");
+            for (Row row : rows) {
+                System.out.printf(Locale.ROOT, "- %d product rows, %d clients: %s%n", row.productRows(), row.clients(),
+                        ThreadCpuShares.perToken(row.load().cpuByThread(), row.load().totalTokens()));
+            }
+        }
+    }
+
+    /**
+     * Streams every client count's load (half the tokens) in rounds until a round adds less than
+     * {@link #SETTLED_JIT_MS} of JIT compilation, at most {@link #WARM_UP_ROUNDS} rounds: the table's
+     * figures are then the server's steady state, not the JIT's (the compilers were still busy
+     * with the batched paths 40 seconds into a run, a quarter of the process's CPU).
+     */
+    private static void warmUp(int port, int[] clientCounts, int tokens) throws Exception {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long compiled = jit.getTotalCompilationTime();
+        for (int round = 1; ; round++) {
+            for (int clients : clientCounts) {
+                load(port, clients, tokens / 2);
+            }
+            long now = jit.getTotalCompilationTime();
+            System.out.printf(Locale.ROOT, "warm-up round %d: %d ms of JIT compilation%n", round, now - compiled);
+            if (now - compiled < SETTLED_JIT_MS || round == WARM_UP_ROUNDS) {
+                return;
+            }
+            compiled = now;
         }
     }
 
@@ -201,7 +232,8 @@ public final class ServeLoadTable {
     }
 
     /** The clients' measurements: every generated token's arrival, per client. */
-    private record Load(long totalTokens, double seconds, long cpuNanos, List<Double> firstTokenMs, List<Double> gapsMs) {
+    private record Load(long totalTokens, double seconds, long cpuNanos, Map<String, Long> cpuByThread, List<Double> firstTokenMs,
+                        List<Double> gapsMs) {
         double tokensPerSecond() {
             return totalTokens / seconds;
         }
@@ -218,13 +250,14 @@ public final class ServeLoadTable {
 
     /** {@code clients} streaming completions at once, each of {@code tokens} tokens. */
     private static Load load(int port, int clients, int tokens) throws Exception {
-        HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        HttpClient http = HttpClient.newBuilder().executor(Executors.newCachedThreadPool(Thread.ofPlatform().name("bench-http-", 1).daemon(true).factory())).build();
         List<Double> firstTokens = Collections.synchronizedList(new ArrayList<>());
         List<Double> gaps = Collections.synchronizedList(new ArrayList<>());
         long start = System.nanoTime();
         long cpuStart = processCpuNanos();
+        ThreadCpuShares shares = new ThreadCpuShares(ServeLoadTable::threadKind);
         long total = 0;
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (ExecutorService threads = Executors.newFixedThreadPool(clients, Thread.ofPlatform().name("bench-client-", 1).daemon(true).factory())) {
             List<Future<Integer>> streams = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 int client = c;
@@ -233,8 +266,32 @@ public final class ServeLoadTable {
             for (Future<Integer> stream : streams) {
                 total += stream.get();
             }
+            // Counted while the clients' threads live: an ended thread's CPU time is no longer its own.
+            return new Load(total, (System.nanoTime() - start) / 1e9, processCpuNanos() - cpuStart, shares.sinceStart(), firstTokens, gaps);
         }
-        return new Load(total, (System.nanoTime() - start) / 1e9, processCpuNanos() - cpuStart, firstTokens, gaps);
+    }
+
+    /** The kind of this process's thread {@code name}, for {@link ThreadCpuShares}. */
+    private static String threadKind(String name) {
+        if (name.equals("mixtape-batch-engine")) {
+            return "engine thread";
+        }
+        if (name.startsWith("mixtape-batch-decoder-")) {
+            return "engine helpers";
+        }
+        if (name.startsWith("mixtape-vector-")) {
+            return "kernel team workers";
+        }
+        if (name.startsWith("ForkJoinPool")) {
+            return "server request threads (virtual)";
+        }
+        if (name.startsWith("HTTP-Dispatcher")) {
+            return "server dispatcher";
+        }
+        if (name.startsWith("bench-") || name.startsWith("HttpClient")) {
+            return "bench clients";
+        }
+        return "other (" + name + ")";
     }
 
     /** One client's streamed completion; returns the tokens it received. */
