@@ -23,16 +23,11 @@ import dev.mixtape.serve.ServerConfig;
 import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,9 +45,16 @@ import java.util.concurrent.Future;
  * the clients see them; beside one session decoding alone with an unmerged adapter, the figure a
  * lone request cannot beat, measured just before each row. Runs with products of at most 4 rows
  * and with whole-batch products (64 rows, the default); both give every request a single
- * session's output bit for bit. Before the table every client count streams once (half the tokens):
- * the figures are the server's steady state, not the JIT's (on runs this short, compiling the batched
- * paths took 10-40% of the process's CPU). {@code --step} prints {@link ServeStepTimes} instead.
+ * session's output bit for bit. Before the table every client count streams in warm-up rounds (half
+ * the tokens) until the JIT settles ({@link #warmUp}): the figures are the server's steady state, not
+ * the JIT's (with one warm-up round, compiling the batched paths took 10-40% of the process's CPU).
+ *
+ * <p>The clients run in this JVM, one platform thread each, and read the stream with {@link SseClient}
+ * (a plain socket, the chunked body decoded, a chunk's text found without a JSON parse): on a host of
+ * two cores every client's CPU is taken from the server, and the JDK's HTTP client with Jackson per
+ * event cost about 0.1 ms per token. After the table, the process's CPU per token by thread
+ * ({@link ThreadCpuShares}) shows the server's share (engine, its helpers, the kernel team, the
+ * request threads) apart from the clients' and the JVM's. {@code --step} prints {@link ServeStepTimes} instead.
  */
 public final class ServeLoadTable {
     private static final int ADAPTERS = 8;
@@ -60,6 +62,8 @@ public final class ServeLoadTable {
     static final int PROMPT_TOKENS = 16;
     private static final int[] CLIENTS = {1, 4, 16, 64};
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** What precedes a streamed completion chunk's text. */
+    private static final String TEXT_FIELD = "\"text\":\"";
     /** JIT compilation time (ms) below which a warm-up round counts as steady state. */
     private static final long SETTLED_JIT_MS = 200;
     /** The most warm-up rounds. */
@@ -250,7 +254,6 @@ public final class ServeLoadTable {
 
     /** {@code clients} streaming completions at once, each of {@code tokens} tokens. */
     private static Load load(int port, int clients, int tokens) throws Exception {
-        HttpClient http = HttpClient.newBuilder().executor(Executors.newCachedThreadPool(Thread.ofPlatform().name("bench-http-", 1).daemon(true).factory())).build();
         List<Double> firstTokens = Collections.synchronizedList(new ArrayList<>());
         List<Double> gaps = Collections.synchronizedList(new ArrayList<>());
         long start = System.nanoTime();
@@ -261,7 +264,7 @@ public final class ServeLoadTable {
             List<Future<Integer>> streams = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 int client = c;
-                streams.add(threads.submit(() -> stream(http, port, client, tokens, firstTokens, gaps)));
+                streams.add(threads.submit(() -> stream(port, client, tokens, firstTokens, gaps)));
             }
             for (Future<Integer> stream : streams) {
                 total += stream.get();
@@ -288,41 +291,43 @@ public final class ServeLoadTable {
         if (name.startsWith("HTTP-Dispatcher")) {
             return "server dispatcher";
         }
-        if (name.startsWith("bench-") || name.startsWith("HttpClient")) {
+        if (name.startsWith("bench-client-")) {
             return "bench clients";
         }
         return "other (" + name + ")";
     }
 
-    /** One client's streamed completion; returns the tokens it received. */
-    private static int stream(HttpClient http, int port, int client, int tokens, List<Double> firstTokens, List<Double> gaps) throws Exception {
+    /**
+     * One client's streamed completion; returns the tokens it received: the events whose text is not
+     * empty ({@code "text":""} is the last chunk's, which carries the finish reason). The server writes
+     * every chunk with Jackson, so a chunk's text is the characters after {@code "text":"}.
+     */
+    private static int stream(int port, int client, int tokens, List<Double> firstTokens, List<Double> gaps) throws Exception {
         String body = JSON.writeValueAsString(Map.of("model", "a" + client % ADAPTERS, "prompt", prompt(new SplittableRandom(client)),
                 "max_tokens", tokens, "temperature", 0, "stream", true));
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/completions"))
-                .header("Content-Type", "application/json").timeout(Duration.ofMinutes(10))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         long sent = System.nanoTime();
-        HttpResponse<java.util.stream.Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("client " + client + ": HTTP " + response.statusCode());
-        }
-        long last = -1;
-        int received = 0;
-        for (Iterator<String> lines = response.body().iterator(); lines.hasNext(); ) {
-            String line = lines.next();
-            if (!line.startsWith("data: {") || JSON.readTree(line.substring(6)).path("choices").get(0).path("text").asText().isEmpty()) {
-                continue;
+        try (SseClient response = SseClient.post(port, "/v1/completions", body)) {
+            if (response.status() != 200) {
+                throw new IllegalStateException("client " + client + ": HTTP " + response.status());
             }
-            long now = System.nanoTime();
-            if (last < 0) {
-                firstTokens.add((now - sent) / 1e6);
-            } else {
-                gaps.add((now - last) / 1e6);
+            long last = -1;
+            int received = 0;
+            for (String line = response.nextLine(); line != null; line = response.nextLine()) {
+                int text = line.startsWith("data: {") ? line.indexOf(TEXT_FIELD) : -1;
+                if (text < 0 || line.startsWith("\"", text + TEXT_FIELD.length())) {
+                    continue;
+                }
+                long now = System.nanoTime();
+                if (last < 0) {
+                    firstTokens.add((now - sent) / 1e6);
+                } else {
+                    gaps.add((now - last) / 1e6);
+                }
+                last = now;
+                received++;
             }
-            last = now;
-            received++;
+            return received;
         }
-        return received;
     }
 
     private static double percentile(List<Double> values, double p) {
