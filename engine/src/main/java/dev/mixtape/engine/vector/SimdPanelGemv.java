@@ -223,7 +223,7 @@ final class SimdPanelGemv {
         private record Layout(int bOff, int ldb, int k) {
         }
 
-        /** The panels of {@code b} read as a matrix from {@code bOff}, rows {@code ldb} apart, {@code k} long: looked up once per product. */
+        /** The panels of {@code b} read as a matrix from {@code bOff}, rows {@code ldb} apart, {@code k} long: looked up once per call, not per panel. */
         MatrixPanels of(float[] b, int bOff, int ldb, int k) {
             return layouts.computeIfAbsent(new Layout(bOff, ldb, k), layout -> new MatrixPanels(b, bOff, ldb, k));
         }
