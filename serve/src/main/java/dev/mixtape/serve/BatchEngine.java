@@ -403,7 +403,7 @@ public final class BatchEngine implements AutoCloseable {
      * order. Several tasks keep every core busy by themselves, so each then runs its kernels on its own
      * thread ({@link CallerThreadKernels}): the backend's workers joining them would be threads beyond
      * the cores, spinning between kernels (a profile of 16 streaming clients on 2 cores found them
-     * taking a quarter of the process's CPU).
+     * taking a fifth of the process's CPU).
      */
     private <T> List<Future<T>> atOnce(List<Callable<T>> tasks) {
         List<Future<T>> results = new ArrayList<>(tasks.size());
