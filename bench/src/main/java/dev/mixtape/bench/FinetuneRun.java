@@ -37,14 +37,17 @@ import java.util.SplittableRandom;
  * there. Progress goes to standard
  * error; standard output gets one line of {@code key=value} results for {@link FinetuneTable}, with the
  * median wall time and process CPU time of the measured steps (their ratio shows how much of the
- * machine the run got when others share it), the collectors' time per measured step, and the live
- * heap at the end of a forward pass.
+ * machine the run got when others share it), the collectors' time per measured step, the live
+ * heap at the end of a forward pass and, with {@value #PEAK_LIVE}, the largest live heap sampled
+ * during the steps ({@link PeakLiveHeap}; -1 without it), on which {@link FinetuneShape#heapMbFor}'s
+ * rule builds.
  *
  * <p>That live heap (-1 on ND4J, whose tensors live off the heap) is measured before the first step, outside any step memory, on tokens of its
  * own: a forward pass and loss, a full collection, then the heap in use (weights, adapter, what the
  * backward would keep, the kernels' pooled buffers); the pass is then dropped, without a backward
- * pass or an update, so the steps that follow are those of a run without it. It is what a step
- * keeps at its fullest, on which {@link FinetuneShape}'s heap rule builds.
+ * pass or an update, so the steps that follow are those of a run without it. The backward pass
+ * holds more (the gradients, the optimizer's moments, with checkpointed layers one layer's
+ * recomputed activations), which the sampled peak includes.
  */
 public final class FinetuneRun {
     private static final List<String> PROJECTIONS = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
@@ -52,21 +55,25 @@ public final class FinetuneRun {
     private FinetuneRun() {
     }
 
-    /** The last argument that checkpoints each decoder layer ({@link Llama#checkpointLayers}). */
+    /** The trailing argument that checkpoints each decoder layer ({@link Llama#checkpointLayers}). */
     static final String CHECKPOINT_LAYERS = "--checkpoint-layers";
+    /** The trailing argument that samples the live heap during the steps ({@link PeakLiveHeap}): a sizing run's, slow. */
+    static final String PEAK_LIVE = "--peak-live";
 
     /**
      * Arguments: shape key, {@code LoRA} or {@code MoSLoRA}, warm-up steps, measured steps; optionally
      * a weight type ({@code f32}, {@code q8_0}, {@code q4_0}) and the HF folder of the shape's model to
      * load in it ({@link QuantizedFinetuneTable}), instead of random weights made in f32 here; and
-     * optionally, last, {@value #CHECKPOINT_LAYERS}.
+     * optionally, anywhere, the flags {@value #CHECKPOINT_LAYERS} and {@value #PEAK_LIVE}.
      */
-    public static void main(String[] arguments) throws IOException {
-        boolean checkpointLayers = arguments.length > 0 && arguments[arguments.length - 1].equals(CHECKPOINT_LAYERS);
-        String[] args = checkpointLayers ? Arrays.copyOf(arguments, arguments.length - 1) : arguments;
-        if (args.length != 4 && args.length != 6) {
+    public static void main(String[] arguments) throws IOException, InterruptedException {
+        List<String> flags = Arrays.stream(arguments).filter(argument -> argument.startsWith("--")).toList();
+        String[] args = Arrays.stream(arguments).filter(argument -> !argument.startsWith("--")).toArray(String[]::new);
+        boolean checkpointLayers = flags.contains(CHECKPOINT_LAYERS);
+        boolean peakLive = flags.contains(PEAK_LIVE);
+        if (args.length != 4 && args.length != 6 || !List.of(CHECKPOINT_LAYERS, PEAK_LIVE).containsAll(flags)) {
             System.err.println("usage: FinetuneRun <shape> LoRA|MoSLoRA <warm-up steps> <measured steps> [f32|q8_0|q4_0 <HF folder>] ["
-                    + CHECKPOINT_LAYERS + "]");
+                    + CHECKPOINT_LAYERS + "] [" + PEAK_LIVE + "]");
             System.exit(2);
         }
         FinetuneShape shape = FinetuneShape.named(args[0]);
@@ -101,6 +108,7 @@ public final class FinetuneRun {
         double gcSeconds = 0;
         double firstLoss = Double.NaN;
         double lastLoss = Double.NaN;
+        PeakLiveHeap liveHeap = peakLive ? PeakLiveHeap.start() : null;
         for (int step = 0; step < warmup + measured; step++) {
             int[] tokens = data.ints((long) shape.batch() * (shape.seq() + 1), 0, shape.config().vocabSize()).toArray();
             long start = System.nanoTime();
@@ -124,11 +132,17 @@ public final class FinetuneRun {
                     warming ? "warm-up" : "measured", warming ? step + 1 : step - warmup + 1, warming ? warmup : measured,
                     elapsed, cpu, lastLoss);
         }
+        long peakLiveMb = -1;
+        if (liveHeap != null) {
+            liveHeap.close();
+            peakLiveMb = liveHeap.peakBytes() >> 20;
+            System.err.printf(Locale.ROOT, "%s: peak live heap %d MB (%d samples)%n", label, peakLiveMb, liveHeap.samples());
+        }
         double median = median(seconds);
         System.out.printf(Locale.ROOT, "median_step_s=%.4f median_cpu_s=%.4f gc_s_per_step=%.3f tokens_per_s=%.1f peak_rss_mb=%.0f "
-                        + "heap_max_mb=%d forward_live_mb=%d adapter_params=%d first_loss=%.4f last_loss=%.4f weight_mb=%.1f%n",
+                        + "heap_max_mb=%d forward_live_mb=%d peak_live_mb=%d adapter_params=%d first_loss=%.4f last_loss=%.4f weight_mb=%.1f%n",
                 median, median(cpuSeconds), gcSeconds / measured, shape.tokensPerStep() / median, PeakRss.megabytes(),
-                Runtime.getRuntime().maxMemory() >> 20, liveAfterForward < 0 ? -1 : liveAfterForward >> 20, trainable.stream().mapToLong(Tensor::numel).sum(),
+                Runtime.getRuntime().maxMemory() >> 20, liveAfterForward < 0 ? -1 : liveAfterForward >> 20, peakLiveMb, trainable.stream().mapToLong(Tensor::numel).sum(),
                 firstLoss, lastLoss, llama.weightBytes() / 1e6);
     }
 

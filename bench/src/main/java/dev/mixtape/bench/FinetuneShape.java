@@ -13,8 +13,10 @@ import java.util.List;
  * @param batch                    sequences per step
  * @param seq                      tokens per sequence
  * @param steps                    the steps of a full run on the Vector backend (see {@link FinetuneSteps#of})
- * @param vectorHeapMb             -Xmx on the Vector backend, whose tensors live on the Java heap, by one
- *                                 rule for every case ({@link #heapMbFor}): the live heap at the end of a forward pass (weights,
+ * @param vectorHeapMb             -Xmx on the Vector backend, whose tensors live on the Java heap, for
+ *                                 {@code bench/run finetune} and the sizing runs of {@code bench/run quant-finetune}
+ *                                 (whose measured runs take {@link #heapMbFor}'s heap), set by one
+ *                                 rule for every case: the live heap at the end of a forward pass (weights,
  *                                 adapter, what the backward keeps, the kernels' pooled buffers: the
  *                                 {@code forward_live_mb} {@link FinetuneRun} measures, in brackets in the
  *                                 table) + 512 MB for one step's passing arrays and the collector, rounded up
@@ -48,16 +50,22 @@ record FinetuneShape(String key, String description, LlamaConfig config, int bat
         return batch * seq;
     }
 
-    /** The heap rule's room above the live heap, for one step's passing arrays and the collector. */
-    static final int HEADROOM_MB = 512;
+    /** The heap rule's factor over a step's peak live heap ({@link #heapMbFor}). */
+    static final double HEAP_FACTOR = 1.25;
+
+    /** The granularity of the heap rule: the G1 region size the benchmarks' JVMs run with ({@code .mvn/jvm-flags.sh}). */
+    static final int HEAP_REGION_MB = 32;
 
     /**
-     * The heap rule of the fine-tuning benchmarks, on the Vector backend: the live heap at the end of a
-     * forward pass ({@code forward_live_mb} of {@link FinetuneRun}) + {@code headroomMb} ({@link #HEADROOM_MB}
-     * unless a table is asked for another) for one step's passing arrays and the collector, rounded up to 256 MB.
+     * The heap rule of {@code bench/run quant-finetune}, the same for every case: the peak live heap of a
+     * training step ({@code peak_live_mb} of {@link FinetuneRun}, sampled by {@link PeakLiveHeap} in a sizing
+     * run) × {@code factor} ({@link #HEAP_FACTOR} unless a table is asked for another), rounded up to a
+     * whole number of G1 regions. Proportional, so no case gets more room than its own step asks for:
+     * a fixed room added to every case is a larger share of a small case's heap than of a large one's.
      */
-    static int heapMbFor(long forwardLiveMb, int headroomMb) {
-        return (int) ((forwardLiveMb + headroomMb + 255) / 256 * 256);
+    static int heapMbFor(long peakLiveMb, double factor) {
+        long mb = (long) Math.ceil(peakLiveMb * factor);
+        return (int) ((mb + HEAP_REGION_MB - 1) / HEAP_REGION_MB * HEAP_REGION_MB);
     }
 
     /** The heap the benchmark gives a JVM running this shape on {@code backend}. */

@@ -29,15 +29,20 @@ import java.util.stream.Stream;
  * The two settings of a weight type run one after the other, so they see about the same load.
  *
  * <p>A JVM fills the heap it is allowed before it collects, so with one -Xmx for all cases every peak
- * RSS would be that heap. Each case's heap is therefore sized to what the case needs, by the rule of
- * {@code bench/run finetune} ({@link FinetuneShape#heapMbFor}): a first, sizing run (one step, at the
- * shape's usual -Xmx) measures the live heap at the end of a forward pass in the case's weight type and
- * layer setting, and the measured run gets that + 512 MB, rounded up to 256 MB.
+ * RSS would be that heap. Each case's heap is therefore sized to what the case needs, by one rule for
+ * all ({@link FinetuneShape#heapMbFor}): a first, sizing run (one step, at the shape's usual -Xmx)
+ * samples the live heap through the step ({@link PeakLiveHeap}) in the case's weight type and layer
+ * setting, and the measured run gets its peak × 1.25, rounded up to 32 MB (a G1 region). The room is
+ * proportional to what each case's step holds at its fullest, so no case gets room it does not use
+ * and the f32 base runs in the heap it needs, no more. (Before, each case got the live heap at the end
+ * of a forward pass + a fixed 512 MB: most of a small case's heap was that room, which decided the
+ * ratios between cases.) The table shows the live heap after the forward pass and the step's peak
+ * beside the -Xmx.
  *
- * <p>A case whose run fails (out of memory at a heap below the rule's) gets a row saying so, and the
- * table goes on. Options: {@code --quick} runs fewer steps; {@code --shape KEY} runs one shape; {@code --headroom MB}
- * puts another room than 512 MB above the live heap, to see what the rule's room costs in collector
- * time and tok/s.
+ * <p>A case whose run fails (out of memory at the rule's heap) gets a row saying so, and the
+ * table goes on. Options: {@code --quick} runs fewer steps; {@code --shape KEY} runs one shape;
+ * {@code --heap-factor F} puts another factor than 1.25 over the peak, to see what the rule's room
+ * costs in collector time and tok/s.
  */
 public final class QuantizedFinetuneTable {
     private static final List<String> WEIGHTS = List.of("f32", "q8_0", "q4_0");
@@ -49,25 +54,25 @@ public final class QuantizedFinetuneTable {
     public static void main(String[] args) throws IOException, InterruptedException {
         boolean quick = false;
         List<FinetuneShape> shapes = FinetuneShape.ALL;
-        int headroomMb = FinetuneShape.HEADROOM_MB;
+        double heapFactor = FinetuneShape.HEAP_FACTOR;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--shape" -> shapes = List.of(FinetuneShape.named(value(args, ++i)));
-                case "--headroom" -> headroomMb = Integer.parseInt(value(args, ++i));
+                case "--heap-factor" -> heapFactor = Double.parseDouble(value(args, ++i));
                 default -> usage();
             }
         }
         System.out.println("LoRA r 8 on q,k,v,o,gate,up,down of a random-weight Llama loaded in each weight type (Vector backend), "
                 + "each decoder layer's activations kept for the backward pass or checkpointed (recomputed in it); " + LocalDate.now() + ".");
         System.out.println(Host.describe() + " Load average at start: " + FinetuneTable.loadAverage() + ".");
-        System.out.println("Each case's -Xmx is the live heap at the end of a forward pass, measured by a sizing run of one step, "
-                + "+ " + headroomMb + " MB, rounded up to 256 MB (the rule of bench/run finetune" + (headroomMb == FinetuneShape.HEADROOM_MB
-                ? "" : ", with " + headroomMb + " MB instead of " + FinetuneShape.HEADROOM_MB) + "). ÷ f32: against the f32 case of the same layers.");
+        System.out.println(String.format(Locale.ROOT, "Each case's -Xmx is the peak live heap of a training step, sampled in a sizing run of one step, "
+                + "× %.2f, rounded up to %d MB%s. ÷ f32: against the f32 case of the same layers.", heapFactor, FinetuneShape.HEAP_REGION_MB,
+                heapFactor == FinetuneShape.HEAP_FACTOR ? "" : String.format(Locale.ROOT, " (the rule's factor is %.2f)", FinetuneShape.HEAP_FACTOR)));
         System.out.println();
-        System.out.println("| model shape | batch×seq | weights | layers | weight MB | live after forward | -Xmx | steps | median step | CPU s "
+        System.out.println("| model shape | batch×seq | weights | layers | weight MB | live after forward | step's peak live | -Xmx | steps | median step | CPU s "
                 + "| GC s/step | tok/s | ÷ f32 | tok per CPU s | ÷ f32 | peak RSS | ÷ f32 RSS | load |");
-        System.out.println("|---|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("|---|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         List<String> comparisons = new ArrayList<>();
         Path models = Files.createTempDirectory("mixtape-quant-bench");
         try {
@@ -85,16 +90,18 @@ public final class QuantizedFinetuneTable {
                         if (checkpoint) {
                             model.add(FinetuneRun.CHECKPOINT_LAYERS);
                         }
-                        long liveMb = forwardLiveMb(shape, model);
-                        int heapMb = FinetuneShape.heapMbFor(liveMb, headroomMb);
+                        Map<String, String> sizing = sizingRun(shape, model);
+                        long liveMb = Long.parseLong(sizing.get("forward_live_mb"));
+                        long peakMb = Long.parseLong(sizing.get("peak_live_mb"));
+                        int heapMb = FinetuneShape.heapMbFor(peakMb, heapFactor);
                         String layers = checkpoint ? "checkpointed" : "kept";
                         Map<String, String> result;
                         try {
                             result = FinetuneTable.runChild(shape, "LoRA", "vector", steps, model, heapMb);
                         } catch (IllegalStateException failed) {
-                            System.out.printf(Locale.ROOT, "| %s | %d×%d | %s | %s | | %d MB | %d MB | the run failed at this heap "
+                            System.out.printf(Locale.ROOT, "| %s | %d×%d | %s | %s | | %d MB | %d MB | %d MB | the run failed at this heap "
                                             + "(its error output is on standard error) |||||||||| %s |%n",
-                                    shape.key(), shape.batch(), shape.seq(), weights, layers, liveMb, heapMb, FinetuneTable.loadAverage());
+                                    shape.key(), shape.batch(), shape.seq(), weights, layers, liveMb, peakMb, heapMb, FinetuneTable.loadAverage());
                             continue;
                         }
                         Case measured = new Case(Double.parseDouble(result.get("tokens_per_s")),
@@ -106,9 +113,9 @@ public final class QuantizedFinetuneTable {
                             q4Checkpointed = measured;
                         }
                         Case base = f32.getOrDefault(layers, new Case(Double.NaN, Double.NaN, Double.NaN));
-                        System.out.printf(Locale.ROOT, "| %s | %d×%d | %s | %s | %s | %d MB | %d MB | %d+%d | %s s | %s | %s | %.0f | %.2f× | %.0f "
+                        System.out.printf(Locale.ROOT, "| %s | %d×%d | %s | %s | %s | %d MB | %d MB | %d MB | %d+%d | %s s | %s | %s | %.0f | %.2f× | %.0f "
                                         + "| %.2f× | %.0f MB | %.2f× | %s |%n",
-                                shape.key(), shape.batch(), shape.seq(), weights, layers, result.get("weight_mb"), liveMb, heapMb,
+                                shape.key(), shape.batch(), shape.seq(), weights, layers, result.get("weight_mb"), liveMb, peakMb, heapMb,
                                 steps.warmup(), steps.measured(), result.get("median_step_s"), result.get("median_cpu_s"), result.get("gc_s_per_step"),
                                 measured.perSecond(), measured.perSecond() / base.perSecond(), measured.perCpuSecond(),
                                 measured.perCpuSecond() / base.perCpuSecond(), measured.rssMb(), measured.rssMb() / base.rssMb(),
@@ -147,13 +154,18 @@ public final class QuantizedFinetuneTable {
     }
 
     private static void usage() {
-        System.err.println("usage: QuantizedFinetuneTable [--quick] [--shape stories15M|SmolLM2-135M] [--headroom MB]");
+        System.err.println("usage: QuantizedFinetuneTable [--quick] [--shape stories15M|SmolLM2-135M] [--heap-factor F]");
         System.exit(2);
     }
 
-    /** The sizing run of one case: one step at the shape's usual heap; returns its live heap at the end of a forward pass, in MB. */
-    private static long forwardLiveMb(FinetuneShape shape, List<String> model) throws IOException, InterruptedException {
-        Map<String, String> sizing = FinetuneTable.runChild(shape, "LoRA", "vector", new FinetuneSteps(0, 1), model, shape.heapMb("vector"));
-        return Long.parseLong(sizing.get("forward_live_mb"));
+    /**
+     * The sizing run of one case: one step at the shape's usual heap with its live heap sampled; its results,
+     * with the live heap at the end of a forward pass ({@code forward_live_mb}) and the step's peak
+     * ({@code peak_live_mb}), in MB.
+     */
+    private static Map<String, String> sizingRun(FinetuneShape shape, List<String> model) throws IOException, InterruptedException {
+        List<String> sampled = new ArrayList<>(model);
+        sampled.add(FinetuneRun.PEAK_LIVE);
+        return FinetuneTable.runChild(shape, "LoRA", "vector", new FinetuneSteps(0, 1), sampled, shape.heapMb("vector"));
     }
 }

@@ -21,17 +21,13 @@ import dev.mixtape.serve.Server;
 import dev.mixtape.serve.ServerConfig;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,9 +45,16 @@ import java.util.concurrent.Future;
  * the clients see them; beside one session decoding alone with an unmerged adapter, the figure a
  * lone request cannot beat, measured just before each row. Runs with products of at most 4 rows
  * and with whole-batch products (64 rows, the default); both give every request a single
- * session's output bit for bit. Before the table every client count streams once (half the tokens):
- * the figures are the server's steady state, not the JIT's (on runs this short, compiling the batched
- * paths took 10-40% of the process's CPU). {@code --step} prints {@link ServeStepTimes} instead.
+ * session's output bit for bit. Before the table every client count streams in warm-up rounds (half
+ * the tokens) until the JIT settles ({@link #warmUp}): the figures are the server's steady state, not
+ * the JIT's (with one warm-up round, compiling the batched paths took 10-40% of the process's CPU).
+ *
+ * <p>The clients run in this JVM, one platform thread each, and read the stream with {@link SseClient}
+ * (a plain socket, the chunked body decoded, a chunk's text found without a JSON parse): on a host of
+ * two cores every client's CPU is taken from the server, and the JDK's HTTP client with Jackson per
+ * event cost about 0.1 ms per token. After the table, the process's CPU per token by thread
+ * ({@link ThreadCpuShares}) shows the server's share (engine, its helpers, the kernel team, the
+ * request threads) apart from the clients' and the JVM's. {@code --step} prints {@link ServeStepTimes} instead.
  */
 public final class ServeLoadTable {
     private static final int ADAPTERS = 8;
@@ -59,6 +62,12 @@ public final class ServeLoadTable {
     static final int PROMPT_TOKENS = 16;
     private static final int[] CLIENTS = {1, 4, 16, 64};
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** What precedes a streamed completion chunk's text. */
+    private static final String TEXT_FIELD = "\"text\":\"";
+    /** JIT compilation time (ms) below which a warm-up round counts as steady state. */
+    private static final long SETTLED_JIT_MS = 200;
+    /** The most warm-up rounds. */
+    private static final int WARM_UP_ROUNDS = 12;
 
     private ServeLoadTable() {
     }
@@ -100,9 +109,7 @@ public final class ServeLoadTable {
                     engine.addAdapter("a" + i, folders.get(i));
                 }
                 try (Server server = Server.start(ServerConfig.builder(Path.of("random")).port(0).build(), engine, ChatTemplate.plain())) {
-                    for (int clients : clientCounts) {
-                        load(server.port(), clients, tokens / 2);
-                    }
+                    warmUp(server.port(), clientCounts, tokens);
                     singleSession(solo, tokens);
                     for (int clients : clientCounts) {
                         Single single = singleSession(solo, tokens);
@@ -129,6 +136,34 @@ public final class ServeLoadTable {
                         percentile(result.firstTokenMs, 0.5),
                         percentile(result.firstTokenMs, 0.99), percentile(result.gapsMs, 0.5), percentile(result.gapsMs, 0.99));
             }
+            System.out.println();
+            System.out.println("Process CPU ms per generated token by thread:");
+            for (Row row : rows) {
+                System.out.printf(Locale.ROOT, "- %d product rows, %d clients: %s%n", row.productRows(), row.clients(),
+                        ThreadCpuShares.perToken(row.load().cpuByThread(), row.load().totalTokens()));
+            }
+        }
+    }
+
+    /**
+     * Streams every client count's load (half the tokens) in rounds until a round adds less than
+     * {@link #SETTLED_JIT_MS} of JIT compilation, at most {@link #WARM_UP_ROUNDS} rounds: the table's
+     * figures are then the server's steady state, not the JIT's (the compilers were still busy
+     * with the batched paths 40 seconds into a run, a quarter of the process's CPU).
+     */
+    private static void warmUp(int port, int[] clientCounts, int tokens) throws Exception {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long compiled = jit.getTotalCompilationTime();
+        for (int round = 1; ; round++) {
+            for (int clients : clientCounts) {
+                load(port, clients, tokens / 2);
+            }
+            long now = jit.getTotalCompilationTime();
+            System.out.printf(Locale.ROOT, "warm-up round %d: %d ms of JIT compilation%n", round, now - compiled);
+            if (now - compiled < SETTLED_JIT_MS || round == WARM_UP_ROUNDS) {
+                return;
+            }
+            compiled = now;
         }
     }
 
@@ -201,7 +236,8 @@ public final class ServeLoadTable {
     }
 
     /** The clients' measurements: every generated token's arrival, per client. */
-    private record Load(long totalTokens, double seconds, long cpuNanos, List<Double> firstTokenMs, List<Double> gapsMs) {
+    private record Load(long totalTokens, double seconds, long cpuNanos, Map<String, Long> cpuByThread, List<Double> firstTokenMs,
+                        List<Double> gapsMs) {
         double tokensPerSecond() {
             return totalTokens / seconds;
         }
@@ -218,54 +254,80 @@ public final class ServeLoadTable {
 
     /** {@code clients} streaming completions at once, each of {@code tokens} tokens. */
     private static Load load(int port, int clients, int tokens) throws Exception {
-        HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
         List<Double> firstTokens = Collections.synchronizedList(new ArrayList<>());
         List<Double> gaps = Collections.synchronizedList(new ArrayList<>());
         long start = System.nanoTime();
         long cpuStart = processCpuNanos();
+        ThreadCpuShares shares = new ThreadCpuShares(ServeLoadTable::threadKind);
         long total = 0;
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+        try (ExecutorService threads = Executors.newFixedThreadPool(clients, Thread.ofPlatform().name("bench-client-", 1).daemon(true).factory())) {
             List<Future<Integer>> streams = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 int client = c;
-                streams.add(threads.submit(() -> stream(http, port, client, tokens, firstTokens, gaps)));
+                streams.add(threads.submit(() -> stream(port, client, tokens, firstTokens, gaps)));
             }
             for (Future<Integer> stream : streams) {
                 total += stream.get();
             }
+            // Counted while the clients' threads live: an ended thread's CPU time is no longer its own.
+            return new Load(total, (System.nanoTime() - start) / 1e9, processCpuNanos() - cpuStart, shares.sinceStart(), firstTokens, gaps);
         }
-        return new Load(total, (System.nanoTime() - start) / 1e9, processCpuNanos() - cpuStart, firstTokens, gaps);
     }
 
-    /** One client's streamed completion; returns the tokens it received. */
-    private static int stream(HttpClient http, int port, int client, int tokens, List<Double> firstTokens, List<Double> gaps) throws Exception {
+    /** The kind of this process's thread {@code name}, for {@link ThreadCpuShares}. */
+    private static String threadKind(String name) {
+        if (name.equals("mixtape-batch-engine")) {
+            return "engine thread";
+        }
+        if (name.startsWith("mixtape-batch-decoder-")) {
+            return "engine helpers";
+        }
+        if (name.startsWith("mixtape-vector-")) {
+            return "kernel team workers";
+        }
+        if (name.startsWith("ForkJoinPool")) {
+            return "server request threads (virtual)";
+        }
+        if (name.startsWith("HTTP-Dispatcher")) {
+            return "server dispatcher";
+        }
+        if (name.startsWith("bench-client-")) {
+            return "bench clients";
+        }
+        return "other (" + name + ")";
+    }
+
+    /**
+     * One client's streamed completion; returns the tokens it received: the events whose text is not
+     * empty ({@code "text":""} is the last chunk's, which carries the finish reason). The server writes
+     * every chunk with Jackson, so a chunk's text is the characters after {@code "text":"}.
+     */
+    private static int stream(int port, int client, int tokens, List<Double> firstTokens, List<Double> gaps) throws Exception {
         String body = JSON.writeValueAsString(Map.of("model", "a" + client % ADAPTERS, "prompt", prompt(new SplittableRandom(client)),
                 "max_tokens", tokens, "temperature", 0, "stream", true));
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/completions"))
-                .header("Content-Type", "application/json").timeout(Duration.ofMinutes(10))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         long sent = System.nanoTime();
-        HttpResponse<java.util.stream.Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("client " + client + ": HTTP " + response.statusCode());
-        }
-        long last = -1;
-        int received = 0;
-        for (Iterator<String> lines = response.body().iterator(); lines.hasNext(); ) {
-            String line = lines.next();
-            if (!line.startsWith("data: {") || JSON.readTree(line.substring(6)).path("choices").get(0).path("text").asText().isEmpty()) {
-                continue;
+        try (SseClient response = SseClient.post(port, "/v1/completions", body)) {
+            if (response.status() != 200) {
+                throw new IllegalStateException("client " + client + ": HTTP " + response.status());
             }
-            long now = System.nanoTime();
-            if (last < 0) {
-                firstTokens.add((now - sent) / 1e6);
-            } else {
-                gaps.add((now - last) / 1e6);
+            long last = -1;
+            int received = 0;
+            for (String line = response.nextLine(); line != null; line = response.nextLine()) {
+                int text = line.startsWith("data: {") ? line.indexOf(TEXT_FIELD) : -1;
+                if (text < 0 || line.startsWith("\"", text + TEXT_FIELD.length())) {
+                    continue;
+                }
+                long now = System.nanoTime();
+                if (last < 0) {
+                    firstTokens.add((now - sent) / 1e6);
+                } else {
+                    gaps.add((now - last) / 1e6);
+                }
+                last = now;
+                received++;
             }
-            last = now;
-            received++;
+            return received;
         }
-        return received;
     }
 
     private static double percentile(List<Double> values, double p) {

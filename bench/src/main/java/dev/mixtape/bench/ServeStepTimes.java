@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  * beside one session decoding alone with one adapter. The best of several rounds, the two taking turns.
  */
 final class ServeStepTimes {
-    private static final int[] ROWS = {16, 64};
+    private static final int[] ROWS = {8, 16, 64};
     private static final int STEPS = 32;
     private static final int ROUNDS = 5;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();

@@ -64,6 +64,16 @@ public interface Backend {
     }
 
     /**
+     * Hands the array of {@code dead} back to the calling thread's open {@link StepMemory} step, for the
+     * step's later allocations, when the step lent it: the caller knows that nothing reads it, nor any
+     * other tensor over its storage, any more (reading one afterwards throws). What the back-propagation
+     * does with a gradient it has passed on ({@link Tape}). The default, and the result outside a step or
+     * for a tensor the step did not lend, does nothing.
+     */
+    default void recycle(Tensor dead) {
+    }
+
+    /**
      * Runs {@code make} with the calling thread's open {@link StepMemory} step, if any, set aside, so
      * that the tensors it allocates outlive the step: state made lazily during a first step, such as
      * an optimizer's moments. The default, for backends that recycle nothing, just runs it.

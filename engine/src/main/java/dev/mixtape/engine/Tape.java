@@ -186,7 +186,7 @@ final class Tape {
                         + " from outside the block, which needs a gradient: pass it to the block as its input");
             }
         }
-        Map<Node, Tensor> pending = new IdentityHashMap<>();
+        PendingGradients pending = new PendingGradients(seed);
         pending.put(rootNode, seed);
         try (var scope = Grad.off()) {
             for (int i = order.size() - 1; i >= 0; i--) {
@@ -199,6 +199,8 @@ final class Tape {
                 Tensor[] inputGrads = node.backward.gradients(grad);
                 Edge[] edges = node.edges;
                 node.release();
+                List<Tensor> passedOn = new ArrayList<>();
+                passedOn.add(grad);
                 for (int j = 0; j < edges.length; j++) {
                     Edge edge = edges[j];
                     Tensor g = inputGrads[j];
@@ -209,13 +211,21 @@ final class Tape {
                         throw new IllegalStateException("backward of " + node.op() + " gave a gradient of shape "
                                 + Shapes.str(g.shape()) + " for input " + j + " of shape " + Shapes.str(edge.shape()));
                     }
+                    passedOn.add(g);
                     if (edge.producer() == null) {
                         edge.leaf().accumulateGrad(g);
                         leaves.add(edge.leaf());
                     } else if (!edge.producer().released()) {
-                        pending.merge(edge.producer(), g, Tensor::add);
+                        Tensor before = pending.get(edge.producer());
+                        if (before == null) {
+                            pending.put(edge.producer(), g);
+                        } else {
+                            pending.put(edge.producer(), before.add(g));
+                            passedOn.add(before);
+                        }
                     }
                 }
+                pending.recycleUnread(passedOn);
             }
         } finally {
             for (Node node : order) {

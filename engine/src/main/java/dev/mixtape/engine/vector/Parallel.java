@@ -1,5 +1,7 @@
 package dev.mixtape.engine.vector;
 
+import dev.mixtape.engine.CallerThreadKernels;
+
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -18,7 +20,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * from joining, and waits only for those running a task: it never waits for a parked worker to wake
  * up. One job runs at a time: a second thread that finds the team busy, and a kernel started from
  * inside a running job (by a worker or by the caller, whose lock is re-entrant), runs its loop inline.
- * Workers are daemon threads, so an engine that is never closed does not keep the JVM alive.
+ * Inside {@link CallerThreadKernels#run} every loop runs inline too. Workers are daemon threads, so
+ * an engine that is never closed does not keep the JVM alive.
  */
 final class Parallel implements AutoCloseable {
     /** The body of a parallel loop: handles indices {@code from} (inclusive) to {@code to} (exclusive). */
@@ -78,11 +81,12 @@ final class Parallel implements AutoCloseable {
 
     /**
      * The threads a loop started now by the calling thread would run on: 1 from inside a running job
-     * (a worker, or the caller while its job runs), where loops run inline, else {@link #threads()}.
+     * (a worker, or the caller while its job runs) and inside {@link CallerThreadKernels#run}, where
+     * loops run inline, else {@link #threads()}.
      * Kernels that cut their work into pieces per thread plan with this.
      */
     int threadsHere() {
-        return Thread.currentThread() instanceof Worker || submitting.isHeldByCurrentThread() ? 1 : threads;
+        return inline() ? 1 : threads;
     }
 
     /**
@@ -106,8 +110,7 @@ final class Parallel implements AutoCloseable {
     }
 
     private void run(int n, int tasks, int chunk, RangeBody body) {
-        if (tasks <= 1 || closed || Thread.currentThread() instanceof Worker || submitting.isHeldByCurrentThread()
-                || !submitting.tryLock()) {
+        if (tasks <= 1 || closed || inline() || !submitting.tryLock()) {
             body.run(0, n);
             return;
         }
@@ -145,6 +148,11 @@ final class Parallel implements AutoCloseable {
             job = null;
             submitting.unlock();
         }
+    }
+
+    /** Whether a loop started now on this thread runs inline: from inside a job, or asked to by the caller. */
+    private boolean inline() {
+        return Thread.currentThread() instanceof Worker || submitting.isHeldByCurrentThread() || CallerThreadKernels.inForce();
     }
 
     /** Keeps the job's first failure to rethrow; later ones are attached to it as suppressed. */

@@ -33,6 +33,8 @@ final class RecycledSteps implements StepMemory {
     /** This step's arrays that a scope handed back and that are not lent again yet. */
     private final Map<Integer, ArrayDeque<float[]>> handedBack = new HashMap<>();
     private final List<HeapStorage> lent = new ArrayList<>();
+    /** The storages of {@link #lent} that still hold their arrays (not {@linkplain #recycle recycled} during the step). */
+    private final Set<HeapStorage> holding = Collections.newSetFromMap(new IdentityHashMap<>());
     private long idleFloats;
     private long lentFloats;
     private boolean open;
@@ -96,7 +98,7 @@ final class RecycledSteps implements StepMemory {
         for (HeapStorage storage : since) {
             if (kept.contains(storage)) {
                 staying.add(storage);
-            } else {
+            } else if (holding.remove(storage)) {
                 float[] array = storage.release();
                 handedBack.computeIfAbsent(array.length, size -> new ArrayDeque<>()).add(array);
                 lentFloats -= array.length;
@@ -115,7 +117,22 @@ final class RecycledSteps implements StepMemory {
     void lend(HeapStorage storage, boolean recycled) {
         if (recycled || lentFloats + idleFloats + storage.size() <= budgetFloats) {
             lent.add(storage);
+            holding.add(storage);
             lentFloats += storage.size();
+        }
+    }
+
+    /**
+     * Hands the array of {@code storage}, which nothing reads any more, back to the open step at once,
+     * to be lent again before the previous step's arrays, as a scope's are; reading the storage
+     * afterwards throws. Does nothing for a storage this step did not lend or has taken back already.
+     */
+    void recycle(HeapStorage storage) {
+        if (open && holding.remove(storage)) {
+            float[] array = storage.release();
+            handedBack.computeIfAbsent(array.length, size -> new ArrayDeque<>()).add(array);
+            lentFloats -= array.length;
+            idleFloats += array.length;
         }
     }
 
@@ -130,11 +147,14 @@ final class RecycledSteps implements StepMemory {
         handedBack.clear();
         idleFloats = idle.values().stream().flatMap(ArrayDeque::stream).mapToLong(array -> array.length).sum();
         for (HeapStorage storage : lent) {
-            float[] array = storage.release();
-            idle.computeIfAbsent(array.length, size -> new ArrayDeque<>()).add(array);
-            idleFloats += array.length;
+            if (holding.contains(storage)) {
+                float[] array = storage.release();
+                idle.computeIfAbsent(array.length, size -> new ArrayDeque<>()).add(array);
+                idleFloats += array.length;
+            }
         }
         lent.clear();
+        holding.clear();
         lentFloats = 0;
     }
 }

@@ -57,8 +57,9 @@ final class SimdPanelGemv {
         int blocks = Math.ceilDiv(m, ROWS);
         int chain = S.loopBound(k) / L;
         float[] chains = new float[blocks * ROWS * L * PANEL];
+        MatrixPanels matrix = panels.of(b, bOff, ldb, k);
         for (int panel = fromCol / PANEL; panel < toCol / PANEL; panel++) {
-            float[] weights = panels.panel(b, bOff, ldb, k, panel);
+            float[] weights = matrix.panel(panel);
             for (int l = 0; l < L; l++) {
                 for (int block = 0; block < blocks; block++) {
                     chain(chain, packedRows, block * ROWS * k + l * chain * ROWS, weights, l * chain * PANEL,
@@ -214,21 +215,44 @@ final class SimdPanelGemv {
 
     /**
      * The panels of one weight array, made on first use: for each way the array is read as a matrix
-     * (offset, row length, k), the columns {@code PANEL·p ..} of B as rows of {@link #packedPosition}s,
-     * each position's {@code PANEL} columns side by side.
+     * (offset, row length, k), its {@link MatrixPanels}.
      */
     static final class Panels {
-        private final ConcurrentHashMap<Layout, AtomicReferenceArray<float[]>> layouts = new ConcurrentHashMap<>();
+        private final ConcurrentHashMap<Layout, MatrixPanels> layouts = new ConcurrentHashMap<>();
 
         private record Layout(int bOff, int ldb, int k) {
         }
 
-        float[] panel(float[] b, int bOff, int ldb, int k, int panel) {
-            AtomicReferenceArray<float[]> panels = layouts.computeIfAbsent(new Layout(bOff, ldb, k),
-                    layout -> new AtomicReferenceArray<>(((b.length - bOff - k) / ldb + 1) / PANEL));
+        /** The panels of {@code b} read as a matrix from {@code bOff}, rows {@code ldb} apart, {@code k} long: looked up once per call, not per panel. */
+        MatrixPanels of(float[] b, int bOff, int ldb, int k) {
+            return layouts.computeIfAbsent(new Layout(bOff, ldb, k), layout -> new MatrixPanels(b, bOff, ldb, k));
+        }
+    }
+
+    /**
+     * One reading of a weight array as a matrix: its columns {@code PANEL·p ..} as rows of
+     * {@link #packedPosition}s, each position's {@code PANEL} columns side by side, each panel packed
+     * on first use.
+     */
+    static final class MatrixPanels {
+        private final float[] b;
+        private final int bOff;
+        private final int ldb;
+        private final int k;
+        private final AtomicReferenceArray<float[]> panels;
+
+        private MatrixPanels(float[] b, int bOff, int ldb, int k) {
+            this.b = b;
+            this.bOff = bOff;
+            this.ldb = ldb;
+            this.k = k;
+            this.panels = new AtomicReferenceArray<>(((b.length - bOff - k) / ldb + 1) / PANEL);
+        }
+
+        float[] panel(int panel) {
             float[] packed = panels.get(panel);
             if (packed == null) {
-                packed = pack(b, bOff, ldb, k, panel);
+                packed = pack(panel);
                 if (!panels.compareAndSet(panel, null, packed)) {
                     packed = panels.get(panel);
                 }
@@ -236,7 +260,7 @@ final class SimdPanelGemv {
             return packed;
         }
 
-        private static float[] pack(float[] b, int bOff, int ldb, int k, int panel) {
+        private float[] pack(int panel) {
             float[] packed = new float[k * PANEL];
             for (int col = 0; col < PANEL; col++) {
                 int row = bOff + (panel * PANEL + col) * ldb;

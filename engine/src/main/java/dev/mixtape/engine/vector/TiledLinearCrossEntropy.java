@@ -31,8 +31,14 @@ final class TiledLinearCrossEntropy {
     static final int TILE_ROWS = 256;
     /** Tokens of the vocabulary in a tile by default: a tile of 256 × 2048 logits is 2 MiB. */
     static final int VOCAB_PART = 2048;
-    /** Floats of partial input gradients held at once: rows are taken in groups that fit (32 MiB). */
-    private static final int PARTIAL_FLOATS = 1 << 23;
+    /**
+     * Floats of partial input gradients held at once by default: rows are taken in groups that fit (16 MiB, at
+     * least one tile of rows), and the weight is packed again for each group. The buffer stays in a
+     * pool between calls, so it is part of a training step's live heap: at SmolLM2-135M's head (49,152
+     * × 576, 1,024 rows) a group of 256 rows holds 14 MB where 32 MiB groups of 512 held 28 MB, for
+     * two more packings of the head per step.
+     */
+    static final int PARTIAL_FLOATS = 1 << 22;
     /** Rows below which finishing them is not worth handing to another thread. */
     private static final int FINISH_MIN_ROWS = 16;
 
@@ -41,11 +47,15 @@ final class TiledLinearCrossEntropy {
     private final Sgemm sgemm;
     private final int tileRows;
     private final int vocabPart;
+    private final int partialFloats;
     private final BufferPool tiles = new BufferPool();
     private final BufferPool partials = new BufferPool();
 
-    /** A head cut into tiles of {@code tileRows} rows by {@code vocabPart} tokens (tests use small ones). */
-    TiledLinearCrossEntropy(Parallel parallel, ArrayKernels kernels, Sgemm sgemm, int tileRows, int vocabPart) {
+    /**
+     * A head cut into tiles of {@code tileRows} rows by {@code vocabPart} tokens, whose input gradients
+     * hold at most {@code partialFloats} floats of partials at once (tests use small ones).
+     */
+    TiledLinearCrossEntropy(Parallel parallel, ArrayKernels kernels, Sgemm sgemm, int tileRows, int vocabPart, int partialFloats) {
         if (tileRows < 1 || vocabPart < 1) {
             throw new IllegalArgumentException("tiles need at least 1 row and 1 token, got " + tileRows + " × " + vocabPart);
         }
@@ -54,6 +64,7 @@ final class TiledLinearCrossEntropy {
         this.sgemm = sgemm;
         this.tileRows = tileRows;
         this.vocabPart = vocabPart;
+        this.partialFloats = partialFloats;
     }
 
     /**
@@ -74,7 +85,7 @@ final class TiledLinearCrossEntropy {
             return;
         }
         int parts = (vocab + vocabPart - 1) / vocabPart;
-        int groupRows = dx == null ? rows : Math.max(tileRows, PARTIAL_FLOATS / (parts * dim) / tileRows * tileRows);
+        int groupRows = dx == null ? rows : Math.max(tileRows, partialFloats / (parts * dim) / tileRows * tileRows);
         float[] partialDx = dx == null ? null : partials.take(parts * Math.min(rows, groupRows) * dim);
         try {
             Parts state = new Parts(parts, rows);

@@ -55,7 +55,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
         this.linearCrossEntropy = new LinearCrossEntropy(parallel, kernels, sgemm, LinearCrossEntropy.BLOCK_FLOATS,
                 LinearCrossEntropy.VOCAB_PART);
         this.tiledLinearCrossEntropy = new TiledLinearCrossEntropy(parallel, kernels, sgemm, TiledLinearCrossEntropy.TILE_ROWS,
-                TiledLinearCrossEntropy.VOCAB_PART);
+                TiledLinearCrossEntropy.VOCAB_PART, TiledLinearCrossEntropy.PARTIAL_FLOATS);
         this.attention = new FusedAttention(parallel, sgemm.kernel(), kernels);
         this.memory = new VectorMemory(this, parallel);
         this.conversion = new Bf16Conversion(this, memory);
@@ -141,6 +141,11 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
     @Override
     public StepMemory.Scope stepScope() {
         return memory.stepScope();
+    }
+
+    @Override
+    public void recycle(Tensor dead) {
+        memory.recycle(dead);
     }
 
     @Override

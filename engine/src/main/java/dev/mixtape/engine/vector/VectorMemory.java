@@ -107,6 +107,14 @@ final class VectorMemory {
         return step == null ? StepMemory.Scope.NONE : step.scope();
     }
 
+    /** Hands {@code dead}'s array back to the calling thread's open step, if that step lent it ({@link RecycledSteps#recycle}). */
+    void recycle(Tensor dead) {
+        RecycledSteps step = openStep.get();
+        if (step != null && dead.storage() instanceof HeapStorage heap && heap.owner() == owner) {
+            step.recycle(heap);
+        }
+    }
+
     /** Runs {@code make} with the calling thread's open step set aside. */
     <T> T outsideStep(Supplier<T> make) {
         RecycledSteps step = openStep.get();

@@ -1,9 +1,12 @@
 package dev.mixtape.engine.vector;
 
+import dev.mixtape.engine.CallerThreadKernels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,6 +38,43 @@ class ParallelTest {
             team.forChunks(3, 1, (from, to) -> seen.set(from, team.threadsHere()));
             assertEquals(List.of(1, 1, 1), List.of(seen.get(0), seen.get(1), seen.get(2)));
             assertEquals(3, team.threadsHere());
+        }
+    }
+
+    /**
+     * Inside {@link CallerThreadKernels#run} a loop runs on the caller alone, planned as one thread, while
+     * the same loop outside it is shared: each chunk waits long enough for the worker to claim some, so
+     * a team that ignored the scope would be seen running chunks inside it.
+     */
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void insideCallerThreadKernelsEveryChunkRunsOnTheCaller() {
+        try (Parallel team = new Parallel(2)) {
+            Set<Thread> shared = ConcurrentHashMap.newKeySet();
+            team.forChunks(40, 1, (from, to) -> {
+                shared.add(Thread.currentThread());
+                pause();
+            });
+            assertEquals(2, shared.size(), "outside the scope the worker takes chunks too");
+            Set<Thread> inside = ConcurrentHashMap.newKeySet();
+            int planned = CallerThreadKernels.run(() -> {
+                team.forChunks(40, 1, (from, to) -> {
+                    inside.add(Thread.currentThread());
+                    pause();
+                });
+                return team.threadsHere();
+            });
+            assertEquals(Set.of(Thread.currentThread()), inside);
+            assertEquals(1, planned);
+            assertEquals(2, team.threadsHere());
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(2);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
