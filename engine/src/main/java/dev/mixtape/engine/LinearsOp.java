@@ -26,11 +26,8 @@ final class LinearsOp {
             Tensor[] outs = x.backend().capability(SharedInputProducts.class)
                     .map(kernel -> kernel.productsSharingInput(x, weights)).orElse(null);
             if (outs != null) {
-                for (int i = 0; i < weights.length; i++) {
-                    // Gradients are off: record keeps no backward here, it only tells an activation
-                    // checkpoint's first pass whether these inputs would have been recorded.
-                    Tape.record("linears", outs[i], null, x, weights[i]);
-                }
+                Tape.notice(x);
+                Tape.notice(weights);
                 return outs;
             }
         }

@@ -95,13 +95,22 @@ final class Tape {
      */
     static Tensor record(String op, Tensor out, Backward backward, Tensor... inputs) {
         if (!Grad.isEnabled()) {
-            boolean[] noticed = NOTICING.get();
-            if (noticed != null && !noticed[0]) {
-                noticed[0] = Arrays.stream(inputs).anyMatch(Tensor::requiresGrad);
-            }
+            notice(inputs);
             return out;
         }
         return attach(op, out, backward, false, inputs);
+    }
+
+    /**
+     * Tells a {@link #noticingGradients} block running on this thread, if any, that an op with gradients
+     * off read {@code inputs}: what {@link #record} does with gradients off, for an op that has no
+     * backward to record because it runs only then ({@link LinearsOp}'s one job).
+     */
+    static void notice(Tensor... inputs) {
+        boolean[] noticed = NOTICING.get();
+        if (noticed != null && !noticed[0]) {
+            noticed[0] = Arrays.stream(inputs).anyMatch(Tensor::requiresGrad);
+        }
     }
 
     /**
