@@ -4,8 +4,7 @@ import dev.mixtape.engine.DType;
 import dev.mixtape.engine.F;
 import dev.mixtape.engine.Grad;
 import dev.mixtape.engine.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,23 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * {@link F#linear}'s values.
  */
 class SharedInputProductsTest {
-    private static VectorBackend one;
-    private static VectorBackend two;
-    private static VectorBackend three;
-
-    @BeforeAll
-    static void start() {
-        one = new VectorBackend(1);
-        two = new VectorBackend(2);
-        three = new VectorBackend(3);
-    }
-
-    @AfterAll
-    static void stop() {
-        one.close();
-        two.close();
-        three.close();
-    }
+    @AutoClose
+    private static final VectorBackend one = new VectorBackend(1);
+    @AutoClose
+    private static final VectorBackend two = new VectorBackend(2);
+    @AutoClose
+    private static final VectorBackend three = new VectorBackend(3);
 
     @ParameterizedTest(name = "m={0} k={1} n={2}")
     @CsvSource({
