@@ -32,6 +32,7 @@ import java.util.function.Supplier;
  * and 16 rows as two groups of 8 decoding side by side on two threads, each running its kernels
  * itself, as the engine runs 16 streaming clients on 2 cores; beside one session decoding alone with
  * one adapter, and the heap each token allocates. The best of several rounds, the cases taking turns.
+ * Then {@link PanelProductRates}: how much of a product of a group's rows waits for memory.
  */
 final class ServeStepTimes {
     private static final int[] ROWS = {8, 16, 64};
@@ -89,6 +90,7 @@ final class ServeStepTimes {
             System.out.printf(Locale.ROOT, "| %s | %.3f | %.2f | %.3f | %.2f | %.0f |%n", rows, panels[r].cpuMs, alone.cpuMs / panels[r].cpuMs,
                     rowPairs[r].cpuMs, rowPairs[r].cpuMs / panels[r].cpuMs, panels[r].allocatedKiB);
         }
+        PanelProductRates.run(tree.backend());
     }
 
     /** One session of adapter {@code name} decoding {@link #STEPS} tokens. */
