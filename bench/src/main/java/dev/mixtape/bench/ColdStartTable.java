@@ -50,7 +50,8 @@ public final class ColdStartTable {
      * checkout's); {@code --baseline-launcher PATH}: another checkout's launcher timed in turn with it
      * (with its start-up cache), for a before/after in one command; {@code --llama2c PATH}: llama2.c's
      * run binary; {@code --runs N}: runs per cell (3); {@code --tokens N}: tokens per run (256);
-     * {@code --shape KEY} (stories15M, stories110M) and {@code --threads N}: only those rows.
+     * {@code --shape KEY} (stories15M, stories110M) and {@code --threads N}: only those rows;
+     * {@code --cached-only}: no row without the start-up cache (a before/after needs none).
      */
     public static void main(String[] args) throws IOException, InterruptedException {
         Path launcher = null;
@@ -60,7 +61,12 @@ public final class ColdStartTable {
         int tokens = 256;
         String onlyShape = null;
         int onlyThreads = 0;
+        boolean uncached = true;
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--cached-only")) {
+                uncached = false;
+                continue;
+            }
             String value = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
                 case "--launcher" -> launcher = Path.of(required(args[i], value));
@@ -71,15 +77,18 @@ public final class ColdStartTable {
                 case "--shape" -> onlyShape = required(args[i], value);
                 case "--threads" -> onlyThreads = Integer.parseInt(required(args[i], value));
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "' (expected --launcher PATH, "
-                        + "--baseline-launcher PATH, --llama2c RUN, --runs N, --tokens N, --shape KEY, --threads N)");
+                        + "--baseline-launcher PATH, --llama2c RUN, --runs N, --tokens N, --shape KEY, --threads N, --cached-only)");
             }
             i++;
         }
         if (launcher == null) {
             throw new IllegalArgumentException("--launcher PATH is required (bench/run passes the checkout's ./mixtape)");
         }
-        List<Launcher> launchers = new ArrayList<>(List.of(new Launcher("mixtape, no start-up cache", launcher, false),
-                new Launcher("mixtape", launcher, true)));
+        List<Launcher> launchers = new ArrayList<>();
+        if (uncached) {
+            launchers.add(new Launcher("mixtape, no start-up cache", launcher, false));
+        }
+        launchers.add(new Launcher("mixtape", launcher, true));
         if (baselineLauncher != null) {
             launchers.add(new Launcher("baseline mixtape (" + baselineLauncher + ")", baselineLauncher, true));
         }
@@ -87,8 +96,8 @@ public final class ColdStartTable {
         System.out.println("Whole-process wall time of greedy generation of " + tokens + " tokens from BOS, random weights, f32; "
                 + "median of " + runs + " runs per cell, the programs taking turns.");
         System.out.println();
-        System.out.println("| model shape | threads | program | wall s | tok/s over the whole run | generation tok/s | whole run vs run.c |");
-        System.out.println("|---|---:|---|---:|---:|---:|---:|");
+        System.out.println("| model shape | threads | program | wall s | first token s | tok/s over the whole run | generation tok/s | whole run vs run.c |");
+        System.out.println("|---|---:|---|---:|---:|---:|---:|---:|");
         List<String[]> curves = new ArrayList<>();
         try (RandomLlama2cFiles files = new RandomLlama2cFiles(DecodeShape.VOCAB_SIZE)) {
             Llama2cBaseline baseline = llama2c == null ? null : new Llama2cBaseline(llama2c, files);
@@ -105,8 +114,9 @@ public final class ColdStartTable {
             }
         }
         System.out.println();
-        System.out.println("generation tok/s: what the program reports for the tokens alone (mixtape's --stats, run.c's "
-                + "\"achieved tok/s\", which leaves out the first token).");
+        System.out.println("first token s: from the process's start to the first generated token on standard output (the JVM's start, "
+                + "the model's load and the first forward pass). generation tok/s: what the program reports for the tokens alone "
+                + "(mixtape's --stats, run.c's \"achieved tok/s\", which leaves out the first token).");
         System.out.println();
         printCurves("Warm-up curve: the launcher's tok/s (wall clock) in each window of " + WINDOW + " tokens, from when "
                 + "each token reached standard output (median over the runs; first token: seconds from the process's start; "
@@ -182,10 +192,12 @@ public final class ColdStartTable {
         for (Map.Entry<String, List<Timing>> program : timings.entrySet()) {
             double wall = median(program.getValue(), Timing::wallSeconds);
             double generation = median(program.getValue(), Timing::generationTokensPerSecond);
-            System.out.printf(Locale.ROOT, "| %s | %d | %s | %.2f | %.1f | %.1f | %s |%n", shape.description(), threads,
-                    program.getKey(), wall, tokens / wall, generation,
-                    runCWall == null ? "–" : String.format(Locale.ROOT, "%.2f×", runCWall / wall));
-            if (program.getValue().getFirst().clock() != null) {
+            boolean clocked = program.getValue().getFirst().clock() != null;
+            System.out.printf(Locale.ROOT, "| %s | %d | %s | %.2f | %s | %.1f | %.1f | %s |%n", shape.description(), threads,
+                    program.getKey(), wall,
+                    clocked ? String.format(Locale.ROOT, "%.2f", median(program.getValue(), timing -> timing.clock().wallSeconds()[0])) : "–",
+                    tokens / wall, generation, runCWall == null ? "–" : String.format(Locale.ROOT, "%.2f×", runCWall / wall));
+            if (clocked) {
                 curves.add(curveRows(shape.description() + " | " + threads + " | " + program.getKey(), program.getValue(), tokens));
             }
         }

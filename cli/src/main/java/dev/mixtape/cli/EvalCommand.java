@@ -46,8 +46,9 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OptionChecks.atLeast("--batch-size", batchSize, 1);
-        Llama llama = model.loadModel(false);
-        Tokenizer tokenizer = model.loadTokenizer(llama);
+        ModelOptions.Loaded loaded = model.loadModelAndTokenizer(false);
+        Llama llama = loaded.llama();
+        Tokenizer tokenizer = loaded.tokenizer();
         int positions = llama.config().maxPositions();
         if (seqLen != null && seqLen > positions) {
             throw new IllegalArgumentException("--seq-len " + seqLen + " exceeds the model's " + positions + " positions");

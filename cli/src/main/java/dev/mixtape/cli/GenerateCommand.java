@@ -56,8 +56,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (!(topP > 0 && topP <= 1)) {
             throw new IllegalArgumentException("--top-p must be in (0, 1], got " + topP);
         }
-        Llama llama = model.loadModel(true);
-        Tokenizer tokenizer = model.loadTokenizer(llama);
+        ModelOptions.Loaded loaded = model.loadModelAndTokenizer(true);
+        Llama llama = loaded.llama();
+        Tokenizer tokenizer = loaded.tokenizer();
         SamplingSettings sampling = new SamplingSettings(temperature, topK, topP, seed != null ? seed : System.currentTimeMillis());
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         out.print(prompt);

@@ -16,10 +16,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /** The options every model-using command shares: the model, its tokenizer, an adapter or a MoLE on it, the backend. */
 final class ModelOptions {
@@ -112,9 +115,43 @@ final class ModelOptions {
         return names;
     }
 
-    /** The tokenizer for {@code llama} (loaded from these options): {@code --tokenizer}, or the model's own. */
-    Tokenizer loadTokenizer(Llama llama) throws IOException {
-        return loadTokenizer(model.path(), tokenizer.given, llama.config());
+    /** A model and its tokenizer, as {@link #loadModelAndTokenizer} loads them. */
+    record Loaded(Llama llama, Tokenizer tokenizer) {
+    }
+
+    /**
+     * The model ({@link #loadModel}) and its tokenizer ({@code --tokenizer}, or the model's own), the
+     * tokenizer read on a thread of its own while the weights load: a cold start's two reads overlap
+     * instead of following each other. When both fail, the model's error is the one reported, as when
+     * they were read in turn.
+     */
+    Loaded loadModelAndTokenizer(boolean mergeAdapter) throws IOException {
+        Path modelPath = model.path();
+        Path given = tokenizer.given;
+        CompletableFuture<Tokenizer> reading = CompletableFuture.supplyAsync(() -> {
+            try {
+                return given != null ? Tokenizers.load(given) : Tokenizers.forModel(modelPath);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, ModelOptions::startReader);
+        Llama llama = loadModel(mergeAdapter);
+        Tokenizer loaded;
+        try {
+            loaded = reading.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof UncheckedIOException io) {
+                throw io.getCause();
+            }
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+        }
+        return new Loaded(llama, requireVocabulary(loaded, modelPath, given, llama.config()));
+    }
+
+    private static void startReader(Runnable read) {
+        Thread reader = new Thread(read, "mixtape-tokenizer");
+        reader.setDaemon(true);
+        reader.start();
     }
 
     /**
@@ -131,7 +168,10 @@ final class ModelOptions {
      * fewer tokens than the model's vocabulary, whose ids it could not decode.
      */
     static Tokenizer loadTokenizer(Path model, Path tokenizer, LlamaConfig config) throws IOException {
-        Tokenizer loaded = tokenizer != null ? Tokenizers.load(tokenizer) : Tokenizers.forModel(model);
+        return requireVocabulary(tokenizer != null ? Tokenizers.load(tokenizer) : Tokenizers.forModel(model), model, tokenizer, config);
+    }
+
+    private static Tokenizer requireVocabulary(Tokenizer loaded, Path model, Path tokenizer, LlamaConfig config) {
         if (loaded.vocabSize() < config.vocabSize()) {
             throw new IllegalArgumentException((tokenizer != null ? tokenizer : model) + ": the tokenizer has " + loaded.vocabSize()
                     + " tokens, fewer than the model's vocabulary of " + config.vocabSize() + " (not this model's tokenizer)");

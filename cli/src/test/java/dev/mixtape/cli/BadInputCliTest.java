@@ -153,6 +153,21 @@ class BadInputCliTest {
                 "--tokenizer", small.toString()), small.toString(), "fewer than the model's vocabulary of 512");
     }
 
+    /**
+     * The tokenizer is read on a thread of its own while the weights load: its error is still one line
+     * naming its file, and when the model is bad as well, the model's error is the one reported, as when
+     * the two were read in turn.
+     */
+    @Test
+    void aBadTokenizerIsOneLineAndABadModelBesideItIsTheOneReported() throws IOException {
+        Path garbage = Files.writeString(dir.resolve("tokenizer.bin"), "not a tokenizer");
+        assertOneLine(CliRun.of("generate", "--model", SharedFiles.require("models/stories260K/stories260K.gguf").toString(),
+                "--tokenizer", garbage.toString()), garbage.toString());
+        Path truncated = Files.writeString(dir.resolve("model.bin"), "short");
+        assertOneLine(CliRun.of("generate", "--model", truncated.toString(), "--tokenizer", garbage.toString()),
+                truncated.toString(), "too short for a llama2.c header");
+    }
+
     @Test
     void aJsonLinesRecordWithGarbageAfterItIsOneLine() throws IOException {
         Path data = dir.resolve("data.jsonl");

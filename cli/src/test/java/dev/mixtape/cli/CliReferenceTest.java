@@ -49,7 +49,7 @@ class CliReferenceTest {
      */
     @Test
     void everyCommandsHelpLabelsValuesAsTheReferenceDoes() {
-        CommandLine cli = new CommandLine(new Mixtape());
+        CommandLine cli = Mixtape.commandLine();
         for (String command : cli.getSubcommands().keySet()) {
             String help = CliRun.of(command, "--help").out();
             assertFalse(help.matches("(?s).*--[a-z-]+[=\\[]+<.*"), command + " --help shows a field name as a value label:\n" + help);
@@ -67,7 +67,7 @@ class CliReferenceTest {
         for (String command : commands) {
             List<String> words = ShellExamples.words(command);
             CliRun parsed = CliRun.capture(() -> {
-                new CommandLine(new Mixtape()).parseArgs(words.subList(1, words.size()).toArray(String[]::new));
+                Mixtape.commandLine().parseArgs(words.subList(1, words.size()).toArray(String[]::new));
                 return 0;
             });
             assertFalse(parsed.err().contains("deprecated"), command + ": " + parsed.err());
@@ -77,7 +77,7 @@ class CliReferenceTest {
     /** The reference: per command its description, usage and options (hidden ones left out). */
     static String reference() {
         StringBuilder out = new StringBuilder();
-        CommandLine root = new CommandLine(new Mixtape());
+        CommandLine root = Mixtape.commandLine();
         for (Map.Entry<String, CommandLine> entry : root.getSubcommands().entrySet()) {
             if (entry.getKey().equals("help")) {
                 continue;

@@ -24,7 +24,7 @@ class VocabularyTest {
 
     /** The sub-command object {@code args} parse into (no command runs). */
     private static <T> T parsed(Class<T> type, String... args) {
-        CommandLine cli = new CommandLine(new Mixtape());
+        CommandLine cli = Mixtape.commandLine();
         CommandLine.ParseResult result = cli.parseArgs(args);
         return type.cast(result.subcommand().commandSpec().userObject());
     }
@@ -68,7 +68,7 @@ class VocabularyTest {
     @Test
     void everyCommandDefaultsToTheBundledModelAndComposeReadsTheModuleInput() {
         for (String command : List.of("generate", "eval", "merge", "info", "finetune", "compose", "tokenize")) {
-            CommandLine.Model.OptionSpec model = new CommandLine(new Mixtape()).getSubcommands().get(command).getCommandSpec().findOption("--model");
+            CommandLine.Model.OptionSpec model = Mixtape.commandLine().getSubcommands().get(command).getCommandSpec().findOption("--model");
             assertFalse(model.required(), command);
             assertTrue(model.description()[0].contains("default: the bundled tiny Llama"), command);
         }

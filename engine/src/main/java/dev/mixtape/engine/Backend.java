@@ -98,6 +98,14 @@ public interface Backend {
     /** A storage holding a copy of {@code data} as F32. */
     Storage fromArray(float[] data);
 
+    /**
+     * A storage of {@code data} itself, which the caller hands over and must not touch again (a weight
+     * just read from a file): no copy where the backend keeps f32 arrays. The default copies it.
+     */
+    default Storage adopt(float[] data) {
+        return fromArray(data);
+    }
+
     /** Copies the elements of {@code t} (any view) in row-major order into a new float array. */
     float[] toFloatArray(Tensor t);
 

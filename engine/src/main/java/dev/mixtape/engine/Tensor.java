@@ -63,6 +63,16 @@ public final class Tensor {
         return new Tensor(backend.fromArray(data), s, Shapes.contiguousStrides(s), 0);
     }
 
+    /**
+     * A new f32 tensor on {@code backend} over {@code data} itself, which the caller hands over and must
+     * not touch again ({@link Backend#adopt}): loading a model this way does not copy each weight once more.
+     */
+    public static Tensor adopting(Backend backend, float[] data, int... shape) {
+        checkLength(data.length, shape);
+        int[] s = shape.clone();
+        return new Tensor(backend.adopt(data), s, Shapes.contiguousStrides(s), 0);
+    }
+
     /** A new tensor of {@code dtype} (F32 or F64) on {@code backend} holding a copy of {@code data}. */
     public static Tensor of(Backend backend, DType dtype, double[] data, int... shape) {
         checkLength(data.length, shape);

@@ -164,6 +164,11 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
     }
 
     @Override
+    public Storage adopt(float[] data) {
+        return memory.adopt(data);
+    }
+
+    @Override
     public float[] toFloatArray(Tensor t) {
         if (QuantizedWeights.isQuantized(t)) {
             return QuantizedWeights.matrix(t).dequantize();

@@ -93,6 +93,11 @@ final class VectorMemory {
         return new HeapStorage(owner, data.clone());
     }
 
+    /** A storage of {@code data} itself ({@link dev.mixtape.engine.Backend#adopt}). */
+    Storage adopt(float[] data) {
+        return new HeapStorage(owner, data);
+    }
+
     /**
      * Memory recycled between training steps, lending at most half of the JVM's maximum heap per
      * step: beyond that, allocations are the JVM's as outside a step.

@@ -24,7 +24,10 @@ public interface Checkpoint extends AutoCloseable {
     /** The shape of weight {@code name} as stored, known without reading it; errors name the file and the tensor. */
     int[] shape(String name) throws IOException;
 
-    /** The values of weight {@code name} as f32, row-major in HF's layout; errors name the file and the tensor. */
+    /**
+     * The values of weight {@code name} as f32, row-major in HF's layout, in a new array that is the
+     * caller's to keep (a model adopts it as the weight's storage); errors name the file and the tensor.
+     */
     float[] readFloats(String name) throws IOException;
 
     /**

@@ -19,7 +19,7 @@ import java.util.Set;
  * A llama2.c {@code .bin} checkpoint (version 0): a header of seven int32 (dim, hidden_dim, n_layers,
  * n_heads, n_kv_heads, vocab_size — negative when the classifier is stored separately — and
  * seq_len), then f32 arrays in a fixed order, memory-mapped. Per-layer arrays are stacked over
- * layers; q and k rows are in the Meta layout and are permuted to HF's when read.
+ * layers; q and k rows are in the Meta layout and are read in HF's order, straight from the mapping.
  */
 public final class Llama2cCheckpoint implements Checkpoint {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -178,11 +178,14 @@ public final class Llama2cCheckpoint implements Checkpoint {
         Slab slab = at.slab();
         float[] values = new float[Math.toIntExact(slab.layerFloats())];
         long offset = HEADER_BYTES + 4 * (slab.start() + at.layer() * slab.layerFloats());
-        MemorySegment.copy(data, F32, offset, values, 0, values.length);
-        if (at.key().equals("self_attn.q_proj")) {
-            values = RopePermutation.metaToHf(values, config.heads(), config.headDim(), config.dim());
-        } else if (at.key().equals("self_attn.k_proj")) {
-            values = RopePermutation.metaToHf(values, config.kvHeads(), config.headDim(), config.dim());
+        if (at.key().equals("self_attn.q_proj") || at.key().equals("self_attn.k_proj")) {
+            int cols = slab.cols();
+            for (int row = 0; row < slab.rows(); row++) {
+                long from = offset + 4L * RopePermutation.metaRow(row, config.headDim()) * cols;
+                MemorySegment.copy(data, F32, from, values, row * cols, cols);
+            }
+        } else {
+            MemorySegment.copy(data, F32, offset, values, 0, values.length);
         }
         return values;
     }

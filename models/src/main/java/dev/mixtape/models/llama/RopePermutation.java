@@ -12,6 +12,13 @@ final class RopePermutation {
     private RopePermutation() {
     }
 
+    /** The Meta-layout row that HF-layout row {@code hfRow} of a q or k projection holds. */
+    static int metaRow(int hfRow, int headDim) {
+        int half = headDim / 2;
+        int inHead = hfRow % headDim;
+        return hfRow - inHead + 2 * (inHead % half) + inHead / half;
+    }
+
     /** Rows of a Meta-layout {@code [heads·headDim, cols]} matrix, rearranged into the HF layout. */
     static float[] metaToHf(float[] meta, int heads, int headDim, int cols) {
         float[] hf = new float[meta.length];

@@ -47,7 +47,7 @@ final class WeightLoading {
         requireSingleRounding(checkpoint, name, stored, weights);
         float[] values = checkpoint.readFloats(name);
         requireFinite(name, values);
-        return weights == Llama.AS_STORED ? Tensor.of(backend, values, shape) : kept(backend, values, shape, weights);
+        return weights == Llama.AS_STORED ? Tensor.adopting(backend, values, shape) : kept(backend, values, shape, weights);
     }
 
     /**
@@ -88,9 +88,9 @@ final class WeightLoading {
     }
 
     /**
-     * A weight of {@code shape} holding {@code values}, kept in {@code dtype} if it is a matrix: BF16,
-     * or Q8_0 / Q4_0 when its rows are whole blocks (F32 otherwise, as llama.cpp keeps a tensor it
-     * cannot quantise); vectors stay F32.
+     * A weight of {@code shape} holding {@code values} (a new array, handed over), kept in
+     * {@code dtype} if it is a matrix: BF16, or Q8_0 / Q4_0 when its rows are whole blocks (F32
+     * otherwise, as llama.cpp keeps a tensor it cannot quantise); vectors stay F32.
      */
     static Tensor kept(Backend backend, float[] values, int[] shape, DType dtype) {
         DType type = keptType(shape, dtype);
@@ -98,7 +98,7 @@ final class WeightLoading {
             QuantizedMatrix matrix = QuantizedMatrix.quantize(quantizingFormat(type), values, shape[0], shape[1]);
             return Tensor.ofBlocks(backend, type, matrix.blocks(), shape[0], shape[1]);
         }
-        Tensor weight = Tensor.of(backend, values, shape);
+        Tensor weight = Tensor.adopting(backend, values, shape);
         return type == DType.F32 ? weight : weight.to(type);
     }
 
