@@ -1,8 +1,7 @@
 package dev.mixtape.engine;
 
 import dev.mixtape.engine.vector.VectorBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,17 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * finite differences, and bit for bit against the same blocks recorded op by op, dropout included.
  */
 class CheckpointTest {
-    private static VectorBackend backend;
-
-    @BeforeAll
-    static void start() {
-        backend = new VectorBackend(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        backend.close();
-    }
+    @AutoClose
+    private static final VectorBackend backend = new VectorBackend(2);
 
     static List<Precision> precisions() {
         return Precision.all();

@@ -4,8 +4,7 @@ import dev.mixtape.engine.DType;
 import dev.mixtape.engine.F;
 import dev.mixtape.engine.Grad;
 import dev.mixtape.engine.Tensor;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -22,17 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * on the same weight rounded to bf16 and held in f32, and every other op refuses a bf16 tensor by name.
  */
 class Bf16WeightsTest {
-    private static VectorBackend backend;
-
-    @BeforeAll
-    static void start() {
-        backend = new VectorBackend(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        backend.close();
-    }
+    @AutoClose
+    private static final VectorBackend backend = new VectorBackend(2);
 
     private static Tensor random(Random random, int... shape) {
         int n = 1;

@@ -1,6 +1,6 @@
 package dev.mixtape.engine.vector;
 
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -24,14 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * threads, and both micro-kernels. Outputs start as NaN, so a value left unwritten fails.
  */
 class FusedAttentionTest {
+    @AutoClose
     private static final Parallel ONE_THREAD = new Parallel(1);
+    @AutoClose
     private static final Parallel TWO_THREADS = new Parallel(2);
-
-    @AfterAll
-    static void closeTeams() {
-        ONE_THREAD.close();
-        TWO_THREADS.close();
-    }
 
     /** matrices, query heads per kv head, seq, position offset, extra keys beyond the last position, head size. */
     static Stream<Arguments> shapes() {

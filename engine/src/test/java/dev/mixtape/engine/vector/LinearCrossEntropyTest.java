@@ -1,7 +1,6 @@
 package dev.mixtape.engine.vector;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -20,20 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class LinearCrossEntropyTest {
     private static final int IGNORE = -100;
-    private static Parallel oneThread;
-    private static Parallel twoThreads;
-
-    @BeforeAll
-    static void startPools() {
-        oneThread = new Parallel(1);
-        twoThreads = new Parallel(2);
-    }
-
-    @AfterAll
-    static void stopPools() {
-        oneThread.close();
-        twoThreads.close();
-    }
+    @AutoClose
+    private static final Parallel oneThread = new Parallel(1);
+    @AutoClose
+    private static final Parallel twoThreads = new Parallel(2);
 
     /**
      * Gradients: {@code both} (dx and dW) or {@code weight} (dW alone) through the row blocks;

@@ -1,7 +1,6 @@
 package dev.mixtape.engine.vector;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -46,20 +45,10 @@ class SgemmTest {
     };
     private static final GemmBlocking TINY_BLOCKS = new GemmBlocking(16, 12);
 
-    private static Parallel oneThread;
-    private static Parallel twoThreads;
-
-    @BeforeAll
-    static void startPools() {
-        oneThread = new Parallel(1);
-        twoThreads = new Parallel(2);
-    }
-
-    @AfterAll
-    static void stopPools() {
-        oneThread.close();
-        twoThreads.close();
-    }
+    @AutoClose
+    private static final Parallel oneThread = new Parallel(1);
+    @AutoClose
+    private static final Parallel twoThreads = new Parallel(2);
 
     /** The micro-kernels under test. */
     enum Kernel {

@@ -9,8 +9,7 @@ import dev.mixtape.engine.nn.Linear;
 import dev.mixtape.engine.optim.AdamW;
 import dev.mixtape.engine.optim.Optimizer;
 import dev.mixtape.engine.optim.SGD;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,17 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * without them gives.
  */
 class StepMemoryTest {
-    private static VectorBackend backend;
-
-    @BeforeAll
-    static void start() {
-        backend = new VectorBackend(2);
-    }
-
-    @AfterAll
-    static void stop() {
-        backend.close();
-    }
+    @AutoClose
+    private static final VectorBackend backend = new VectorBackend(2);
 
     @Test
     void aStepsTensorsAreReleasedAndTheirArraysServeTheNextStep() {
