@@ -162,11 +162,12 @@ final class MatmulDispatch {
      * {@code x·weights[i]ᵀ} for each weight ({@link dev.mixtape.engine.SharedInputProducts}) as one few-rows
      * product over the weights' columns one after another: cut into chunks as a single product of that
      * many columns would be ({@link #fewRowsChunks}), a chunk that crosses from one weight into the next
-     * running each part with its own weight. Each part is the call {@link #fewRows} (f32 weights) or
-     * {@link #fewRowsBf16} (bf16 weights, x prepared once for all) makes for those columns, so every
-     * output equals its product computed alone. Null (declined) where that product would not take the
-     * few-rows kernels: more rows than {@link #rowByRowLimit}, a block-format weight, f32 and bf16 weights
-     * mixed, a weight that is not a row-major matrix.
+     * running each part with its own weight. Each part is the call {@link #fewRows} (f32 weights),
+     * {@link #fewRowsBf16} (bf16 weights, x prepared once for all) or {@link QuantizedWeights} (block
+     * formats, each weight in its own) makes for those columns, so every output equals its product
+     * computed alone. Null (declined) where that product would not take the few-rows kernels: more rows
+     * than {@link #rowByRowLimit}, weights of more than one of those three kinds, a weight that is not a
+     * whole row-major matrix.
      */
     Tensor[] productsSharingInput(Tensor x, Tensor[] weights) {
         int k = x.dim(-1);
@@ -175,11 +176,12 @@ final class MatmulDispatch {
                 || weights.length == 0) {
             return null;
         }
-        boolean bf16 = isBf16(weights[0]);
+        WeightKind kind = WeightKind.of(weights[0]);
         int[] starts = new int[weights.length + 1];
         for (int i = 0; i < weights.length; i++) {
             Tensor w = weights[i];
-            if (isBf16(w) != bf16 || QuantizedWeights.isQuantized(w) || !w.isContiguous() || w.rank() != 2 || w.dim(1) != k) {
+            if (WeightKind.of(w) != kind || !w.isContiguous() || w.rank() != 2 || w.dim(1) != k
+                    || kind == WeightKind.BLOCKS && !QuantizedWeights.isWholeMatrix(w)) {
                 return null;
             }
             starts[i + 1] = starts[i] + w.dim(0);
@@ -196,7 +198,7 @@ final class MatmulDispatch {
         }
         float[] a = memory.data(x);
         int aOff = x.offset();
-        float[] prepared = bf16 ? bf16Gemv.prepare(m, k, a, aOff, k) : null;
+        float[] prepared = kind == WeightKind.BF16 ? bf16Gemv.prepare(m, k, a, aOff, k) : null;
         int chunks = fewRowsChunks((long) columns * k * m, parallel.threadsHere());
         int chunkColumns = Math.ceilDiv(Math.ceilDiv(columns, chunks), 4) * 4;
         parallel.forChunks(columns, chunkColumns, (from, to) -> {
@@ -210,15 +212,25 @@ final class MatmulDispatch {
                 int n = starts[w + 1] - starts[w];
                 Tensor weight = weights[w];
                 float[] c = memory.data(outs[w]);
-                if (bf16) {
-                    bf16Gemv.rowsTimesTransposed(m, k, prepared, memory.bf16(weight), weight.offset(), k, c, 0, n, false, first, last);
-                } else {
-                    gemv.rowsTimesTransposed(m, k, a, aOff, k, memory.data(weight), weight.offset(), k, c, 0, n, false, first, last);
+                switch (kind) {
+                    case F32 -> gemv.rowsTimesTransposed(m, k, a, aOff, k, memory.data(weight), weight.offset(), k, c, 0, n, false, first, last);
+                    case BF16 -> bf16Gemv.rowsTimesTransposed(m, k, prepared, memory.bf16(weight), weight.offset(), k, c, 0, n, false, first, last);
+                    case BLOCKS -> QuantizedProducts.timesTransposed(m, a, aOff, k, QuantizedWeights.matrix(weight), c, 0, n, false,
+                            first, last);
                 }
                 column = starts[w] + last;
             }
         });
         return outs;
+    }
+
+    /** The kinds of weight a shared-input job takes, one kind per job: each has its own few-rows kernel. */
+    private enum WeightKind {
+        F32, BF16, BLOCKS;
+
+        static WeightKind of(Tensor weight) {
+            return QuantizedWeights.isQuantized(weight) ? BLOCKS : isBf16(weight) ? BF16 : F32;
+        }
     }
 
     /**

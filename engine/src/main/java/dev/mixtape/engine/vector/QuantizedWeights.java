@@ -54,10 +54,16 @@ final class QuantizedWeights {
         return t.storage() instanceof QuantizedStorage;
     }
 
-    /** The matrix behind {@code t}, which must be the whole matrix (no slice or offset view). */
+    /** Whether the block-format tensor {@code t} is its whole matrix, not a slice or an offset view. */
+    static boolean isWholeMatrix(Tensor t) {
+        QuantizedMatrix matrix = ((QuantizedStorage) t.storage()).matrix();
+        return t.offset() == 0 && t.isContiguous() && t.rank() == 2 && t.dim(0) == matrix.rows() && t.dim(1) == matrix.cols();
+    }
+
+    /** The matrix behind {@code t}, which must be the whole matrix ({@link #isWholeMatrix}). */
     static QuantizedMatrix matrix(Tensor t) {
         QuantizedMatrix matrix = ((QuantizedStorage) t.storage()).matrix();
-        if (t.offset() != 0 || !t.isContiguous() || t.rank() != 2 || t.dim(0) != matrix.rows() || t.dim(1) != matrix.cols()) {
+        if (!isWholeMatrix(t)) {
             throw new IllegalArgumentException("a " + t.dtype() + " tensor " + Arrays.toString(t.shape())
                     + " is read as its whole matrix, not as a view");
         }

@@ -4,6 +4,8 @@ import dev.mixtape.engine.DType;
 import dev.mixtape.engine.F;
 import dev.mixtape.engine.Grad;
 import dev.mixtape.engine.Tensor;
+import dev.mixtape.engine.quant.BlockFormats;
+import dev.mixtape.engine.quant.QuantizedMatrix;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,11 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * {@link VectorBackend#productsSharingInput}, several products of one input run as one job: on 1, 2
  * and 3 threads every output equals, bit for bit, the product of its weight alone through
  * {@link VectorBackend#matmul} on one thread, for weight sizes whose chunks cross from one weight into
- * the next at odd columns, with f32 weights and with bf16 weights. A chunk that computes a column
- * with the wrong weight, writes it into the wrong output or at the wrong place, or leaves one
- * unwritten, makes the comparison fail. Operands the few-rows kernels do not take (too many rows,
- * f32 and bf16 weights mixed) are declined (null), and {@link F#linears} then still gives
- * {@link F#linear}'s values.
+ * the next at odd columns, with f32 weights, bf16 weights and block-format weights (several formats in
+ * one job). A chunk that computes a column with the wrong weight, writes it into the wrong output or
+ * at the wrong place, or leaves one unwritten, makes the comparison fail. Operands the few-rows
+ * kernels do not take (too many rows, weights of two kinds mixed) are declined (null), and
+ * {@link F#linears} then still gives {@link F#linear}'s values.
  */
 class SharedInputProductsTest {
     @AutoClose
@@ -107,6 +109,48 @@ class SharedInputProductsTest {
             }
             Tensor f32 = Tensor.of(team, second, 45, k);
             assertNull(team.productsSharingInput(input, new Tensor[] {bf16[0], f32}));
+        }
+    }
+
+    /**
+     * Block-format weights, one format per weight as a Q4_K_M file mixes them (the Q8_0, Q4_0, Q4_K
+     * and Q6_K kernels, and Q5_1's plain loops), at row counts whose chunks cross weights at odd rows.
+     */
+    @ParameterizedTest(name = "m={0} formats={1} rows={2}")
+    @CsvSource({
+            "1, 'Q8_0,Q8_0,Q8_0', '256,256,256'",
+            "1, 'Q4_K,Q4_K,Q6_K', '301,45,1203'",
+            "2, 'Q4_0,Q5_1', '767,13'"})
+    void blockFormatWeightsGiveTheirProductsAlone(int m, String formats, String rows) {
+        String[] names = formats.split(",");
+        int[] ns = Arrays.stream(rows.split(",")).mapToInt(Integer::parseInt).toArray();
+        int k = 512;
+        SplittableRandom random = new SplittableRandom(17L * m + ns[0]);
+        float[] x = randoms(random, m * k);
+        QuantizedMatrix[] matrices = new QuantizedMatrix[names.length];
+        for (int i = 0; i < names.length; i++) {
+            matrices[i] = QuantizedTestMatrices.random(BlockFormats.named(names[i]), ns[i], k, random);
+        }
+        for (VectorBackend team : new VectorBackend[] {one, two, three}) {
+            Tensor[] ws = new Tensor[names.length];
+            for (int i = 0; i < names.length; i++) {
+                ws[i] = Tensor.ofBlocks(team, DType.valueOf(names[i]), matrices[i].blocks(), ns[i], k);
+            }
+            Tensor[] outs = team.productsSharingInput(Tensor.of(team, x, m, k), ws);
+            assertNotNull(outs, "declined on " + team.threads() + " threads");
+            for (int i = 0; i < names.length; i++) {
+                Tensor alone = Tensor.zeros(one, DType.F32, m, ns[i]);
+                one.matmul(Tensor.of(one, x, m, k), false, Tensor.ofBlocks(one, DType.valueOf(names[i]), matrices[i].blocks(), ns[i], k),
+                        true, alone, false);
+                float[] expected = alone.toFloatArray();
+                float[] together = outs[i].toFloatArray();
+                for (int cell = 0; cell < expected.length; cell++) {
+                    assertEquals(Float.floatToIntBits(expected[cell]), Float.floatToIntBits(together[cell]),
+                            names[i] + " weight " + i + ", output " + cell + " on " + team.threads() + " threads");
+                }
+            }
+            Tensor f32 = Tensor.of(team, randoms(random, 8 * k), 8, k);
+            assertNull(team.productsSharingInput(Tensor.of(team, x, m, k), new Tensor[] {ws[0], f32}), "blocks and f32 mixed");
         }
     }
 
