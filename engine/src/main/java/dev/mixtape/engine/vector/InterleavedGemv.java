@@ -17,7 +17,7 @@ import java.util.Arrays;
  * against x rearranged once per product so that its element {@code 32j + k} is at {@code 8k + j} of
  * the group; after a group's sums ({@link #sums4}, the format's own loop) its eight scales are
  * converted together and applied by one FMA ({@link #scaledSum}), and a row's eight lanes are added
- * up once at its end. Rows go four at a time ({@link QuantizedRows}). The kernels work on 8 lanes at
+ * up once at its end, in a fixed order. Rows go four at a time ({@link QuantizedRows}). The kernels work on 8 lanes at
  * any vector width, as the layout groups 8 blocks (a 256-bit vector, native on AVX2 and AVX-512). The
  * gradient {@code dY·W} decodes each group by its format and adds it. Loaded only when the Vector API
  * is present, used where the preferred floats have at least 8 lanes ({@link QuantizedProducts#forDecoding}).
@@ -69,6 +69,7 @@ abstract class InterleavedGemv implements QuantizedGemv {
         int groups = w.blocksPerRow();
         float[] lanes = new float[w.cols()];
         float[] sums = new float[4 * GROUP * groups];
+        float[] total = new float[GROUP];
         int quarter = QuantizedRows.quarter(fromRow, toRow);
         for (int i = 0; i < m; i++) {
             interleave(x, xOff + i * ldx, groups, lanes);
@@ -78,7 +79,7 @@ abstract class InterleavedGemv implements QuantizedGemv {
                 int first = heap.base() + r * rowBytes;
                 sums4(heap.bytes(), first, spread * rowBytes, groups, lanes, sums);
                 for (int row = 0; row < (spread > 0 ? 4 : 1); row++) {
-                    float dot = scaledSum(heap.bytes(), first + row * spread * rowBytes, groups, groupBytes, sums, row);
+                    float dot = scaledSum(heap.bytes(), first + row * spread * rowBytes, groups, groupBytes, sums, row, total);
                     QuantizedRows.store(y, yOff + i * ldy + r + row * spread, accumulate, dot);
                 }
             }
@@ -97,14 +98,20 @@ abstract class InterleavedGemv implements QuantizedGemv {
         }
     }
 
-    /** Row {@code i} of a group of four's block sums ({@link #sums4}) times the scales of the row at {@code row}, added up. */
-    private static float scaledSum(byte[] q, int row, int groups, int groupBytes, float[] sums, int i) {
+    /**
+     * Row {@code i} of a group of four's block sums ({@link #sums4}) times the scales of the row at
+     * {@code row}, added up: the eight lanes in a fixed order ({@code lanes} holds them), the same in
+     * compiled code and in the Java the Vector API falls back to, so that a row's product does not
+     * depend on which rows or threads it was computed with.
+     */
+    private static float scaledSum(byte[] q, int row, int groups, int groupBytes, float[] sums, int i, float[] lanes) {
         FloatVector total = FloatVector.zero(LANES);
         for (int g = 0; g < groups; g++) {
             FloatVector blockSums = FloatVector.fromArray(LANES, sums, (4 * g + i) * GROUP);
             total = blockSums.fma(scales(q, row + g * groupBytes), total);
         }
-        return total.reduceLanes(VectorOperators.ADD);
+        total.intoArray(lanes, 0);
+        return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
     }
 
     /**
