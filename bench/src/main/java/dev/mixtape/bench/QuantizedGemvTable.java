@@ -22,7 +22,8 @@ import java.util.function.IntConsumer;
  * {@code bench/run gemv}: one core multiplying one activation row by a stories110M-shape weight
  * matrix ([2048, 768], an FFN up projection), the shape of token-by-token decoding, in f32 and bf16
  * (the Vector backend's GEMV, through {@code Backend.matmul}) beside the quantised kernels of
- * {@link QuantizedProducts} for Q8_0, Q4_0, Q4_K, Q5_K and Q6_K; and the gradient to the input {@code dx = dy·W}
+ * {@link QuantizedProducts} for Q8_0, Q4_0, Q4_K, Q5_K and Q6_K, each also as the Vector backend holds it
+ * where that differs ({@link QuantizedProducts#forDecoding}: Q8_0 interleaved); and the gradient to the input {@code dx = dy·W}
  * of the quantised ones. {@value #COPIES} copies of the matrix are cycled through, two per layer of
  * the 12-layer model, so the weights come from memory as in decoding, not from cache. Prints GB/s of
  * weight bytes read and GFLOP/s (2·rows·cols per product), and the thread's CPU time per product. Run
@@ -84,6 +85,17 @@ public final class QuantizedGemvTable {
                     c -> QuantizedProducts.timesTransposed(1, x, 0, COLS, weights[c], y, 0, ROWS, false, 0, ROWS));
             report(name, "dx = dy·W", bytes, seconds,
                     c -> QuantizedProducts.times(1, dy, 0, ROWS, weights[c], dx, 0, COLS, false, 0, weights[c].blocksPerRow()));
+            QuantizedMatrix[] held = new QuantizedMatrix[COPIES];
+            for (int c = 0; c < COPIES; c++) {
+                held[c] = QuantizedProducts.forDecoding(weights[c]);
+            }
+            if (held[0].format() != format) {
+                String heldName = name + " as held (" + held[0].format().name() + ")";
+                report(heldName, "y = x·Wᵀ", bytes, seconds,
+                        c -> QuantizedProducts.timesTransposed(1, x, 0, COLS, held[c], y, 0, ROWS, false, 0, ROWS));
+                report(heldName, "dx = dy·W", bytes, seconds,
+                        c -> QuantizedProducts.times(1, dy, 0, ROWS, held[c], dx, 0, COLS, false, 0, held[c].blocksPerRow()));
+            }
         }
     }
 

@@ -24,7 +24,15 @@ public final class BlockFormats {
     /** 6-bit values in sub-blocks of 16 with 8-bit scales, per 256. */
     public static final BlockFormat Q6_K = new Q6_KFormat();
 
-    /** Every format above. */
+    /**
+     * Q8_0 in groups of eight blocks with their bytes interleaved, as the decoding kernels read them
+     * (not a ggml format, not in {@link #ALL}: {@link InterleavedQ8_0Format#interleave} makes it).
+     */
+    public static final BlockFormat Q8_0_BY_8 = new InterleavedQ8_0Format();
+    /** Q4_0 in groups of eight blocks interleaved, likewise ({@link InterleavedQ4_0Format#interleave}). */
+    public static final BlockFormat Q4_0_BY_8 = new InterleavedQ4_0Format();
+
+    /** Every ggml format above. */
     public static final List<BlockFormat> ALL = List.of(Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K);
 
     private BlockFormats() {

@@ -2,11 +2,13 @@ package dev.mixtape.engine.vector;
 
 import dev.mixtape.engine.quant.BlockFormat;
 import dev.mixtape.engine.quant.BlockFormats;
+import dev.mixtape.engine.quant.InterleavedQ4_0Format;
+import dev.mixtape.engine.quant.InterleavedQ8_0Format;
 import dev.mixtape.engine.quant.QuantizedMatrix;
 
 /**
  * The products of a few activation rows with a {@link QuantizedMatrix}, each block decoded once in
- * registers where the format has a SIMD kernel (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K with the Vector API) and by its
+ * registers where the format has a SIMD kernel (Q8_0 and Q4_0, interleaved or not, Q4_K, Q5_K, Q6_K with the Vector API) and by its
  * {@link BlockFormat} in plain loops otherwise. Single-threaded over the range given; the caller
  * splits rows (or blocks of columns) between threads.
  *
@@ -45,6 +47,22 @@ public final class QuantizedProducts {
         return kernelFor(format) != SCALAR;
     }
 
+    /**
+     * {@code matrix} as the decoding kernels read it fastest: Q8_0 and Q4_0 in whole groups of eight
+     * blocks interleaved ({@link InterleavedQ8_0Format}, {@link InterleavedQ4_0Format}) where the
+     * Vector API has vectors of at least 8 floats, otherwise as it is. The same number of bytes, in a
+     * new heap array when rearranged.
+     */
+    public static QuantizedMatrix forDecoding(QuantizedMatrix matrix) {
+        if (!VectorSupport.available() || BlockLanes.FLOATS.length() < 8) {
+            return matrix;
+        }
+        if (InterleavedQ8_0Format.fits(matrix)) {
+            return InterleavedQ8_0Format.interleave(matrix);
+        }
+        return InterleavedQ4_0Format.fits(matrix) ? InterleavedQ4_0Format.interleave(matrix) : matrix;
+    }
+
     static QuantizedGemv kernelFor(BlockFormat format) {
         if (!VectorSupport.available()) {
             return SCALAR;
@@ -52,8 +70,14 @@ public final class QuantizedProducts {
         if (format == BlockFormats.Q8_0) {
             return SimdKernels.Q8_0;
         }
+        if (format == BlockFormats.Q8_0_BY_8) {
+            return SimdKernels.Q8_0_BY_8;
+        }
         if (format == BlockFormats.Q4_0) {
             return SimdKernels.Q4_0;
+        }
+        if (format == BlockFormats.Q4_0_BY_8) {
+            return SimdKernels.Q4_0_BY_8;
         }
         if (format == BlockFormats.Q4_K) {
             return SimdKernels.Q4_K;
@@ -70,7 +94,9 @@ public final class QuantizedProducts {
     /** The SIMD kernels, in a class of their own so that they load only when the Vector API is present. */
     private static final class SimdKernels {
         static final QuantizedGemv Q8_0 = new SimdQ8_0Gemv();
+        static final QuantizedGemv Q8_0_BY_8 = new SimdInterleavedQ8_0Gemv();
         static final QuantizedGemv Q4_0 = new SimdQ4_0Gemv();
+        static final QuantizedGemv Q4_0_BY_8 = new SimdInterleavedQ4_0Gemv();
         static final QuantizedGemv Q4_K = new SimdQ4_KGemv();
         static final QuantizedGemv Q5_K = new SimdQ5_KGemv();
         static final QuantizedGemv Q6_K = new SimdQ6_KGemv();

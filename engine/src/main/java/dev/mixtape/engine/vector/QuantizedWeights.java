@@ -38,13 +38,16 @@ final class QuantizedWeights {
         this.sgemm = sgemm;
     }
 
-    /** A storage over {@code blocks}, checked to hold a {@code rows × cols} matrix of {@code format}. */
+    /**
+     * A storage over {@code blocks}, checked to hold a {@code rows × cols} matrix of {@code format};
+     * Q8_0 and Q4_0 are held rearranged for decoding where that is faster ({@link QuantizedProducts#forDecoding}).
+     */
     QuantizedStorage storage(DType format, int rows, int cols, MemorySegment blocks) {
         BlockFormat blockFormat = BlockFormats.named(format.name());
         if (blockFormat == null) {
             throw new IllegalArgumentException(format + " is not a block format the vector backend reads");
         }
-        return new QuantizedStorage(owner, format, new QuantizedMatrix(blockFormat, rows, cols, blocks));
+        return new QuantizedStorage(owner, format, QuantizedProducts.forDecoding(new QuantizedMatrix(blockFormat, rows, cols, blocks)));
     }
 
     static boolean isQuantized(Tensor t) {

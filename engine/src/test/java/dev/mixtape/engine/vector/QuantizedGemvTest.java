@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The quantised products against dequantise-then-multiply in plain double loops, for every block
- * format through {@link QuantizedProducts} (the SIMD kernels of Q8_0, Q4_0, Q4_K, Q5_K and Q6_K, the plain-loop
- * kernel for the others) and for every format through the plain-loop kernel itself. Random blocks
+ * format through {@link QuantizedProducts} (the SIMD kernels of Q8_0 and Q4_0, interleaved or not, Q4_K, Q5_K and
+ * Q6_K, the plain-loop kernel for the others) and for every format through the plain-loop kernel itself. Random blocks
  * exercise every nibble, high bit and scale; offsets, row lengths wider than the matrix, row and
  * block ranges that split the work, and accumulation are all exercised, so a lane or block read from
  * the wrong place, a sub-block given the wrong scale or minimum, or a range that writes outside itself
@@ -28,11 +28,12 @@ class QuantizedGemvTest {
     private static final String FORMATS = "Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K";
 
     @ParameterizedTest(name = "{0} m={1} rows={2} blocks/row={3}")
-    @CsvSource({"Q8_0, 1, 37, 9", "Q8_0, 3, 11, 24", "Q4_0, 1, 37, 9", "Q4_0, 4, 11, 24", "Q4_K, 1, 13, 3",
-            "Q4_K, 2, 7, 4", "Q4_K, 3, 37, 2", "Q4_1, 2, 9, 5", "Q5_0, 1, 9, 5", "Q5_1, 3, 9, 5", "Q5_K, 2, 5, 2", "Q5_K, 1, 13, 3",
+    @CsvSource({"Q8_0, 1, 37, 9", "Q8_0, 3, 11, 24", "Q8_0x8, 1, 37, 2", "Q8_0x8, 3, 11, 3", "Q8_0x8, 2, 3, 1",
+            "Q4_0x8, 1, 37, 2", "Q4_0x8, 3, 11, 3", "Q4_0x8, 2, 3, 1",
+            "Q4_0, 1, 37, 9", "Q4_0, 4, 11, 24", "Q4_K, 1, 13, 3", "Q4_K, 2, 7, 4", "Q4_K, 3, 37, 2", "Q4_1, 2, 9, 5", "Q5_0, 1, 9, 5", "Q5_1, 3, 9, 5", "Q5_K, 2, 5, 2", "Q5_K, 1, 13, 3",
             "Q5_K, 3, 37, 2", "Q6_K, 2, 5, 3", "Q6_K, 1, 9, 4"})
     void decodingProductMatchesDequantiseThenMultiply(String name, int m, int rows, int blocksPerRow) {
-        BlockFormat format = BlockFormats.named(name);
+        BlockFormat format = QuantizedTestMatrices.format(name);
         for (QuantizedGemv kernel : new QuantizedGemv[] {QuantizedProducts.kernelFor(format), new ScalarQuantizedGemv()}) {
             SplittableRandom random = new SplittableRandom(rows * 31L + m);
             int cols = blocksPerRow * format.blockSize();
@@ -71,10 +72,10 @@ class QuantizedGemvTest {
     }
 
     @ParameterizedTest(name = "{0} m={1} rows={2} blocks/row={3}")
-    @CsvSource({"Q8_0, 1, 37, 9", "Q8_0, 3, 11, 24", "Q4_0, 1, 37, 9", "Q4_0, 4, 11, 24", "Q4_K, 1, 13, 3",
-            "Q4_K, 2, 7, 4", "Q4_1, 2, 9, 5", "Q5_0, 1, 9, 5", "Q5_1, 3, 9, 5", "Q5_K, 2, 5, 2", "Q6_K, 2, 5, 3", "Q6_K, 3, 9, 4"})
+    @CsvSource({"Q8_0, 1, 37, 9", "Q8_0, 3, 11, 24", "Q8_0x8, 1, 9, 2", "Q8_0x8, 3, 5, 3", "Q4_0x8, 2, 7, 2", "Q4_0, 1, 37, 9",
+            "Q4_0, 4, 11, 24", "Q4_K, 1, 13, 3", "Q4_K, 2, 7, 4", "Q4_1, 2, 9, 5", "Q5_0, 1, 9, 5", "Q5_1, 3, 9, 5", "Q5_K, 2, 5, 2", "Q6_K, 2, 5, 3", "Q6_K, 3, 9, 4"})
     void gradientToTheInputMatchesDequantiseThenMultiply(String name, int m, int rows, int blocksPerRow) {
-        BlockFormat format = BlockFormats.named(name);
+        BlockFormat format = QuantizedTestMatrices.format(name);
         for (QuantizedGemv kernel : new QuantizedGemv[] {QuantizedProducts.kernelFor(format), new ScalarQuantizedGemv()}) {
             SplittableRandom random = new SplittableRandom(rows * 17L + m);
             int cols = blocksPerRow * format.blockSize();
@@ -120,9 +121,9 @@ class QuantizedGemvTest {
      * read the array from its start, or that read native memory as an array, would not.
      */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    @CsvSource({"Q8_0", "Q8_0x8", "Q4_0", "Q4_0x8", "Q4_K", "Q5_K", "Q6_K"})
     void blocksInsideALargerArrayOrOutsideTheHeapGiveTheSameProduct(String name) {
-        BlockFormat format = BlockFormats.named(name);
+        BlockFormat format = QuantizedTestMatrices.format(name);
         SplittableRandom random = new SplittableRandom(17);
         int rows = 9;
         int cols = 3 * format.blockSize();
@@ -162,6 +163,8 @@ class QuantizedGemvTest {
                     BlockFormats.Q6_K}) {
                 assertTrue(QuantizedProducts.hasSimdKernel(format), format.name());
             }
+            assertTrue(QuantizedProducts.hasSimdKernel(BlockFormats.Q8_0_BY_8), "interleaved Q8_0");
+            assertTrue(QuantizedProducts.hasSimdKernel(BlockFormats.Q4_0_BY_8), "interleaved Q4_0");
         }
         assertEquals(FORMATS.split(", ").length, BlockFormats.ALL.size(), "every format is tested above");
     }

@@ -2,6 +2,8 @@ package dev.mixtape.engine.vector;
 
 import dev.mixtape.engine.quant.BlockFormat;
 import dev.mixtape.engine.quant.BlockFormats;
+import dev.mixtape.engine.quant.InterleavedQ4_0Format;
+import dev.mixtape.engine.quant.InterleavedQ8_0Format;
 import dev.mixtape.engine.quant.QuantizedMatrix;
 
 import java.lang.foreign.MemorySegment;
@@ -25,8 +27,17 @@ final class QuantizedTestMatrices {
     private QuantizedTestMatrices() {
     }
 
-    /** A {@code rows × cols} matrix of random blocks of {@code format}. */
+    /**
+     * A {@code rows × cols} matrix of random blocks of {@code format}; for the interleaved Q8_0 and
+     * Q4_0 of the decoding kernels, random Q8_0 or Q4_0 blocks interleaved.
+     */
     static QuantizedMatrix random(BlockFormat format, int rows, int cols, SplittableRandom random) {
+        if (format == BlockFormats.Q8_0_BY_8) {
+            return InterleavedQ8_0Format.interleave(random(BlockFormats.Q8_0, rows, cols, random));
+        }
+        if (format == BlockFormats.Q4_0_BY_8) {
+            return InterleavedQ4_0Format.interleave(random(BlockFormats.Q4_0, rows, cols, random));
+        }
         int blocks = rows * cols / format.blockSize();
         byte[] bytes = new byte[blocks * format.blockBytes()];
         random.nextBytes(bytes);
@@ -38,6 +49,16 @@ final class QuantizedTestMatrices {
             }
         }
         return new QuantizedMatrix(format, rows, cols, segment);
+    }
+
+    /** The format {@code name} names: one of {@link BlockFormats#ALL}, or {@code Q8_0x8} or {@code Q4_0x8}, interleaved for decoding. */
+    static BlockFormat format(String name) {
+        for (BlockFormat interleaved : new BlockFormat[] {BlockFormats.Q8_0_BY_8, BlockFormats.Q4_0_BY_8}) {
+            if (interleaved.name().equals(name)) {
+                return interleaved;
+            }
+        }
+        return BlockFormats.named(name);
     }
 
     /** Random floats in [-1, 1). */

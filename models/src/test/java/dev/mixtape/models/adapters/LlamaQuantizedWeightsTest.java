@@ -122,6 +122,27 @@ class LlamaQuantizedWeightsTest {
         assertArrayEquals(unmerged, Stories.logits(quantized, ids));
     }
 
+    /**
+     * A model whose rows are whole groups of eight blocks (256 and 512 elements), quantised to Q8_0 or
+     * Q4_0, is held interleaved for the decoding kernels and computes, in every product (GEMM, GEMV,
+     * the LoRA gradients through {@code dY·W}), what its dequantised twin computes.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0"})
+    void aModelHeldInterleavedComputesAsItsDequantisedWeights(DType format) {
+        LlamaConfig config = new LlamaConfig(256, 512, 2, 4, 2, 64, 96, 64, 1e-5, 10000, null, false, 1, 2);
+        Llama quantized = Llama.random(config, backend, 7);
+        quantized.keepWeightsIn(format);
+        Llama expected = dequantisedTwin(quantized);
+        int[] ids = new int[12];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (i * 37 + 5) % config.vocabSize();
+        }
+        assertClose(Stories.logits(expected, ids), Stories.logits(quantized, ids), "prompt logits (GEMM)");
+        assertDecodingMatches(expected, quantized, ids, 8);
+        assertAdapterGradientsMatch(expected, quantized, ids);
+    }
+
     @Test
     void aModelOfKQuantMatricesComputesAsItsDequantisedWeights() {
         LlamaConfig config = new LlamaConfig(256, 512, 2, 4, 2, 64, 96, 64, 1e-5, 10000, null, false, 1, 2);
