@@ -46,7 +46,13 @@ import java.util.function.Supplier;
 public final class BatchEngine implements AutoCloseable {
     /** Rows of one adapter side by side, so that their updates share products (see {@link RowAdapters}). */
     private static final Comparator<Sequence> ADAPTER_ORDER = Comparator.comparing(sequence -> String.valueOf(sequence.served.routed()));
-    /** Fewest rows a group decoding beside others takes: fewer would read the weights more often than they gain. */
+    /**
+     * Fewest rows a group decoding beside others takes: fewer would read the weights more often than
+     * they gain. A step of fewer rows than two groups take is one group on all the backend's threads,
+     * its products split by columns and its rows' other work by rows ({@code IndependentRows}); from
+     * two groups on, groups side by side, which never wait for each other until the step ends, cost
+     * no more than one group split over threads that meet at every product (docs/BENCHMARKS.md, "Serving").
+     */
     private static final int MIN_GROUP_ROWS = 8;
     private static final int PROCESSORS = Runtime.getRuntime().availableProcessors();
 
@@ -71,8 +77,6 @@ public final class BatchEngine implements AutoCloseable {
     /** Threads decoding a step's further groups beside the engine's thread ({@link #groups}). */
     private final ExecutorService helpers = Executors.newFixedThreadPool(Math.max(1, PROCESSORS - 1),
             Thread.ofPlatform().name("mixtape-batch-decoder-", 1).daemon(true).factory());
-    /** Whether a step of one product with rows enough for several groups runs as one group on all threads or as groups side by side. */
-    private final StepLayouts layouts;
     private int held;
     private boolean closed;
     private volatile long steps;
@@ -85,7 +89,6 @@ public final class BatchEngine implements AutoCloseable {
         this.frozen = config.weightPanels() ? new FrozenWeights(base.namedParameters().values()) : null;
         this.eos = tokenizer.eosId().orElse(base.config().eosId());
         this.bos = tokenizer.bosId().orElse(base.config().bosId());
-        this.layouts = new StepLayouts(config.productRows());
         this.thread = Thread.ofPlatform().name("mixtape-batch-engine").daemon(true).start(this::loop);
     }
 
@@ -324,48 +327,36 @@ public final class BatchEngine implements AutoCloseable {
      * One token for every running sequence: per model tree, in products of at most
      * {@link EngineConfig#productRows} rows, each split into {@link #groups} decoded at once on this
      * thread and the helpers (a MoLE tree's products in turn, see {@link #oneAtATime}); each row's
-     * text is then taken on this thread, in order. A step that is one product of rows enough for a
-     * group per processor runs as one group on all threads or as groups side by side, whichever
-     * {@link StepLayouts} has timed faster.
+     * text is then taken on this thread, in order.
      */
     private void step() {
         Map<Llama, List<Sequence>> byTree = new IdentityHashMap<>();
         for (Sequence sequence : running) {
             byTree.computeIfAbsent(sequence.served.model(), tree -> new ArrayList<>()).add(sequence);
         }
-        int rows = running.size();
-        boolean timed = byTree.size() == 1 && rows <= config.productRows() && PROCESSORS > 1 && rows >= PROCESSORS * MIN_GROUP_ROWS
-                && !oneAtATime(running.getFirst());
-        boolean oneGroup = timed && layouts.oneGroup(rows);
         List<List<List<Sequence>>> lanes = new ArrayList<>();
         List<List<Sequence>> inTurn = new ArrayList<>();
         for (List<Sequence> tree : byTree.values()) {
             tree.sort(ADAPTER_ORDER);
             for (int from = 0; from < tree.size(); from += config.productRows()) {
-                List<Sequence> product = tree.subList(from, Math.min(tree.size(), from + config.productRows()));
+                List<Sequence> rows = tree.subList(from, Math.min(tree.size(), from + config.productRows()));
                 if (oneAtATime(tree.getFirst())) {
-                    inTurn.add(product);
-                } else if (oneGroup) {
-                    lanes.add(List.of(product));
+                    inTurn.add(rows);
                 } else {
-                    groups(product).forEach(group -> lanes.add(List.of(group)));
+                    groups(rows).forEach(group -> lanes.add(List.of(group)));
                 }
             }
         }
         if (!inTurn.isEmpty()) {
             lanes.add(inTurn);
         }
-        long start = System.nanoTime();
         List<Future<List<Outcome<float[][]>>>> decoded = atOnce(lanes.stream().map(this::decoding).toList());
-        List<List<Outcome<float[][]>>> outcomes = decoded.stream().map(BatchEngine::resultOf).toList();
-        if (timed) {
-            layouts.record(rows, oneGroup, System.nanoTime() - start);
-        }
         for (int l = 0; l < lanes.size(); l++) {
-            for (int g = 0; g < outcomes.get(l).size(); g++) {
+            List<Outcome<float[][]>> outcomes = resultOf(decoded.get(l));
+            for (int g = 0; g < outcomes.size(); g++) {
                 List<Sequence> group = lanes.get(l).get(g);
                 try {
-                    float[][] logits = outcomes.get(l).get(g).value();
+                    float[][] logits = outcomes.get(g).value();
                     for (int r = 0; r < group.size(); r++) {
                         group.get(r).advance(logits[r]);
                     }
@@ -382,7 +373,7 @@ public final class BatchEngine implements AutoCloseable {
      * per processor, that decode at the same time: a step's work outside the products (attention,
      * the KV caches, RoPE, norms) is per row, and groups side by side keep every core busy with it
      * without meeting. Each group reads the weights once for its rows. Fewer rows are one group,
-     * decoded on all the backend's threads, its rows' work split between them ({@code IndependentRows}).
+     * decoded on all the backend's threads, its rows' work split between them.
      */
     private List<List<Sequence>> groups(List<Sequence> rows) {
         int count = Math.max(1, Math.min(PROCESSORS, rows.size() / MIN_GROUP_ROWS));
