@@ -6,7 +6,10 @@ import dev.mixtape.engine.vector.VectorBackend;
 import dev.mixtape.models.generate.Sampler;
 import dev.mixtape.models.llama.Llama;
 
+import com.sun.management.OperatingSystemMXBean;
+
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Arrays;
@@ -20,7 +23,8 @@ import java.util.Locale;
  * of weights one token streams, and the ceiling that the machine's memory bandwidth (measured by
  * {@link MemoryBandwidth} in this process just before the row, with the row's thread count) puts on
  * tokens per second; with {@code --llama2c}, llama2.c's {@code run.c} timed on the same shape and threads
- * ({@link Llama2cBaseline}). Prints a Markdown table.
+ * ({@link Llama2cBaseline}); and the process's CPU milliseconds per token, the figure to compare between
+ * builds on a host that other work shares. Prints a Markdown table.
  */
 public final class DecodeTable {
     /** Warm-up runs stop once one is within this fraction of the one before. */
@@ -29,6 +33,7 @@ public final class DecodeTable {
     private static final int MAX_WARM_UP_RUNS = 8;
     /** run.c runs per baseline figure (their median). */
     private static final int BASELINE_REPEATS = 3;
+    private static final OperatingSystemMXBean PROCESS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private DecodeTable() {
     }
@@ -64,8 +69,8 @@ public final class DecodeTable {
             System.out.println(Host.describe() + " " + LocalDate.now() + ".");
             System.out.println();
             System.out.println("| model shape | weights | threads | warm-up runs | tokens | weight MB per token | read GB/s "
-                    + "| bandwidth ceiling tok/s | gen tok/s | of ceiling | llama2.c run.c tok/s |");
-            System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                    + "| bandwidth ceiling tok/s | gen tok/s | of ceiling | CPU ms per token | llama2.c run.c tok/s |");
+            System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             for (DecodeShape shape : shapes) {
                 Path checkpoint = baseline == null ? null
                         : files.checkpoint(shape.key(), shape.config(), shape.config().maxPositions(), 1);
@@ -116,21 +121,21 @@ public final class DecodeTable {
         double megabytes;
         int warmUpRuns;
         double bandwidth;
-        double perSecond;
+        Rate rate;
         try (VectorBackend backend = new VectorBackend(threads)) {
             Llama llama = Llama.random(shape.config(), backend, 1);
             llama.keepWeightsIn(weights);
             megabytes = streamedBytes(llama) / 1e6;
             warmUpRuns = warmUp(llama, tokens);
             bandwidth = MemoryBandwidth.gbPerSecond(threads);
-            perSecond = decode(llama, tokens);
+            rate = decode(llama, tokens);
         }
         double ceiling = bandwidth * 1e3 / megabytes;
         String runC = baseline == null ? "–"
                 : String.format(Locale.ROOT, "%.1f", baseline.tokensPerSecond(checkpoint, threads, tokens, BASELINE_REPEATS));
-        System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %d | %.1f | %.1f | %.0f | %.1f | %.0f%% | %s |%n", shape.description(),
+        System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %d | %.1f | %.1f | %.0f | %.1f | %.0f%% | %.2f | %s |%n", shape.description(),
                 weights.name().toLowerCase(Locale.ROOT), threads, warmUpRuns, tokens, megabytes, bandwidth, ceiling,
-                perSecond, 100 * perSecond / ceiling, runC);
+                rate.tokensPerSecond(), 100 * rate.tokensPerSecond() / ceiling, rate.cpuMillisPerToken(), runC);
     }
 
     /**
@@ -152,10 +157,10 @@ public final class DecodeTable {
      * of the later ones, so a single warm-up run would measure the warm-up rather than the kernels.
      */
     private static int warmUp(Llama llama, int tokens) {
-        double previous = decode(llama, tokens);
+        double previous = decode(llama, tokens).tokensPerSecond();
         int runs = 1;
         while (runs < MAX_WARM_UP_RUNS) {
-            double rate = decode(llama, tokens);
+            double rate = decode(llama, tokens).tokensPerSecond();
             runs++;
             if (Math.abs(rate - previous) <= SETTLED * previous) {
                 break;
@@ -165,14 +170,24 @@ public final class DecodeTable {
         return runs;
     }
 
-    /** Decodes {@code tokens} tokens greedily from BOS; returns tokens per second. */
-    private static double decode(Llama llama, int tokens) {
+    /**
+     * Decodes {@code tokens} tokens greedily from BOS; returns tokens per second and the process's CPU
+     * time per token, which another process sharing the cores slows less than the wall clock (a
+     * spinning worker's wait counts as CPU).
+     */
+    private static Rate decode(Llama llama, int tokens) {
         Llama.Session session = llama.newSession(tokens + 1);
         int token = llama.config().bosId();
+        long cpuStart = PROCESS.getProcessCpuTime();
         long start = System.nanoTime();
         for (int i = 0; i < tokens; i++) {
             token = Sampler.argmax(session.forward(token));
         }
-        return tokens / ((System.nanoTime() - start) / 1e9);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Rate(tokens / seconds, (PROCESS.getProcessCpuTime() - cpuStart) / 1e6 / tokens);
+    }
+
+    /** One run's tokens per second (wall clock) and CPU milliseconds per token (all the process's threads). */
+    private record Rate(double tokensPerSecond, double cpuMillisPerToken) {
     }
 }

@@ -27,12 +27,6 @@ class QuantizedGgufCliTest {
     }
 
     /**
-     * stories260K with its matrices quantised to Q8_0 by the gguf package ({@code make_quantized_ggufs.py})
-     * tells the f32 reference's greedy story for at least its first 200 characters: Q8_0's error is
-     * far below what tips a greedy choice that early, while a block decoded wrongly (a scale misread,
-     * a byte out of place) turns the text to noise within a few tokens.
-     */
-    /**
      * {@code info} lists each tensor with the type and bytes the file stores it in: the Q8_0 matrices
      * at 34 bytes per 32 elements, ffn_down (rows of 172, not whole blocks) and the norms in F32, and
      * the total of all of them, which is the file's tensor data.
@@ -53,6 +47,12 @@ class QuantizedGgufCliTest {
                 + "--weights q8_0 0.5 MB; --weights q4_0 refused (stored quantised)"), out);
     }
 
+    /**
+     * stories260K with its matrices quantised to Q8_0 by the gguf package ({@code make_quantized_ggufs.py})
+     * tells the f32 reference's greedy story for at least its first 200 characters: Q8_0's error is
+     * far below what tips a greedy choice that early, while a block decoded wrongly (a scale misread,
+     * a byte out of place) turns the text to noise within a few tokens.
+     */
     @Test
     void greedyTextFromQ8_0FollowsTheF32Reference() throws IOException {
         Path model = q8_0Stories();

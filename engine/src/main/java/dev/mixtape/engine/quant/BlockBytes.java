@@ -9,12 +9,28 @@ final class BlockBytes {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** A half's exponent bits: all ones for the infinities and NaNs. */
+    private static final int HALF_EXPONENT = 0x7C00;
+
     private BlockBytes() {
     }
 
     /** The IEEE half at {@code offset}, widened to a float (exactly). */
     static float f16(MemorySegment src, long offset) {
         return Float.float16ToFloat(src.get(U16, offset));
+    }
+
+    /**
+     * Whether the IEEE half that opens each block of {@code blockBytes} bytes in {@code blocks} (the
+     * scale of Q8_0 and Q4_0) is finite: neither an infinity nor a NaN.
+     */
+    static boolean leadingHalvesFinite(MemorySegment blocks, int blockBytes) {
+        for (long at = 0; at < blocks.byteSize(); at += blockBytes) {
+            if ((blocks.get(U16, at) & HALF_EXPONENT) == HALF_EXPONENT) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Writes {@code value} rounded to the nearest IEEE half (ties to even), as ggml's FP32_TO_FP16 does. */

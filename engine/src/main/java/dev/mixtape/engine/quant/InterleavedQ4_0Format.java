@@ -83,16 +83,22 @@ public final class InterleavedQ4_0Format implements BlockFormat {
         return QUANTS + RUN * (k / RUN_ELEMENTS) + 4 * j + k % RUN_ELEMENTS / 2;
     }
 
-    /** Whether {@code matrix} is Q4_0 with rows of whole groups of eight blocks, which {@link #interleave} takes. */
+    /**
+     * Whether {@code matrix} is Q4_0 with rows of whole groups of eight blocks and finite scales, which
+     * {@link #interleave} takes: the decoding kernels widen scales without the cases of infinities and
+     * NaNs, which no quantiser writes; a matrix that has one keeps its blocks, whose kernels widen
+     * every half exactly.
+     */
     public static boolean fits(QuantizedMatrix matrix) {
-        return matrix.format() == BlockFormats.Q4_0 && matrix.cols() % SIZE == 0;
+        return matrix.format() == BlockFormats.Q4_0 && matrix.cols() % SIZE == 0
+                && BlockBytes.leadingHalvesFinite(matrix.blocks(), Q4_0Format.BYTES);
     }
 
     /** The bytes of {@code q4_0} (which must {@link #fits fit}) rearranged into this format, in a new heap array. */
     public static QuantizedMatrix interleave(QuantizedMatrix q4_0) {
         if (!fits(q4_0)) {
             throw new IllegalArgumentException("a " + q4_0.format().name() + " matrix of rows of " + q4_0.cols()
-                    + " is not Q4_0 in whole groups of " + SIZE + " elements");
+                    + " is not Q4_0 in whole groups of " + SIZE + " elements with finite scales");
         }
         MemorySegment src = q4_0.blocks();
         byte[] dst = new byte[Math.toIntExact(src.byteSize())];

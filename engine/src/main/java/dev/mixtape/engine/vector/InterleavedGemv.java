@@ -41,9 +41,8 @@ abstract class InterleavedGemv implements QuantizedGemv {
     private static final VectorSpecies<Byte> SIXTEEN_BYTES = ByteVector.SPECIES_128;
     /** 2^112: a half's exponent and mantissa read as a float's low bits, times this, are the half's value. */
     private static final float HALF_TO_FLOAT = 0x1p112f;
-    private static final int HALF_EXPONENT = 0x7C00;
-    private static final int FLOAT_EXPONENT = 0x7F800000;
-    private static final int QUIET_NAN = 0x00400000;
+    /** A sign-extended half shifted left by 13: the float bits that hold its sign, exponent and mantissa. */
+    private static final int SIGN_EXPONENT_MANTISSA = 0x8FFFE000;
     private static final QuantizedGemv PLAIN = new ScalarQuantizedGemv();
 
     /**
@@ -115,21 +114,16 @@ abstract class InterleavedGemv implements QuantizedGemv {
     }
 
     /**
-     * The eight IEEE halves at {@code at} of {@code q} as floats, exactly as {@link Float#float16ToFloat}
-     * widens each: a half's exponent and mantissa moved to a float's bit positions (shifted left by 13)
-     * read as a float times 2^112, which rebases the exponent and makes a subnormal half normal;
-     * infinities and NaNs take a float's all-ones exponent instead, NaNs made quiet as the hardware's
-     * conversion makes them; then the sign.
+     * The eight finite IEEE halves at {@code at} of {@code q} as floats, exactly as {@link Float#float16ToFloat}
+     * widens each (the interleaved formats hold finite scales only): shifted left by 13, a half's
+     * exponent and mantissa sit at a float's bit positions and, sign extended, its sign at the top;
+     * read as a float that is the half's value times 2^-112, so multiplying by 2^112 rebases the
+     * exponent, makes a subnormal half normal and keeps the sign, zeros included.
      */
     static FloatVector scales(byte[] q, int at) {
         IntVector halves = (IntVector) ByteVector.fromArray(SIXTEEN_BYTES, q, at).reinterpretAsShorts()
                 .convertShape(VectorOperators.S2I, INTS, 0);
-        IntVector unsigned = halves.and(0x7FFF);
-        IntVector magnitude = unsigned.lanewise(VectorOperators.LSHL, 13);
-        IntVector finite = magnitude.reinterpretAsFloats().mul(HALF_TO_FLOAT).reinterpretAsInts();
-        IntVector bits = finite.blend(magnitude.or(FLOAT_EXPONENT), unsigned.compare(VectorOperators.GE, HALF_EXPONENT))
-                .lanewise(VectorOperators.OR, QUIET_NAN, unsigned.compare(VectorOperators.GT, HALF_EXPONENT));
-        return bits.or(halves.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+        return halves.lanewise(VectorOperators.LSHL, 13).and(SIGN_EXPONENT_MANTISSA).reinterpretAsFloats().mul(HALF_TO_FLOAT);
     }
 
     @Override

@@ -123,4 +123,28 @@ class InterleavedFormatsTest {
         assertTrue(InterleavedQ4_0Format.fits(q4_0));
         assertFalse(InterleavedQ4_0Format.fits(QuantizedMatrix.quantize(BlockFormats.Q4_0, new float[2 * 288], 2, 288)));
     }
+
+    /** The kernels widen finite scales only: one infinite or NaN scale in the last block keeps a matrix as blocks. */
+    @Test
+    void aMatrixWithANonFiniteScaleIsNotInterleaved() {
+        for (short scale : new short[] {(short) 0x7C00, (short) 0xFC00, (short) 0x7E00, (short) 0xFD01}) {
+            QuantizedMatrix q8_0 = withLastScale(QuantizedMatrix.quantize(BlockFormats.Q8_0, new float[2 * 512], 2, 512), scale);
+            QuantizedMatrix q4_0 = withLastScale(QuantizedMatrix.quantize(BlockFormats.Q4_0, new float[2 * 512], 2, 512), scale);
+            assertFalse(InterleavedQ8_0Format.fits(q8_0), "scale 0x" + Integer.toHexString(scale & 0xFFFF));
+            assertFalse(InterleavedQ4_0Format.fits(q4_0), "scale 0x" + Integer.toHexString(scale & 0xFFFF));
+            assertThrows(IllegalArgumentException.class, () -> InterleavedQ8_0Format.interleave(q8_0));
+            assertThrows(IllegalArgumentException.class, () -> InterleavedQ4_0Format.interleave(q4_0));
+        }
+        QuantizedMatrix largestFinite = withLastScale(QuantizedMatrix.quantize(BlockFormats.Q8_0, new float[2 * 512], 2, 512), (short) 0xFBFF);
+        assertTrue(InterleavedQ8_0Format.fits(largestFinite));
+    }
+
+    /** {@code matrix} with the scale of its last block replaced by {@code half}, in a new array. */
+    private static QuantizedMatrix withLastScale(QuantizedMatrix matrix, short half) {
+        byte[] bytes = matrix.blocks().toArray(ValueLayout.JAVA_BYTE);
+        int last = bytes.length - matrix.format().blockBytes();
+        bytes[last] = (byte) half;
+        bytes[last + 1] = (byte) (half >> 8);
+        return new QuantizedMatrix(matrix.format(), matrix.rows(), matrix.cols(), MemorySegment.ofArray(bytes));
+    }
 }

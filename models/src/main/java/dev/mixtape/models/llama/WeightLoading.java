@@ -40,7 +40,7 @@ final class WeightLoading {
         DType stored = blockFormatOf(checkpoint.stored(name).type());
         if (keepsBlocks(stored, weights, holdsBlocks)) {
             QuantizedMatrix matrix = checkpoint.readBlocks(name);
-            requireFinite(name, matrix.dequantize());
+            requireFinite(name, matrix);
             MemorySegment blocks = MemorySegment.ofArray(matrix.blocks().toArray(ValueLayout.JAVA_BYTE));
             return Tensor.ofBlocks(backend, stored, blocks, matrix.rows(), matrix.cols());
         }
@@ -129,10 +129,30 @@ final class WeightLoading {
 
     private void requireFinite(String name, float[] values) throws IOException {
         int bad = FiniteScan.firstNonFinite(values);
-        if (bad < 0) {
-            return;
+        if (bad >= 0) {
+            reportNonFinite(name, values[bad], bad);
         }
-        String problem = checkpoint.source() + ": tensor '" + name + "' holds " + values[bad] + " at element " + bad;
+    }
+
+    /**
+     * {@link #requireFinite(String, float[])} for a block-format matrix, decoded a row at a time: a
+     * file's largest matrices (a 1B model's embeddings: 128,256 × 2,048) would take gigabytes as floats.
+     */
+    private void requireFinite(String name, QuantizedMatrix matrix) throws IOException {
+        float[] row = new float[matrix.cols()];
+        for (int r = 0; r < matrix.rows(); r++) {
+            matrix.dequantizeRow(r, row, 0);
+            int bad = FiniteScan.firstNonFinite(row);
+            if (bad >= 0) {
+                reportNonFinite(name, row[bad], (long) r * matrix.cols() + bad);
+                return;
+            }
+        }
+    }
+
+    /** Refuses, or warns of, tensor {@code name} holding {@code value} at {@code element}, as {@link #nonFinite} says. */
+    private void reportNonFinite(String name, float value, long element) throws IOException {
+        String problem = checkpoint.source() + ": tensor '" + name + "' holds " + value + " at element " + element;
         if (nonFinite == NonFiniteWeights.REFUSE) {
             throw new IOException(problem + " (a corrupt or diverged checkpoint; --allow-nonfinite-weights loads it anyway)");
         }

@@ -7,12 +7,14 @@ import dev.mixtape.engine.io.SafetensorsFile;
 import dev.mixtape.engine.io.SafetensorsWriter;
 import dev.mixtape.engine.io.TensorInfo;
 import dev.mixtape.engine.vector.VectorBackend;
+import dev.mixtape.models.gguf.GgufFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -178,6 +180,28 @@ class HostileWeightsTest {
             assertArrayEquals(new float[] {bad}, new float[] {values[element]});
             Files.write(weights, original);
         }
+    }
+
+    /**
+     * A quantised GGUF whose sixth Q8_0 block of a matrix has an infinite scale (every element of that
+     * block then ±Inf or NaN) is refused naming the tensor and the block's first element, 160 in rows
+     * of 64, as a non-finite float weight is.
+     */
+    @Test
+    void aNonFiniteScaleInAQuantisedGgufIsRefusedNamingTheTensor(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("stories260K-q8_0.gguf");
+        try (InputStream in = HostileWeightsTest.class.getResourceAsStream("/dev/mixtape/models/quant/stories260K-q8_0.gguf")) {
+            Files.copy(in, file);
+        }
+        long scale;
+        try (GgufFile gguf = GgufFile.open(file)) {
+            scale = gguf.dataOffset() + gguf.tensor("blk.1.attn_output.weight").offset() + 5L * 34;
+        }
+        try (RandomAccessFile raw = new RandomAccessFile(file.toFile(), "rw")) {
+            raw.seek(scale);
+            raw.write(new byte[] {0x00, 0x7C});
+        }
+        assertRefused(file, file, "tensor 'model.layers.1.self_attn.o_proj.weight' holds ", " at element 160 ");
     }
 
     /** Writes {@code value} over element {@code element} of F32 tensor {@code tensor}, in place. */
