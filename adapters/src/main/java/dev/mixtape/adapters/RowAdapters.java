@@ -3,6 +3,7 @@ package dev.mixtape.adapters;
 import dev.mixtape.engine.BatchInvariantProducts;
 import dev.mixtape.engine.F;
 import dev.mixtape.engine.Grad;
+import dev.mixtape.engine.IndependentRows;
 import dev.mixtape.engine.Tensor;
 
 import java.util.ArrayList;
@@ -29,7 +30,8 @@ import java.util.function.Supplier;
  * rows per product (a whole run inside {@link BatchInvariantProducts}), accumulated into the base
  * product's rows in place when no gradient is recorded (as the fused op accumulates a row's), so
  * that a row's result never depends on which other rows share its batch or what adapters they run
- * (give rows of one adapter adjacent places for fewer, larger products).
+ * (give rows of one adapter adjacent places for fewer, larger products). The runs' in-place updates
+ * are shared out between the backend's threads ({@link IndependentRows}): each writes its own rows.
  */
 public final class RowAdapters {
     private static final ScopedValue<RowAdapters> CURRENT = ScopedValue.newInstance();
@@ -89,8 +91,7 @@ public final class RowAdapters {
         Tensor base = output.reshape(names.length, output.dim(-1));
         Tensor rows = x.reshape(names.length, in);
         boolean inPlace = !Grad.isEnabled() && layer.base().bias() == null;
-        List<Tensor> parts = new ArrayList<>();
-        int plainFrom = 0;
+        List<int[]> runs = new ArrayList<>();
         int row = 0;
         while (row < names.length) {
             String name = names[row];
@@ -102,18 +103,28 @@ public final class RowAdapters {
             while (end < names.length && end - row < rowsPerUpdate && name.equals(names[end])) {
                 end++;
             }
-            if (inPlace) {
-                layer.branch(name).addInto(rows.slice(0, row, end), base.slice(0, row, end));
-                row = end;
-                continue;
-            }
-            if (plainFrom < row) {
-                parts.add(base.slice(0, plainFrom, row));
-            }
-            Tensor update = layer.branch(name).forward(rows.slice(0, row, end), null);
-            parts.add(base.slice(0, row, end).add(update));
-            plainFrom = end;
+            runs.add(new int[] {row, end});
             row = end;
+        }
+        if (inPlace) {
+            IndependentRows.forEach(x.backend(), runs.size(), (from, to) -> {
+                for (int[] run : runs.subList(from, to)) {
+                    layer.branch(names[run[0]]).addInto(rows.slice(0, run[0], run[1]), base.slice(0, run[0], run[1]));
+                }
+            });
+            return output;
+        }
+        List<Tensor> parts = new ArrayList<>();
+        int plainFrom = 0;
+        for (int[] run : runs) {
+            int start = run[0];
+            int end = run[1];
+            if (plainFrom < start) {
+                parts.add(base.slice(0, plainFrom, start));
+            }
+            Tensor update = layer.branch(names[start]).forward(rows.slice(0, start, end), null);
+            parts.add(base.slice(0, start, end).add(update));
+            plainFrom = end;
         }
         if (plainFrom == 0) {
             return output;

@@ -97,7 +97,7 @@ public final class ServeLoadTable {
                 return;
             }
             if (options.contains("--step")) {
-                ServeStepTimes.run(Llama.load(files.checkpoint(shape.key() + "-step", shape.config(), 512, 1), new VectorBackend(1)), folders);
+                ServeStepTimes.run(Llama.load(files.checkpoint(shape.key() + "-step", shape.config(), 512, 1), new VectorBackend(1)), llama, folders);
                 System.out.println("Load average at the end: " + FinetuneTable.loadAverage() + ".");
                 return;
             }

@@ -25,72 +25,115 @@ import java.util.function.Supplier;
 
 /**
  * {@code bench/run serve --step}: the serving engine's decoding step without HTTP, in thread CPU
- * time per generated token, so that builds compare on a busy host: 8, 16 and 64 rows over 8 adapters
- * on one thread (a backend of one kernel thread; one tree, the rows sorted by adapter as the engine
- * sorts them, each at its own position), the step {@code BatchEngine} runs for a group
- * ({@link BatchInvariantProducts} around {@link RowAdapters#perRow} around {@link BatchDecoder#step}),
- * and 16 rows as two groups of 8 decoding side by side on two threads, each running its kernels
- * itself, as the engine runs 16 streaming clients on 2 cores; beside one session decoding alone with
- * one adapter, and the heap each token allocates. The best of several rounds, the cases taking turns.
- * Then {@link PanelProductRates}: how much of a product of a group's rows waits for memory.
+ * time per generated token, so that builds compare on a busy host; the step {@code BatchEngine} runs
+ * for a group ({@link BatchInvariantProducts} around {@link RowAdapters#perRow} around
+ * {@link BatchDecoder#step}) over 8 adapters (one tree, the rows sorted by adapter as the engine sorts
+ * them, each at its own position), laid out three ways: 8, 16 and 64 rows on one thread (a backend
+ * of one kernel thread); 16, 32 and 64 rows as two groups side by side on two threads, each running its
+ * kernels itself; 8, 16, 32 and 64 rows as one group on a backend of two threads, the products split by
+ * columns and the rows' other work by rows between them ({@code IndependentRows}). Beside one session
+ * decoding alone with one adapter, and the heap each token allocates. The two-thread cases count both
+ * threads' CPU (the kernel team's worker included) and give the wall time per token beside it. The
+ * best of several rounds, the cases taking turns. Then {@link PanelProductRates}: how much of a
+ * product of a group's rows waits for memory.
  */
 final class ServeStepTimes {
-    private static final int[] ROWS = {8, 16, 64};
-    /** Rows of each of the two groups decoding side by side. */
-    private static final int GROUP_ROWS = 8;
     private static final int STEPS = 32;
     private static final int ROUNDS = 5;
     private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    /** Threads of the kernel teams of Vector backends ({@code Parallel}'s workers). */
+    private static final String TEAM_THREADS = "mixtape-vector-";
 
     private ServeStepTimes() {
     }
 
-    /** Thread CPU ms and heap KiB allocated per generated token. */
-    private record PerToken(double cpuMs, double allocatedKiB) {
+    /** Thread CPU ms, wall ms and heap KiB allocated per generated token. */
+    private record PerToken(double cpuMs, double wallMs, double allocatedKiB) {
+        static final PerToken WORST = new PerToken(Double.MAX_VALUE, Double.MAX_VALUE, 0);
+
         PerToken better(PerToken other) {
             return other.cpuMs < cpuMs ? other : this;
         }
     }
 
-    /** Prints the table for {@code tree} (the base, every adapter of {@code folders} loaded unmerged, none active). */
-    static void run(Llama tree, List<Path> folders) throws IOException {
+    /** How a case lays out its rows on the threads. */
+    private enum Layout {
+        ONE_THREAD("%d"),
+        SIDE_BY_SIDE("%d as 2 groups side by side (2 threads)"),
+        SPLIT("%d as 1 group split over 2 threads");
+
+        private final String label;
+
+        Layout(String label) {
+            this.label = label;
+        }
+    }
+
+    /** One line of the table: {@code rows} sessions laid out as {@code layout}. */
+    private record Case(int rows, Layout layout) {
+        String label() {
+            return layout.label.formatted(rows);
+        }
+    }
+
+    private static final List<Case> CASES = List.of(new Case(8, Layout.ONE_THREAD), new Case(16, Layout.ONE_THREAD),
+            new Case(64, Layout.ONE_THREAD), new Case(16, Layout.SIDE_BY_SIDE), new Case(32, Layout.SIDE_BY_SIDE),
+            new Case(64, Layout.SIDE_BY_SIDE), new Case(8, Layout.SPLIT), new Case(16, Layout.SPLIT), new Case(32, Layout.SPLIT),
+            new Case(64, Layout.SPLIT));
+
+    /**
+     * Prints the table for {@code tree} (on a backend of one thread) and {@code splitTree} (the same
+     * shape on a backend of two threads): the base, every adapter of {@code folders} loaded unmerged,
+     * none active.
+     */
+    static void run(Llama tree, Llama splitTree, List<Path> folders) throws IOException {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < folders.size(); i++) {
             names.add("a" + i);
             PeftFiles.load(folders.get(i), tree, "a" + i);
+            PeftFiles.load(folders.get(i), splitTree, "a" + i);
         }
         dev.mixtape.adapters.Adapters.deactivate(tree);
+        dev.mixtape.adapters.Adapters.deactivate(splitTree);
         FrozenWeights frozen = new FrozenWeights(tree.namedParameters().values());
-        PerToken worst = new PerToken(Double.MAX_VALUE, 0);
-        PerToken alone = worst;
-        PerToken[] panels = new PerToken[ROWS.length + 1];
-        PerToken[] rowPairs = new PerToken[ROWS.length + 1];
-        Arrays.fill(panels, worst);
-        Arrays.fill(rowPairs, worst);
+        FrozenWeights splitFrozen = new FrozenWeights(splitTree.namedParameters().values());
+        PerToken alone = PerToken.WORST;
+        PerToken[] panels = new PerToken[CASES.size()];
+        PerToken[] rowPairs = new PerToken[CASES.size()];
+        Arrays.fill(panels, PerToken.WORST);
+        Arrays.fill(rowPairs, PerToken.WORST);
         ExecutorService helper = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("serve-step-helper").daemon(true).factory());
         try {
             for (int round = 0; round < ROUNDS; round++) {
                 alone = alone.better(alone(tree, names.getFirst()));
-                for (int r = 0; r < ROWS.length; r++) {
-                    panels[r] = panels[r].better(batched(tree, frozen, names, ROWS[r]));
-                    rowPairs[r] = rowPairs[r].better(batched(tree, null, names, ROWS[r]));
+                for (int c = 0; c < CASES.size(); c++) {
+                    Case line = CASES.get(c);
+                    boolean split = line.layout == Layout.SPLIT;
+                    panels[c] = panels[c].better(measure(line, split ? splitTree : tree, split ? splitFrozen : frozen, names, helper));
+                    rowPairs[c] = rowPairs[c].better(measure(line, split ? splitTree : tree, null, names, helper));
                 }
-                panels[ROWS.length] = panels[ROWS.length].better(sideBySide(tree, frozen, names, helper));
-                rowPairs[ROWS.length] = rowPairs[ROWS.length].better(sideBySide(tree, null, names, helper));
             }
         } finally {
             helper.shutdownNow();
         }
-        System.out.println("| sequences per step | thread CPU ms per generated token | vs one session alone "
+        System.out.println("| sequences per step | thread CPU ms per generated token | vs one session alone | wall ms per token "
                 + "| without weight panels (row-pair kernel) | panels' gain | KiB allocated per token |");
-        System.out.println("|---|---:|---:|---:|---:|---:|");
-        System.out.printf(Locale.ROOT, "| 1 (a session alone) | %.3f | 1.00 | | | %.0f |%n", alone.cpuMs, alone.allocatedKiB);
-        for (int r = 0; r <= ROWS.length; r++) {
-            String rows = r < ROWS.length ? String.valueOf(ROWS[r]) : "16 as 2 groups of 8 side by side (2 threads)";
-            System.out.printf(Locale.ROOT, "| %s | %.3f | %.2f | %.3f | %.2f | %.0f |%n", rows, panels[r].cpuMs, alone.cpuMs / panels[r].cpuMs,
-                    rowPairs[r].cpuMs, rowPairs[r].cpuMs / panels[r].cpuMs, panels[r].allocatedKiB);
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+        System.out.printf(Locale.ROOT, "| 1 (a session alone) | %.3f | 1.00 | %.3f | | | %.0f |%n", alone.cpuMs, alone.wallMs, alone.allocatedKiB);
+        for (int c = 0; c < CASES.size(); c++) {
+            System.out.printf(Locale.ROOT, "| %s | %.3f | %.2f | %.3f | %.3f | %.2f | %.0f |%n", CASES.get(c).label(), panels[c].cpuMs,
+                    alone.cpuMs / panels[c].cpuMs, panels[c].wallMs, rowPairs[c].cpuMs, rowPairs[c].cpuMs / panels[c].cpuMs,
+                    panels[c].allocatedKiB);
         }
         PanelProductRates.run(tree.backend());
+    }
+
+    private static PerToken measure(Case line, Llama tree, FrozenWeights frozen, List<String> names, ExecutorService helper) {
+        return switch (line.layout) {
+            case ONE_THREAD -> batched(tree, frozen, names, line.rows, false);
+            case SIDE_BY_SIDE -> sideBySide(tree, frozen, names, line.rows, helper);
+            case SPLIT -> batched(tree, frozen, names, line.rows, true);
+        };
     }
 
     /** One session of adapter {@code name} decoding {@link #STEPS} tokens. */
@@ -99,42 +142,60 @@ final class ServeStepTimes {
         Llama.Session session = tree.newSession(ServeLoadTable.PROMPT_TOKENS + STEPS + 1);
         int[] next = {Sampler.argmax(routing.run(() -> session.forward(ServeLoadTable.prompt(new SplittableRandom(7)))))};
         long start = THREADS.getCurrentThreadCpuTime();
+        long wall = System.nanoTime();
         long allocated = THREADS.getCurrentThreadAllocatedBytes();
         for (int s = 0; s < STEPS; s++) {
             next[0] = Sampler.argmax(routing.run(() -> session.forward(next[0])));
         }
-        return perToken(start, allocated, STEPS);
+        return perToken(start, wall, allocated, STEPS);
     }
 
     /**
      * {@code rows} sessions over the adapters in turn, sorted by adapter, stepping together on this
-     * thread. With {@code frozen} the products read the base weights' panels, as the engine's do;
-     * without (null), the row-pair kernel from the weights as they are.
+     * thread (with {@code split}, on this thread and the tree's kernel team: their CPU together). With
+     * {@code frozen} the products read the base weights' panels, as the engine's do; without (null),
+     * the row-pair kernel from the weights as they are.
      */
-    private static PerToken batched(Llama tree, FrozenWeights frozen, List<String> names, int rows) {
+    private static PerToken batched(Llama tree, FrozenWeights frozen, List<String> names, int rows, boolean split) {
         Group group = new Group(tree, frozen, names, 0, rows, rows);
+        long team = split ? teamCpuNanos() : 0;
         long start = THREADS.getCurrentThreadCpuTime();
+        long wall = System.nanoTime();
         long allocated = THREADS.getCurrentThreadAllocatedBytes();
         for (int s = 0; s < STEPS; s++) {
             group.step();
         }
-        return perToken(start, allocated, STEPS * rows);
+        PerToken mine = perToken(start, wall, allocated, STEPS * rows);
+        double teamMs = split ? (teamCpuNanos() - team) / 1e6 / (STEPS * rows) : 0;
+        return new PerToken(mine.cpuMs + teamMs, mine.wallMs, mine.allocatedKiB);
+    }
+
+    /** CPU time so far of every kernel team worker of this JVM (in {@code --step}, only the two-thread tree's). */
+    private static long teamCpuNanos() {
+        long nanos = 0;
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().startsWith(TEAM_THREADS)) {
+                nanos += Math.max(0, THREADS.getThreadCpuTime(thread.threadId()));
+            }
+        }
+        return nanos;
     }
 
     /**
-     * Two groups of {@link #GROUP_ROWS} rows (the adapters' first half and second half) stepping at
-     * the same time, one on this thread and one on {@code helper}, each running its kernels itself
-     * ({@link CallerThreadKernels}): the CPU of both threads per token.
+     * Two groups of {@code rows / 2} rows (the adapters' first half and second half) stepping at the
+     * same time, one on this thread and one on {@code helper}, each running its kernels itself
+     * ({@link CallerThreadKernels}): the CPU of both threads per token, the wall time of the slower.
      */
-    private static PerToken sideBySide(Llama tree, FrozenWeights frozen, List<String> names, ExecutorService helper) {
-        int rows = 2 * GROUP_ROWS;
-        Group first = new Group(tree, frozen, names, 0, GROUP_ROWS, rows);
-        Group second = new Group(tree, frozen, names, GROUP_ROWS, GROUP_ROWS, rows);
+    private static PerToken sideBySide(Llama tree, FrozenWeights frozen, List<String> names, int rows, ExecutorService helper) {
+        int half = rows / 2;
+        Group first = new Group(tree, frozen, names, 0, half, rows);
+        Group second = new Group(tree, frozen, names, half, half, rows);
         Future<PerToken> other = helper.submit(() -> second.steps(STEPS));
         PerToken mine = first.steps(STEPS);
         try {
             PerToken theirs = other.get();
-            return new PerToken((mine.cpuMs + theirs.cpuMs) / 2, (mine.allocatedKiB + theirs.allocatedKiB) / 2);
+            return new PerToken((mine.cpuMs + theirs.cpuMs) / 2, Math.max(mine.wallMs, theirs.wallMs) / 2,
+                    (mine.allocatedKiB + theirs.allocatedKiB) / 2);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -143,8 +204,8 @@ final class ServeStepTimes {
         }
     }
 
-    private static PerToken perToken(long cpuStart, long allocatedStart, int tokens) {
-        return new PerToken((THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e6 / tokens,
+    private static PerToken perToken(long cpuStart, long wallStart, long allocatedStart, int tokens) {
+        return new PerToken((THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e6 / tokens, (System.nanoTime() - wallStart) / 1e6 / tokens,
                 (THREADS.getCurrentThreadAllocatedBytes() - allocatedStart) / 1024.0 / tokens);
     }
 
@@ -183,6 +244,7 @@ final class ServeStepTimes {
         /** {@code steps} steps on this thread, its kernels on it alone. */
         PerToken steps(int steps) {
             long start = THREADS.getCurrentThreadCpuTime();
+            long wall = System.nanoTime();
             long allocated = THREADS.getCurrentThreadAllocatedBytes();
             CallerThreadKernels.run(() -> {
                 for (int s = 0; s < steps; s++) {
@@ -190,7 +252,7 @@ final class ServeStepTimes {
                 }
                 return null;
             });
-            return perToken(start, allocated, steps * next.length);
+            return perToken(start, wall, allocated, steps * next.length);
         }
     }
 }

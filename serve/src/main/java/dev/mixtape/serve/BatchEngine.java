@@ -46,7 +46,13 @@ import java.util.function.Supplier;
 public final class BatchEngine implements AutoCloseable {
     /** Rows of one adapter side by side, so that their updates share products (see {@link RowAdapters}). */
     private static final Comparator<Sequence> ADAPTER_ORDER = Comparator.comparing(sequence -> String.valueOf(sequence.served.routed()));
-    /** Fewest rows a group decoding beside others takes: fewer would read the weights more often than they gain. */
+    /**
+     * Fewest rows a group decoding beside others takes: fewer would read the weights more often than
+     * they gain. A step of fewer rows than two groups take is one group on all the backend's threads,
+     * its products split by columns and its rows' other work by rows ({@code IndependentRows}); from
+     * two groups on, groups side by side, which never wait for each other until the step ends, cost
+     * no more than one group split over threads that meet at every product (docs/BENCHMARKS.md, "Serving").
+     */
     private static final int MIN_GROUP_ROWS = 8;
     private static final int PROCESSORS = Runtime.getRuntime().availableProcessors();
 
@@ -365,8 +371,9 @@ public final class BatchEngine implements AutoCloseable {
     /**
      * {@code rows} (one product's) as groups of at least {@link #MIN_GROUP_ROWS} rows, at most one
      * per processor, that decode at the same time: a step's work outside the products (attention,
-     * the KV caches, RoPE, norms) is per row and would otherwise run on one thread while the weight
-     * products' other threads wait. Each group reads the weights once for its rows.
+     * the KV caches, RoPE, norms) is per row, and groups side by side keep every core busy with it
+     * without meeting. Each group reads the weights once for its rows. Fewer rows are one group,
+     * decoded on all the backend's threads, its rows' work split between them.
      */
     private List<List<Sequence>> groups(List<Sequence> rows) {
         int count = Math.max(1, Math.min(PROCESSORS, rows.size() / MIN_GROUP_ROWS));

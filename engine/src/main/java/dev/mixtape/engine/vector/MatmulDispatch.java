@@ -254,7 +254,7 @@ final class MatmulDispatch {
      */
     private void fewRows(boolean transB, int batch, int m, int n, int k, float[] a, int aOff, int strideA, int lda, float[] b,
                          int bOff, int strideB, int ldb, float[] c, int cOff, int strideC, int ldc, boolean accumulate) {
-        byColumns(batch, m, n, k, transB ? 4 : n, (t, first, last) -> {
+        byColumns(batch, m, n, k, transB ? chunkColumnMultiple(m) : n, (t, first, last) -> {
             if (transB) {
                 gemv.rowsTimesTransposed(m, k, a, aOff + t * strideA, lda, b, bOff + t * strideB, ldb,
                         c, cOff + t * strideC, ldc, accumulate, first, last);
@@ -263,6 +263,16 @@ final class MatmulDispatch {
                         c, cOff + t * strideC, ldc, accumulate, first, last);
             }
         });
+    }
+
+    /**
+     * What the chunks of a few-rows {@code A·Bᵀ} hold a multiple of: whole panels where the product
+     * may read the weights' panels ({@link SimdPanelGemv}), whose columns at a chunk's edges outside
+     * a whole panel would take the row-pair kernel from the weights as they are; else 4.
+     */
+    private static int chunkColumnMultiple(int m) {
+        return VectorSupport.available() && BatchInvariantProducts.frozenWeights() != null && m >= SimdPanelGemv.ROWS
+                ? SimdPanelGemv.PANEL : 4;
     }
 
     /**

@@ -1,12 +1,15 @@
 package dev.mixtape.engine.vector;
 
+import dev.mixtape.engine.BatchInvariantProducts;
 import dev.mixtape.engine.CallerThreadKernels;
+import dev.mixtape.engine.FrozenWeights;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * A fixed team of worker threads for splitting one kernel over ranges of indices.
@@ -20,8 +23,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * from joining, and waits only for those running a task: it never waits for a parked worker to wake
  * up. One job runs at a time: a second thread that finds the team busy, and a kernel started from
  * inside a running job (by a worker or by the caller, whose lock is re-entrant), runs its loop inline.
- * Inside {@link CallerThreadKernels#run} every loop runs inline too. Workers are daemon threads, so
- * an engine that is never closed does not keep the JVM alive.
+ * Inside {@link CallerThreadKernels#run} every loop runs inline too. A worker runs the caller's
+ * tasks inside the caller's {@link BatchInvariantProducts} scope (a product's columns read from the
+ * weights' panels on every thread, not only the caller's). Workers are daemon threads, so an engine
+ * that is never closed does not keep the JVM alive.
  */
 final class Parallel implements AutoCloseable {
     /** The body of a parallel loop: handles indices {@code from} (inclusive) to {@code to} (exclusive). */
@@ -61,6 +66,9 @@ final class Parallel implements AutoCloseable {
     private int jobSize;
     private int jobTasks;
     private int jobChunk;
+    /** The caller's {@link BatchInvariantProducts} scope: its rows (0 outside one) and weights' panels. */
+    private int jobRows;
+    private FrozenWeights jobFrozen;
 
     Parallel(int threads) {
         if (threads < 1) {
@@ -119,6 +127,8 @@ final class Parallel implements AutoCloseable {
             jobSize = n;
             jobTasks = tasks;
             jobChunk = chunk;
+            jobRows = BatchInvariantProducts.rows();
+            jobFrozen = BatchInvariantProducts.frozenWeights();
             failure.set(null);
             nextTask.set(0);
             state.set((generationOf(state.get()) + 1L) << 32);
@@ -146,6 +156,7 @@ final class Parallel implements AutoCloseable {
             }
         } finally {
             job = null;
+            jobFrozen = null;
             submitting.unlock();
         }
     }
@@ -161,6 +172,25 @@ final class Parallel implements AutoCloseable {
             synchronized (failure) {
                 failure.get().addSuppressed(t);
             }
+        }
+    }
+
+    /** {@link #runTasks} on a worker, inside the caller's {@link BatchInvariantProducts} scope. */
+    private void runTasksInCallerScope() {
+        int rows = jobRows;
+        FrozenWeights frozen = jobFrozen;
+        if (rows == 0) {
+            runTasks();
+            return;
+        }
+        Supplier<Void> tasks = () -> {
+            runTasks();
+            return null;
+        };
+        if (frozen == null) {
+            BatchInvariantProducts.run(rows, tasks);
+        } else {
+            BatchInvariantProducts.run(rows, frozen, tasks);
         }
     }
 
@@ -236,7 +266,7 @@ final class Parallel implements AutoCloseable {
                     continue;
                 }
                 try {
-                    runTasks();
+                    runTasksInCallerScope();
                 } catch (Throwable t) {
                     recordFailure(t);
                 } finally {

@@ -7,6 +7,7 @@ import dev.mixtape.engine.DType;
 import dev.mixtape.engine.FusedCausalAttention;
 import dev.mixtape.engine.FusedLinearCrossEntropy;
 import dev.mixtape.engine.FusedOptimizerSteps;
+import dev.mixtape.engine.IndependentRows;
 import dev.mixtape.engine.MatmulLowRankEpilogue;
 import dev.mixtape.engine.RopeLayout;
 import dev.mixtape.engine.ScalarOp;
@@ -31,7 +32,7 @@ import java.util.function.Supplier;
  * jdk.incubator.vector} it runs the same algorithms on scalar loops and says so once in the log.
  */
 public final class VectorBackend implements Backend, MatmulLowRankEpilogue, FusedCausalAttention, FusedLinearCrossEntropy,
-        FusedOptimizerSteps, BlockWeights, SharedInputProducts, AutoCloseable {
+        FusedOptimizerSteps, BlockWeights, SharedInputProducts, IndependentRows, AutoCloseable {
     /** Rows smaller than this many elements per task are not worth a thread hop. */
     static final int MIN_ELEMENTS_PER_TASK = 1 << 14;
 
@@ -42,6 +43,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
     private final TiledLinearCrossEntropy tiledLinearCrossEntropy;
     private final FusedAttention attention;
     private final FewQueryAttention fewQueryAttention;
+    private final RowLoops rowLoops;
     private final VectorMemory memory;
     private final Bf16Conversion conversion;
     private final QuantizedWeights quantized;
@@ -62,6 +64,7 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
         this.quantized = new QuantizedWeights(this, parallel, sgemm);
         this.products = new MatmulDispatch(this, parallel, memory, conversion, quantized, sgemm);
         this.fewQueryAttention = new FewQueryAttention(parallel, kernels, products.gemv());
+        this.rowLoops = new RowLoops(parallel);
     }
 
     /** Whether this backend runs Vector API kernels (false: scalar fallback). */
@@ -371,6 +374,11 @@ public final class VectorBackend implements Backend, MatmulLowRankEpilogue, Fuse
     @Override
     public Tensor[] productsSharingInput(Tensor x, Tensor[] weights) {
         return products.productsSharingInput(x, weights);
+    }
+
+    @Override
+    public void forEachRange(int n, IndependentRows.RangeBody body) {
+        rowLoops.forEachRange(n, body);
     }
 
     // ---- fused kernels ----------------------------------------------------------------------------

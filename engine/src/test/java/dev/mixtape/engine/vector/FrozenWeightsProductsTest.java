@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  * take the panel kernel ({@link SimdPanelGemv}) for the named weights, and every row still gets bit
  * for bit the floats of its own one-row product: row counts that fill the kernel's blocks of four
  * and ones that leave a remainder, k with and without a scalar tail, output columns that leave part
- * of a panel (and column ranges split between two threads at places that are not panel edges). A
+ * of a panel (and column ranges split between two threads, in whole panels). A
  * kernel that summed any output in another order (lane chains in another order, the tail outside lane
  * 0, another fold) fails here; the probe of the cache shows the panels were made, so the comparison
  * is of the panel kernel and not of the row-pair kernel it falls back to. A weight that is not named

@@ -1,6 +1,8 @@
 package dev.mixtape.engine.vector;
 
+import dev.mixtape.engine.BatchInvariantProducts;
 import dev.mixtape.engine.CallerThreadKernels;
+import dev.mixtape.engine.FrozenWeights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -67,6 +69,38 @@ class ParallelTest {
             assertEquals(Set.of(Thread.currentThread()), inside);
             assertEquals(1, planned);
             assertEquals(2, team.threadsHere());
+        }
+    }
+
+    /**
+     * The worker runs the caller's tasks inside the caller's {@link BatchInvariantProducts} scope (so
+     * that a product's columns on the worker read the weights' panels too, and take the same kernel as
+     * the caller's): chunks that wait long enough for the worker to claim some record the scope each
+     * thread saw, and the worker must have seen the caller's rows and weights.
+     */
+    @Test
+    @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theWorkerRunsTasksInTheCallersProductScope() {
+        try (Parallel team = new Parallel(2)) {
+            FrozenWeights frozen = new FrozenWeights(List.of());
+            Set<Thread> threads = ConcurrentHashMap.newKeySet();
+            Set<String> scopes = ConcurrentHashMap.newKeySet();
+            BatchInvariantProducts.run(16, frozen, () -> {
+                team.forChunks(40, 1, (from, to) -> {
+                    threads.add(Thread.currentThread());
+                    scopes.add(BatchInvariantProducts.rows() + " " + (BatchInvariantProducts.frozenWeights() == frozen));
+                    pause();
+                });
+                return null;
+            });
+            assertEquals(2, threads.size(), "the worker takes chunks too");
+            assertEquals(Set.of("16 true"), scopes);
+            Set<String> outside = ConcurrentHashMap.newKeySet();
+            team.forChunks(40, 1, (from, to) -> {
+                outside.add(BatchInvariantProducts.rows() + " " + BatchInvariantProducts.frozenWeights());
+                pause();
+            });
+            assertEquals(Set.of("0 null"), outside, "a later job outside the scope runs outside it on every thread");
         }
     }
 

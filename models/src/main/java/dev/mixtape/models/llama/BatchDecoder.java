@@ -1,10 +1,10 @@
 package dev.mixtape.models.llama;
 
 import dev.mixtape.engine.Grad;
+import dev.mixtape.engine.IndependentRows;
 import dev.mixtape.engine.RopeTable;
 import dev.mixtape.engine.Tensor;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -25,7 +25,10 @@ public final class BatchDecoder {
 
     /**
      * Feeds {@code tokens[r]} to {@code sessions.get(r)} (all sessions of one model, each with room
-     * for one more position) and returns each row's logits. Sessions may not repeat.
+     * for one more position) and returns each row's logits. Sessions may not repeat. The work of
+     * each row outside the weight products (RoPE, its KV cache, attention, its adapter's update,
+     * its logits' copy) is shared out between the backend's threads ({@link IndependentRows}), as the
+     * products' columns are.
      */
     public static float[][] step(List<Llama.Session> sessions, int[] tokens) {
         if (sessions.isEmpty() || sessions.size() != tokens.length) {
@@ -63,12 +66,13 @@ public final class BatchDecoder {
                 }
                 x = decoder.layers.get(i).forwardRows(x, table, layerCaches);
             }
-            float[] flat = model.logits(decoder.norm.forward(x)).toFloatArray();
-            int vocab = model.config().vocabSize();
+            Tensor all = model.logits(decoder.norm.forward(x)).reshape(rows, model.config().vocabSize());
             float[][] logits = new float[rows][];
-            for (int r = 0; r < rows; r++) {
-                logits[r] = Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
-            }
+            IndependentRows.forEach(all.backend(), rows, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    logits[r] = all.slice(0, r, r + 1).toFloatArray();
+                }
+            });
             return logits;
         }
     }

@@ -2,6 +2,7 @@ package dev.mixtape.models.llama;
 
 import dev.mixtape.engine.Backend;
 import dev.mixtape.engine.F;
+import dev.mixtape.engine.IndependentRows;
 import dev.mixtape.engine.Rng;
 import dev.mixtape.engine.RopeTable;
 import dev.mixtape.engine.Tensor;
@@ -9,7 +10,6 @@ import dev.mixtape.engine.nn.Layer;
 import dev.mixtape.engine.nn.Linear;
 import dev.mixtape.engine.nn.Module;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -61,22 +61,25 @@ final class LlamaAttention extends Module {
      * Attention of {@code x [1, N, dim]}, row r the next token of the sequence cached in
      * {@code caches[r]} at that cache's own position: each projection is one product of N rows (the
      * weights read once for all), RoPE and attention run per row over its own cache, each row
-     * computing what {@link #forward(Tensor, RopeTable, KvCache.Layer)} computes for it alone.
+     * computing what {@link #forward(Tensor, RopeTable, KvCache.Layer)} computes for it alone; the
+     * rows' RoPE and attention are shared out between the backend's threads ({@link IndependentRows}).
      */
     Tensor forwardRows(Tensor x, RopeTable rope, KvCache.Layer[] caches) {
         int rows = caches.length;
         Tensor q = heads(projection("q_proj").forward(x).reshape(rows, 1, config.qDim()), rows, 1, config.heads());
         Tensor k = heads(projection("k_proj").forward(x).reshape(rows, 1, config.kvDim()), rows, 1, config.kvHeads());
         Tensor v = heads(projection("v_proj").forward(x).reshape(rows, 1, config.kvDim()), rows, 1, config.kvHeads());
-        List<Tensor> attended = new ArrayList<>(rows);
-        for (int r = 0; r < rows; r++) {
-            KvCache.Layer cache = caches[r];
-            int position = cache.length();
-            Tensor qr = F.rope(q.slice(0, r, r + 1), rope, position);
-            cache.append(F.rope(k.slice(0, r, r + 1), rope, position), v.slice(0, r, r + 1));
-            attended.add(F.causalAttention(qr, cache.keys(), cache.values(), position));
-        }
-        return projection("o_proj").forward(merge(F.concat(attended, 0), rows, 1).reshape(1, rows, config.qDim()));
+        Tensor[] attended = new Tensor[rows];
+        IndependentRows.forEach(x.backend(), rows, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                KvCache.Layer cache = caches[r];
+                int position = cache.length();
+                Tensor qr = F.rope(q.slice(0, r, r + 1), rope, position);
+                cache.append(F.rope(k.slice(0, r, r + 1), rope, position), v.slice(0, r, r + 1));
+                attended[r] = F.causalAttention(qr, cache.keys(), cache.values(), position);
+            }
+        });
+        return projection("o_proj").forward(merge(F.concat(List.of(attended), 0), rows, 1).reshape(1, rows, config.qDim()));
     }
 
     /** {@code [B, T, heads·hd]} → {@code [B, heads, T, hd]}. */
