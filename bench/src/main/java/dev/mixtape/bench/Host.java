@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -29,9 +30,7 @@ final class Host {
         String numbers = field(cpuInfo, "cpu family")
                 .map(family -> " (family " + family + ", model " + field(cpuInfo, "model").orElse("?") + ")")
                 .orElse("");
-        Set<String> flags = Set.of(field(cpuInfo, "flags").orElse("").split(" "));
-        String simd = flags.contains("avx512f") ? "AVX-512" : flags.contains("avx2") ? "AVX2 (no AVX-512)"
-                : flags.isEmpty() ? "SIMD unknown" : "no AVX2";
+        String simd = simd(field(cpuInfo, "flags").orElse(""));
         String forced = System.getProperty("mixtape.vector.bits");
         int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         String width = forced == null || forced.isBlank()
@@ -40,6 +39,17 @@ final class Host {
         return String.format(Locale.ROOT, "CPU: %s%s, %s, %d cores; %s; JVM: %s %s.", model, numbers, simd,
                 Runtime.getRuntime().availableProcessors(), width, System.getProperty("java.vm.name"),
                 System.getProperty("java.version"));
+    }
+
+    /**
+     * The widest SIMD instructions a /proc/cpuinfo {@code flags} value names. The kernel pads some
+     * flags with more than one space (seen on AMD Zen 5 virtual machines), so the value is split on
+     * runs of white space.
+     */
+    static String simd(String flags) {
+        Set<String> names = Set.copyOf(Arrays.asList(flags.strip().split("\\s+")));
+        return names.contains("avx512f") ? "AVX-512" : names.contains("avx2") ? "AVX2 (no AVX-512)"
+                : flags.isBlank() ? "SIMD unknown" : "no AVX2";
     }
 
     private static List<String> cpuInfo() {
