@@ -63,11 +63,12 @@ final class Sgemm {
     private final BufferPool lowRankTailPool = new BufferPool();
 
     /**
-     * A multiply on the Vector API micro-kernel when {@code jdk.incubator.vector} is present, on the
-     * scalar one otherwise ({@link SimdMicroKernel} is then never loaded), with the default blocking.
+     * A multiply on the Vector API micro-kernel for this vector width ({@link VectorSupport#simdKernel})
+     * when {@code jdk.incubator.vector} is present, on the scalar one otherwise (the SIMD kernels are
+     * then never loaded), with the default blocking.
      */
     Sgemm(Parallel parallel) {
-        this(parallel, VectorSupport.available() ? new SimdMicroKernel() : new ScalarMicroKernel(), GemmBlocking.DEFAULT);
+        this(parallel, VectorSupport.available() ? VectorSupport.simdKernel() : new ScalarMicroKernel(), GemmBlocking.DEFAULT);
     }
 
     /** A multiply with a chosen micro-kernel and block sizes (tests use tiny blocks to reach every edge). */

@@ -22,6 +22,15 @@ final class VectorSupport {
         return new SimdArrayKernels();
     }
 
+    /**
+     * The SIMD micro-kernel of the GEMM for this vector width: {@link SimdTallMicroKernel}'s 8-row tile
+     * at 512 bits, where AVX-512's 32 registers hold its 16 accumulators, {@link SimdMicroKernel}'s
+     * 4-row tile at narrower widths. Only call when {@link #available()}.
+     */
+    static MicroKernel simdKernel() {
+        return VectorWidth.FLOATS.vectorBitSize() >= 512 ? new SimdTallMicroKernel() : new SimdMicroKernel();
+    }
+
     /** The one-vector-wide SIMD micro-kernel for narrow products; only call when {@link #available()}. */
     static MicroKernel simdNarrowKernel() {
         return new SimdNarrowMicroKernel();

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Checks {@link Sgemm} against a double-precision triple loop: all four transpose combinations, odd
  * sizes that leave partial tiles at every edge, batches with a shared B, offsets, row lengths longer
- * than the rows, accumulation, one and two threads, all three micro-kernels, and block sizes tiny enough
+ * than the rows, accumulation, one and two threads, all four micro-kernels, and block sizes tiny enough
  * that every blocking loop runs more than once.
  */
 class SgemmTest {
@@ -52,11 +52,12 @@ class SgemmTest {
 
     /** The micro-kernels under test. */
     enum Kernel {
-        SIMD, NARROW, SCALAR;
+        SIMD, TALL, NARROW, SCALAR;
 
         MicroKernel create() {
             return switch (this) {
                 case SIMD -> new SimdMicroKernel();
+                case TALL -> new SimdTallMicroKernel();
                 case NARROW -> new SimdNarrowMicroKernel();
                 case SCALAR -> new ScalarMicroKernel();
             };
@@ -66,6 +67,7 @@ class SgemmTest {
     /** The engines under test: micro-kernel × threads × blocking. */
     enum Engine {
         SIMD_1_THREAD(Kernel.SIMD, 1, false), SIMD_2_THREADS(Kernel.SIMD, 2, false), SIMD_TINY_BLOCKS(Kernel.SIMD, 2, true),
+        TALL_1_THREAD(Kernel.TALL, 1, false), TALL_2_THREADS(Kernel.TALL, 2, false), TALL_TINY_BLOCKS(Kernel.TALL, 2, true),
         NARROW_1_THREAD(Kernel.NARROW, 1, false), NARROW_2_THREADS(Kernel.NARROW, 2, false), NARROW_TINY_BLOCKS(Kernel.NARROW, 2, true),
         SCALAR_1_THREAD(Kernel.SCALAR, 1, false), SCALAR_2_THREADS(Kernel.SCALAR, 2, false), SCALAR_TINY_BLOCKS(Kernel.SCALAR, 2, true);
 
@@ -237,6 +239,26 @@ class SgemmTest {
     }
 
     /**
+     * The 8-row tile sums each element of C in the order the 4-row tile does, so a product's result
+     * does not depend on which of them the vector width picked: bit for bit, in all four forms, over
+     * several k-slices (k = 600 with 256-deep slices) and with accumulation.
+     */
+    @ParameterizedTest(name = "transA={0} transB={1}")
+    @CsvSource({"false, false", "false, true", "true, false", "true, true"})
+    void theTallTileGivesTheFourRowTilesBits(boolean transA, boolean transB) {
+        Problem problem = Problem.padded(1, 37, 75, 600, transA, transB, false, 5);
+        Sgemm fourRows = new Sgemm(twoThreads, new SimdMicroKernel(), GemmBlocking.DEFAULT);
+        Sgemm eightRows = new Sgemm(twoThreads, new SimdTallMicroKernel(), GemmBlocking.DEFAULT);
+        for (boolean accumulate : new boolean[] {false, true}) {
+            float[] expected = problem.c().clone();
+            float[] actual = problem.c().clone();
+            problem.multiplyInto(fourRows, expected, accumulate);
+            problem.multiplyInto(eightRows, actual, accumulate);
+            assertArrayEquals(expected, actual, "accumulate=" + accumulate);
+        }
+    }
+
+    /**
      * Every micro-kernel packs a transposed B exactly as the plain loop does: whole 8×8 blocks, a
      * depth that leaves steps over (19 = 2·8 + 3), rows further apart than their length.
      */
@@ -267,7 +289,7 @@ class SgemmTest {
      * apart than their length; the floats around the destination stay untouched.
      */
     @ParameterizedTest(name = "{0} rows={1} depth={2}")
-    @CsvSource({"SIMD, 16, 24", "SIMD, 21, 19", "SIMD, 5, 3", "NARROW, 21, 19", "NARROW, 32, 256", "SCALAR, 21, 19"})
+    @CsvSource({"SIMD, 16, 24", "SIMD, 21, 19", "SIMD, 5, 3", "TALL, 21, 19", "NARROW, 21, 19", "NARROW, 32, 256", "SCALAR, 21, 19"})
     void packsRowsOfATransposedAAsTheirDefinition(Kernel kernelKind, int rows, int depth) {
         MicroKernel kernel = kernelKind.create();
         int ld = rows + 7;
@@ -376,6 +398,7 @@ class SgemmTest {
         assertTrue(output.contains(SgemmFallbackCheck.PASSED), tail(output));
         assertTrue(output.contains(ScalarMicroKernel.class.getName() + " "), "the scalar micro-kernel was not used");
         assertFalse(output.contains(SimdMicroKernel.class.getName() + " "), "SimdMicroKernel was loaded");
+        assertFalse(output.contains(SimdTallMicroKernel.class.getName() + " "), "SimdTallMicroKernel was loaded");
         assertFalse(output.contains("jdk.incubator.vector."), "a jdk.incubator.vector class was loaded");
     }
 
@@ -463,9 +486,14 @@ class SgemmTest {
         /** Runs {@code sgemm} on a copy of C and compares every element of it with the reference. */
         void check(Sgemm sgemm, boolean accumulate) {
             float[] out = c.clone();
+            multiplyInto(sgemm, out, accumulate);
+            verify(out, accumulate);
+        }
+
+        /** Runs {@code sgemm} on this problem's operands with {@code out} as C. */
+        void multiplyInto(Sgemm sgemm, float[] out, boolean accumulate) {
             sgemm.multiply(batch, transA, transB, m, n, k, a, aOff, strideA, lda, b, bOff, strideB, ldb,
                     out, cOff, strideC, ldc, accumulate);
-            verify(out, accumulate);
         }
 
         /** Multiplies this problem's A (one matrix) by {@code packed}, its B packed, and checks C as {@link #check} does. */
