@@ -51,12 +51,12 @@ final class SimdBf16Gemv implements Bf16Gemv {
     public void rowsTimesTransposed(int m, int k, float[] prepared, short[] b, int bOff, int ldb,
                                     float[] c, int cOff, int ldc, boolean accumulate, int fromCol, int toCol) {
         int bound = wholeBlocks(k);
-        float[] lanes = new float[S.length()];
+        float[] lanes = new float[4 * S.length()];
         int quarter = bound == k ? (toCol - fromCol) / 4 : 0;
         float[] sums = new float[4];
         for (int j = fromCol; j < fromCol + quarter; j++) {
             for (int i = 0; i < m; i++) {
-                dot4(bound, prepared, i * k, b, bOff + j * ldb, quarter * ldb, sums);
+                dot4(bound, prepared, i * k, b, bOff + j * ldb, quarter * ldb, lanes, sums);
                 for (int q = 0; q < 4; q++) {
                     int at = cOff + i * ldc + j + q * quarter;
                     c[at] = accumulate ? c[at] + sums[q] : sums[q];
@@ -76,9 +76,9 @@ final class SimdBf16Gemv implements Bf16Gemv {
      * One split activation row without a tail ({@code k} whole blocks) against the weight rows starting
      * at {@code b0}, {@code b0 + spread}, {@code b0 + 2·spread} and {@code b0 + 3·spread}: four long
      * sequential streams in flight at once, as {@link SimdGemv} reads f32 weights, and each row summed
-     * exactly as {@link #dot} sums it.
+     * exactly as {@link #dot} sums it (folded from {@code lanes}, {@link SimdMath#sumLanesOfEach}).
      */
-    private static void dot4(int k, float[] split, int xRow, short[] b, int b0, int spread, float[] sums) {
+    private static void dot4(int k, float[] split, int xRow, short[] b, int b0, int spread, float[] lanes, float[] sums) {
         int width = S.length();
         int b1 = b0 + spread;
         int b2 = b1 + spread;
@@ -107,10 +107,11 @@ final class SimdBf16Gemv implements Bf16Gemv {
             even3 = xEven.fma(pairs3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), even3);
             odd3 = xOdd.fma(pairs3.and(HIGH_HALF).reinterpretAsFloats(), odd3);
         }
-        sums[0] = SimdMath.sumLanes(even0.add(odd0));
-        sums[1] = SimdMath.sumLanes(even1.add(odd1));
-        sums[2] = SimdMath.sumLanes(even2.add(odd2));
-        sums[3] = SimdMath.sumLanes(even3.add(odd3));
+        even0.add(odd0).intoArray(lanes, 0);
+        even1.add(odd1).intoArray(lanes, width);
+        even2.add(odd2).intoArray(lanes, 2 * width);
+        even3.add(odd3).intoArray(lanes, 3 * width);
+        SimdMath.sumLanesOfEach(lanes, 4, sums);
     }
 
     /**

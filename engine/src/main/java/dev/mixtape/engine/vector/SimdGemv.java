@@ -47,7 +47,8 @@ final class SimdGemv implements Gemv {
      * {@code b0 + 2·spread} and {@code b0 + 3·spread}, their dot products into {@code sums}: each
      * activation load serves four FMAs, and four independent accumulators hide the FMA latency. Every
      * row is summed exactly as {@link #dot} sums it, so a column's value does not depend on how the
-     * columns were split between threads.
+     * columns were split between threads. The accumulators are folded from {@code lanes}
+     * ({@link SimdMath#sumLanesOfEach}).
      */
     static void dot4(int k, float[] a, int aRow, float[] b, int b0, int spread, float[] lanes, float[] sums) {
         int b1 = b0 + spread;
@@ -67,13 +68,6 @@ final class SimdGemv implements Gemv {
             s2 = x.fma(FloatVector.fromArray(S, b, b2 + p), s2);
             s3 = x.fma(FloatVector.fromArray(S, b, b3 + p), s3);
         }
-        if (p == k) {
-            sums[0] = SimdMath.sumLanes(s0);
-            sums[1] = SimdMath.sumLanes(s1);
-            sums[2] = SimdMath.sumLanes(s2);
-            sums[3] = SimdMath.sumLanes(s3);
-            return;
-        }
         s0.intoArray(lanes, 0);
         s1.intoArray(lanes, step);
         s2.intoArray(lanes, 2 * step);
@@ -85,9 +79,7 @@ final class SimdGemv implements Gemv {
             lanes[2 * step] += x * b[b2 + p];
             lanes[3 * step] += x * b[b3 + p];
         }
-        for (int q = 0; q < 4; q++) {
-            sums[q] = SimdMath.sumLanes(lanes, q * step);
-        }
+        SimdMath.sumLanesOfEach(lanes, 4, sums);
     }
 
     /**

@@ -56,13 +56,58 @@ final class SimdMath {
     /**
      * The sum of the lanes in a fixed tree order: fold the upper half onto the lower half until one
      * lane is left. Each fold is a lanewise add of a rearranged copy, exact in every JIT mode.
+     *
+     * <p>Kernels call this once per output after their summing loop, where C2 counts the call as
+     * rarely taken and inlines only methods of at most 35 bytes of bytecode. A vector passed to a
+     * method that is not inlined is boxed on the heap, which costs more than the product (a bf16 GEMV
+     * at 512 bits, calling this four times, ran two threads slower than one). So this method and each
+     * fold are under that size, one constant shuffle a fold, for up to {@link VectorWidth#MAX_LANES}
+     * lanes; the width is a constant to C2, so the folds a width does not need disappear.
      */
     static float sumLanes(FloatVector v) {
-        VectorShuffle<Float>[] folds = FOLDS;
-        for (VectorShuffle<Float> fold : folds) {
-            v = v.add(v.rearrange(fold));
+        return foldOneOntoZero(foldTwoOntoZero(foldFourOntoZero(foldEightOntoZero(v)))).lane(0);
+    }
+
+    private static FloatVector foldEightOntoZero(FloatVector v) {
+        return LANES > 8 ? v.add(v.rearrange(FOLD_8)) : v;
+    }
+
+    private static FloatVector foldFourOntoZero(FloatVector v) {
+        return LANES > 4 ? v.add(v.rearrange(FOLD_4)) : v;
+    }
+
+    private static FloatVector foldTwoOntoZero(FloatVector v) {
+        return LANES > 2 ? v.add(v.rearrange(FOLD_2)) : v;
+    }
+
+    private static FloatVector foldOneOntoZero(FloatVector v) {
+        return LANES > 1 ? v.add(v.rearrange(FOLD_1)) : v;
+    }
+
+    /**
+     * The lanes of each of {@code count} vectors stored back to back from {@code lanes[0]} (with
+     * {@code intoArray}), each summed as {@link #sumLanes(FloatVector)} sums one, into
+     * {@code sums[0..count)}. Kernels with several accumulators store them and call this rather than
+     * fold each with {@link #sumLanes(FloatVector)}: four or eight of those at 512 bits took C2 past
+     * its node budget for inlining, the folds it then left as calls boxed their vectors on the heap,
+     * and the kernel ran at half speed in some processes and not others. Here only arrays cross the
+     * call, and the folds are written with the Vector API alone, whose methods C2 inlines whatever
+     * the budget.
+     */
+    static void sumLanesOfEach(float[] lanes, int count, float[] sums) {
+        for (int q = 0; q < count; q++) {
+            FloatVector v = FloatVector.fromArray(VectorWidth.FLOATS, lanes, q * LANES);
+            if (LANES > 8) {
+                v = v.add(v.rearrange(FOLD_8));
+            }
+            if (LANES > 4) {
+                v = v.add(v.rearrange(FOLD_4));
+            }
+            if (LANES > 2) {
+                v = v.add(v.rearrange(FOLD_2));
+            }
+            sums[q] = v.add(v.rearrange(FOLD_1)).lane(0);
         }
-        return v.lane(0);
     }
 
     /**
@@ -84,15 +129,14 @@ final class SimdMath {
         return lanes[from];
     }
 
-    private static final VectorShuffle<Float>[] FOLDS = folds(VectorWidth.FLOATS);
+    private static final int LANES = VectorWidth.FLOATS.length();
+    private static final VectorShuffle<Float> FOLD_8 = fold(8);
+    private static final VectorShuffle<Float> FOLD_4 = fold(4);
+    private static final VectorShuffle<Float> FOLD_2 = fold(2);
+    private static final VectorShuffle<Float> FOLD_1 = fold(1);
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] folds(VectorSpecies<Float> species) {
-        int steps = Integer.numberOfTrailingZeros(species.length());
-        VectorShuffle<Float>[] folds = new VectorShuffle[steps];
-        for (int i = 0; i < steps; i++) {
-            folds[i] = VectorShuffle.iota(species, species.length() >> (i + 1), 1, true);
-        }
-        return folds;
+    /** Lane i of a vector rearranged by it is lane i + distance of the original (wrapping round). */
+    private static VectorShuffle<Float> fold(int distance) {
+        return VectorShuffle.iota(VectorWidth.FLOATS, distance % LANES, 1, true);
     }
 }

@@ -122,17 +122,6 @@ final class SimdRowPairGemv implements Gemv {
             s03 = x0.fma(w3, s03);
             s13 = x1.fma(w3, s13);
         }
-        if (p == k) {
-            sums[0] = SimdMath.sumLanes(s00);
-            sums[1] = SimdMath.sumLanes(s01);
-            sums[2] = SimdMath.sumLanes(s02);
-            sums[3] = SimdMath.sumLanes(s03);
-            sums[4] = SimdMath.sumLanes(s10);
-            sums[5] = SimdMath.sumLanes(s11);
-            sums[6] = SimdMath.sumLanes(s12);
-            sums[7] = SimdMath.sumLanes(s13);
-            return;
-        }
         s00.intoArray(lanes, 0);
         s01.intoArray(lanes, step);
         s02.intoArray(lanes, 2 * step);
@@ -153,9 +142,7 @@ final class SimdRowPairGemv implements Gemv {
             lanes[6 * step] += x1 * b[b2 + p];
             lanes[7 * step] += x1 * b[b3 + p];
         }
-        for (int q = 0; q < 8; q++) {
-            sums[q] = SimdMath.sumLanes(lanes, q * step);
-        }
+        SimdMath.sumLanesOfEach(lanes, 8, sums);
     }
 
     @Override
