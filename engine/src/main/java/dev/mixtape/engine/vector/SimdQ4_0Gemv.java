@@ -42,6 +42,8 @@ final class SimdQ4_0Gemv implements QuantizedGemv {
         int blockCount = w.blocksPerRow();
         float[] blockSums = blockSums(m, x, xOff, ldx, blockCount);
         int quarter = QuantizedRows.quarter(fromRow, toRow);
+        float[] stored = new float[2 * S.length()];
+        float[] sums = new float[2];
         for (int g = 0; g < QuantizedRows.groups(fromRow, toRow); g++) {
             int r = QuantizedRows.firstRow(g, fromRow, quarter);
             int spread = QuantizedRows.spread(g, quarter);
@@ -49,10 +51,10 @@ final class SimdQ4_0Gemv implements QuantizedGemv {
                 int at = heap.base() + r * rowBytes;
                 int yAt = yOff + i * ldy + r;
                 dot2(heap.bytes(), at, spread * rowBytes, blockCount, x, xOff + i * ldx, blockSums, i * blockCount,
-                        y, yAt, spread, accumulate);
+                        stored, sums, y, yAt, spread, accumulate);
                 if (spread > 0) {
                     dot2(heap.bytes(), at + 2 * spread * rowBytes, spread * rowBytes, blockCount, x, xOff + i * ldx,
-                            blockSums, i * blockCount, y, yAt + 2 * spread, spread, accumulate);
+                            blockSums, i * blockCount, stored, sums, y, yAt + 2 * spread, spread, accumulate);
                 }
             }
         }
@@ -80,11 +82,12 @@ final class SimdQ4_0Gemv implements QuantizedGemv {
      * vector lanes and {@code Σ d·Σx} ({@code blockSums} from {@code sumsAt}) beside it in a scalar,
      * taken off eight times at the end. Each load of x feeds both rows. A group of four
      * ({@link QuantizedRows}) is two such pairs: four rows at once would be more code than C2 inlines
-     * in one method, and a vector helper it does not inline is boxed. With a spread of 0 the one row is
-     * read twice and written once.
+     * in one method, and a vector helper it does not inline is boxed (so the two totals are stored and
+     * folded by {@link SimdMath#sumLanesOfEach}). With a spread of 0 the one row is read twice and
+     * written once.
      */
     private static void dot2(byte[] q, int row, int byteSpread, int blockCount, float[] x, int xRow, float[] blockSums,
-                             int sumsAt, float[] y, int yRow, int spread, boolean accumulate) {
+                             int sumsAt, float[] stored, float[] sums, float[] y, int yRow, int spread, boolean accumulate) {
         int row1 = row + byteSpread;
         int lanes = S.length();
         FloatVector total0 = FloatVector.zero(S);
@@ -118,9 +121,12 @@ final class SimdQ4_0Gemv implements QuantizedGemv {
             offsets0 += d0 * blockSum;
             offsets1 += d1 * blockSum;
         }
-        QuantizedRows.store(y, yRow, accumulate, SimdMath.sumLanes(total0) - 8 * offsets0);
+        total0.intoArray(stored, 0);
+        total1.intoArray(stored, lanes);
+        SimdMath.sumLanesOfEach(stored, 2, sums);
+        QuantizedRows.store(y, yRow, accumulate, sums[0] - 8 * offsets0);
         if (spread > 0) {
-            QuantizedRows.store(y, yRow + spread, accumulate, SimdMath.sumLanes(total1) - 8 * offsets1);
+            QuantizedRows.store(y, yRow + spread, accumulate, sums[1] - 8 * offsets1);
         }
     }
 

@@ -35,12 +35,14 @@ final class SimdQ8_0Gemv implements QuantizedGemv {
         }
         int rowBytes = (int) w.rowBytes();
         int quarter = QuantizedRows.quarter(fromRow, toRow);
+        float[] stored = new float[4 * S.length()];
+        float[] sums = new float[4];
         for (int g = 0; g < QuantizedRows.groups(fromRow, toRow); g++) {
             int r = QuantizedRows.firstRow(g, fromRow, quarter);
             int spread = QuantizedRows.spread(g, quarter);
             for (int i = 0; i < m; i++) {
                 dot4(heap.bytes(), heap.base() + r * rowBytes, spread * rowBytes, w.blocksPerRow(), x, xOff + i * ldx,
-                        y, yOff + i * ldy + r, spread, accumulate);
+                        stored, sums, y, yOff + i * ldy + r, spread, accumulate);
             }
         }
     }
@@ -49,9 +51,10 @@ final class SimdQ8_0Gemv implements QuantizedGemv {
      * Rows {@code r, r + spread, r + 2·spread, r + 3·spread} of W (r's blocks from {@code row} in
      * {@code q}, the others {@code byteSpread} bytes apart) against one activation row: each load of x
      * feeds four FMAs, and the four rows are four sequential streams. With a spread of 0 the one row
-     * is read four times and written once (the few rows left over after the groups of four).
+     * is read four times and written once (the few rows left over after the groups of four). The
+     * four totals are stored and folded ({@link SimdMath#sumLanesOfEach}).
      */
-    private static void dot4(byte[] q, int row, int byteSpread, int blockCount, float[] x, int xRow,
+    private static void dot4(byte[] q, int row, int byteSpread, int blockCount, float[] x, int xRow, float[] stored, float[] sums,
                              float[] y, int yRow, int spread, boolean accumulate) {
         int row1 = row + byteSpread;
         int row2 = row1 + byteSpread;
@@ -86,8 +89,12 @@ final class SimdQ8_0Gemv implements QuantizedGemv {
             total2 = sum2.fma(FloatVector.broadcast(S, BlockLanes.half(q, row2 + at)), total2);
             total3 = sum3.fma(FloatVector.broadcast(S, BlockLanes.half(q, row3 + at)), total3);
         }
-        QuantizedRows.store(y, yRow, spread, accumulate, SimdMath.sumLanes(total0), SimdMath.sumLanes(total1),
-                SimdMath.sumLanes(total2), SimdMath.sumLanes(total3));
+        total0.intoArray(stored, 0);
+        total1.intoArray(stored, lanes);
+        total2.intoArray(stored, 2 * lanes);
+        total3.intoArray(stored, 3 * lanes);
+        SimdMath.sumLanesOfEach(stored, 4, sums);
+        QuantizedRows.store(y, yRow, spread, accumulate, sums[0], sums[1], sums[2], sums[3]);
     }
 
     @Override
