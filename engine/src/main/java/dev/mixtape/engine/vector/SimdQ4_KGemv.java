@@ -47,6 +47,8 @@ final class SimdQ4_KGemv implements QuantizedGemv {
         }
         int rowBytes = (int) w.rowBytes();
         int quarter = QuantizedRows.quarter(fromRow, toRow);
+        float[] stored = new float[2 * S.length()];
+        float[] sums = new float[2];
         for (int g = 0; g < QuantizedRows.groups(fromRow, toRow); g++) {
             int r = QuantizedRows.firstRow(g, fromRow, quarter);
             int spread = QuantizedRows.spread(g, quarter);
@@ -54,10 +56,10 @@ final class SimdQ4_KGemv implements QuantizedGemv {
                 int at = heap.base() + r * rowBytes;
                 int yAt = yOff + i * ldy + r;
                 dot2(heap.bytes(), at, spread * rowBytes, w.blocksPerRow(), x, xOff + i * ldx, xSums, i * subBlocks,
-                        y, yAt, spread, accumulate);
+                        stored, sums, y, yAt, spread, accumulate);
                 if (spread > 0) {
                     dot2(heap.bytes(), at + 2 * spread * rowBytes, spread * rowBytes, w.blocksPerRow(), x, xOff + i * ldx,
-                            xSums, i * subBlocks, y, yAt + 2 * spread, spread, accumulate);
+                            xSums, i * subBlocks, stored, sums, y, yAt + 2 * spread, spread, accumulate);
                 }
             }
         }
@@ -67,11 +69,12 @@ final class SimdQ4_KGemv implements QuantizedGemv {
      * Rows {@code r} and {@code r + spread} of W (r's blocks from {@code row} in {@code q}, the other
      * {@code byteSpread} bytes on) against one activation row, read from the heap array: each load of
      * x feeds both rows, the nibbles are widened to ints and masked and shifted there (x86 has no byte
-     * shift). A group of four ({@link QuantizedRows}) is two such pairs, as in {@link SimdQ4_0Gemv}.
-     * With a spread of 0 the one row is read twice and written once.
+     * shift). A group of four ({@link QuantizedRows}) is two such pairs, as in {@link SimdQ4_0Gemv},
+     * and the two totals are stored and folded by {@link SimdMath#sumLanesOfEach}. With a spread of 0
+     * the one row is read twice and written once.
      */
     private static void dot2(byte[] q, int row, int byteSpread, int blockCount, float[] x, int xRow, float[] xSums, int sumsAt,
-                             float[] y, int yRow, int spread, boolean accumulate) {
+                             float[] stored, float[] sums, float[] y, int yRow, int spread, boolean accumulate) {
         int row1 = row + byteSpread;
         int lanes = S.length();
         FloatVector total0 = FloatVector.zero(S);
@@ -120,9 +123,12 @@ final class SimdQ4_KGemv implements QuantizedGemv {
                 minimums1 += dmin1 * PackedScales.min(q, scales1, lowSub + 1) * xSums[sub + 1];
             }
         }
-        QuantizedRows.store(y, yRow, accumulate, SimdMath.sumLanes(total0) - minimums0);
+        total0.intoArray(stored, 0);
+        total1.intoArray(stored, lanes);
+        SimdMath.sumLanesOfEach(stored, 2, sums);
+        QuantizedRows.store(y, yRow, accumulate, sums[0] - minimums0);
         if (spread > 0) {
-            QuantizedRows.store(y, yRow + spread, accumulate, SimdMath.sumLanes(total1) - minimums1);
+            QuantizedRows.store(y, yRow + spread, accumulate, sums[1] - minimums1);
         }
     }
 

@@ -43,6 +43,8 @@ final class SimdQ5_KGemv implements QuantizedGemv {
         int rowBytes = (int) w.rowBytes();
         byte[] copy = heap == null ? new byte[2 * rowBytes] : null;
         int quarter = QuantizedRows.quarter(fromRow, toRow);
+        float[] stored = new float[2 * S.length()];
+        float[] sums = new float[2];
         for (int g = 0; g < QuantizedRows.groups(fromRow, toRow); g++) {
             int r = QuantizedRows.firstRow(g, fromRow, quarter);
             int spread = QuantizedRows.spread(g, quarter);
@@ -61,7 +63,7 @@ final class SimdQ5_KGemv implements QuantizedGemv {
                 }
                 for (int i = 0; i < m; i++) {
                     dot2(q, at, byteSpread, w.blocksPerRow(), x, xOff + i * ldx, xSums, i * subBlocks,
-                            y, yOff + i * ldy + first, spread, accumulate);
+                            stored, sums, y, yOff + i * ldy + first, spread, accumulate);
                 }
             }
         }
@@ -73,11 +75,12 @@ final class SimdQ5_KGemv implements QuantizedGemv {
      * loop goes over the eight sub-blocks, each reading its run's nibble bytes (sub-blocks 2j and
      * 2j + 1 share run j's) and the {@code qh} bytes: one sub-block per pass keeps the Vector API
      * calls within the node budget C2 inlines in one method (two per pass went over it, and a vector
-     * left to a call that is not inlined is boxed). With a spread of 0 the one row is read twice and
+     * left to a call that is not inlined is boxed; so too the two totals are stored and folded by
+     * {@link SimdMath#sumLanesOfEach}). With a spread of 0 the one row is read twice and
      * written once.
      */
     private static void dot2(byte[] q, int row, int byteSpread, int blockCount, float[] x, int xRow, float[] xSums, int sumsAt,
-                             float[] y, int yRow, int spread, boolean accumulate) {
+                             float[] stored, float[] sums, float[] y, int yRow, int spread, boolean accumulate) {
         int row1 = row + byteSpread;
         int lanes = S.length();
         FloatVector total0 = FloatVector.zero(S);
@@ -117,9 +120,12 @@ final class SimdQ5_KGemv implements QuantizedGemv {
                 minimums1 += dmin1 * PackedScales.min(q, at1 + 4, sub) * xSum;
             }
         }
-        QuantizedRows.store(y, yRow, accumulate, SimdMath.sumLanes(total0) - minimums0);
+        total0.intoArray(stored, 0);
+        total1.intoArray(stored, lanes);
+        SimdMath.sumLanesOfEach(stored, 2, sums);
+        QuantizedRows.store(y, yRow, accumulate, sums[0] - minimums0);
         if (spread > 0) {
-            QuantizedRows.store(y, yRow + spread, accumulate, SimdMath.sumLanes(total1) - minimums1);
+            QuantizedRows.store(y, yRow + spread, accumulate, sums[1] - minimums1);
         }
     }
 
