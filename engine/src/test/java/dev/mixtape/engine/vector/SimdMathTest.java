@@ -3,6 +3,8 @@ package dev.mixtape.engine.vector;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
+import java.util.Random;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,5 +83,25 @@ class SimdMathTest {
         System.arraycopy(values, 0, stored, 3, LANES);
         assertEquals(Float.floatToIntBits(level[0]), Float.floatToIntBits(SimdMath.sumLanes(stored, 3)),
                 "stored lanes summed in the same tree");
+    }
+
+    /**
+     * Several vectors stored back to back are each summed in the same tree as one vector alone: values
+     * of mixed sign and magnitude, so that another order would round differently.
+     */
+    @Test
+    void storedVectorsAreEachSummedInTheSameTree() {
+        int count = 5;
+        Random random = new Random(17);
+        float[] stored = new float[count * LANES];
+        for (int i = 0; i < stored.length; i++) {
+            stored[i] = (float) ((random.nextDouble() - 0.5) * Math.pow(10, random.nextInt(7) - 3));
+        }
+        float[] sums = new float[count];
+        SimdMath.sumLanesOfEach(stored.clone(), count, sums);
+        for (int q = 0; q < count; q++) {
+            float alone = SimdMath.sumLanes(FloatVector.fromArray(VectorWidth.FLOATS, stored, q * LANES));
+            assertEquals(Float.floatToIntBits(alone), Float.floatToIntBits(sums[q]), "vector " + q);
+        }
     }
 }
