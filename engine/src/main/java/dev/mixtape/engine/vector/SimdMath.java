@@ -113,8 +113,9 @@ final class SimdMath {
     /**
      * The {@code VectorWidth.FLOATS.length()} values at {@code lanes[from..]} (a vector stored with
      * {@code intoArray}) summed in the same fold order as {@link #sumLanes(FloatVector)}; overwrites them.
-     * Storing several accumulators and summing them here is cheaper than one vector fold each; the
-     * common 8-lane case (AVX2) is written out, so that it reads the lanes once and writes nothing.
+     * For a single accumulator that has taken a scalar tail into its lane 0 (several accumulators go
+     * through {@link #sumLanesOfEach}); the common 8-lane case (AVX2) is written out, so that it reads
+     * the lanes once and writes nothing.
      */
     static float sumLanes(float[] lanes, int from) {
         if (VectorWidth.FLOATS.length() == 8) {

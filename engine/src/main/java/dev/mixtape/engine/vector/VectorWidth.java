@@ -7,10 +7,11 @@ import jdk.incubator.vector.VectorSpecies;
  * The vector species every SIMD kernel computes with: the platform's preferred one (256 bits on AVX2,
  * 512 on AVX-512, 128 on NEON, and 512 where SVE prefers wider), or the width the system property
  * {@code mixtape.vector.bits} names: {@code 128}, {@code 256}, {@code 512}, or {@code alternate}, the
- * one of 256 and 512 that the hardware does not prefer. A width narrower than the hardware's runs natively; a wider one runs
- * correctly but several times slower, as the JDK emulates it. The build runs the kernel and model
- * tests once more with {@code alternate}, so that what they assert is seen to hold on AVX2 and
- * AVX-512 hosts alike, whichever kind runs them. Loaded only when {@code jdk.incubator.vector} is present.
+ * one of 256 and 512 that the hardware does not prefer. A width narrower than the hardware's runs
+ * natively; a wider one runs correctly but several times slower, as the JDK emulates it. The build
+ * runs the kernel and model tests once more with {@code alternate}, so that what they assert is seen
+ * to hold on AVX2 and AVX-512 hosts alike, whichever kind runs them. Loaded only when
+ * {@code jdk.incubator.vector} is present.
  */
 final class VectorWidth {
     /** The system property that forces a width. */
