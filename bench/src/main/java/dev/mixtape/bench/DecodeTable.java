@@ -9,6 +9,7 @@ import dev.mixtape.models.llama.Llama;
 import com.sun.management.OperatingSystemMXBean;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -27,10 +28,13 @@ import java.util.Locale;
  * builds on a host that other work shares. Prints a Markdown table.
  */
 public final class DecodeTable {
-    /** Warm-up runs stop once one is within this fraction of the one before. */
+    /** Warm-up runs stop once one is within this fraction of the one before... */
     private static final double SETTLED = 0.03;
+    /** ...and the JIT compiled for less than this many milliseconds during it. */
+    private static final long QUIET_JIT_MS = 20;
     /** At most this many warm-up runs per row. */
-    private static final int MAX_WARM_UP_RUNS = 8;
+    private static final int MAX_WARM_UP_RUNS = 20;
+    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
     /** run.c runs per baseline figure (their median). */
     private static final int BASELINE_REPEATS = 3;
     private static final OperatingSystemMXBean PROCESS = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -122,12 +126,12 @@ public final class DecodeTable {
         int warmUpRuns;
         double bandwidth;
         Rate rate;
+        bandwidth = MemoryBandwidth.gbPerSecond(threads);
         try (VectorBackend backend = new VectorBackend(threads)) {
             Llama llama = Llama.random(shape.config(), backend, 1);
             llama.keepWeightsIn(weights);
             megabytes = streamedBytes(llama) / 1e6;
             warmUpRuns = warmUp(llama, tokens);
-            bandwidth = MemoryBandwidth.gbPerSecond(threads);
             rate = decode(llama, tokens);
         }
         double ceiling = bandwidth * 1e3 / megabytes;
@@ -151,18 +155,22 @@ public final class DecodeTable {
     }
 
     /**
-     * Decodes runs of {@code tokens} tokens until one is within {@link #SETTLED} of the run before (at
-     * most {@link #MAX_WARM_UP_RUNS}); returns the number of runs. The JVM takes its time here: on two
-     * threads the stories15M shape's second to fourth runs of 256 tokens went at 65–80% of the speed
-     * of the later ones, so a single warm-up run would measure the warm-up rather than the kernels.
+     * Decodes runs of {@code tokens} tokens until one is within {@link #SETTLED} of the run before
+     * and the JIT was quiet during it (at most {@link #MAX_WARM_UP_RUNS}); returns the number of runs.
+     * The JVM takes its time here: on two threads the stories15M shape's second to fourth runs of 256
+     * tokens went at 65–80% of the speed of the later ones. Two runs alike are not enough on their own:
+     * when a new model's first products deoptimised the matrix product's dispatch, two runs at its
+     * profiling tier agreed, and the row measured 275 tok/s where the tier-4 code gives 420.
      */
     private static int warmUp(Llama llama, int tokens) {
         double previous = decode(llama, tokens).tokensPerSecond();
         int runs = 1;
         while (runs < MAX_WARM_UP_RUNS) {
+            long compiledBefore = JIT.getTotalCompilationTime();
             double rate = decode(llama, tokens).tokensPerSecond();
             runs++;
-            if (Math.abs(rate - previous) <= SETTLED * previous) {
+            boolean quiet = JIT.getTotalCompilationTime() - compiledBefore < QUIET_JIT_MS;
+            if (quiet && Math.abs(rate - previous) <= SETTLED * previous) {
                 break;
             }
             previous = rate;
