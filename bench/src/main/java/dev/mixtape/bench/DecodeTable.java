@@ -13,17 +13,20 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * Token-by-token decoding speed of random-weight Llamas at the shapes of stories15M and stories110M
  * (llama2.c's tinyllamas), on the Vector backend with 1 and 2 threads, weights in f32 and kept in
- * bf16, Q8_0 and Q4_0 (quantised from the f32 weights, {@link Llama#keepWeightsIn}): greedy decoding from BOS over a KV cache, once the JIT has settled ({@link #warmUp}). Beside each figure: the bytes
- * of weights one token streams, and the ceiling that the machine's memory bandwidth (measured by
- * {@link MemoryBandwidth} in this process just before the row, with the row's thread count) puts on
- * tokens per second; with {@code --llama2c}, llama2.c's {@code run.c} timed on the same shape and threads
+ * bf16, Q8_0 and Q4_0 (quantised from the f32 weights, {@link Llama#keepWeightsIn}): greedy decoding
+ * from BOS over a KV cache, once the JIT has settled ({@link #warmUp}), the median of
+ * {@link #MEASURED_RUNS} runs. Beside each figure: the bytes of weights one token streams, and the
+ * ceiling that the machine's memory bandwidth (measured by {@link MemoryBandwidth} in this process
+ * just before the row, with the row's thread count) puts on tokens per second; with {@code --llama2c}, llama2.c's {@code run.c} timed on the same shape and threads
  * ({@link Llama2cBaseline}); and the process's CPU milliseconds per token, the figure to compare between
  * builds on a host that other work shares. Prints a Markdown table.
  */
@@ -34,6 +37,11 @@ public final class DecodeTable {
     private static final long QUIET_JIT_MS = 20;
     /** At most this many warm-up runs per row. */
     private static final int MAX_WARM_UP_RUNS = 20;
+    /**
+     * Runs measured per row, after the warm-up; the row gives the median's figures. One run in ten
+     * or so goes at three quarters of the others' speed even then (a recompilation, a collection).
+     */
+    private static final int MEASURED_RUNS = 3;
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
     /** run.c runs per baseline figure (their median). */
     private static final int BASELINE_REPEATS = 3;
@@ -132,7 +140,7 @@ public final class DecodeTable {
             llama.keepWeightsIn(weights);
             megabytes = streamedBytes(llama) / 1e6;
             warmUpRuns = warmUp(llama, tokens);
-            rate = decode(llama, tokens);
+            rate = medianOf(llama, tokens);
         }
         double ceiling = bandwidth * 1e3 / megabytes;
         String runC = baseline == null ? "–"
@@ -176,6 +184,16 @@ public final class DecodeTable {
             previous = rate;
         }
         return runs;
+    }
+
+    /** The run of median speed among {@link #MEASURED_RUNS} runs of {@code tokens} tokens. */
+    private static Rate medianOf(Llama llama, int tokens) {
+        List<Rate> runs = new ArrayList<>();
+        for (int run = 0; run < MEASURED_RUNS; run++) {
+            runs.add(decode(llama, tokens));
+        }
+        runs.sort(Comparator.comparingDouble(Rate::tokensPerSecond));
+        return runs.get(MEASURED_RUNS / 2);
     }
 
     /**
