@@ -1,9 +1,5 @@
 package dev.mixtape.engine.vector;
 
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -14,10 +10,18 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * The pieces the SIMD block kernels decode with: bytes of a block loaded {@link #BYTES} at a time
- * and widened to floats of the kernels' species {@link #FLOATS}, {@link #PARTS} vectors per load (one
- * on 256- and 512-bit vectors, where a load of L bytes gives L floats; two on 128-bit ones, where the
- * narrowest byte load, 8 bytes, gives two vectors of 4). Loaded only when the Vector API is present.
+ * What the SIMD block kernels share: the species they load and widen with (bytes of a block loaded
+ * {@link #BYTES} at a time and widened to floats of {@link #FLOATS}, {@link #PARTS} vectors per load:
+ * one on 256- and 512-bit vectors, where a load of L bytes gives L floats; two on 128-bit ones, where
+ * the narrowest byte load, 8 bytes, gives two vectors of 4), a block's half-precision scales, and the
+ * sums of x that the K-quants' minimums are multiplied by. Loaded only when the Vector API is present.
+ *
+ * <p>The kernels spell out their loads, widenings and nibble masks in Vector API calls rather than
+ * calling small helpers that take or return vectors: in the big compilations that a kernel's loops
+ * make at 512 bits, C2 can run past its node budget ({@code NodeCountInliningCutoff}) and leave such
+ * a helper as a call, which boxes every vector passed or returned. Vector API methods are always
+ * inlined. A Q5_K product then took 10–12 ms instead of 0.3 ms in half the processes, and Q6_K's
+ * {@code dY·W} always took 1.9 ms instead of 0.5 (one core, {@code bench/run gemv --quick}).
  */
 final class BlockLanes {
     /** The float species of every SIMD kernel. */
@@ -34,54 +38,6 @@ final class BlockLanes {
     private static final VarHandle HALF_IN_ARRAY = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
     private BlockLanes() {
-    }
-
-    /** {@link #BYTES} bytes from {@code offset}. */
-    static ByteVector load(MemorySegment blocks, long offset) {
-        return ByteVector.fromMemorySegment(BYTES, blocks, offset, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    /** {@link #BYTES} bytes of {@code bytes} from {@code offset}. */
-    static ByteVector load(byte[] bytes, int offset) {
-        return ByteVector.fromArray(BYTES, bytes, offset);
-    }
-
-    /** Part {@code part} (below {@link #PARTS}) of {@code bytes}, as signed integers widened to floats. */
-    static FloatVector widen(ByteVector bytes, int part) {
-        return (FloatVector) bytes.convertShape(VectorOperators.B2F, FLOATS, part);
-    }
-
-    /**
-     * Part {@code part} of {@code bytes} as signed integers in int lanes, as many as {@link #FLOATS}
-     * has: one instruction on x86, after which masks and shifts are native (x86 has no byte shift).
-     */
-    static IntVector widenToInts(ByteVector bytes, int part) {
-        return (IntVector) bytes.convertShape(VectorOperators.B2I, INTS, part);
-    }
-
-    /** {@code ints} converted to floats. */
-    static FloatVector toFloats(IntVector ints) {
-        return (FloatVector) ints.convert(VectorOperators.I2F, 0);
-    }
-
-    /** The low nibbles of bytes widened to ints ({@link #widenToInts}; the high bits are dropped), as floats. */
-    static FloatVector lowNibbleFloats(IntVector bytes) {
-        return toFloats(bytes.and(0x0F));
-    }
-
-    /** The high nibbles of bytes widened to ints ({@link #widenToInts}; the sign's copies are dropped), as floats. */
-    static FloatVector highNibbleFloats(IntVector bytes) {
-        return toFloats(bytes.lanewise(VectorOperators.ASHR, 4).and(0x0F));
-    }
-
-    /** The high nibble of each byte, 0 to 15. */
-    static ByteVector highNibbles(ByteVector bytes) {
-        return bytes.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
-    }
-
-    /** The low nibble of each byte, 0 to 15. */
-    static ByteVector lowNibbles(ByteVector bytes) {
-        return bytes.and((byte) 0x0F);
     }
 
     /** The IEEE half at {@code offset} as a float. */

@@ -10,6 +10,12 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import static dev.mixtape.engine.vector.BlockLanes.PARTS;
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
 
 /**
  * {@link QuantizedGemv} for Q4_0 with the Vector API. A load of the block's nibble bytes gives two
@@ -25,6 +31,7 @@ import static dev.mixtape.engine.vector.BlockLanes.PARTS;
  */
 final class SimdQ4_0Gemv implements QuantizedGemv {
     private static final VectorSpecies<Float> S = BlockLanes.FLOATS;
+    private static final VectorSpecies<Integer> INTS = BlockLanes.INTS;
     private static final int SIZE = 32;
     private static final int HALF = SIZE / 2;
     private static final int BYTES = 18;
@@ -100,17 +107,17 @@ final class SimdQ4_0Gemv implements QuantizedGemv {
             FloatVector sum0 = FloatVector.zero(S);
             FloatVector sum1 = sum0;
             for (int c = 0; c < HALF; c += BlockLanes.BYTES.length()) {
-                ByteVector packed0 = BlockLanes.load(q, row + at + 2 + c);
-                ByteVector packed1 = BlockLanes.load(q, row1 + at + 2 + c);
+                ByteVector packed0 = ByteVector.fromArray(BlockLanes.BYTES, q, row + at + 2 + c);
+                ByteVector packed1 = ByteVector.fromArray(BlockLanes.BYTES, q, row1 + at + 2 + c);
                 for (int part = 0; part < PARTS; part++) {
                     FloatVector xLow = FloatVector.fromArray(S, x, xAt + c + part * lanes);
                     FloatVector xHigh = FloatVector.fromArray(S, x, xAt + HALF + c + part * lanes);
-                    IntVector bytes0 = BlockLanes.widenToInts(packed0, part);
-                    IntVector bytes1 = BlockLanes.widenToInts(packed1, part);
-                    sum0 = BlockLanes.lowNibbleFloats(bytes0).fma(xLow, sum0);
-                    sum1 = BlockLanes.lowNibbleFloats(bytes1).fma(xLow, sum1);
-                    sum0 = BlockLanes.highNibbleFloats(bytes0).fma(xHigh, sum0);
-                    sum1 = BlockLanes.highNibbleFloats(bytes1).fma(xHigh, sum1);
+                    IntVector bytes0 = (IntVector) packed0.convertShape(B2I, INTS, part);
+                    IntVector bytes1 = (IntVector) packed1.convertShape(B2I, INTS, part);
+                    sum0 = ((FloatVector) bytes0.and(0x0F).convert(I2F, 0)).fma(xLow, sum0);
+                    sum1 = ((FloatVector) bytes1.and(0x0F).convert(I2F, 0)).fma(xLow, sum1);
+                    sum0 = ((FloatVector) bytes0.lanewise(ASHR, 4).and(0x0F).convert(I2F, 0)).fma(xHigh, sum0);
+                    sum1 = ((FloatVector) bytes1.lanewise(ASHR, 4).and(0x0F).convert(I2F, 0)).fma(xHigh, sum1);
                 }
             }
             float d0 = BlockLanes.half(q, row + at);
@@ -145,13 +152,13 @@ final class SimdQ4_0Gemv implements QuantizedGemv {
                 long at = w.blockOffset(r, b);
                 float d = BlockLanes.half(blocks, at);
                 for (int c = 0; c < HALF; c += BlockLanes.BYTES.length()) {
-                    ByteVector packed = BlockLanes.load(blocks, at + 2 + c);
-                    ByteVector low = BlockLanes.lowNibbles(packed).sub((byte) 8);
-                    ByteVector high = BlockLanes.highNibbles(packed).sub((byte) 8);
+                    ByteVector packed = ByteVector.fromMemorySegment(BlockLanes.BYTES, blocks, at + 2 + c, LITTLE_ENDIAN);
+                    ByteVector low = packed.and((byte) 0x0F).sub((byte) 8);
+                    ByteVector high = packed.lanewise(LSHR, 4).and((byte) 0x0F).sub((byte) 8);
                     for (int part = 0; part < PARTS; part++) {
                         int column = b * SIZE + c + part * lanes;
-                        FloatVector lowWeights = BlockLanes.widen(low, part).mul(d);
-                        FloatVector highWeights = BlockLanes.widen(high, part).mul(d);
+                        FloatVector lowWeights = ((FloatVector) low.convertShape(B2F, S, part)).mul(d);
+                        FloatVector highWeights = ((FloatVector) high.convertShape(B2F, S, part)).mul(d);
                         for (int i = 0; i < m; i++) {
                             FloatVector g = FloatVector.broadcast(S, dy[dyOff + i * lddy + r]);
                             int out = dxOff + i * lddx + column;

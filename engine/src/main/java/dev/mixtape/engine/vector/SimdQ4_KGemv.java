@@ -11,6 +11,12 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import static dev.mixtape.engine.vector.BlockLanes.PARTS;
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
 
 /**
  * {@link QuantizedGemv} for Q4_K with the Vector API. Each of a block's four runs of 32 nibble bytes
@@ -24,6 +30,7 @@ import static dev.mixtape.engine.vector.BlockLanes.PARTS;
  */
 final class SimdQ4_KGemv implements QuantizedGemv {
     private static final VectorSpecies<Float> S = BlockLanes.FLOATS;
+    private static final VectorSpecies<Integer> INTS = BlockLanes.INTS;
     private static final int SIZE = 256;
     private static final int SUB = 32;
     private static final int QS = 4 + PackedScales.BYTES;
@@ -96,18 +103,18 @@ final class SimdQ4_KGemv implements QuantizedGemv {
                 FloatVector high1 = low0;
                 int xAt = xRow + b * SIZE + run * 2 * SUB;
                 for (int c = 0; c < SUB; c += BlockLanes.BYTES.length()) {
-                    ByteVector packed0 = BlockLanes.load(q, at0 + QS + run * SUB + c);
-                    ByteVector packed1 = BlockLanes.load(q, at1 + QS + run * SUB + c);
+                    ByteVector packed0 = ByteVector.fromArray(BlockLanes.BYTES, q, at0 + QS + run * SUB + c);
+                    ByteVector packed1 = ByteVector.fromArray(BlockLanes.BYTES, q, at1 + QS + run * SUB + c);
                     for (int part = 0; part < PARTS; part++) {
                         int xLow = xAt + c + part * lanes;
                         FloatVector xsLow = FloatVector.fromArray(S, x, xLow);
                         FloatVector xsHigh = FloatVector.fromArray(S, x, xLow + SUB);
-                        IntVector bytes0 = BlockLanes.widenToInts(packed0, part);
-                        IntVector bytes1 = BlockLanes.widenToInts(packed1, part);
-                        low0 = BlockLanes.lowNibbleFloats(bytes0).fma(xsLow, low0);
-                        low1 = BlockLanes.lowNibbleFloats(bytes1).fma(xsLow, low1);
-                        high0 = BlockLanes.highNibbleFloats(bytes0).fma(xsHigh, high0);
-                        high1 = BlockLanes.highNibbleFloats(bytes1).fma(xsHigh, high1);
+                        IntVector bytes0 = (IntVector) packed0.convertShape(B2I, INTS, part);
+                        IntVector bytes1 = (IntVector) packed1.convertShape(B2I, INTS, part);
+                        low0 = ((FloatVector) bytes0.and(0x0F).convert(I2F, 0)).fma(xsLow, low0);
+                        low1 = ((FloatVector) bytes1.and(0x0F).convert(I2F, 0)).fma(xsLow, low1);
+                        high0 = ((FloatVector) bytes0.lanewise(ASHR, 4).and(0x0F).convert(I2F, 0)).fma(xsHigh, high0);
+                        high1 = ((FloatVector) bytes1.lanewise(ASHR, 4).and(0x0F).convert(I2F, 0)).fma(xsHigh, high1);
                     }
                 }
                 int scales0 = at0 + 4;
@@ -146,13 +153,13 @@ final class SimdQ4_KGemv implements QuantizedGemv {
                 FloatVector high = FloatVector.zero(S);
                 int xAt = xRow + b * SIZE + run * 2 * SUB;
                 for (int c = 0; c < SUB; c += BlockLanes.BYTES.length()) {
-                    ByteVector packed = BlockLanes.load(blocks, at + QS + run * SUB + c);
-                    ByteVector lowNibbles = BlockLanes.lowNibbles(packed);
-                    ByteVector highNibbles = BlockLanes.highNibbles(packed);
+                    ByteVector packed = ByteVector.fromMemorySegment(BlockLanes.BYTES, blocks, at + QS + run * SUB + c, LITTLE_ENDIAN);
+                    ByteVector lowNibbles = packed.and((byte) 0x0F);
+                    ByteVector highNibbles = packed.lanewise(LSHR, 4).and((byte) 0x0F);
                     for (int part = 0; part < PARTS; part++) {
                         int xLow = xAt + c + part * lanes;
-                        low = BlockLanes.widen(lowNibbles, part).fma(FloatVector.fromArray(S, x, xLow), low);
-                        high = BlockLanes.widen(highNibbles, part).fma(FloatVector.fromArray(S, x, xLow + SUB), high);
+                        low = ((FloatVector) lowNibbles.convertShape(B2F, S, part)).fma(FloatVector.fromArray(S, x, xLow), low);
+                        high = ((FloatVector) highNibbles.convertShape(B2F, S, part)).fma(FloatVector.fromArray(S, x, xLow + SUB), high);
                     }
                 }
                 long scales = at + 4;
@@ -188,13 +195,13 @@ final class SimdQ4_KGemv implements QuantizedGemv {
                     float highScale = d * PackedScales.scale(blocks, scales, 2 * run + 1);
                     float highMin = dmin * PackedScales.min(blocks, scales, 2 * run + 1);
                     for (int c = 0; c < SUB; c += BlockLanes.BYTES.length()) {
-                        ByteVector packed = BlockLanes.load(blocks, at + QS + run * SUB + c);
-                        ByteVector lowNibbles = BlockLanes.lowNibbles(packed);
-                        ByteVector highNibbles = BlockLanes.highNibbles(packed);
+                        ByteVector packed = ByteVector.fromMemorySegment(BlockLanes.BYTES, blocks, at + QS + run * SUB + c, LITTLE_ENDIAN);
+                        ByteVector lowNibbles = packed.and((byte) 0x0F);
+                        ByteVector highNibbles = packed.lanewise(LSHR, 4).and((byte) 0x0F);
                         for (int part = 0; part < PARTS; part++) {
                             int column = b * SIZE + run * 2 * SUB + c + part * lanes;
-                            FloatVector lowWeights = BlockLanes.widen(lowNibbles, part).mul(lowScale).sub(lowMin);
-                            FloatVector highWeights = BlockLanes.widen(highNibbles, part).mul(highScale).sub(highMin);
+                            FloatVector lowWeights = ((FloatVector) lowNibbles.convertShape(B2F, S, part)).mul(lowScale).sub(lowMin);
+                            FloatVector highWeights = ((FloatVector) highNibbles.convertShape(B2F, S, part)).mul(highScale).sub(highMin);
                             for (int i = 0; i < m; i++) {
                                 FloatVector g = FloatVector.broadcast(S, dy[dyOff + i * lddy + r]);
                                 int out = dxOff + i * lddx + column;

@@ -5,13 +5,16 @@ import dev.mixtape.engine.quant.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
 import static dev.mixtape.engine.vector.BlockLanes.PARTS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 
 /**
  * {@link QuantizedGemv} for Q5_K with the Vector API. A block is Q4_K's with a fifth bit above each
@@ -27,6 +30,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  */
 final class SimdQ5_KGemv implements QuantizedGemv {
     private static final VectorSpecies<Float> S = BlockLanes.FLOATS;
+    private static final VectorSpecies<Integer> INTS = BlockLanes.INTS;
     private static final int SIZE = 256;
     private static final int SUB = 32;
     private static final int QH = 4 + PackedScales.BYTES;
@@ -101,16 +105,19 @@ final class SimdQ5_KGemv implements QuantizedGemv {
                 FloatVector sum1 = sum0;
                 int xAt = xRow + b * SIZE + sub * SUB;
                 for (int c = 0; c < SUB; c += BlockLanes.BYTES.length()) {
-                    ByteVector packed0 = BlockLanes.load(q, nibbles + c);
-                    ByteVector packed1 = BlockLanes.load(q, nibbles + byteSpread + c);
-                    ByteVector fifths0 = BlockLanes.load(q, at0 + QH + c);
-                    ByteVector fifths1 = BlockLanes.load(q, at1 + QH + c);
+                    ByteVector packed0 = ByteVector.fromArray(BlockLanes.BYTES, q, nibbles + c);
+                    ByteVector packed1 = ByteVector.fromArray(BlockLanes.BYTES, q, nibbles + byteSpread + c);
+                    ByteVector fifths0 = ByteVector.fromArray(BlockLanes.BYTES, q, at0 + QH + c);
+                    ByteVector fifths1 = ByteVector.fromArray(BlockLanes.BYTES, q, at1 + QH + c);
                     for (int part = 0; part < PARTS; part++) {
                         FloatVector xs = FloatVector.fromArray(S, x, xAt + c + part * lanes);
-                        sum0 = fiveBits(BlockLanes.widenToInts(packed0, part), BlockLanes.widenToInts(fifths0, part), shift, sub)
-                                .fma(xs, sum0);
-                        sum1 = fiveBits(BlockLanes.widenToInts(packed1, part), BlockLanes.widenToInts(fifths1, part), shift, sub)
-                                .fma(xs, sum1);
+                        // The 5-bit values: the nibble shift bits up (0 or 4), with bit sub of the qh bytes above it.
+                        IntVector nibble0 = ((IntVector) packed0.convertShape(B2I, INTS, part)).lanewise(ASHR, shift).and(0x0F);
+                        IntVector nibble1 = ((IntVector) packed1.convertShape(B2I, INTS, part)).lanewise(ASHR, shift).and(0x0F);
+                        IntVector fifth0 = ((IntVector) fifths0.convertShape(B2I, INTS, part)).lanewise(LSHL, 4).lanewise(ASHR, sub).and(0x10);
+                        IntVector fifth1 = ((IntVector) fifths1.convertShape(B2I, INTS, part)).lanewise(LSHL, 4).lanewise(ASHR, sub).and(0x10);
+                        sum0 = ((FloatVector) nibble0.or(fifth0).convert(I2F, 0)).fma(xs, sum0);
+                        sum1 = ((FloatVector) nibble1.or(fifth1).convert(I2F, 0)).fma(xs, sum1);
                     }
                 }
                 total0 = sum0.fma(FloatVector.broadcast(S, d0 * PackedScales.scale(q, at0 + 4, sub)), total0);
@@ -127,16 +134,6 @@ final class SimdQ5_KGemv implements QuantizedGemv {
         if (spread > 0) {
             QuantizedRows.store(y, yRow + spread, accumulate, sums[1] - minimums1);
         }
-    }
-
-    /**
-     * The 5-bit values of sub-block {@code sub}, as floats: the nibble {@code shift} bits up (0 or 4)
-     * of the nibble bytes, with bit {@code sub} of the {@code qh} bytes above it (both widened to ints).
-     */
-    private static FloatVector fiveBits(IntVector nibbleBytes, IntVector fifths, int shift, int sub) {
-        IntVector nibble = nibbleBytes.lanewise(VectorOperators.ASHR, shift).and(0x0F);
-        IntVector fifth = fifths.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, sub).and(0x10);
-        return BlockLanes.toFloats(nibble.or(fifth));
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.mixtape.engine.quant.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -12,6 +11,13 @@ import java.util.Arrays;
 
 import static dev.mixtape.engine.vector.BlockLanes.PARTS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.B2I;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
 
 /**
  * {@link QuantizedGemv} for Q6_K with the Vector API. In each half of a block, one load each of
@@ -26,6 +32,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  */
 final class SimdQ6_KGemv implements QuantizedGemv {
     private static final VectorSpecies<Float> S = BlockLanes.FLOATS;
+    private static final VectorSpecies<Integer> INTS = BlockLanes.INTS;
     private static final int SIZE = 256;
     private static final int QH = 128;
     private static final int SCALES = 192;
@@ -79,17 +86,17 @@ final class SimdQ6_KGemv implements QuantizedGemv {
                         FloatVector highRun = lowRun;
                         for (int c = 0; c < GROUP; c += BlockLanes.BYTES.length()) {
                             int l = group * GROUP + c;
-                            ByteVector nibbleBytes = BlockLanes.load(q, at + 64 * half + 32 * pass + l);
-                            ByteVector pairBytes = BlockLanes.load(q, at + QH + 32 * half + l);
+                            ByteVector nibbleBytes = ByteVector.fromArray(BlockLanes.BYTES, q, at + 64 * half + 32 * pass + l);
+                            ByteVector pairBytes = ByteVector.fromArray(BlockLanes.BYTES, q, at + QH + 32 * half + l);
                             for (int part = 0; part < PARTS; part++) {
-                                IntVector nibbles = BlockLanes.widenToInts(nibbleBytes, part);
-                                IntVector pairs = BlockLanes.widenToInts(pairBytes, part);
+                                IntVector nibbles = (IntVector) nibbleBytes.convertShape(B2I, INTS, part);
+                                IntVector pairs = (IntVector) pairBytes.convertShape(B2I, INTS, part);
                                 int xAt = xRow + b * SIZE + 128 * half + 32 * pass + l + part * lanes;
-                                IntVector low = nibbles.and(0x0F).or(pairs.lanewise(VectorOperators.LSHL, 4 - 2 * pass).and(0x30));
-                                IntVector high = nibbles.lanewise(VectorOperators.ASHR, 4).and(0x0F)
-                                        .or(pairs.lanewise(VectorOperators.ASHR, 2 * pass).and(0x30));
-                                lowRun = BlockLanes.toFloats(low.sub(32)).fma(FloatVector.fromArray(S, x, xAt), lowRun);
-                                highRun = BlockLanes.toFloats(high.sub(32)).fma(FloatVector.fromArray(S, x, xAt + 64), highRun);
+                                IntVector low = nibbles.and(0x0F).or(pairs.lanewise(LSHL, 4 - 2 * pass).and(0x30));
+                                IntVector high = nibbles.lanewise(ASHR, 4).and(0x0F)
+                                        .or(pairs.lanewise(ASHR, 2 * pass).and(0x30));
+                                lowRun = ((FloatVector) low.sub(32).convert(I2F, 0)).fma(FloatVector.fromArray(S, x, xAt), lowRun);
+                                highRun = ((FloatVector) high.sub(32).convert(I2F, 0)).fma(FloatVector.fromArray(S, x, xAt + 64), highRun);
                             }
                         }
                         total = lowRun.fma(FloatVector.broadcast(S, d * q[scales + 2 * pass]), total);
@@ -99,12 +106,6 @@ final class SimdQ6_KGemv implements QuantizedGemv {
             }
         }
         return SimdMath.sumLanes(total);
-    }
-
-    /** The signed 6-bit values: {@code nibbles} with bits {@code shift, shift+1} of {@code high} above them, minus 32. */
-    private static ByteVector assemble(ByteVector nibbles, ByteVector high, int shift) {
-        ByteVector top = high.lanewise(VectorOperators.LSHR, shift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-        return nibbles.or(top).sub((byte) 32);
     }
 
     @Override
@@ -130,19 +131,24 @@ final class SimdQ6_KGemv implements QuantizedGemv {
                         float scale3 = d * blocks.get(JAVA_BYTE, scales + 6);
                         for (int c = 0; c < GROUP; c += BlockLanes.BYTES.length()) {
                             int l = group * GROUP + c;
-                            ByteVector first = BlockLanes.load(blocks, at + 64L * half + l);
-                            ByteVector second = BlockLanes.load(blocks, at + 64L * half + 32 + l);
-                            ByteVector high = BlockLanes.load(blocks, at + QH + 32L * half + l);
-                            ByteVector q0 = assemble(BlockLanes.lowNibbles(first), high, 0);
-                            ByteVector q1 = assemble(BlockLanes.lowNibbles(second), high, 2);
-                            ByteVector q2 = assemble(BlockLanes.highNibbles(first), high, 4);
-                            ByteVector q3 = assemble(BlockLanes.highNibbles(second), high, 6);
+                            ByteVector first = ByteVector.fromMemorySegment(BlockLanes.BYTES, blocks, at + 64L * half + l, LITTLE_ENDIAN);
+                            ByteVector second = ByteVector.fromMemorySegment(BlockLanes.BYTES, blocks, at + 64L * half + 32 + l, LITTLE_ENDIAN);
+                            ByteVector high = ByteVector.fromMemorySegment(BlockLanes.BYTES, blocks, at + QH + 32L * half + l, LITTLE_ENDIAN);
+                            // The signed 6-bit values: nibbles with two bits of high above them, minus 32.
+                            ByteVector q0 = first.and((byte) 0x0F)
+                                    .or(high.and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32);
+                            ByteVector q1 = second.and((byte) 0x0F)
+                                    .or(high.lanewise(LSHR, 2).and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32);
+                            ByteVector q2 = first.lanewise(LSHR, 4).and((byte) 0x0F)
+                                    .or(high.lanewise(LSHR, 4).and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32);
+                            ByteVector q3 = second.lanewise(LSHR, 4).and((byte) 0x0F)
+                                    .or(high.lanewise(LSHR, 6).and((byte) 3).lanewise(LSHL, 4)).sub((byte) 32);
                             for (int part = 0; part < PARTS; part++) {
                                 int column = b * SIZE + 128 * half + l + part * lanes;
-                                FloatVector w0 = BlockLanes.widen(q0, part).mul(scale0);
-                                FloatVector w1 = BlockLanes.widen(q1, part).mul(scale1);
-                                FloatVector w2 = BlockLanes.widen(q2, part).mul(scale2);
-                                FloatVector w3 = BlockLanes.widen(q3, part).mul(scale3);
+                                FloatVector w0 = ((FloatVector) q0.convertShape(B2F, S, part)).mul(scale0);
+                                FloatVector w1 = ((FloatVector) q1.convertShape(B2F, S, part)).mul(scale1);
+                                FloatVector w2 = ((FloatVector) q2.convertShape(B2F, S, part)).mul(scale2);
+                                FloatVector w3 = ((FloatVector) q3.convertShape(B2F, S, part)).mul(scale3);
                                 for (int i = 0; i < m; i++) {
                                     FloatVector g = FloatVector.broadcast(S, dy[dyOff + i * lddy + r]);
                                     int out = dxOff + i * lddx + column;

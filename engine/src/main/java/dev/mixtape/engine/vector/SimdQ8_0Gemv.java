@@ -9,6 +9,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 import static dev.mixtape.engine.vector.BlockLanes.PARTS;
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+import static jdk.incubator.vector.VectorOperators.B2F;
 
 /**
  * {@link QuantizedGemv} for Q8_0 with the Vector API. A block's 32 signed bytes are loaded a vector
@@ -72,16 +74,16 @@ final class SimdQ8_0Gemv implements QuantizedGemv {
             FloatVector sum2 = sum0;
             FloatVector sum3 = sum0;
             for (int c = 0; c < SIZE; c += BlockLanes.BYTES.length()) {
-                ByteVector q0 = BlockLanes.load(q, row + at + 2 + c);
-                ByteVector q1 = BlockLanes.load(q, row1 + at + 2 + c);
-                ByteVector q2 = BlockLanes.load(q, row2 + at + 2 + c);
-                ByteVector q3 = BlockLanes.load(q, row3 + at + 2 + c);
+                ByteVector q0 = ByteVector.fromArray(BlockLanes.BYTES, q, row + at + 2 + c);
+                ByteVector q1 = ByteVector.fromArray(BlockLanes.BYTES, q, row1 + at + 2 + c);
+                ByteVector q2 = ByteVector.fromArray(BlockLanes.BYTES, q, row2 + at + 2 + c);
+                ByteVector q3 = ByteVector.fromArray(BlockLanes.BYTES, q, row3 + at + 2 + c);
                 for (int part = 0; part < PARTS; part++) {
                     FloatVector xs = FloatVector.fromArray(S, x, xAt + c + part * lanes);
-                    sum0 = BlockLanes.widen(q0, part).fma(xs, sum0);
-                    sum1 = BlockLanes.widen(q1, part).fma(xs, sum1);
-                    sum2 = BlockLanes.widen(q2, part).fma(xs, sum2);
-                    sum3 = BlockLanes.widen(q3, part).fma(xs, sum3);
+                    sum0 = ((FloatVector) q0.convertShape(B2F, S, part)).fma(xs, sum0);
+                    sum1 = ((FloatVector) q1.convertShape(B2F, S, part)).fma(xs, sum1);
+                    sum2 = ((FloatVector) q2.convertShape(B2F, S, part)).fma(xs, sum2);
+                    sum3 = ((FloatVector) q3.convertShape(B2F, S, part)).fma(xs, sum3);
                 }
             }
             total0 = sum0.fma(FloatVector.broadcast(S, BlockLanes.half(q, row + at)), total0);
@@ -112,9 +114,9 @@ final class SimdQ8_0Gemv implements QuantizedGemv {
                 long at = w.blockOffset(r, b);
                 float d = BlockLanes.half(blocks, at);
                 for (int c = 0; c < SIZE; c += BlockLanes.BYTES.length()) {
-                    ByteVector q = BlockLanes.load(blocks, at + 2 + c);
+                    ByteVector q = ByteVector.fromMemorySegment(BlockLanes.BYTES, blocks, at + 2 + c, LITTLE_ENDIAN);
                     for (int part = 0; part < PARTS; part++) {
-                        FloatVector weights = BlockLanes.widen(q, part).mul(d);
+                        FloatVector weights = ((FloatVector) q.convertShape(B2F, S, part)).mul(d);
                         int column = b * SIZE + c + part * lanes;
                         for (int i = 0; i < m; i++) {
                             int out = dxOff + i * lddx + column;
