@@ -44,7 +44,7 @@ class FrozenWeightsProductsTest {
         Random random = new Random(11);
         int lanes = VectorWidth.FLOATS.length();
         for (int k : new int[] {288, 8 * lanes + 3, 4 * lanes}) {
-            for (int n : new int[] {200, 2 * lanes, 37}) {
+            for (int n : new int[] {200, 2 * lanes, 37, 6 * lanes + 5}) {
                 Tensor w = random(random, n, k);
                 FrozenWeights frozen = new FrozenWeights(List.of(w));
                 for (int rows : new int[] {4, 5, 7, 16, 64}) {
