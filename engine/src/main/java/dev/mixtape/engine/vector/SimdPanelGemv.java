@@ -64,41 +64,33 @@ final class SimdPanelGemv {
         int blocks = Math.ceilDiv(m, ROWS);
         int chain = S.loopBound(k) / L;
         int panelChains = blocks * ROWS * L * PANEL;
-        float[] chains = new float[2 * panelChains];
+        float[] chains = new float[(PAIRS ? 2 : 1) * panelChains];
         MatrixPanels matrix = panels.of(b, bOff, ldb, k);
-        int panel = fromCol / PANEL;
         int end = toCol / PANEL;
-        for (; PAIRS && panel + 1 < end; panel += 2) {
+        for (int panel = fromCol / PANEL; panel < end; ) {
+            int count = PAIRS && panel + 1 < end ? 2 : 1;
             float[] first = matrix.panel(panel);
-            float[] second = matrix.panel(panel + 1);
+            float[] second = count == 2 ? matrix.panel(panel + 1) : null;
             for (int l = 0; l < L; l++) {
                 for (int block = 0; block < blocks; block++) {
+                    int r = block * ROWS * k + l * chain * ROWS;
                     int out = block * ROWS * L * PANEL + l * PANEL;
-                    chainPair(chain, packedRows, block * ROWS * k + l * chain * ROWS, first, second, l * chain * PANEL,
-                            chains, out, panelChains + out);
+                    if (second != null) {
+                        chainPair(chain, packedRows, r, first, second, l * chain * PANEL, chains, out, panelChains + out);
+                    } else {
+                        chain(chain, packedRows, r, first, l * chain * PANEL, chains, out);
+                    }
                 }
             }
             for (int block = 0; block < blocks; block++) {
                 int rows = Math.min(ROWS, m - block * ROWS);
                 int cAt = cOff + block * ROWS * ldc + panel * PANEL;
-                fold(k, rows, packedRows, block * ROWS * k, first, chains, block * ROWS * L * PANEL, c, cAt, ldc, accumulate);
-                fold(k, rows, packedRows, block * ROWS * k, second, chains, panelChains + block * ROWS * L * PANEL,
-                        c, cAt + PANEL, ldc, accumulate);
-            }
-        }
-        for (; panel < end; panel++) {
-            float[] weights = matrix.panel(panel);
-            for (int l = 0; l < L; l++) {
-                for (int block = 0; block < blocks; block++) {
-                    chain(chain, packedRows, block * ROWS * k + l * chain * ROWS, weights, l * chain * PANEL,
-                            chains, block * ROWS * L * PANEL + l * PANEL);
+                for (int q = 0; q < count; q++) {
+                    fold(k, rows, packedRows, block * ROWS * k, q == 0 ? first : second, chains,
+                            q * panelChains + block * ROWS * L * PANEL, c, cAt + q * PANEL, ldc, accumulate);
                 }
             }
-            for (int block = 0; block < blocks; block++) {
-                int rows = Math.min(ROWS, m - block * ROWS);
-                fold(k, rows, packedRows, block * ROWS * k, weights, chains, block * ROWS * L * PANEL,
-                        c, cOff + block * ROWS * ldc + panel * PANEL, ldc, accumulate);
-            }
+            panel += count;
         }
         return true;
     }
