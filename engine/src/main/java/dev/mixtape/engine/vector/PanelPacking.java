@@ -62,6 +62,43 @@ final class PanelPacking {
         }
     }
 
+    /**
+     * Packs rows {@code [row0, row0 + rows)} and columns {@code [col0, col0 + depth)} of matrix
+     * {@code t} of {@code a} in k-major slivers of {@code tileRows} rows, as an
+     * {@link InterleavedAKernel} reads them: {@code dst[dstOff + s·depth + p·tileRows + i] =
+     * A(row0 + s + i, col0 + p)} for each sliver starting at row {@code s}, a last sliver's missing
+     * rows zero. Walks the source along whichever of its strides is 1.
+     */
+    static void packInterleavedRows(StridedMatrix a, int t, int row0, int rows, int col0, int depth, int tileRows, float[] dst,
+                                    int dstOff) {
+        float[] data = a.data();
+        int rowStride = a.rowStride();
+        int colStride = a.colStride();
+        int from = a.index(t, row0, col0);
+        for (int s = 0; s < rows; s += tileRows) {
+            int height = Math.min(tileRows, rows - s);
+            int sliver = dstOff + s * depth;
+            int first = from + s * rowStride;
+            if (rowStride == 1) {
+                for (int p = 0; p < depth; p++) {
+                    for (int i = 0; i < height; i++) {
+                        dst[sliver + p * tileRows + i] = data[first + i + p * colStride];
+                    }
+                }
+            } else {
+                for (int i = 0; i < height; i++) {
+                    int row = first + i * rowStride;
+                    for (int p = 0; p < depth; p++) {
+                        dst[sliver + p * tileRows + i] = data[row + p * colStride];
+                    }
+                }
+            }
+            for (int p = 0; p < depth && height < tileRows; p++) {
+                Arrays.fill(dst, sliver + p * tileRows + height, sliver + (p + 1) * tileRows, 0f);
+            }
+        }
+    }
+
     /** Zeroes the packed rows after {@code rows} up to a multiple of {@code tileRows}. */
     private static void padRows(int rows, int depth, int tileRows, float[] dst, int dstOff) {
         int paddedRows = (rows + tileRows - 1) / tileRows * tileRows;

@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>For each piece and k-slice, pack the piece's rows of A (or, for a row-major A and a C of at
  *       most {@link #IN_PLACE_A_MAX_COLUMNS} columns, read them where they are) and sweep the tiles of
  *       C with the {@link MicroKernel}: each B sliver is loaded into L1 once and reused for all rows of the piece.
- *       Tiles that stick out of C at the right or bottom edge go through a scratch tile.</li>
+ *       Tiles that stick out of C at the right or bottom edge go through a scratch tile. A kernel
+ *       that reads A k-major ({@link InterleavedAKernel}) gets its rows packed that way whenever B's
+ *       slivers are packed and C is a few slivers wide.</li>
  * </ol>
  * Transposed operands are read through swapped strides while packing, so {@code x·Wᵀ}, {@code dY·W}
  * and {@code dYᵀ·X} never materialise a transpose. A product may carry a rank-r term {@code L·op(R)}
@@ -50,9 +52,17 @@ final class Sgemm {
      * ({@code m} = the rank, {@code k} = the tokens of a batch) spent most of their time packing B.
      */
     private static final int IN_PLACE_B_MAX_ROWS = 16;
+    /**
+     * From this many slivers of B on, an {@link InterleavedAKernel}'s A is packed k-major even where it
+     * could be read in place: the copy is then paid back by the kernel's faster loop on every sliver.
+     * A narrower C (a rank-8 LoRA factor: one sliver) keeps A in place.
+     */
+    private static final int INTERLEAVED_A_MIN_SLIVERS = 4;
 
     private final Parallel parallel;
     private final MicroKernel kernel;
+    /** {@link #kernel} if it reads A k-major from packed slivers, else null. */
+    private final InterleavedAKernel interleavedKernel;
     private final GemmBlocking blocking;
     private final int mc;
     /** One pool per kind of buffer, so that a request is met by an array of its own kind's size. */
@@ -75,6 +85,7 @@ final class Sgemm {
     Sgemm(Parallel parallel, MicroKernel kernel, GemmBlocking blocking) {
         this.parallel = parallel;
         this.kernel = kernel;
+        this.interleavedKernel = kernel instanceof InterleavedAKernel interleaved ? interleaved : null;
         this.blocking = blocking;
         this.mc = Math.max(1, blocking.mc() / kernel.rows()) * kernel.rows();
     }
@@ -348,9 +359,20 @@ final class Sgemm {
             return sharedB ? 1 : batch;
         }
 
-        /** Whether step 3 reads A in place: A is row-major and C not too wide (see {@link #IN_PLACE_A_MAX_COLUMNS}). */
-        boolean aInPlace() {
-            return a.colStride() == 1 && n <= IN_PLACE_A_MAX_COLUMNS;
+        /**
+         * Whether step 3 reads A in place: A is row-major, C not too wide (see
+         * {@link #IN_PLACE_A_MAX_COLUMNS}) and A not packed k-major for the kernel.
+         */
+        boolean aInPlace(MicroKernel kernel) {
+            return a.colStride() == 1 && n <= IN_PLACE_A_MAX_COLUMNS && !interleavesA(kernel);
+        }
+
+        /**
+         * Whether step 3 packs A k-major for an {@link InterleavedAKernel}: where B's slivers are packed
+         * and C is at least {@link #INTERLEAVED_A_MIN_SLIVERS} slivers wide.
+         */
+        boolean interleavesA(MicroKernel kernel) {
+            return kernel instanceof InterleavedAKernel && !bInPlace && n >= INTERLEAVED_A_MIN_SLIVERS * kernel.cols();
         }
 
         /** The first sliver of {@code nr} columns that is packed: 0, or with B in place the narrower last one. */
@@ -432,7 +454,7 @@ final class Sgemm {
         int rowBlocks = ceilDiv(m, rowHeight);
         int colParts = Math.max(1, Math.min(slivers, ceilDiv(wanted, batch * rowBlocks)));
         int pieces = batch * rowBlocks * colParts;
-        boolean aInPlace = product.aInPlace();
+        boolean aInPlace = product.aInPlace(kernel);
         float[] sharedA = !aInPlace && colParts > 1 ? packSharedA(product, rowBlocks, rowHeight) : null;
         AtomicInteger nextPiece = new AtomicInteger();
         try {
@@ -499,8 +521,14 @@ final class Sgemm {
                 int rowBlock = unit / slices % rowBlocks;
                 int pc = unit % slices * kc;
                 int row0 = rowBlock * rowHeight;
-                PanelPacking.packRows(product.a(), t, row0, Math.min(rowHeight, m - row0), pc, Math.min(kc, k - pc),
-                        kernel, shared, (t * rowBlocks + rowBlock) * rowHeight * k + pc * rowHeight);
+                int at = (t * rowBlocks + rowBlock) * rowHeight * k + pc * rowHeight;
+                if (product.interleavesA(kernel)) {
+                    PanelPacking.packInterleavedRows(product.a(), t, row0, Math.min(rowHeight, m - row0), pc, Math.min(kc, k - pc),
+                            kernel.rows(), shared, at);
+                } else {
+                    PanelPacking.packRows(product.a(), t, row0, Math.min(rowHeight, m - row0), pc, Math.min(kc, k - pc), kernel, shared,
+                            at);
+                }
             }
         });
         return shared;
@@ -529,6 +557,7 @@ final class Sgemm {
         int firstPackedSliver = product.firstPackedSliver(nr);
         StridedMatrix bT = product.bT();
         LowRankTerm lowRank = product.lowRank();
+        boolean interleaved = product.interleavesA(kernel);
         for (int pc = 0; pc < k; pc += kc) {
             int depth = Math.min(kc, k - pc);
             boolean addToC = product.accumulate() || pc > 0;
@@ -537,7 +566,7 @@ final class Sgemm {
             int aOff;
             int aStep;
             int tailFrom;
-            if (product.aInPlace()) {
+            if (product.aInPlace(kernel)) {
                 aData = a.data();
                 aOff = a.index(t, row0, pc);
                 aStep = a.rowStride();
@@ -546,7 +575,10 @@ final class Sgemm {
                     PanelPacking.packRows(a, t, row0 + tailFrom, rows - tailFrom, pc, depth, mr, packedA, 0);
                 }
             } else {
-                if (sharedAOffset < 0) {
+                if (sharedAOffset < 0 && interleaved) {
+                    PanelPacking.packInterleavedRows(a, t, row0, rows, pc, depth, mr, packedA, 0);
+                    aOff = 0;
+                } else if (sharedAOffset < 0) {
                     PanelPacking.packRows(a, t, row0, rows, pc, depth, kernel, packedA, 0);
                     aOff = 0;
                 } else {
@@ -574,7 +606,10 @@ final class Sgemm {
                     int tileCOff = fullTile ? cIndex : 0;
                     int tileLdc = fullTile ? ldc : nr;
                     boolean tileAddToC = fullTile && addToC;
-                    if (sliverInPlace) {
+                    if (interleaved) {
+                        interleavedKernel.multiplyInterleavedA(depth, tileA, tileAOff, bData, bOff, tileC, tileCOff, tileLdc,
+                                tileAddToC);
+                    } else if (sliverInPlace) {
                         kernel.multiplyInPlaceB(depth, tileA, tileAOff, tileAStep, bData, bOff, bT.colStride(), tileC, tileCOff,
                                 tileLdc, tileAddToC);
                     } else {
