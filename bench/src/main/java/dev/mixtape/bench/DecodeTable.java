@@ -130,11 +130,10 @@ public final class DecodeTable {
     /** Measures and prints one row; with a baseline, times run.c on {@code checkpoint} right after. */
     private static void printRow(DecodeShape shape, DType weights, int threads, int tokens, Llama2cBaseline baseline, Path checkpoint)
             throws IOException, InterruptedException {
+        double bandwidth = MemoryBandwidth.gbPerSecond(threads);
         double megabytes;
         int warmUpRuns;
-        double bandwidth;
         Rate rate;
-        bandwidth = MemoryBandwidth.gbPerSecond(threads);
         try (VectorBackend backend = new VectorBackend(threads)) {
             Llama llama = Llama.random(shape.config(), backend, 1);
             llama.keepWeightsIn(weights);

@@ -93,8 +93,10 @@ final class PanelPacking {
                     }
                 }
             }
-            for (int p = 0; p < depth && height < tileRows; p++) {
-                Arrays.fill(dst, sliver + p * tileRows + height, sliver + (p + 1) * tileRows, 0f);
+            if (height < tileRows) {
+                for (int p = 0; p < depth; p++) {
+                    Arrays.fill(dst, sliver + p * tileRows + height, sliver + (p + 1) * tileRows, 0f);
+                }
             }
         }
     }
